@@ -1,0 +1,295 @@
+import net from 'node:net';
+import { FrameSplitter, OpCode } from './wire/jute.js';
+
+/** Names accepted by {@link FaultProxy.dropNextReply}; `create` matches every create opcode. */
+export type RequestOpName = keyof typeof OpCode;
+
+export interface RequestMatch {
+  /** Operation name or raw opcode. */
+  op: RequestOpName | number;
+  /** Only requests whose path equals this string or matches this pattern. */
+  path?: string | RegExp;
+}
+
+/** The request whose reply was dropped. */
+export interface DroppedRequest {
+  xid: number;
+  opcode: number;
+  path: string | undefined;
+}
+
+const CREATE_OPS: readonly number[] = [
+  OpCode.create,
+  OpCode.create2,
+  OpCode.createContainer,
+  OpCode.createTTL,
+];
+/** Requests whose body starts with the path (so a path match can be made). */
+const PATH_FIRST: ReadonlySet<number> = new Set([
+  1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 15, 17, 18, 19, 20, 21, 103, 104, 106,
+]);
+/** Above this, the first four bytes are not a ZooKeeper frame length (e.g. a four-letter word). */
+const MAX_FRAME = 64 * 1024 * 1024;
+
+interface Item {
+  frame: Buffer | null; // null: the other side closed
+  due: number;
+}
+
+interface Armed {
+  match: RequestMatch;
+  resolve: (d: DroppedRequest) => void;
+}
+
+function matches(m: RequestMatch, opcode: number, path: string | undefined): boolean {
+  const ok =
+    typeof m.op === 'number'
+      ? m.op === opcode
+      : m.op === 'create'
+        ? CREATE_OPS.includes(opcode)
+        : OpCode[m.op] === opcode;
+  if (!ok) return false;
+  if (m.path === undefined) return true;
+  if (path === undefined) return false;
+  return typeof m.path === 'string' ? m.path === path : m.path.test(path);
+}
+
+function requestPath(frame: Buffer, opcode: number): string | undefined {
+  if (!PATH_FIRST.has(opcode) || frame.length < 16) return undefined;
+  const n = frame.readInt32BE(12);
+  if (n < 0 || frame.length < 16 + n) return undefined;
+  return frame.toString('utf8', 16, 16 + n);
+}
+
+/** One proxied connection: client socket, upstream socket, and a queue each way. */
+class Pair {
+  private readonly queues: [Item[], Item[]] = [[], []]; // [to server, to client]
+  private readonly splitters = [new FrameSplitter(), new FrameSplitter()];
+  private readonly handshakeSeen = [false, false];
+  private readonly raw = [false, false];
+  private readonly dropXids = new Map<number, (d: DroppedRequest) => void>();
+  private readonly dropInfo = new Map<number, DroppedRequest>();
+  private timer: NodeJS.Timeout | undefined;
+  closed = false;
+
+  constructor(
+    private readonly proxy: FaultProxy,
+    readonly client: net.Socket,
+    readonly upstream: net.Socket,
+  ) {
+    client.on('data', (c) => this.arrive(0, c));
+    upstream.on('data', (c) => this.arrive(1, c));
+    client.on('close', () => this.arriveEnd(0));
+    upstream.on('close', () => this.arriveEnd(1));
+    client.on('error', () => undefined);
+    upstream.on('error', () => undefined);
+  }
+
+  private arrive(dir: 0 | 1, chunk: Buffer): void {
+    const due = Date.now() + this.proxy.latencyMs;
+    if (!this.raw[dir] && !this.handshakeSeen[dir] && chunk.length >= 4) {
+      const n = chunk.readInt32BE(0);
+      if (n < 0 || n > MAX_FRAME) this.raw[dir] = true;
+    }
+    const frames = this.raw[dir] ? [chunk] : this.splitters[dir]!.push(chunk);
+    for (const frame of frames) this.queues[dir].push({ frame, due });
+    this.pump();
+  }
+
+  private arriveEnd(dir: 0 | 1): void {
+    this.queues[dir].push({ frame: null, due: Date.now() + this.proxy.latencyMs });
+    this.pump();
+  }
+
+  /** Delivers every item that is due, unless the proxy holds traffic (a silent partition). */
+  pump(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.closed || this.proxy.holding) return;
+    const now = Date.now();
+    let next = Infinity;
+    for (const dir of [0, 1] as const) {
+      const q = this.queues[dir];
+      while (q.length > 0 && q[0]!.due <= now && !this.closed) this.deliver(dir, q.shift()!);
+      if (q.length > 0) next = Math.min(next, q[0]!.due);
+    }
+    if (next !== Infinity && !this.closed) {
+      this.timer = setTimeout(() => this.pump(), Math.max(0, next - now));
+    }
+  }
+
+  private deliver(dir: 0 | 1, item: Item): void {
+    const out = dir === 0 ? this.upstream : this.client;
+    if (item.frame === null) {
+      this.destroy();
+      return;
+    }
+    const frame = item.frame;
+    if (!this.raw[dir] && !this.handshakeSeen[dir]) {
+      this.handshakeSeen[dir] = true;
+    } else if (!this.raw[dir] && frame.length >= 12) {
+      const xid = frame.readInt32BE(4);
+      if (dir === 0) {
+        this.proxy.observeRequest(this, xid, frame.readInt32BE(8), frame);
+      } else if (this.dropXids.has(xid)) {
+        // Drop the reply, then cut the connection: the server applied the request, the client
+        // never learns it did (failure-scenarios.md: "Lost create reply").
+        const resolve = this.dropXids.get(xid)!;
+        const info = this.dropInfo.get(xid)!;
+        this.destroy();
+        resolve(info);
+        return;
+      }
+    }
+    this.proxy.countBytes(dir, frame.length);
+    out.write(frame);
+  }
+
+  armDrop(info: DroppedRequest, resolve: (d: DroppedRequest) => void): void {
+    this.dropXids.set(info.xid, resolve);
+    this.dropInfo.set(info.xid, info);
+  }
+
+  destroy(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.client.destroy();
+    this.upstream.destroy();
+    this.proxy.forget(this);
+  }
+}
+
+/**
+ * A TCP proxy in front of one ZooKeeper server that makes the faults real clients meet:
+ * closed connections, silent partitions, latency, and lost replies.
+ *
+ * @example
+ * await using proxy = await FaultProxy.start(server.connectString);
+ * const client = createClient({ connectString: proxy.connectString });
+ * proxy.partition(); // bytes stop both ways, sockets stay open
+ * proxy.heal();
+ */
+export class FaultProxy {
+  private readonly pairs = new Set<Pair>();
+  private readonly armed: Armed[] = [];
+  private readonly bytes = { toServer: 0, toClient: 0 };
+  /** True while a silent partition is in force. */
+  holding = false;
+  /** Added one-way delay, in milliseconds. */
+  latencyMs = 0;
+
+  private constructor(
+    private readonly server: net.Server,
+    private readonly target: { host: string; port: number },
+  ) {}
+
+  /** Starts a proxy on a free loopback port in front of `target` (`host:port`). */
+  static async start(target: string | { connectString: string }): Promise<FaultProxy> {
+    const hp = (typeof target === 'string' ? target : target.connectString).split(',')[0]!;
+    const i = hp.lastIndexOf(':');
+    const dest = { host: hp.slice(0, i), port: Number(hp.slice(i + 1).split('/')[0]) };
+    const server = net.createServer();
+    const proxy = new FaultProxy(server, dest);
+    server.on('connection', (client) => proxy.accept(client));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    return proxy;
+  }
+
+  private accept(client: net.Socket): void {
+    client.setNoDelay(true);
+    const upstream = net.connect(this.target);
+    upstream.setNoDelay(true);
+    this.pairs.add(new Pair(this, client, upstream));
+  }
+
+  get port(): number {
+    const a = this.server.address();
+    return a && typeof a === 'object' ? a.port : 0;
+  }
+
+  /** `127.0.0.1:<proxy port>`: give this to the client under test. */
+  get connectString(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  /** Open proxied connections. */
+  get connectionCount(): number {
+    return this.pairs.size;
+  }
+
+  /** Bytes delivered each way since the proxy started. */
+  get bytesForwarded(): { toServer: number; toClient: number } {
+    return { ...this.bytes };
+  }
+
+  /** Closes every open connection now; new connections are accepted as usual. */
+  closeAll(): void {
+    for (const p of [...this.pairs]) p.destroy();
+  }
+
+  /**
+   * A silent partition: connections stay open but no byte (and no close) passes either way,
+   * for existing and new connections, until {@link heal}. What was sent meanwhile is delivered
+   * on heal, as TCP would retransmit it, unless a side gave up on the connection first.
+   */
+  partition(): void {
+    this.holding = true;
+  }
+
+  /** Adds `ms` of delay to every byte each way (0 removes it). */
+  setLatency(ms: number): void {
+    if (!(ms >= 0)) throw new RangeError(`latency must be >= 0, got ${ms}`);
+    this.latencyMs = ms;
+  }
+
+  /** Ends a partition and any latency; held traffic flows again. */
+  heal(): void {
+    this.holding = false;
+    this.latencyMs = 0;
+    for (const p of this.pairs) p.pump();
+  }
+
+  /**
+   * Lets the next request that matches reach the server, drops the server's reply to it and
+   * then closes that connection. Resolves when the reply has been dropped.
+   */
+  dropNextReply(match: RequestMatch): Promise<DroppedRequest> {
+    return new Promise((resolve) => this.armed.push({ match, resolve }));
+  }
+
+  /** @internal */
+  observeRequest(pair: Pair, xid: number, opcode: number, frame: Buffer): void {
+    if (this.armed.length === 0) return;
+    const path = requestPath(frame, opcode);
+    const i = this.armed.findIndex((a) => matches(a.match, opcode, path));
+    if (i < 0) return;
+    const [armed] = this.armed.splice(i, 1);
+    pair.armDrop({ xid, opcode, path }, armed!.resolve);
+  }
+
+  /** @internal */
+  countBytes(dir: 0 | 1, n: number): void {
+    if (dir === 0) this.bytes.toServer += n;
+    else this.bytes.toClient += n;
+  }
+
+  /** @internal */
+  forget(pair: Pair): void {
+    this.pairs.delete(pair);
+  }
+
+  /** Closes every connection and stops listening. Idempotent. */
+  async close(): Promise<void> {
+    this.closeAll();
+    if (!this.server.listening) return;
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}

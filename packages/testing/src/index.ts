@@ -1,0 +1,24 @@
+export { TestingServer, type TestingServerOptions } from './server.js';
+export { TestingCluster, type TestingClusterOptions } from './cluster.js';
+export type { ServerTuning } from './server-config.js';
+export {
+  FaultProxy,
+  type DroppedRequest,
+  type RequestMatch,
+  type RequestOpName,
+} from './fault-proxy.js';
+export { expireSession, type SessionCredentials, type SessionSource } from './expire.js';
+export {
+  assertNoLeftoverNodes,
+  assertNoLeftoverWatches,
+  serverWatches,
+  sessionIdHex,
+  type WatchFilter,
+} from './leftovers.js';
+export { TestRoot } from './test-root.js';
+export { Timing, timing } from './timing.js';
+export { fourLetterWord, serverMode } from './four-letter.js';
+export { locateZooKeeper, type LocateOptions, type ZooKeeperInstall } from './locate.js';
+export { LeftoverError, ServerStartError, TestingError, ZooKeeperNotFoundError } from './errors.js';
+export { WireClient, WireError, type WireConnectOptions } from './wire/wire-client.js';
+export type { WireStat } from './wire/jute.js';

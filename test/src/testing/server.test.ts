@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { test } from 'node:test';
+import {
+  locateZooKeeper,
+  TestingServer,
+  WireClient,
+  ZooKeeperNotFoundError,
+} from '@zk-recipes/testing';
+
+test('a standalone server starts, and stop/restart keep its data on the same port', async (t) => {
+  const began = performance.now();
+  await using server = await TestingServer.start();
+  t.diagnostic(`standalone start to ready: ${Math.round(performance.now() - began)} ms`);
+  const port = server.port;
+
+  const c = await WireClient.connect({ connectString: server.connectString });
+  await c.create('/kept', Buffer.from('hello'));
+  await c.closeSession();
+
+  await server.stop();
+  assert.equal(server.running, false);
+  await assert.rejects(
+    WireClient.connect({ connectString: server.connectString, connectTimeoutMs: 500 }),
+  );
+
+  const restartBegan = performance.now();
+  await server.restart();
+  t.diagnostic(`standalone restart to ready: ${Math.round(performance.now() - restartBegan)} ms`);
+  assert.equal(server.port, port);
+  const c2 = await WireClient.connect({ connectString: server.connectString });
+  const { data } = await c2.getData('/kept');
+  assert.equal(data?.toString(), 'hello');
+  await c2.closeSession();
+});
+
+test('close() removes the data folder and stops the JVM', async () => {
+  const server = await TestingServer.start();
+  const dir = server.dir;
+  const pid = server.pid!;
+  assert.ok(fs.existsSync(dir));
+  await server.close();
+  await server.close(); // idempotent
+  assert.equal(fs.existsSync(dir), false);
+  assert.throws(() => process.kill(pid, 0), /ESRCH/);
+});
+
+test('tick time and session timeout bounds are applied: a 1 s session is granted', async () => {
+  await using server = await TestingServer.start({ tickTimeMs: 200, minSessionTimeoutMs: 400 });
+  const c = await WireClient.connect({
+    connectString: server.connectString,
+    sessionTimeoutMs: 1000,
+  });
+  assert.equal(c.negotiatedTimeoutMs, 1000);
+  await c.closeSession();
+  const c2 = await WireClient.connect({
+    connectString: server.connectString,
+    sessionTimeoutMs: 100,
+  });
+  assert.equal(c2.negotiatedTimeoutMs, 400);
+  await c2.closeSession();
+});
+
+test('a missing ZooKeeper install fails with a typed error that says how to install it', () => {
+  assert.throws(
+    () =>
+      locateZooKeeper({ env: { PATH: process.env.PATH }, debianJar: '/nonexistent/zookeeper.jar' }),
+    (e: unknown) =>
+      e instanceof ZooKeeperNotFoundError &&
+      e.code === 'ZOOKEEPER_NOT_FOUND' &&
+      /apt-get install zookeeper/.test(e.message) &&
+      /ZOOKEEPER_HOME/.test(e.message),
+  );
+  assert.throws(
+    () => locateZooKeeper({ env: { ZOOKEEPER_HOME: '/nonexistent', PATH: process.env.PATH } }),
+    ZooKeeperNotFoundError,
+  );
+});
+
+test('ZOOKEEPER_HOME pointing at a release layout is used', () => {
+  const dir = fs.mkdtempSync('/tmp/zk-home-');
+  try {
+    fs.mkdirSync(`${dir}/lib`);
+    fs.symlinkSync('/usr/share/java/zookeeper.jar', `${dir}/lib/zookeeper-3.8.0.jar`);
+    const found = locateZooKeeper({ env: { ZOOKEEPER_HOME: dir, PATH: process.env.PATH } });
+    assert.equal(found.source, dir);
+    assert.match(found.classPath, /zookeeper-3\.8\.0\.jar/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
