@@ -174,6 +174,7 @@ export class FaultProxy {
   private readonly pairs = new Set<Pair>();
   private readonly armed: Armed[] = [];
   private readonly bytes = { toServer: 0, toClient: 0 };
+  private accepted = 0;
   /** True while a silent partition is in force. */
   holding = false;
   /** Added one-way delay, in milliseconds. */
@@ -200,6 +201,7 @@ export class FaultProxy {
   }
 
   private accept(client: net.Socket): void {
+    this.accepted++;
     client.setNoDelay(true);
     const upstream = net.connect(this.target);
     upstream.setNoDelay(true);
@@ -219,6 +221,11 @@ export class FaultProxy {
   /** Open proxied connections. */
   get connectionCount(): number {
     return this.pairs.size;
+  }
+
+  /** Connections accepted since the proxy started. */
+  get acceptedCount(): number {
+    return this.accepted;
   }
 
   /** Bytes delivered each way since the proxy started. */

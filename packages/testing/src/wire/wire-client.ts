@@ -2,7 +2,12 @@ import net from 'node:net';
 import { FrameSplitter, JuteReader, JuteWriter, OpCode, readStat, type WireStat } from './jute.js';
 
 /** ZooKeeper's error code for "no node", "node exists" and "not empty" (KeeperException.Code). */
-export const WireErrorCode = { NONODE: -101, NODEEXISTS: -110, NOTEMPTY: -111 } as const;
+export const WireErrorCode = {
+  NONODE: -101,
+  NOAUTH: -102,
+  NODEEXISTS: -110,
+  NOTEMPTY: -111,
+} as const;
 
 /** A request that the server answered with a non-zero error code. */
 export class WireError extends Error {
@@ -203,7 +208,10 @@ export class WireClient {
       children = await this.getChildren(path);
     } catch (e) {
       if (e instanceof WireError && e.code === WireErrorCode.NONODE) return;
-      throw e;
+      // A node whose ACL denies us READ cannot be listed, but deleting it needs only the
+      // parent's DELETE permission: try it as a leaf.
+      if (!(e instanceof WireError && e.code === WireErrorCode.NOAUTH)) throw e;
+      children = [];
     }
     for (const c of children) await this.deleteRecursive(path === '/' ? `/${c}` : `${path}/${c}`);
     if (path === '/' || path === '/zookeeper') return;

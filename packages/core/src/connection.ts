@@ -1,0 +1,181 @@
+/**
+ * The connection and session state machine: turns node-zookeeper-client's events into
+ * Curator's states, declares LOST when the server expired the session or when the client has
+ * been disconnected longer than the negotiated timeout (the package itself only learns of
+ * expiry on reconnect: upstream #20), and then opens a new session by itself.
+ */
+import { EventEmitter } from 'node:events';
+import { RawSession, type RawEvent } from './driver/raw-session.js';
+import { SessionExpiredError } from './errors.js';
+import type { Logger } from './options.js';
+import {
+  isHoldingLost,
+  type ConnectionState,
+  type ErrorPolicy,
+  type StateChange,
+} from './states.js';
+
+export interface ConnectionConfig {
+  connectString: string;
+  sessionTimeoutMs: number;
+  requestTimeoutMs: number;
+  errorPolicy: ErrorPolicy;
+  auth: readonly { scheme: string; auth: Buffer }[];
+  logger: Logger;
+}
+
+/** The view of one session a recipe gets: its id and a signal that aborts when it is lost. */
+export interface SessionInfo {
+  readonly sessionId: bigint;
+  /** Aborts when this session is LOST. */
+  readonly signal: AbortSignal;
+  /** The timeout the server granted this session. */
+  readonly negotiatedTimeoutMs: number;
+}
+
+export class Connection extends EventEmitter<{ state: [StateChange] }> {
+  state: ConnectionState | 'LATENT' = 'LATENT';
+  raw: RawSession | undefined;
+  private sessionController = new AbortController();
+  private connectedController = new AbortController();
+  private lostTimer: NodeJS.Timeout | undefined;
+  private currentSession: SessionInfo | undefined;
+  private closing = false;
+
+  constructor(private readonly config: ConnectionConfig) {
+    super();
+    this.connectedController.abort(); // nothing is held before the first connect
+  }
+
+  /** Opens the first session. */
+  open(): void {
+    this.newSession();
+  }
+
+  private newSession(): void {
+    const raw = new RawSession({
+      connectString: this.config.connectString,
+      sessionTimeoutMs: this.config.sessionTimeoutMs,
+      requestTimeoutMs: this.config.requestTimeoutMs,
+      auth: this.config.auth,
+      onEvent: (e) => {
+        if (this.raw === raw) this.onRaw(e);
+      },
+    });
+    this.raw = raw;
+    raw.connect();
+  }
+
+  private transition(state: ConnectionState, reason?: StateChange['reason']): void {
+    const previous = this.state;
+    this.state = state;
+    const sessionId = this.raw?.sessionId ?? 0n;
+    this.config.logger.info(
+      { state, previous, sessionId: sessionId.toString(16), reason },
+      'zk state',
+    );
+    this.emit('state', { state, previous, sessionId, ...(reason ? { reason } : {}) });
+  }
+
+  private onRaw(e: RawEvent): void {
+    switch (e.type) {
+      case 'connected': {
+        if (this.lostTimer) clearTimeout(this.lostTimer);
+        this.lostTimer = undefined;
+        if (this.state === 'CONNECTED' || this.state === 'RECONNECTED') return;
+        const fresh = this.currentSession?.sessionId !== e.sessionId;
+        if (fresh) {
+          this.sessionController = new AbortController();
+          this.currentSession = {
+            sessionId: e.sessionId,
+            signal: this.sessionController.signal,
+            negotiatedTimeoutMs: e.negotiatedTimeoutMs,
+          };
+        }
+        this.connectedController = new AbortController();
+        this.transition(this.state === 'LATENT' ? 'CONNECTED' : 'RECONNECTED');
+        return;
+      }
+      case 'disconnected': {
+        if (this.state !== 'CONNECTED' && this.state !== 'RECONNECTED') return;
+        this.suspend();
+        return;
+      }
+      case 'expired':
+        this.lose('expired');
+        return;
+      case 'authFailed':
+        this.lose('authFailed');
+        return;
+    }
+  }
+
+  private suspend(): void {
+    this.connectedController.abort(new Error('SUSPENDED'));
+    this.transition('SUSPENDED');
+    // LOST once disconnected longer than the negotiated session timeout: by then the server
+    // has expired the session, unless a reconnect proves otherwise first.
+    const timeout = this.currentSession?.negotiatedTimeoutMs ?? this.config.sessionTimeoutMs;
+    this.lostTimer = setTimeout(() => this.lose('timeout'), timeout);
+    this.lostTimer.unref();
+  }
+
+  private lose(reason: NonNullable<StateChange['reason']>): void {
+    if (this.lostTimer) clearTimeout(this.lostTimer);
+    this.lostTimer = undefined;
+    if (this.state === 'LOST') return;
+    const old = this.raw;
+    const wasConnected = this.state === 'CONNECTED' || this.state === 'RECONNECTED';
+    if (wasConnected) {
+      // LOST straight from connected (expiry reported on a live connection): SUSPENDED first,
+      // so listeners always see the connection go before the session.
+      this.connectedController.abort(new Error('SUSPENDED'));
+      this.transition('SUSPENDED');
+    }
+    this.sessionController.abort(new SessionExpiredError(`session lost (${reason})`));
+    this.transition('LOST', reason);
+    old?.failAll(() => new SessionExpiredError(`session lost (${reason})`));
+    // The old client object cannot be reused after expiry; close it (best effort: if the
+    // session still lives on the server, closing it releases its ephemerals now).
+    void old?.close(500);
+    if (this.closing) return;
+    this.newSession();
+  }
+
+  /** The current session, once one has been established. */
+  get session(): SessionInfo | undefined {
+    return this.currentSession;
+  }
+
+  /**
+   * A signal that aborts when what the current session holds may be lost, per the error
+   * policy: on SUSPENDED under `standard`, on LOST under `session`. Already aborted when the
+   * policy says nothing can be held now.
+   */
+  holdSignal(): AbortSignal {
+    if (this.config.errorPolicy === 'standard') return this.connectedController.signal;
+    return this.currentSession && this.state !== 'LOST'
+      ? this.sessionController.signal
+      : AbortSignal.abort(new SessionExpiredError('no session'));
+  }
+
+  /** Whether entering `state` means holdings are lost, under this client's policy. */
+  isHoldingLost(state: ConnectionState): boolean {
+    return isHoldingLost(this.config.errorPolicy, state);
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    if (this.lostTimer) clearTimeout(this.lostTimer);
+    const raw = this.raw;
+    await raw?.close();
+    if (this.state !== 'LATENT' && this.state !== 'LOST') {
+      if (this.state !== 'SUSPENDED') {
+        this.connectedController.abort(new Error('closed'));
+        this.transition('SUSPENDED');
+      }
+      this.sessionController.abort(new SessionExpiredError('client closed'));
+      this.transition('LOST', 'closed');
+    }
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * Per-connection compensations for node-zookeeper-client 1.1.3 defects, applied to one
+ * client's ConnectionManager through its instance properties (no fork; notes §5 B). Each one
+ * has a regression test under test/src/core/ that fails without it.
+ */
+import { CM_STATE, jute, type NzcConnectionManager, type Packet } from './nzc.js';
+
+const XID_LIMIT = 2 ** 31 - 1;
+/** SetWatches chunks stay well under the server's 1 MiB jute.maxbuffer (notes §5 B3). */
+const SET_WATCHES_CHUNK_BYTES = 128 * 1024;
+
+/**
+ * xid: starts at 0 in the package (trouble under throttling, upstream #100) and throws a
+ * RangeError past 2^31 from inside `queue()` and even `close()` (PR #101). An accessor keeps it
+ * in 1..2^31-1 and wraps.
+ */
+export function patchXid(cm: NzcConnectionManager): void {
+  let xid = 1;
+  Object.defineProperty(cm, 'xid', {
+    configurable: true,
+    get: () => xid,
+    set: (v: number) => {
+      xid = v >= XID_LIMIT || v < 1 ? 1 : v;
+    },
+  });
+}
+
+/** Test seam: move the xid close to the wrap point. */
+export function setXidForTest(cm: NzcConnectionManager, xid: number): void {
+  cm.xid = xid;
+}
+
+function splitSetWatches(packet: Packet): Packet[] {
+  const p = packet.request.payload;
+  if (!p || p.byteLength() <= SET_WATCHES_CHUNK_BYTES) return [packet];
+  const kinds = ['dataWatches', 'existWatches', 'childWatches'] as const;
+  const chunks: Packet[] = [];
+  let current = {
+    dataWatches: [] as string[],
+    existWatches: [] as string[],
+    childWatches: [] as string[],
+  };
+  let bytes = 0;
+  const flush = () => {
+    const payload = new jute.protocol.SetWatches!();
+    payload.relativeZxid = p.relativeZxid;
+    Object.assign(payload, current);
+    payload.setChrootPath(p.chrootPath);
+    const header = new jute.protocol.RequestHeader!();
+    header.xid = packet.request.header!.xid;
+    header.type = packet.request.header!.type;
+    chunks.push({ request: new jute.Request(header, payload), callback: () => undefined });
+    current = { dataWatches: [], existWatches: [], childWatches: [] };
+    bytes = 0;
+  };
+  for (const kind of kinds) {
+    for (const path of (p[kind] as string[] | undefined) ?? []) {
+      const size = Buffer.byteLength(path) + (p.chrootPath?.length ?? 0) + 4;
+      if (bytes + size > SET_WATCHES_CHUNK_BYTES) flush();
+      current[kind].push(path);
+      bytes += size;
+    }
+  }
+  if (bytes > 0) flush();
+  return chunks;
+}
+
+/**
+ * Reorders what waits to be sent when a connection reaches CONNECTED. The package queues the
+ * re-auth and SetWatches packets *behind* requests issued while disconnected (every such request
+ * to an ACL'd node then fails NOAUTH), adds another AUTH and SetWatches at every TCP connect
+ * that does not reach a session (they pile up), and sends SetWatches whole (over the packet
+ * limit past ~11k watches, and the server drops the connection in a loop). The CONNECTED
+ * 'state' event fires before the queue is flushed (ConnectionManager.js 443-446), so rewriting
+ * the queue there fixes all three: fresh AUTH first, one SetWatches split in chunks, then the
+ * rest in their order.
+ */
+export function patchReconnectQueue(cm: NzcConnectionManager): void {
+  const AUTH = jute.OP_CODES.AUTH;
+  const SET_WATCHES = jute.OP_CODES.SET_WATCHES;
+  cm.on('state', (state) => {
+    if (state !== CM_STATE.CONNECTED) return;
+    const q = cm.packetQueue.queue;
+    const auth: Packet[] = [];
+    let setWatches: Packet | undefined;
+    const rest: Packet[] = [];
+    for (const packet of q) {
+      const type = packet.request.header?.type;
+      if (type === AUTH) auth.push(packet);
+      else if (type === SET_WATCHES)
+        setWatches = packet; // the last one is the fresh one
+      else rest.push(packet);
+    }
+    const freshAuth = auth.slice(Math.max(0, auth.length - cm.credentials.length));
+    q.length = 0;
+    q.push(...freshAuth, ...(setWatches ? splitSetWatches(setWatches) : []), ...rest);
+  });
+}
+
+export interface Watchdog {
+  /** Starts watching once a session is negotiated, with its timeout. */
+  connected(negotiatedTimeoutMs: number): void;
+  stop(): void;
+}
+
+/**
+ * Two timers the package lacks (its read timeout is commented out, line 116; its connect
+ * timeout is cleared on TCP connect, line 306):
+ * - silence: while connected, a connection from which nothing (not even a ping reply) has
+ *   arrived for 2/3 of the negotiated session timeout is destroyed, as the Java client's read
+ *   timeout does. Pings go out after 1/3 of idleness, so a live server always answers in time.
+ *   Destroying it makes the package report a disconnect, which we surface as SUSPENDED while
+ *   the server still needs the remaining third before it can expire the session
+ *   (failure-scenarios.md 2).
+ * - handshake: a server that accepts TCP and never answers the connect request is dropped
+ *   after `handshakeTimeoutMs`, so the client moves on to the next server.
+ */
+export function installWatchdog(cm: NzcConnectionManager, handshakeTimeoutMs: number): Watchdog {
+  let lastRead = Date.now();
+  let silenceLimitMs = Infinity;
+  let timer: NodeJS.Timeout | undefined;
+  let handshakeTimer: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  const originalData = cm.onSocketData;
+  cm.onSocketData = function (this: NzcConnectionManager, b: Buffer) {
+    lastRead = Date.now();
+    originalData.call(this, b);
+  };
+  const originalConnected = cm.onSocketConnected;
+  cm.onSocketConnected = function (this: NzcConnectionManager) {
+    // A connect scheduled before close() (the package's spin-delay timer) must not open a
+    // session after it.
+    if (stopped) {
+      cm.socket?.destroy();
+      return;
+    }
+    lastRead = Date.now();
+    originalConnected.call(this);
+    if (handshakeTimer) clearTimeout(handshakeTimer);
+    const socket = cm.socket;
+    handshakeTimer = setTimeout(() => {
+      if (!stopped && cm.state !== CM_STATE.CONNECTED && cm.socket === socket) socket?.destroy();
+    }, handshakeTimeoutMs);
+    handshakeTimer.unref();
+  };
+
+  const check = () => {
+    if (stopped || cm.state !== CM_STATE.CONNECTED) return;
+    if (Date.now() - lastRead > silenceLimitMs) cm.socket?.destroy();
+  };
+
+  return {
+    connected(negotiatedTimeoutMs) {
+      if (handshakeTimer) clearTimeout(handshakeTimer);
+      lastRead = Date.now();
+      silenceLimitMs = Math.floor((negotiatedTimeoutMs * 2) / 3);
+      if (!timer) {
+        timer = setInterval(check, Math.max(10, Math.floor(silenceLimitMs / 10)));
+        timer.unref();
+      }
+    },
+    stop() {
+      stopped = true;
+      if (timer) clearInterval(timer);
+      if (handshakeTimer) clearTimeout(handshakeTimer);
+    },
+  };
+}

@@ -1,0 +1,178 @@
+/**
+ * One node-zookeeper-client instance, that is one ZooKeeper session at most: patched on
+ * creation, every request given a deadline and tracked until it settles. When the session is
+ * lost the owner discards this object and makes a new one (the package cannot reuse a client
+ * after expiry: notes §2, Session expiry).
+ */
+import {
+  ClientClosedError,
+  errorFromCode,
+  OperationTimeoutError,
+  type ZooKeeperError,
+} from '../errors.js';
+import { CM_STATE, nzc, type NzcClient, type NzcException } from './nzc.js';
+import { installWatchdog, patchReconnectQueue, patchXid, type Watchdog } from './patches.js';
+
+export type RawEvent =
+  | { type: 'connected'; sessionId: bigint; negotiatedTimeoutMs: number }
+  | { type: 'disconnected' }
+  | { type: 'expired' }
+  | { type: 'authFailed' };
+
+export interface RawSessionOptions {
+  connectString: string;
+  sessionTimeoutMs: number;
+  requestTimeoutMs: number;
+  auth: readonly { scheme: string; auth: Buffer }[];
+  onEvent: (e: RawEvent) => void;
+}
+
+interface PendingCall {
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+export class RawSession {
+  readonly client: NzcClient;
+  private readonly pending = new Set<PendingCall>();
+  private readonly watchdog: Watchdog;
+  private ended = false;
+  negotiatedTimeoutMs = 0;
+
+  constructor(private readonly opts: RawSessionOptions) {
+    // retries: 0: the package's own retry repeats any CONNECTION_LOSS, non-idempotent
+    // sequential creates included (index.js:138); core's retry loop decides instead.
+    this.client = nzc.createClient(opts.connectString, {
+      sessionTimeout: opts.sessionTimeoutMs,
+      spinDelay: 200,
+      retries: 0,
+    });
+    const cm = this.client.connectionManager;
+    patchXid(cm);
+    patchReconnectQueue(cm);
+    const servers = opts.connectString.split('/')[0]!.split(',').length;
+    this.watchdog = installWatchdog(cm, Math.max(500, Math.floor(opts.sessionTimeoutMs / servers)));
+    for (const a of opts.auth) this.client.addAuthInfo(a.scheme, a.auth);
+    cm.on('state', (s) => this.onState(s));
+  }
+
+  private onState(s: number): void {
+    if (this.ended) return;
+    switch (s) {
+      case CM_STATE.CONNECTED:
+        this.negotiatedTimeoutMs = this.client.getSessionTimeout();
+        this.watchdog.connected(this.negotiatedTimeoutMs);
+        this.opts.onEvent({
+          type: 'connected',
+          sessionId: this.sessionId,
+          negotiatedTimeoutMs: this.negotiatedTimeoutMs,
+        });
+        break;
+      case CM_STATE.DISCONNECTED:
+        this.opts.onEvent({ type: 'disconnected' });
+        break;
+      case CM_STATE.SESSION_EXPIRED:
+        this.opts.onEvent({ type: 'expired' });
+        break;
+      case CM_STATE.AUTHENTICATION_FAILED:
+        this.opts.onEvent({ type: 'authFailed' });
+        break;
+    }
+  }
+
+  connect(): void {
+    this.client.connect();
+  }
+
+  get sessionId(): bigint {
+    return this.client.getSessionId().readBigInt64BE(0);
+  }
+
+  get sessionPassword(): Buffer {
+    return this.client.getSessionPassword();
+  }
+
+  /** True while the underlying connection is up (requests go out now). */
+  get connected(): boolean {
+    return this.client.connectionManager.state === CM_STATE.CONNECTED;
+  }
+
+  /**
+   * Issues one request. It settles exactly once: with the reply, with a typed error, with
+   * OPERATIONTIMEOUT at the deadline (the package may never call back: notes §2), or with the
+   * error given to {@link failAll} when the session ends.
+   */
+  call<T>(
+    path: string | undefined,
+    invoke: (done: (err: NzcException | null, value?: T) => void) => void,
+    timeoutMs = this.opts.requestTimeoutMs,
+  ): Promise<T> {
+    if (this.ended) return Promise.reject(new ClientClosedError());
+    return new Promise<T>((resolve, reject) => {
+      const entry: PendingCall = {
+        reject,
+        timer: setTimeout(() => {
+          this.pending.delete(entry);
+          reject(new OperationTimeoutError(`no reply within ${timeoutMs} ms`, { path }));
+        }, timeoutMs),
+      };
+      this.pending.add(entry);
+      try {
+        invoke((err, value) => {
+          if (!this.pending.delete(entry)) return; // already timed out or failed
+          clearTimeout(entry.timer);
+          if (err) reject(toError(err, path));
+          else resolve(value as T);
+        });
+      } catch (e) {
+        // The package throws synchronously on bad arguments (AssertionError, TypeError).
+        this.pending.delete(entry);
+        clearTimeout(entry.timer);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      }
+    });
+  }
+
+  /** Rejects every request still waiting (used when the session is lost). */
+  failAll(makeError: () => ZooKeeperError | ClientClosedError): void {
+    for (const p of this.pending) {
+      clearTimeout(p.timer);
+      p.reject(makeError());
+    }
+    this.pending.clear();
+  }
+
+  /**
+   * Closes the session (its ephemerals go at once) and the connection. Bounded: a silent
+   * server leaves the package in CLOSING with its socket open (notes §2, close()), so after
+   * `graceMs` the socket is destroyed.
+   */
+  async close(graceMs = 2000): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    this.watchdog.stop();
+    const cm = this.client.connectionManager;
+    const done = () =>
+      cm.state === CM_STATE.CLOSED ||
+      cm.state === CM_STATE.SESSION_EXPIRED ||
+      cm.state === CM_STATE.AUTHENTICATION_FAILED;
+    if (!done()) {
+      const wasConnected = cm.state === CM_STATE.CONNECTED;
+      this.client.close();
+      if (wasConnected) {
+        const deadline = Date.now() + graceMs;
+        while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+    // Whatever state it is in, no socket and no reconnect loop may outlive close(): in CLOSING
+    // the package's socket-close handler does not reconnect (ConnectionManager.js onSocketClosed).
+    if (!done()) cm.state = CM_STATE.CLOSING;
+    cm.connect = () => undefined;
+    cm.socket?.destroy();
+    this.failAll(() => new ClientClosedError());
+  }
+}
+
+function toError(err: NzcException, path: string | undefined): ZooKeeperError {
+  return errorFromCode(err.code, path, err);
+}

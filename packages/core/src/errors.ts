@@ -1,0 +1,191 @@
+/**
+ * Typed errors. Each condition is one class with a stable `code` (ZooKeeper's code name where
+ * the server or connection produced it), the `path` involved when there is one, and the
+ * original error as `cause`. Classify with `instanceof` or `code`, never by message text.
+ */
+
+/** ZooKeeper's numeric error codes (KeeperException.Code) by name. */
+export const ZooKeeperCode = {
+  SYSTEMERROR: -1,
+  RUNTIMEINCONSISTENCY: -2,
+  DATAINCONSISTENCY: -3,
+  CONNECTIONLOSS: -4,
+  MARSHALLINGERROR: -5,
+  UNIMPLEMENTED: -6,
+  OPERATIONTIMEOUT: -7,
+  BADARGUMENTS: -8,
+  NEWCONFIGNOQUORUM: -13,
+  RECONFIGINPROGRESS: -14,
+  UNKNOWNSESSION: -12,
+  APIERROR: -100,
+  NONODE: -101,
+  NOAUTH: -102,
+  BADVERSION: -103,
+  NOCHILDRENFOREPHEMERALS: -108,
+  NODEEXISTS: -110,
+  NOTEMPTY: -111,
+  SESSIONEXPIRED: -112,
+  INVALIDCALLBACK: -113,
+  INVALIDACL: -114,
+  AUTHFAILED: -115,
+  SESSIONMOVED: -118,
+  NOTREADONLY: -119,
+  EPHEMERALONLOCALSESSION: -120,
+  NOWATCHER: -121,
+  REQUESTTIMEOUT: -122,
+  RECONFIGDISABLED: -123,
+  SESSIONCLOSEDREQUIRESASLAUTH: -124,
+  QUOTAEXCEEDED: -125,
+  THROTTLEDOP: -127,
+} as const;
+
+export type ZooKeeperCodeName = keyof typeof ZooKeeperCode;
+
+const NAME_BY_NUMBER = new Map<number, ZooKeeperCodeName>(
+  Object.entries(ZooKeeperCode).map(([k, v]) => [v, k as ZooKeeperCodeName]),
+);
+
+/** Base class of every error zk-recipes throws. */
+export class ZkRecipesError extends Error {
+  override name = 'ZkRecipesError';
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown; path?: string },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.path = options?.path;
+  }
+  readonly path: string | undefined;
+}
+
+/** An error a ZooKeeper server (or the connection to it) reported, with its numeric code. */
+export class ZooKeeperError extends ZkRecipesError {
+  override name = 'ZooKeeperError';
+  constructor(
+    code: string,
+    readonly zkCode: number,
+    message: string,
+    options?: { cause?: unknown; path?: string },
+  ) {
+    super(code, message, options);
+  }
+}
+
+function defineZkError<N extends ZooKeeperCodeName>(codeName: N, className: string) {
+  const C = class extends ZooKeeperError {
+    static readonly code = codeName;
+    constructor(message?: string, options?: { cause?: unknown; path?: string }) {
+      const where = options?.path === undefined ? '' : ` (path ${options.path})`;
+      super(codeName, ZooKeeperCode[codeName], message ?? `${codeName}${where}`, options);
+      this.name = className;
+    }
+  };
+  Object.defineProperty(C, 'name', { value: className });
+  return C;
+}
+
+export const NoNodeError = defineZkError('NONODE', 'NoNodeError');
+export const NodeExistsError = defineZkError('NODEEXISTS', 'NodeExistsError');
+export const BadVersionError = defineZkError('BADVERSION', 'BadVersionError');
+export const NotEmptyError = defineZkError('NOTEMPTY', 'NotEmptyError');
+export const NoAuthError = defineZkError('NOAUTH', 'NoAuthError');
+export const AuthFailedError = defineZkError('AUTHFAILED', 'AuthFailedError');
+export const InvalidAclError = defineZkError('INVALIDACL', 'InvalidAclError');
+export const NoChildrenForEphemeralsError = defineZkError(
+  'NOCHILDRENFOREPHEMERALS',
+  'NoChildrenForEphemeralsError',
+);
+export const BadArgumentsError = defineZkError('BADARGUMENTS', 'BadArgumentsError');
+export const UnimplementedError = defineZkError('UNIMPLEMENTED', 'UnimplementedError');
+/** The connection dropped before the reply came: the request may or may not have been applied. */
+export const ConnectionLossError = defineZkError('CONNECTIONLOSS', 'ConnectionLossError');
+/** The session is gone; everything it held (ephemeral nodes, watches) is gone with it. */
+export const SessionExpiredError = defineZkError('SESSIONEXPIRED', 'SessionExpiredError');
+/** No reply within the request's deadline: the request may or may not have been applied. */
+export const OperationTimeoutError = defineZkError('OPERATIONTIMEOUT', 'OperationTimeoutError');
+export const SessionMovedError = defineZkError('SESSIONMOVED', 'SessionMovedError');
+export const QuotaExceededError = defineZkError('QUOTAEXCEEDED', 'QuotaExceededError');
+export const NoWatcherError = defineZkError('NOWATCHER', 'NoWatcherError');
+export const ThrottledOpError = defineZkError('THROTTLEDOP', 'ThrottledOpError');
+
+const BY_CODE: ReadonlyMap<
+  number,
+  new (m?: string, o?: { cause?: unknown; path?: string }) => ZooKeeperError
+> = new Map(
+  [
+    NoNodeError,
+    NodeExistsError,
+    BadVersionError,
+    NotEmptyError,
+    NoAuthError,
+    AuthFailedError,
+    InvalidAclError,
+    NoChildrenForEphemeralsError,
+    BadArgumentsError,
+    UnimplementedError,
+    ConnectionLossError,
+    SessionExpiredError,
+    OperationTimeoutError,
+    SessionMovedError,
+    QuotaExceededError,
+    NoWatcherError,
+    ThrottledOpError,
+  ].map((C) => [ZooKeeperCode[C.code], C]),
+);
+
+/**
+ * The typed error for a numeric ZooKeeper code. Codes this library has no class for (a newer
+ * server's) still become a {@link ZooKeeperError} whose `code` is `UNKNOWN(<n>)`: they never
+ * crash the process (node-zookeeper-client notes §2, Errors).
+ */
+export function errorFromCode(zkCode: number, path?: string, cause?: unknown): ZooKeeperError {
+  const C = BY_CODE.get(zkCode);
+  if (C) return new C(undefined, { path, cause });
+  const name = NAME_BY_NUMBER.get(zkCode) ?? `UNKNOWN(${zkCode})`;
+  const where = path === undefined ? '' : ` (path ${path})`;
+  return new ZooKeeperError(name, zkCode, `${name}${where}`, { path, cause });
+}
+
+/** An argument or option was invalid; nothing was sent. `field` names it. */
+export class InvalidArgumentError extends ZkRecipesError {
+  override name = 'InvalidArgumentError';
+  constructor(
+    readonly field: string,
+    message: string,
+    options?: { cause?: unknown; path?: string },
+  ) {
+    super('INVALID_ARGUMENT', message, options);
+  }
+}
+
+/** The client could not connect within its start timeout. */
+export class ConnectTimeoutError extends ZkRecipesError {
+  override name = 'ConnectTimeoutError';
+  constructor(
+    readonly connectString: string,
+    timeoutMs: number,
+  ) {
+    super(
+      'CONNECT_TIMEOUT',
+      `no ZooKeeper server at ${connectString} answered within ${timeoutMs} ms`,
+    );
+  }
+}
+
+/** The client is closed (or closing); nothing more can be sent through it. */
+export class ClientClosedError extends ZkRecipesError {
+  override name = 'ClientClosedError';
+  constructor() {
+    super('CLIENT_CLOSED', 'the client is closed');
+  }
+}
+
+/** Retryable: the request may succeed if repeated (connection loss, timeout, session moved). */
+export function isRetryable(e: unknown): boolean {
+  return (
+    e instanceof ConnectionLossError ||
+    e instanceof OperationTimeoutError ||
+    e instanceof SessionMovedError
+  );
+}

@@ -1,0 +1,36 @@
+/**
+ * Connection states, named as Curator names them.
+ * - `CONNECTED`: the first connection of the client is up.
+ * - `SUSPENDED`: the connection is gone; the session may still live on the server (and with it
+ *   ephemeral nodes, locks, leadership), or may already have expired there.
+ * - `RECONNECTED`: connected again, to the same session or (after LOST) to a new one.
+ * - `LOST`: the session is gone: the server expired it, or the client was disconnected for
+ *   longer than the negotiated session timeout, or the client was closed.
+ * See docs/connection-states.md for a timeline.
+ */
+export type ConnectionState = 'CONNECTED' | 'SUSPENDED' | 'RECONNECTED' | 'LOST';
+
+/** What a listener is told with each transition. */
+export interface StateChange {
+  state: ConnectionState;
+  previous: ConnectionState | 'LATENT';
+  /** The session the change concerns (the new one on RECONNECTED after LOST). */
+  sessionId: bigint;
+  /** Why LOST happened. */
+  reason?: 'expired' | 'timeout' | 'closed' | 'authFailed';
+}
+
+export type StateListener = (change: StateChange) => void;
+
+/**
+ * How recipes judge SUSPENDED. `standard` (the default, as in Curator): SUSPENDED already means
+ * what the session holds may be lost, so a lock holder stops work at once. `session`: only
+ * LOST counts; choose it when a short disconnect must not interrupt a holder, and rely on
+ * fencing tokens (failure-scenarios.md 2 and 4).
+ */
+export type ErrorPolicy = 'standard' | 'session';
+
+/** Whether, under `policy`, entering `state` means what the session holds may be lost. */
+export function isHoldingLost(policy: ErrorPolicy, state: ConnectionState): boolean {
+  return state === 'LOST' || (policy === 'standard' && state === 'SUSPENDED');
+}

@@ -1,0 +1,70 @@
+/** A znode's metadata. zxids are `bigint`; times are epoch milliseconds. */
+export interface Stat {
+  czxid: bigint;
+  mzxid: bigint;
+  ctime: number;
+  mtime: number;
+  version: number;
+  cversion: number;
+  aversion: number;
+  /** The owning session of an ephemeral node; 0n otherwise. */
+  ephemeralOwner: bigint;
+  dataLength: number;
+  numChildren: number;
+  pzxid: bigint;
+}
+
+export type CreateMode =
+  | 'PERSISTENT'
+  | 'EPHEMERAL'
+  | 'PERSISTENT_SEQUENTIAL'
+  | 'EPHEMERAL_SEQUENTIAL'
+  | 'CONTAINER'
+  | 'PERSISTENT_WITH_TTL'
+  | 'PERSISTENT_SEQUENTIAL_WITH_TTL';
+
+/** ZooKeeper's create flags for each mode. */
+export const CREATE_FLAGS: Record<CreateMode, number> = {
+  PERSISTENT: 0,
+  EPHEMERAL: 1,
+  PERSISTENT_SEQUENTIAL: 2,
+  EPHEMERAL_SEQUENTIAL: 3,
+  CONTAINER: 4,
+  PERSISTENT_WITH_TTL: 5,
+  PERSISTENT_SEQUENTIAL_WITH_TTL: 6,
+};
+
+/** Permission bits (ZooDefs.Perms). */
+export const Perms = { READ: 1, WRITE: 2, CREATE: 4, DELETE: 8, ADMIN: 16, ALL: 31 } as const;
+
+export interface Acl {
+  perms: number;
+  scheme: string;
+  id: string;
+}
+
+/** world:anyone with every permission (ZooDefs.Ids.OPEN_ACL_UNSAFE). */
+export const OPEN_ACL_UNSAFE: readonly Acl[] = [
+  { perms: Perms.ALL, scheme: 'world', id: 'anyone' },
+];
+
+export type WatchEventType =
+  | 'NodeCreated'
+  | 'NodeDeleted'
+  | 'NodeDataChanged'
+  | 'NodeChildrenChanged'
+  /** The session died before the watch fired: it never will. */
+  | 'SessionLost';
+
+export interface WatchEvent {
+  type: WatchEventType;
+  path: string;
+}
+
+export type Watcher = (event: WatchEvent) => void;
+
+/** Options every request accepts. */
+export interface RequestOptions {
+  /** Deadline for the reply; default: the client's `requestTimeoutMs`. */
+  timeoutMs?: number;
+}

@@ -1,0 +1,188 @@
+// Regression tests for node-zookeeper-client 1.1.3 defects that core compensates
+// (../shared/notes/node-zookeeper-client.md). Each fails without its compensation.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { after, before, test } from 'node:test';
+import {
+  ConnectTimeoutError,
+  createClient,
+  OperationTimeoutError,
+  Perms,
+  type WatchEvent,
+} from '@zk-recipes/core';
+import { expireSession, FaultProxy, TestingServer, TestRoot, timing } from '@zk-recipes/testing';
+import { startedClient, waitForNewSession } from '../support/core-helpers.js';
+
+let server: TestingServer;
+before(async () => {
+  server = await TestingServer.start({ tickTimeMs: 200 });
+});
+after(async () => {
+  await server.close();
+});
+
+test('start() rejects with a typed error naming the connect string when nothing answers', async () => {
+  const client = createClient({ connectString: '127.0.0.1:1', sessionTimeoutMs: 2000 });
+  await assert.rejects(client.start({ timeoutMs: 700 }), (e: unknown) => {
+    assert.ok(e instanceof ConnectTimeoutError);
+    assert.equal(e.code, 'CONNECT_TIMEOUT');
+    assert.match(e.message, /127\.0\.0\.1:1/);
+    return true;
+  });
+  assert.equal(client.state, 'LATENT');
+});
+
+test('handshake watchdog: a server that accepts TCP and never answers is dropped and retried', async () => {
+  await using proxy = await FaultProxy.start(server);
+  proxy.partition(); // TCP connects, no byte comes back
+  const client = createClient({ connectString: proxy.connectString, sessionTimeoutMs: 1000 });
+  await assert.rejects(client.start({ timeoutMs: 3500 }), ConnectTimeoutError);
+  assert.ok(
+    proxy.acceptedCount >= 2,
+    `the client gave up on the silent handshake and tried again (${proxy.acceptedCount} connections)`,
+  );
+});
+
+test('every request has a deadline: a request over a silent connection fails OPERATIONTIMEOUT', async () => {
+  await using proxy = await FaultProxy.start(server);
+  const { client } = await startedClient({
+    connectString: proxy.connectString,
+    sessionTimeoutMs: 10_000,
+  });
+  try {
+    proxy.partition();
+    const began = performance.now();
+    await assert.rejects(client.exists('/', { timeoutMs: 300 }), (e: unknown) => {
+      assert.ok(e instanceof OperationTimeoutError);
+      assert.equal(e.code, 'OPERATIONTIMEOUT');
+      assert.equal(e.path, '/');
+      return true;
+    });
+    assert.ok(performance.now() - began < timing.ms(3000));
+  } finally {
+    proxy.heal();
+    await client.close();
+  }
+});
+
+function digestId(user: string, password: string): string {
+  return `${user}:${createHash('sha1').update(`${user}:${password}`).digest('base64')}`;
+}
+
+test('credentials go out before requests queued during a disconnect (no NOAUTH)', async () => {
+  await using root = await TestRoot.create(server);
+  await using proxy = await FaultProxy.start(server);
+  const { client } = await startedClient({
+    connectString: proxy.connectString,
+    sessionTimeoutMs: 6000,
+    auth: [{ scheme: 'digest', credentials: 'app:secret' }],
+  });
+  try {
+    const node = root.child('guarded');
+    await client.create(node, 'v', {
+      acl: [{ perms: Perms.ALL, scheme: 'digest', id: digestId('app', 'secret') }],
+    });
+    proxy.closeAll();
+    proxy.partition(); // keep it disconnected while requests queue up
+    await timing.waitFor(() => client.state === 'SUSPENDED', { message: 'SUSPENDED' });
+    const queued = Array.from({ length: 40 }, () => client.getData(node));
+    await timing.sleep(200);
+    proxy.heal();
+    const results = await Promise.allSettled(queued);
+    const failed = results.filter((r) => r.status === 'rejected');
+    assert.equal(failed.length, 0, `failed: ${failed.map((f) => String(f.reason)).join(', ')}`);
+  } finally {
+    await client.close();
+  }
+});
+
+test('the xid wraps before 2^31 instead of throwing', async () => {
+  const { client } = await startedClient({ connectString: server.connectString });
+  try {
+    // Reach the package's connection manager (internal) to skip 2^31 requests.
+    const cm = (
+      client as unknown as {
+        connection: { raw: { client: { connectionManager: { xid: number } } } };
+      }
+    ).connection.raw.client.connectionManager;
+    cm.xid = 2 ** 31 - 3;
+    for (let i = 0; i < 8; i++) assert.ok(await client.exists('/'));
+    assert.ok(cm.xid > 0 && cm.xid < 100, `xid wrapped to ${cm.xid}`);
+  } finally {
+    await client.close();
+  }
+});
+
+test('setData with empty data works and getData returns an empty Buffer', async () => {
+  await using root = await TestRoot.create(server);
+  const { client } = await startedClient({ connectString: server.connectString });
+  try {
+    const node = root.child('n');
+    await client.create(node, 'abc');
+    const stat = await client.setData(node, Buffer.alloc(0));
+    assert.equal(stat.dataLength, 0);
+    const { data } = await client.getData(node);
+    assert.ok(Buffer.isBuffer(data));
+    assert.equal(data.length, 0);
+    await client.create(root.child('nodata'));
+    assert.equal((await client.getData(root.child('nodata'))).data.length, 0);
+  } finally {
+    await client.close();
+  }
+});
+
+test('watchers pending when the session dies are told (SessionLost), exactly once', async () => {
+  await using root = await TestRoot.create(server);
+  const { client } = await startedClient({
+    connectString: server.connectString,
+    sessionTimeoutMs: 4000,
+  });
+  try {
+    const events: WatchEvent[] = [];
+    await client.exists(root.child('never'), { watch: (e) => events.push(e) });
+    await client.getChildren(root.path, { watch: (e) => events.push(e) });
+    const old = client.session!.sessionId;
+    await expireSession(client, server);
+    await waitForNewSession(client, old);
+    await client.create(root.child('never')); // must not fire the dead session's watch again
+    await timing.sleep(200);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['SessionLost', 'SessionLost'],
+    );
+  } finally {
+    await client.close();
+  }
+});
+
+test('a watch fires once with its event', async () => {
+  await using root = await TestRoot.create(server);
+  const { client } = await startedClient({ connectString: server.connectString });
+  try {
+    const events: WatchEvent[] = [];
+    await client.exists(root.child('w'), { watch: (e) => events.push(e) });
+    await client.create(root.child('w'));
+    await client.setData(root.child('w'), 'x');
+    await timing.waitFor(() => events.length > 0, { message: 'the watch' });
+    await timing.sleep(100);
+    assert.deepEqual(events, [{ type: 'NodeCreated', path: root.child('w') }]);
+  } finally {
+    await client.close();
+  }
+});
+
+test('close() leaves no handle that keeps the process alive', async () => {
+  await using root = await TestRoot.create(server);
+  const script = fileURLToPath(new URL('../support/no-handle-client.js', import.meta.url));
+  const child = spawn(process.execPath, [script, server.connectString, root.path], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), timing.ms(10_000));
+  const [code, signal] = (await once(child, 'exit')) as [number | null, string | null];
+  clearTimeout(timer);
+  assert.equal(signal, null, 'the child had to be killed: something kept it alive');
+  assert.equal(code, 0);
+});

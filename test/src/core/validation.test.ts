@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  createClient,
+  InvalidArgumentError,
+  UnimplementedError,
+  validatePath,
+} from '@zk-recipes/core';
+import { TestingServer } from '@zk-recipes/testing';
+
+const isInvalid = (field: string) => (e: unknown) =>
+  e instanceof InvalidArgumentError && e.code === 'INVALID_ARGUMENT' && e.field === field;
+
+test('createClient validates every option and names the bad field', () => {
+  assert.throws(() => createClient({ connectString: '' }), isInvalid('connectString'));
+  assert.throws(() => createClient({ connectString: 'nohost' }), isInvalid('connectString'));
+  assert.throws(() => createClient({ connectString: 'h:1/chroot/' }), isInvalid('connectString'));
+  assert.throws(
+    () => createClient({ connectString: 'h:1', sessionTimeoutMs: -5 }),
+    isInvalid('sessionTimeoutMs'),
+  );
+  assert.throws(
+    () => createClient({ connectString: 'h:1', errorPolicy: 'lenient' as 'standard' }),
+    isInvalid('errorPolicy'),
+  );
+  assert.throws(
+    () => createClient({ connectString: 'h:1', sesionTimeoutMs: 1 } as never),
+    (e: unknown) => e instanceof InvalidArgumentError,
+  );
+  assert.ok(createClient({ connectString: 'a:1,b:2/app' }));
+});
+
+test("paths follow ZooKeeper's rules", () => {
+  for (const bad of [
+    '',
+    'a',
+    '/a/',
+    '/a//b',
+    '/a/./b',
+    '/a/../b',
+    '/a\u0000b',
+    '/a\u0001',
+    '/\ud800',
+  ]) {
+    assert.throws(() => validatePath(bad), isInvalid('path'), JSON.stringify(bad));
+  }
+  for (const good of ['/', '/a', '/a/b-c_d.e', '/zookeeper', '/ünïcode'])
+    assert.equal(validatePath(good), good);
+  assert.equal(validatePath('/q/', { sequential: true }), '/q/');
+});
+
+test('bad input is refused before anything is sent', async () => {
+  await using server = await TestingServer.start();
+  await using client = createClient({ connectString: server.connectString });
+  await client.start();
+  await assert.rejects(client.create('no-slash'), isInvalid('path'));
+  await assert.rejects(client.getData('/a/'), isInvalid('path'));
+  await assert.rejects(client.create('/x', 5 as unknown as string), isInvalid('data'));
+  await assert.rejects(client.create('/x', 'd', { acl: [] }), isInvalid('acl'));
+  await assert.rejects(client.create('/x', 'd', { mode: 'BOGUS' as never }), isInvalid('mode'));
+  // The package would silently make a persistent node for CONTAINER: refused, typed.
+  await assert.rejects(client.create('/x', 'd', { mode: 'CONTAINER' }), UnimplementedError);
+  assert.equal(await client.exists('/x'), null, 'nothing was created');
+});
