@@ -1,7 +1,7 @@
 // The demo: connects to ZooKeeper (an embedded server it starts itself, or ZK_CONNECT), creates
 // nodes, watches one, and reports every connection state, through a server restart when the
 // server is its own. Until the lock and leader recipes land, this is what it shows.
-import { createClient, type StateChange } from '@zk-recipes/core';
+import { createClient, ZkRecipesError, type StateChange } from '@zk-recipes/core';
 import { TestingServer } from '@zk-recipes/testing';
 
 const began = Date.now();
@@ -54,7 +54,9 @@ async function main(): Promise<void> {
     await watched;
     say(`${config} now holds "${(await client.getData(config)).data.toString()}"`);
 
-    const eph = await client.create(`${root}/worker-`, 'me', { mode: 'EPHEMERAL_SEQUENTIAL' });
+    const { path: eph } = await client.create(`${root}/worker-`, 'me', {
+      mode: 'EPHEMERAL_SEQUENTIAL',
+    });
     say(`created ephemeral sequential node ${eph}`);
 
     if (server) {
@@ -76,11 +78,18 @@ async function main(): Promise<void> {
   } finally {
     await client.close();
     await server?.close();
-    say('done: client closed, embedded server stopped');
+    say(server ? 'done: client closed, embedded server stopped' : 'done: client closed');
   }
 }
 
 main().catch((e: unknown) => {
-  process.stderr.write(`demo failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  // Our own errors say what happened in their message; anything else gets its stack.
+  const text =
+    e instanceof ZkRecipesError
+      ? `${e.code}: ${e.message}`
+      : e instanceof Error
+        ? (e.stack ?? e.message)
+        : String(e);
+  process.stderr.write(`demo failed: ${text}\n`);
   process.exitCode = 1;
 });

@@ -1,12 +1,20 @@
 import { Connection, type SessionInfo } from './connection.js';
-import { nzc, type NzcEvent, type NzcStat } from './driver/nzc.js';
+import { toBuffer, toNzcAcls, toStat, toVersion, stripChroot } from './convert.js';
+import type { NzcEvent, NzcStat } from './driver/nzc.js';
+import * as requests from './driver/requests.js';
+import { compareVersions } from './driver/server-info.js';
 import type { RawSession } from './driver/raw-session.js';
 import {
   ClientClosedError,
   ConnectTimeoutError,
   InvalidArgumentError,
-  UnimplementedError,
+  ServerTooOldError,
 } from './errors.js';
+import {
+  PersistentWatches,
+  type PersistentWatchListener,
+  type PersistentWatchMode,
+} from './persistent-watches.js';
 import { clientOptionsSchema, parseOptions, silentLogger, type ClientOptions } from './options.js';
 import { validatePath } from './paths.js';
 import type { ConnectionState, ErrorPolicy, StateListener } from './states.js';
@@ -21,24 +29,6 @@ import {
   type WatchEventType,
 } from './types.js';
 
-const long = (b: Buffer): bigint => b.readBigInt64BE(0);
-
-function toStat(s: NzcStat): Stat {
-  return {
-    czxid: long(s.czxid),
-    mzxid: long(s.mzxid),
-    ctime: Number(long(s.ctime)),
-    mtime: Number(long(s.mtime)),
-    version: s.version,
-    cversion: s.cversion,
-    aversion: s.aversion,
-    ephemeralOwner: long(s.ephemeralOwner),
-    dataLength: s.dataLength,
-    numChildren: s.numChildren,
-    pzxid: long(s.pzxid),
-  };
-}
-
 const EVENT_TYPES: Record<number, WatchEventType> = {
   1: 'NodeCreated',
   2: 'NodeDeleted',
@@ -52,34 +42,45 @@ interface PendingWatch {
   fire: Watcher;
 }
 
-function toBuffer(data: Buffer | string | undefined, field = 'data'): Buffer {
-  if (data === undefined) return Buffer.alloc(0);
-  if (typeof data === 'string') return Buffer.from(data, 'utf8');
-  if (Buffer.isBuffer(data)) return data;
-  throw new InvalidArgumentError(field, `${field} must be a Buffer or a string`);
-}
-
-function toNzcAcls(acls: readonly Acl[]) {
-  const input: unknown = acls;
-  if (!Array.isArray(input) || acls.length === 0) {
-    throw new InvalidArgumentError('acl', 'acl must be a non-empty array');
-  }
-  return acls.map((a, i) => {
-    const ok =
-      Number.isInteger(a?.perms) &&
-      a.perms >= 0 &&
-      a.perms <= 31 &&
-      typeof a.scheme === 'string' &&
-      a.scheme.length > 0 &&
-      typeof a.id === 'string';
-    if (!ok) throw new InvalidArgumentError(`acl.${i}`, 'an ACL is { perms: 0..31, scheme, id }');
-    return new nzc.ACL(a.perms, new nzc.Id(a.scheme, a.id));
-  });
-}
-
 export interface CreateOptions extends RequestOptions {
   mode?: CreateMode;
   acl?: readonly Acl[];
+  /** Time to live of a `*_WITH_TTL` node, in ms (required for those modes, refused otherwise). */
+  ttlMs?: number;
+}
+
+/** What `create` returns: the path the server gave the node (sequential names differ), and its Stat. */
+export interface CreateResult {
+  path: string;
+  stat: Stat;
+}
+
+/** One operation of a {@link ZkClient.multi} transaction. Versions are used exactly as given. */
+export type MultiOp =
+  | {
+      op: 'create';
+      path: string;
+      data?: Buffer | string;
+      mode?: 'PERSISTENT' | 'EPHEMERAL' | 'PERSISTENT_SEQUENTIAL' | 'EPHEMERAL_SEQUENTIAL';
+      acl?: readonly Acl[];
+    }
+  | { op: 'delete'; path: string; version?: number }
+  | { op: 'setData'; path: string; data: Buffer | string; version?: number }
+  | { op: 'check'; path: string; version: number };
+
+/** One result of a committed transaction, in the order of its operations. */
+export type MultiResult =
+  | { op: 'create'; path: string }
+  | { op: 'delete' }
+  | { op: 'setData'; stat: Stat }
+  | { op: 'check' };
+
+/** A persistent watch; `remove()` ends it (idempotent). */
+export interface PersistentWatch {
+  readonly path: string;
+  readonly mode: PersistentWatchMode;
+  remove(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 /**
@@ -90,6 +91,9 @@ export interface CreateOptions extends RequestOptions {
 export class ZkClient {
   private readonly connection: Connection;
   private readonly watches = new Set<PendingWatch>();
+  private readonly persistent = new PersistentWatches();
+  private readonly auth: { scheme: string; auth: Buffer }[];
+  private readonly chroot: string | undefined;
   private closePromise: Promise<void> | undefined;
   private started = false;
   readonly connectString: string;
@@ -100,17 +104,22 @@ export class ZkClient {
     const o = parseOptions(clientOptionsSchema, options, 'client options');
     this.connectString = o.connectString;
     this.errorPolicy = o.errorPolicy;
+    const slash = o.connectString.indexOf('/');
+    this.chroot = slash < 0 ? undefined : o.connectString.slice(slash);
+    this.auth = o.auth.map((a) => ({ scheme: a.scheme, auth: toBuffer(a.credentials, 'auth') }));
     this.connection = new Connection({
       connectString: o.connectString,
       sessionTimeoutMs: o.sessionTimeoutMs,
       requestTimeoutMs: o.requestTimeoutMs ?? o.sessionTimeoutMs,
       errorPolicy: o.errorPolicy,
-      auth: o.auth.map((a) => ({ scheme: a.scheme, auth: toBuffer(a.credentials, 'auth') })),
+      auth: this.auth,
       logger: o.logger ?? silentLogger,
     });
     this.connection.on('state', (c) => {
       if (c.state === 'LOST') this.tellWatchersSessionLost();
+      if (c.state === 'RECONNECTED' && this.persistent.size > 0) void this.rearmPersistentWatches();
     });
+    this.connection.on('watch', (e) => this.persistent.dispatch(e));
     this.startTimeoutMs = o.connectionTimeoutMs;
   }
   private readonly startTimeoutMs: number;
@@ -238,25 +247,202 @@ export class ZkClient {
     }
   }
 
-  /** Creates a node and returns the path the server gave it (sequential names differ). */
-  async create(path: string, data?: Buffer | string, options: CreateOptions = {}): Promise<string> {
+  /** The version of the server the session is on (`3.8.0`), once known after connect. */
+  get serverVersion(): string | undefined {
+    return this.connection.raw?.serverVersion;
+  }
+
+  /** Refuses, before sending, an operation the connected server is known to be too old for. */
+  private requireServer(operation: string, required: string, raw: RawSession): void {
+    const v = raw.serverVersion;
+    if (v !== undefined && compareVersions(v, required) < 0) {
+      throw new ServerTooOldError(operation, required, v);
+    }
+  }
+
+  /**
+   * Creates a node in any mode (containers and TTL nodes included) and returns the path the
+   * server gave it (sequential names differ) with its Stat. Sent as create2, createContainer or
+   * createTTL: node-zookeeper-client alone returns no Stat and silently makes a container a
+   * plain persistent node (notes §1).
+   */
+  async create(
+    path: string,
+    data?: Buffer | string,
+    options: CreateOptions = {},
+  ): Promise<CreateResult> {
     const mode = options.mode ?? 'PERSISTENT';
-    if (!(mode in CREATE_FLAGS))
+    if (!Object.hasOwn(CREATE_FLAGS, mode)) {
       throw new InvalidArgumentError('mode', `unknown create mode ${String(mode)}`);
+    }
     validatePath(path, { sequential: mode.includes('SEQUENTIAL') });
-    if (mode === 'CONTAINER' || mode.includes('TTL')) {
-      // The package sends flag 4 as a plain create and the server makes a persistent node
-      // (notes §1): refuse rather than silently make the wrong kind of node.
-      throw new UnimplementedError(`create mode ${mode} is not supported yet`, { path });
+    const ttl = mode.includes('TTL');
+    if (ttl !== (options.ttlMs !== undefined)) {
+      throw new InvalidArgumentError(
+        'ttlMs',
+        ttl ? `${mode} needs ttlMs` : `ttlMs is only for *_WITH_TTL modes`,
+        { path },
+      );
+    }
+    if (
+      ttl &&
+      !(Number.isInteger(options.ttlMs) && options.ttlMs! > 0 && options.ttlMs! <= 0xffffffffff)
+    ) {
+      throw new InvalidArgumentError('ttlMs', 'ttlMs must be an integer in 1..2^40-1', { path });
     }
     const buf = toBuffer(data);
     const acls = toNzcAcls(options.acl ?? OPEN_ACL_UNSAFE);
     const raw = this.rawSession();
-    return raw.call<string>(
-      path,
-      (done) => raw.client.create(path, buf, acls, CREATE_FLAGS[mode], done),
+    this.requireServer(`create (${mode})`, ttl ? '3.5.3' : '3.5.0', raw);
+    const r = await requests.create2(
+      raw,
+      {
+        path,
+        data: buf,
+        acls,
+        flags: CREATE_FLAGS[mode],
+        ...(ttl ? { ttlMs: options.ttlMs! } : {}),
+      },
       options.timeoutMs,
     );
+    return { path: stripChroot(r.path, this.chroot), stat: toStat(r.stat as NzcStat) };
+  }
+
+  /** Waits until the server this session is on has caught up with the leader (ZooKeeper sync). */
+  async sync(path: string, options: RequestOptions = {}): Promise<void> {
+    validatePath(path);
+    await requests.sync(this.rawSession(), path, options.timeoutMs);
+  }
+
+  /**
+   * Runs the operations as one transaction: all are applied or none. Versions are used exactly
+   * as given (0 is a version; -1 matches any). A failed transaction rejects with the typed error
+   * of the operation that failed.
+   */
+  async multi(ops: readonly MultiOp[], options: RequestOptions = {}): Promise<MultiResult[]> {
+    if (!Array.isArray(ops as unknown) || ops.length === 0) {
+      throw new InvalidArgumentError('ops', 'multi needs a non-empty array of operations');
+    }
+    const wire = ops.map((o, i): requests.MultiOp => {
+      const field = `ops.${i}`;
+      switch (o?.op) {
+        case 'create': {
+          const mode = o.mode ?? 'PERSISTENT';
+          if (
+            !['PERSISTENT', 'EPHEMERAL', 'PERSISTENT_SEQUENTIAL', 'EPHEMERAL_SEQUENTIAL'].includes(
+              mode,
+            )
+          ) {
+            throw new InvalidArgumentError(`${field}.mode`, `multi cannot create ${mode} nodes`);
+          }
+          validatePath(o.path, { sequential: mode.includes('SEQUENTIAL') });
+          return {
+            type: requests.OP.create,
+            path: o.path,
+            data: toBuffer(o.data, `${field}.data`),
+            acls: toNzcAcls(o.acl ?? OPEN_ACL_UNSAFE),
+            mode: CREATE_FLAGS[mode],
+          };
+        }
+        case 'delete':
+          validatePath(o.path);
+          return {
+            type: requests.OP.delete,
+            path: o.path,
+            version: toVersion(o.version, `${field}.version`),
+          };
+        case 'setData':
+          validatePath(o.path);
+          return {
+            type: requests.OP.setData,
+            path: o.path,
+            data: toBuffer(o.data, `${field}.data`),
+            version: toVersion(o.version, `${field}.version`),
+          };
+        case 'check':
+          validatePath(o.path);
+          return {
+            type: requests.OP.check,
+            path: o.path,
+            version: toVersion(o.version, `${field}.version`),
+          };
+        default:
+          throw new InvalidArgumentError(
+            `${field}.op`,
+            'op must be create, delete, setData or check',
+          );
+      }
+    });
+    const results = await requests.multi(this.rawSession(), wire, options.timeoutMs);
+    return results.map((r): MultiResult => {
+      switch (r.type) {
+        case requests.OP.create:
+          return { op: 'create', path: r.path ?? '' };
+        case requests.OP.delete:
+          return { op: 'delete' };
+        case requests.OP.setData:
+          return { op: 'setData', stat: toStat(r.stat as NzcStat) };
+        default:
+          return { op: 'check' };
+      }
+    });
+  }
+
+  /**
+   * Adds a persistent (or persistent recursive) watch: the listener hears every change until
+   * the watch is removed, across reconnects and new sessions (after which it gets `Resync`:
+   * read again, events may have been missed). Needs ZooKeeper 3.6+.
+   */
+  async addWatch(
+    path: string,
+    listener: PersistentWatchListener,
+    options: RequestOptions & { mode?: PersistentWatchMode } = {},
+  ): Promise<PersistentWatch> {
+    validatePath(path);
+    const mode = options.mode ?? 'persistent';
+    if (mode !== 'persistent' && mode !== 'persistentRecursive') {
+      throw new InvalidArgumentError('mode', 'mode must be persistent or persistentRecursive');
+    }
+    if (typeof listener !== 'function')
+      throw new InvalidArgumentError('listener', 'listener must be a function');
+    const raw = this.rawSession();
+    this.requireServer('addWatch', '3.6.0', raw);
+    if (this.persistent.add(path, mode, listener)) {
+      try {
+        await requests.addWatch(raw, path, mode === 'persistent' ? 0 : 1, options.timeoutMs);
+      } catch (e) {
+        this.persistent.remove(path, mode, listener);
+        throw e;
+      }
+    }
+    let removed: Promise<void> | undefined;
+    const remove = () =>
+      (removed ??= (async () => {
+        if (!this.persistent.remove(path, mode, listener) || this.closePromise) return;
+        // Type 3 (any): the only one 3.6-3.8 servers accept for persistent watches. It also
+        // removes a one-shot watch this session holds on exactly this path (docs/core.md).
+        await requests.removeWatches(this.rawSession(), path, 3).catch(() => undefined);
+      })());
+    return { path, mode, remove, [Symbol.asyncDispose]: remove };
+  }
+
+  private async rearmPersistentWatches(): Promise<void> {
+    const raw = this.connection.raw;
+    if (!raw) return;
+    for (const w of this.persistent.all()) {
+      await requests.addWatch(raw, w.path, w.mode === 'persistent' ? 0 : 1).catch(() => undefined);
+    }
+    this.persistent.resync();
+  }
+
+  /** Adds credentials now and for every later connection and session. */
+  addAuthInfo(scheme: string, credentials: Buffer | string): void {
+    if (typeof scheme !== 'string' || scheme.length === 0) {
+      throw new InvalidArgumentError('scheme', 'scheme must be a non-empty string');
+    }
+    const auth = toBuffer(credentials, 'credentials');
+    this.auth.push({ scheme, auth });
+    this.connection.raw?.client.addAuthInfo(scheme, auth);
   }
 
   /** Deletes a node; `version` -1 (default) matches any version. */
@@ -265,7 +451,7 @@ export class ZkClient {
     const raw = this.rawSession();
     await raw.call<void>(
       path,
-      (done) => raw.client.remove(path, options.version ?? -1, done),
+      (done) => raw.client.remove(path, toVersion(options.version), done),
       options.timeoutMs,
     );
   }
@@ -324,7 +510,7 @@ export class ZkClient {
     const raw = this.rawSession();
     const stat = await raw.call<NzcStat>(
       path,
-      (done) => raw.client.setData(path, buf, options.version ?? -1, done),
+      (done) => raw.client.setData(path, buf, toVersion(options.version), done),
       options.timeoutMs,
     );
     return toStat(stat);
@@ -374,7 +560,7 @@ export class ZkClient {
     const raw = this.rawSession();
     const stat = await raw.call<NzcStat>(
       path,
-      (done) => raw.client.setACL(path, acls, options.version ?? -1, done),
+      (done) => raw.client.setACL(path, acls, toVersion(options.version), done),
       options.timeoutMs,
     );
     return toStat(stat);

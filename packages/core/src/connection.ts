@@ -5,6 +5,7 @@
  * expiry on reconnect: upstream #20), and then opens a new session by itself.
  */
 import { EventEmitter } from 'node:events';
+import type { NzcEvent } from './driver/nzc.js';
 import { RawSession, type RawEvent } from './driver/raw-session.js';
 import { SessionExpiredError } from './errors.js';
 import type { Logger } from './options.js';
@@ -20,7 +21,8 @@ export interface ConnectionConfig {
   sessionTimeoutMs: number;
   requestTimeoutMs: number;
   errorPolicy: ErrorPolicy;
-  auth: readonly { scheme: string; auth: Buffer }[];
+  /** Credentials for every new session; addAuthInfo() appends to it. */
+  auth: { scheme: string; auth: Buffer }[];
   logger: Logger;
 }
 
@@ -33,7 +35,7 @@ export interface SessionInfo {
   readonly negotiatedTimeoutMs: number;
 }
 
-export class Connection extends EventEmitter<{ state: [StateChange] }> {
+export class Connection extends EventEmitter<{ state: [StateChange]; watch: [NzcEvent] }> {
   state: ConnectionState | 'LATENT' = 'LATENT';
   raw: RawSession | undefined;
   private sessionController = new AbortController();
@@ -60,6 +62,9 @@ export class Connection extends EventEmitter<{ state: [StateChange] }> {
       auth: this.config.auth,
       onEvent: (e) => {
         if (this.raw === raw) this.onRaw(e);
+      },
+      onWatchEvent: (e) => {
+        if (this.raw === raw) this.emit('watch', e);
       },
     });
     this.raw = raw;

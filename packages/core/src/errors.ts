@@ -189,3 +189,18 @@ export function isRetryable(e: unknown): boolean {
     e instanceof SessionMovedError
   );
 }
+
+/** The server is too old for the operation (e.g. addWatch needs 3.6). Nothing was sent. */
+export class ServerTooOldError extends ZkRecipesError {
+  override name = 'ServerTooOldError';
+  constructor(
+    readonly operation: string,
+    readonly required: string,
+    readonly serverVersion: string,
+  ) {
+    super(
+      'SERVER_TOO_OLD',
+      `${operation} needs ZooKeeper ${required} or newer; the server is ${serverVersion}`,
+    );
+  }
+}

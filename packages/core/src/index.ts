@@ -1,4 +1,18 @@
-export { createClient, ZkClient, type CreateOptions } from './client.js';
+export {
+  createClient,
+  ZkClient,
+  type CreateOptions,
+  type CreateResult,
+  type MultiOp,
+  type MultiResult,
+  type PersistentWatch,
+} from './client.js';
+export type {
+  PersistentWatchEvent,
+  PersistentWatchEventType,
+  PersistentWatchListener,
+  PersistentWatchMode,
+} from './persistent-watches.js';
 export type { SessionInfo } from './connection.js';
 export type { ClientOptions, Logger } from './options.js';
 export { validatePath } from './paths.js';
@@ -41,6 +55,7 @@ export {
   QuotaExceededError,
   SessionExpiredError,
   SessionMovedError,
+  ServerTooOldError,
   ThrottledOpError,
   UnimplementedError,
   ZkRecipesError,

@@ -58,7 +58,13 @@ test('bad input is refused before anything is sent', async () => {
   await assert.rejects(client.create('/x', 5 as unknown as string), isInvalid('data'));
   await assert.rejects(client.create('/x', 'd', { acl: [] }), isInvalid('acl'));
   await assert.rejects(client.create('/x', 'd', { mode: 'BOGUS' as never }), isInvalid('mode'));
-  // The package would silently make a persistent node for CONTAINER: refused, typed.
-  await assert.rejects(client.create('/x', 'd', { mode: 'CONTAINER' }), UnimplementedError);
+  await assert.rejects(
+    client.create('/x', 'd', { mode: 'PERSISTENT_WITH_TTL' }),
+    isInvalid('ttlMs'),
+  );
+  await assert.rejects(client.create('/x', 'd', { ttlMs: 1000 }), isInvalid('ttlMs'));
+  await assert.rejects(client.delete('/x', { version: 1.5 }), isInvalid('version'));
+  await assert.rejects(client.multi([]), isInvalid('ops'));
+  await assert.rejects(client.multi([{ op: 'check', path: 'x', version: 0 }]), isInvalid('path'));
   assert.equal(await client.exists('/x'), null, 'nothing was created');
 });

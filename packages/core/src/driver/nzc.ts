@@ -32,6 +32,7 @@ export interface NzcStat {
 export interface NzcAcl {
   permission: number;
   id: { scheme: string; id: string };
+  toRecord(): unknown;
 }
 
 export interface NzcEvent {
@@ -68,6 +69,12 @@ export interface NzcConnectionManager {
   packetQueue: { queue: Packet[] };
   pendingQueue: Packet[];
   chrootPath?: string;
+  watcherManager: {
+    emit: (event: NzcEvent) => void;
+    dataWatchers: Record<string, unknown[]>;
+    childWatchers: Record<string, unknown[]>;
+    existenceWatchers: Record<string, unknown[]>;
+  };
   connect: () => void;
   onSocketConnected: (this: NzcConnectionManager) => void;
   onSocketData: (this: NzcConnectionManager, b: Buffer) => void;

@@ -10,7 +10,8 @@ import {
   OperationTimeoutError,
   type ZooKeeperError,
 } from '../errors.js';
-import { CM_STATE, nzc, type NzcClient, type NzcException } from './nzc.js';
+import { CM_STATE, nzc, type NzcClient, type NzcEvent, type NzcException } from './nzc.js';
+import { queryServerVersion } from './server-info.js';
 import { installWatchdog, patchReconnectQueue, patchXid, type Watchdog } from './patches.js';
 
 export type RawEvent =
@@ -25,6 +26,8 @@ export interface RawSessionOptions {
   requestTimeoutMs: number;
   auth: readonly { scheme: string; auth: Buffer }[];
   onEvent: (e: RawEvent) => void;
+  /** Every watch notification the server sends, before the package dispatches it. */
+  onWatchEvent?: (e: NzcEvent) => void;
 }
 
 interface PendingCall {
@@ -38,6 +41,8 @@ export class RawSession {
   private readonly watchdog: Watchdog;
   private ended = false;
   negotiatedTimeoutMs = 0;
+  /** The version of the server this session last connected to, once known. */
+  serverVersion: string | undefined;
 
   constructor(private readonly opts: RawSessionOptions) {
     // retries: 0: the package's own retry repeats any CONNECTION_LOSS, non-idempotent
@@ -54,6 +59,16 @@ export class RawSession {
     this.watchdog = installWatchdog(cm, Math.max(500, Math.floor(opts.sessionTimeoutMs / servers)));
     for (const a of opts.auth) this.client.addAuthInfo(a.scheme, a.auth);
     cm.on('state', (s) => this.onState(s));
+    // The package drops notifications no one-shot watcher of its own waits for, which is every
+    // event of a persistent watch (notes §5 B6): see them all first.
+    const onWatchEvent = opts.onWatchEvent;
+    if (onWatchEvent) {
+      const emit = cm.watcherManager.emit.bind(cm.watcherManager);
+      cm.watcherManager.emit = (e) => {
+        onWatchEvent(e);
+        emit(e);
+      };
+    }
   }
 
   private onState(s: number): void {
@@ -62,6 +77,7 @@ export class RawSession {
       case CM_STATE.CONNECTED:
         this.negotiatedTimeoutMs = this.client.getSessionTimeout();
         this.watchdog.connected(this.negotiatedTimeoutMs);
+        this.learnServerVersion();
         this.opts.onEvent({
           type: 'connected',
           sessionId: this.sessionId,
@@ -82,6 +98,16 @@ export class RawSession {
 
   connect(): void {
     this.client.connect();
+  }
+
+  private learnServerVersion(): void {
+    const socket = this.client.connectionManager.socket;
+    const host = socket?.remoteAddress;
+    const port = socket?.remotePort;
+    if (!host || !port) return;
+    void queryServerVersion(host, port).then((v) => {
+      if (v) this.serverVersion = v;
+    });
   }
 
   get sessionId(): bigint {

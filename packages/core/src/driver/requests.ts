@@ -1,0 +1,236 @@
+/**
+ * Requests node-zookeeper-client 1.1.3 cannot make: create2 (create returning a Stat),
+ * createContainer, createTTL, sync, addWatch, removeWatches, and multi with versions as given.
+ *
+ * The trick (notes §5 B5): the package parses a reply by the opcode in the request's header
+ * object, while the bytes on the wire come from `toBuffer()`. So each request carries, in its
+ * header object, an opcode whose reply has the same wire layout as the real one, and writes the
+ * real opcode into its bytes:
+ * - create2 / createContainer / createTTL reply `path, Stat`, laid out like GetDataResponse
+ *   (`data, Stat`): declared GET_DATA.
+ * - sync replies `path`, like CreateResponse: declared CREATE.
+ * - addWatch and removeWatches reply nothing, like DELETE: declared DELETE.
+ * The server's transaction log shows createContainer, createTTL and create2 for these.
+ */
+import { errorFromCode } from '../errors.js';
+import type { NzcException } from './nzc.js';
+import { jute, type JuteRecord, type JuteRequest } from './nzc.js';
+import type { RawSession } from './raw-session.js';
+
+export const OP = {
+  create: 1,
+  delete: 2,
+  getData: 4,
+  setData: 5,
+  sync: 9,
+  check: 13,
+  multi: 14,
+  create2: 15,
+  removeWatches: 18,
+  createContainer: 19,
+  createTTL: 21,
+  addWatch: 106,
+} as const;
+
+/** A path (chroot prepended, as the package's records do) followed by fixed bytes. */
+class PathRecord {
+  chrootPath: string | undefined;
+  constructor(
+    private readonly path: string,
+    private readonly tail: Buffer,
+  ) {}
+  setChrootPath(p: string | undefined): void {
+    this.chrootPath = p;
+  }
+  private full(): Buffer {
+    const c = this.chrootPath;
+    return Buffer.from(!c ? this.path : this.path === '/' ? c : c + this.path, 'utf8');
+  }
+  byteLength(): number {
+    return 4 + this.full().length + this.tail.length;
+  }
+  serialize(buffer: Buffer, offset: number): number {
+    const p = this.full();
+    buffer.writeInt32BE(p.length, offset);
+    p.copy(buffer, offset + 4);
+    this.tail.copy(buffer, offset + 4 + p.length);
+    return 4 + p.length + this.tail.length;
+  }
+}
+
+/** A record followed by fixed bytes (CreateTTLRequest = CreateRequest + ttl). */
+class TailRecord {
+  constructor(
+    private readonly inner: JuteRecord,
+    private readonly tail: Buffer,
+  ) {}
+  setChrootPath(p: string | undefined): void {
+    this.inner.setChrootPath(p);
+  }
+  byteLength(): number {
+    return this.inner.byteLength() + this.tail.length;
+  }
+  serialize(buffer: Buffer, offset: number): number {
+    const n = (this.inner as unknown as { serialize(b: Buffer, o: number): number }).serialize(
+      buffer,
+      offset,
+    );
+    this.tail.copy(buffer, offset + n);
+    return n + this.tail.length;
+  }
+}
+
+function int32(v: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeInt32BE(v, 0);
+  return b;
+}
+
+function int64(v: bigint): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeBigInt64BE(v, 0);
+  return b;
+}
+
+/** A request that is parsed as `declared` but sent as `real`. */
+function disguised(declared: number, real: number, payload: unknown): JuteRequest {
+  const header = new jute.protocol.RequestHeader!();
+  header.type = declared;
+  const req = new jute.Request(header, payload);
+  const toBuffer = req.toBuffer.bind(req);
+  // Layout: int32 length, int32 xid, int32 type, body. The xid is assigned at send time.
+  req.toBuffer = () => {
+    const b = toBuffer();
+    b.writeInt32BE(real, 8);
+    return b;
+  };
+  return req;
+}
+
+interface JuteResponse {
+  payload: Record<string, unknown> | null;
+}
+
+function send(raw: RawSession, path: string | undefined, req: JuteRequest, timeoutMs?: number) {
+  const cm = raw.client.connectionManager;
+  return raw.call<JuteResponse>(
+    path,
+    (done) =>
+      cm.queue(req, (err: NzcException | null, resp?: unknown) => done(err, resp as JuteResponse)),
+    timeoutMs,
+  );
+}
+
+export interface NzcAclRecordSource {
+  toRecord(): unknown;
+}
+
+export interface Create2Args {
+  path: string;
+  data: Buffer;
+  acls: NzcAclRecordSource[];
+  flags: number;
+  ttlMs?: number;
+}
+
+/** create2 / createContainer / createTTL: resolves to the created path (chroot kept) and Stat. */
+export async function create2(raw: RawSession, a: Create2Args, timeoutMs?: number) {
+  const record = new jute.protocol.CreateRequest!();
+  record.path = a.path;
+  record.data = a.data;
+  record.acl = a.acls.map((x) => x.toRecord());
+  record.flags = a.flags;
+  let real: number = OP.create2;
+  let payload: unknown = record;
+  if (a.flags === 4) real = OP.createContainer;
+  if (a.ttlMs !== undefined) {
+    real = OP.createTTL;
+    payload = new TailRecord(record, int64(BigInt(a.ttlMs)));
+  }
+  const resp = await send(raw, a.path, disguised(OP.getData, real, payload), timeoutMs);
+  const p = resp.payload!;
+  return { path: (p.data as Buffer | undefined)?.toString('utf8') ?? '', stat: p.stat as never };
+}
+
+/** sync: the server the session is on catches up with the leader for `path`. */
+export async function sync(raw: RawSession, path: string, timeoutMs?: number): Promise<void> {
+  await send(
+    raw,
+    path,
+    disguised(OP.create, OP.sync, new PathRecord(path, Buffer.alloc(0))),
+    timeoutMs,
+  );
+}
+
+/** addWatch mode: 0 persistent, 1 persistent recursive (AddWatchMode). */
+export async function addWatch(raw: RawSession, path: string, mode: 0 | 1, timeoutMs?: number) {
+  await send(
+    raw,
+    path,
+    disguised(OP.delete, OP.addWatch, new PathRecord(path, int32(mode))),
+    timeoutMs,
+  );
+}
+
+/**
+ * removeWatches type: 1 children, 2 data, 3 any. (Types 4 and 5, persistent, are refused with
+ * MARSHALLINGERROR by 3.8 servers; persistent watches are removed with 3.)
+ */
+export async function removeWatches(
+  raw: RawSession,
+  path: string,
+  type: number,
+  timeoutMs?: number,
+) {
+  await send(
+    raw,
+    path,
+    disguised(OP.delete, OP.removeWatches, new PathRecord(path, int32(type))),
+    timeoutMs,
+  );
+}
+
+export interface MultiOp {
+  type: 1 | 2 | 5 | 13;
+  path: string;
+  data?: Buffer;
+  acls?: NzcAclRecordSource[];
+  mode?: number;
+  version?: number;
+}
+
+export interface MultiResult {
+  type: number;
+  path?: string;
+  stat?: unknown;
+}
+
+/**
+ * multi with the versions exactly as given: the package's Transaction builder turns version 0
+ * into -1 (`version || -1`, Transaction.js:99/123/151; upstream #67), but its wire record takes
+ * what it is given.
+ */
+export async function multi(
+  raw: RawSession,
+  ops: MultiOp[],
+  timeoutMs?: number,
+): Promise<MultiResult[]> {
+  const header = new jute.protocol.RequestHeader!();
+  header.type = OP.multi;
+  const TransactionRequest = (
+    jute as unknown as { TransactionRequest: new (ops: unknown[]) => unknown }
+  ).TransactionRequest;
+  const req = new jute.Request(header, new TransactionRequest(ops));
+  const resp = await send(raw, undefined, req, timeoutMs);
+  const results = (resp.payload as { results: (MultiResult & { err?: number })[] }).results;
+  // A failed transaction is a reply without error whose results are ERROR (-1) records: the
+  // failing op carries its code, the others 0 or RUNTIMEINCONSISTENCY (-2). Transaction.js
+  // does this scan for its own callers; we bypass it, so we scan too.
+  const errors = results.map((r, i) => ({ i, err: r.type === -1 ? (r.err ?? 0) : 0 }));
+  const failed = errors.find((e) => e.err !== 0 && e.err !== -2) ?? errors.find((e) => e.err !== 0);
+  if (failed) {
+    const err = errorFromCode(failed.err, ops[failed.i]?.path);
+    throw Object.assign(err, { opIndex: failed.i });
+  }
+  return results;
+}

@@ -1,0 +1,38 @@
+import net from 'node:net';
+
+/**
+ * The version of the server at host:port, from the `srvr` four-letter word (in ZooKeeper's
+ * default whitelist since 3.5.3). Undefined when it cannot be had; callers then let the server
+ * answer for itself.
+ */
+export function queryServerVersion(
+  host: string,
+  port: number,
+  timeoutMs = 2000,
+): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    const socket = net.connect({ host, port });
+    socket.unref();
+    const timer = setTimeout(() => socket.destroy(), timeoutMs);
+    timer.unref();
+    socket.on('connect', () => socket.end('srvr'));
+    socket.on('data', (c) => chunks.push(c));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(/^Zookeeper version: (\d+\.\d+\.\d+)/m.exec(Buffer.concat(chunks).toString())?.[1]);
+    });
+  });
+}
+
+/** -1, 0 or 1 as `a` is older than, equal to or newer than `b` (`major.minor.patch`). */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < 3; i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return Math.sign(d);
+  }
+  return 0;
+}

@@ -1,0 +1,99 @@
+/**
+ * Persistent and persistent-recursive watches (ZooKeeper 3.6+, addWatch). node-zookeeper-client
+ * knows nothing of them: core sends addWatch itself, sees their events through the raw event
+ * hook, and re-adds them after every reconnect, because the package's SetWatches (v1) does not
+ * carry them and events in the gap are lost: listeners then get a `Resync` event, their cue to
+ * read the state again (failure-scenarios.md 6).
+ */
+import type { NzcEvent } from './driver/nzc.js';
+
+export type PersistentWatchMode = 'persistent' | 'persistentRecursive';
+
+export type PersistentWatchEventType =
+  | 'NodeCreated'
+  | 'NodeDeleted'
+  | 'NodeDataChanged'
+  | 'NodeChildrenChanged'
+  /** Events may have been missed (reconnect or new session): read the state again. */
+  | 'Resync';
+
+export interface PersistentWatchEvent {
+  type: PersistentWatchEventType;
+  path: string;
+}
+
+export type PersistentWatchListener = (e: PersistentWatchEvent) => void;
+
+interface Entry {
+  path: string;
+  mode: PersistentWatchMode;
+  listeners: Set<PersistentWatchListener>;
+}
+
+const TYPES: Record<number, PersistentWatchEventType> = {
+  1: 'NodeCreated',
+  2: 'NodeDeleted',
+  3: 'NodeDataChanged',
+  4: 'NodeChildrenChanged',
+};
+
+export const key = (path: string, mode: PersistentWatchMode) => `${mode}\u0000${path}`;
+
+function covers(e: Entry, path: string): boolean {
+  if (e.path === path) return true;
+  if (e.mode !== 'persistentRecursive') return false;
+  return e.path === '/' || path.startsWith(`${e.path}/`);
+}
+
+export class PersistentWatches {
+  private readonly entries = new Map<string, Entry>();
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Adds a listener; true when this is the first for that path and mode (send addWatch). */
+  add(path: string, mode: PersistentWatchMode, listener: PersistentWatchListener): boolean {
+    const k = key(path, mode);
+    const e = this.entries.get(k);
+    if (e) {
+      e.listeners.add(listener);
+      return false;
+    }
+    this.entries.set(k, { path, mode, listeners: new Set([listener]) });
+    return true;
+  }
+
+  /** Removes a listener; true when it was the last (send removeWatches). */
+  remove(path: string, mode: PersistentWatchMode, listener: PersistentWatchListener): boolean {
+    const k = key(path, mode);
+    const e = this.entries.get(k);
+    if (!e?.listeners.delete(listener)) return false;
+    if (e.listeners.size > 0) return false;
+    this.entries.delete(k);
+    return true;
+  }
+
+  /** Delivers a raw notification to every watch that covers its path. */
+  dispatch(raw: NzcEvent): void {
+    const type = TYPES[raw.type];
+    if (!type) return;
+    for (const e of this.entries.values()) {
+      // Recursive watches never report children changes (ZooKeeper's AddWatchMode contract).
+      if (type === 'NodeChildrenChanged' && e.mode === 'persistentRecursive') continue;
+      if (!covers(e, raw.path)) continue;
+      for (const l of [...e.listeners]) l({ type, path: raw.path });
+    }
+  }
+
+  all(): { path: string; mode: PersistentWatchMode }[] {
+    return [...this.entries.values()].map((e) => ({ path: e.path, mode: e.mode }));
+  }
+
+  /** Tells every listener to read again. */
+  resync(): void {
+    for (const e of this.entries.values()) {
+      for (const l of [...e.listeners]) l({ type: 'Resync', path: e.path });
+    }
+  }
+}
