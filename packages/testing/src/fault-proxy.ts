@@ -175,6 +175,8 @@ export class FaultProxy {
   private readonly armed: Armed[] = [];
   private readonly bytes = { toServer: 0, toClient: 0 };
   private accepted = 0;
+  private rejecting = false;
+  private readonly requestCounts = new Map<number, number>();
   /** True while a silent partition is in force. */
   holding = false;
   /** Added one-way delay, in milliseconds. */
@@ -202,6 +204,10 @@ export class FaultProxy {
 
   private accept(client: net.Socket): void {
     this.accepted++;
+    if (this.rejecting) {
+      client.destroy();
+      return;
+    }
     client.setNoDelay(true);
     const upstream = net.connect(this.target);
     upstream.setNoDelay(true);
@@ -247,15 +253,31 @@ export class FaultProxy {
     this.holding = true;
   }
 
+  /**
+   * New connections are accepted and closed at once, as by a server that is up but not serving
+   * (e.g. a member without quorum); open ones are closed too. Until {@link heal}.
+   */
+  rejectConnections(): void {
+    this.rejecting = true;
+    this.closeAll();
+  }
+
+  /** How many requests with this opcode (or name) have been delivered to the server. */
+  requestCount(op: RequestOpName | number): number {
+    const code = typeof op === 'number' ? op : OpCode[op];
+    return this.requestCounts.get(code) ?? 0;
+  }
+
   /** Adds `ms` of delay to every byte each way (0 removes it). */
   setLatency(ms: number): void {
     if (!(ms >= 0)) throw new RangeError(`latency must be >= 0, got ${ms}`);
     this.latencyMs = ms;
   }
 
-  /** Ends a partition and any latency; held traffic flows again. */
+  /** Ends a partition, connection rejection and any latency; held traffic flows again. */
   heal(): void {
     this.holding = false;
+    this.rejecting = false;
     this.latencyMs = 0;
     for (const p of this.pairs) p.pump();
   }
@@ -270,6 +292,7 @@ export class FaultProxy {
 
   /** @internal */
   observeRequest(pair: Pair, xid: number, opcode: number, frame: Buffer): void {
+    this.requestCounts.set(opcode, (this.requestCounts.get(opcode) ?? 0) + 1);
     if (this.armed.length === 0) return;
     const path = requestPath(frame, opcode);
     const i = this.armed.findIndex((a) => matches(a.match, opcode, path));
