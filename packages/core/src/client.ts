@@ -39,6 +39,8 @@ const EVENT_TYPES: Record<number, WatchEventType> = {
 interface PendingWatch {
   raw: RawSession;
   path: string;
+  /** data: getData/exists watches; children: getChildren watches. */
+  kind: 'data' | 'children';
   fire: Watcher;
 }
 
@@ -219,11 +221,16 @@ export class ZkClient {
   }
 
   /** Wraps a user watcher so it fires exactly once: the event, or SessionLost. */
-  private watcher(raw: RawSession, path: string, watch: Watcher | undefined) {
+  private watcher(
+    raw: RawSession,
+    path: string,
+    watch: Watcher | undefined,
+    kind: PendingWatch['kind'] = 'data',
+  ) {
     if (watch === undefined) return undefined;
     if (typeof watch !== 'function')
       throw new InvalidArgumentError('watch', 'watch must be a function');
-    const entry: PendingWatch = { raw, path, fire: watch };
+    const entry: PendingWatch = { raw, path, kind, fire: watch };
     this.watches.add(entry);
     return {
       entry,
@@ -245,6 +252,13 @@ export class ZkClient {
       this.watches.delete(w);
       w.fire({ type: 'SessionLost', path: w.path });
     }
+  }
+
+  /** `host:port` of the server the connection is on now; undefined while disconnected. */
+  get connectedServer(): string | undefined {
+    const raw = this.connection.raw;
+    const socket = raw?.connected ? raw.client.connectionManager.socket : undefined;
+    return socket?.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : undefined;
   }
 
   /** The version of the server the session is on (`3.8.0`), once known after connect. */
@@ -435,6 +449,37 @@ export class ZkClient {
     this.persistent.resync();
   }
 
+  /**
+   * Removes this session's one-shot watches on `path` (`data` covers getData and exists
+   * watches): on the server, and from node-zookeeper-client's own table too, which would
+   * otherwise re-arm them with SetWatches on the next reconnect (notes §5 B6). Each removed
+   * watcher hears `WatchRemoved`, once. Rejects with NoWatcherError when there was none.
+   */
+  async removeWatches(
+    path: string,
+    options: RequestOptions & { type?: 'data' | 'children' | 'any' } = {},
+  ): Promise<void> {
+    validatePath(path);
+    const type = options.type ?? 'any';
+    const code = { children: 1, data: 2, any: 3 }[type];
+    if (code === undefined)
+      throw new InvalidArgumentError('type', 'type must be data, children or any');
+    const raw = this.rawSession();
+    this.requireServer('removeWatches', '3.5.0', raw);
+    await requests.removeWatches(raw, path, code, options.timeoutMs);
+    const wm = raw.client.connectionManager.watcherManager;
+    if (type !== 'children') {
+      delete wm.dataWatchers[path];
+      delete wm.existenceWatchers[path];
+    }
+    if (type !== 'data') delete wm.childWatchers[path];
+    for (const w of [...this.watches]) {
+      if (w.raw !== raw || w.path !== path || (type !== 'any' && w.kind !== type)) continue;
+      this.watches.delete(w);
+      w.fire({ type: 'WatchRemoved', path });
+    }
+  }
+
   /** Adds credentials now and for every later connection and session. */
   addAuthInfo(scheme: string, credentials: Buffer | string): void {
     if (typeof scheme !== 'string' || scheme.length === 0) {
@@ -523,7 +568,7 @@ export class ZkClient {
   ): Promise<{ children: string[]; stat: Stat }> {
     validatePath(path);
     const raw = this.rawSession();
-    const w = this.watcher(raw, path, options.watch);
+    const w = this.watcher(raw, path, options.watch, 'children');
     try {
       const [children, stat] = await raw.call<[string[], NzcStat]>(
         path,

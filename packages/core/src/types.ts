@@ -54,7 +54,9 @@ export type WatchEventType =
   | 'NodeDataChanged'
   | 'NodeChildrenChanged'
   /** The session died before the watch fired: it never will. */
-  | 'SessionLost';
+  | 'SessionLost'
+  /** removeWatches() removed the watch before it fired. */
+  | 'WatchRemoved';
 
 export interface WatchEvent {
   type: WatchEventType;

@@ -5,6 +5,7 @@ import {
   createClient,
   NodeExistsError,
   NoNodeError,
+  NoWatcherError,
   type PersistentWatchEvent,
 } from '@zk-recipes/core';
 import {
@@ -199,6 +200,38 @@ test('addAuthInfo adds credentials now and for every later session', async () =>
     const { acl } = await client.getACL(node);
     assert.equal(acl[0]!.scheme, 'digest');
     assert.match(acl[0]!.id, /^late:/);
+  } finally {
+    await client.close();
+  }
+});
+
+test('removeWatches removes one-shot watches on the server and for good (not re-armed on reconnect)', async () => {
+  await using root = await TestRoot.create(server);
+  await using proxy = await FaultProxy.start(server);
+  const { client } = await startedClient({
+    connectString: proxy.connectString,
+    sessionTimeoutMs: 6000,
+  });
+  try {
+    const node = root.child('n');
+    const other = root.child('other');
+    await client.create(node, 'a');
+    await client.create(other);
+    const events: string[] = [];
+    await client.getData(node, { watch: (e) => events.push(`data ${e.type}`) });
+    await client.getChildren(other, { watch: (e) => events.push(`children ${e.type}`) });
+    await client.removeWatches(node, { type: 'data' });
+    assert.deepEqual(events, ['data WatchRemoved']);
+    await assert.rejects(client.removeWatches(node, { type: 'data' }), NoWatcherError);
+    await assertNoLeftoverWatches(server, { under: node });
+    proxy.closeAll(); // SetWatches must not bring the data watch back
+    await timing.waitFor(() => client.state === 'RECONNECTED', { message: 'RECONNECTED' });
+    await client.exists('/'); // SetWatches has been processed by now
+    await assertNoLeftoverWatches(server, { under: node });
+    await client.create(root.child('other', 'kid'));
+    await timing.waitFor(() => events.length === 2, { message: 'the child watch' });
+    assert.deepEqual(events, ['data WatchRemoved', 'children NodeChildrenChanged']);
+    await assertNoLeftoverWatches(server, { under: root.path });
   } finally {
     await client.close();
   }
