@@ -1,8 +1,8 @@
 import { Connection, type SessionInfo } from './connection.js';
 import { toBuffer, toNzcAcls, toStat, toVersion, stripChroot } from './convert.js';
 import type { NzcEvent, NzcStat } from './driver/nzc.js';
+import * as ops from './driver/ops.js';
 import * as requests from './driver/requests.js';
-import { compareVersions } from './driver/server-info.js';
 import type { RawSession } from './driver/raw-session.js';
 import {
   ClientClosedError,
@@ -43,6 +43,9 @@ interface PendingWatch {
   kind: 'data' | 'children';
   fire: Watcher;
 }
+
+/** node-zookeeper-client ACL objects for the default ACL, built once (they are immutable). */
+const DEFAULT_ACLS = toNzcAcls(OPEN_ACL_UNSAFE);
 
 export interface CreateOptions extends RequestOptions {
   mode?: CreateMode;
@@ -268,10 +271,8 @@ export class ZkClient {
 
   /** Refuses, before sending, an operation the connected server is known to be too old for. */
   private requireServer(operation: string, required: string, raw: RawSession): void {
-    const v = raw.serverVersion;
-    if (v !== undefined && compareVersions(v, required) < 0) {
-      throw new ServerTooOldError(operation, required, v);
-    }
+    if (!raw.serverAtLeast(required))
+      throw new ServerTooOldError(operation, required, raw.serverVersion!);
   }
 
   /**
@@ -305,7 +306,7 @@ export class ZkClient {
       throw new InvalidArgumentError('ttlMs', 'ttlMs must be an integer in 1..2^40-1', { path });
     }
     const buf = toBuffer(data);
-    const acls = toNzcAcls(options.acl ?? OPEN_ACL_UNSAFE);
+    const acls = options.acl === undefined ? DEFAULT_ACLS : toNzcAcls(options.acl);
     const raw = this.rawSession();
     this.requireServer(`create (${mode})`, ttl ? '3.5.3' : '3.5.0', raw);
     const r = await requests.create2(
@@ -319,7 +320,7 @@ export class ZkClient {
       },
       options.timeoutMs,
     );
-    return { path: stripChroot(r.path, this.chroot), stat: toStat(r.stat as NzcStat) };
+    return { path: stripChroot(r.path, this.chroot), stat: toStat(r.stat) };
   }
 
   /** Waits until the server this session is on has caught up with the leader (ZooKeeper sync). */
@@ -334,7 +335,8 @@ export class ZkClient {
    * of the operation that failed.
    */
   async multi(ops: readonly MultiOp[], options: RequestOptions = {}): Promise<MultiResult[]> {
-    if (!Array.isArray(ops as unknown) || ops.length === 0) {
+    const input: unknown = ops;
+    if (!Array.isArray(input) || ops.length === 0) {
       throw new InvalidArgumentError('ops', 'multi needs a non-empty array of operations');
     }
     const wire = ops.map((o, i): requests.MultiOp => {
@@ -494,11 +496,7 @@ export class ZkClient {
   async delete(path: string, options: RequestOptions & { version?: number } = {}): Promise<void> {
     validatePath(path);
     const raw = this.rawSession();
-    await raw.call<void>(
-      path,
-      (done) => raw.client.remove(path, toVersion(options.version), done),
-      options.timeoutMs,
-    );
+    await ops.remove(raw, path, toVersion(options.version), options.timeoutMs);
   }
 
   /** The node's Stat, or null when it does not exist. A watch fires on create, delete or change. */
@@ -510,11 +508,7 @@ export class ZkClient {
     const raw = this.rawSession();
     const w = this.watcher(raw, path, options.watch);
     try {
-      const stat = await raw.call<NzcStat | null>(
-        path,
-        (done) => raw.client.exists(path, w?.fn, done),
-        options.timeoutMs,
-      );
+      const stat = await ops.exists(raw, path, w?.fn, options.timeoutMs);
       return stat ? toStat(stat) : null;
     } catch (e) {
       if (w) this.watches.delete(w.entry);
@@ -531,11 +525,7 @@ export class ZkClient {
     const raw = this.rawSession();
     const w = this.watcher(raw, path, options.watch);
     try {
-      const [data, stat] = await raw.call<[Buffer | undefined, NzcStat]>(
-        path,
-        (done) => raw.client.getData(path, w?.fn, (err, d, s) => done(err, [d, s])),
-        options.timeoutMs,
-      );
+      const { data, stat } = await ops.getData(raw, path, w?.fn, options.timeoutMs);
       return { data: data ?? Buffer.alloc(0), stat: toStat(stat) };
     } catch (e) {
       if (w) this.watches.delete(w.entry);
@@ -553,11 +543,7 @@ export class ZkClient {
     // setData(path, null) throws TypeError in the package (upstream #94): always a Buffer.
     const buf = toBuffer(data);
     const raw = this.rawSession();
-    const stat = await raw.call<NzcStat>(
-      path,
-      (done) => raw.client.setData(path, buf, toVersion(options.version), done),
-      options.timeoutMs,
-    );
+    const stat = await ops.setData(raw, path, buf, toVersion(options.version), options.timeoutMs);
     return toStat(stat);
   }
 
@@ -570,11 +556,7 @@ export class ZkClient {
     const raw = this.rawSession();
     const w = this.watcher(raw, path, options.watch, 'children');
     try {
-      const [children, stat] = await raw.call<[string[], NzcStat]>(
-        path,
-        (done) => raw.client.getChildren(path, w?.fn, (err, c, s) => done(err, [c, s])),
-        options.timeoutMs,
-      );
+      const { children, stat } = await ops.getChildren(raw, path, w?.fn, options.timeoutMs);
       return { children, stat: toStat(stat) };
     } catch (e) {
       if (w) this.watches.delete(w.entry);
@@ -585,12 +567,9 @@ export class ZkClient {
   async getACL(path: string, options: RequestOptions = {}): Promise<{ acl: Acl[]; stat: Stat }> {
     validatePath(path);
     const raw = this.rawSession();
-    const [acls, stat] = await raw.call<
-      [{ permission: number; id: { scheme: string; id: string } }[], NzcStat]
-    >(path, (done) => raw.client.getACL(path, (err, a, s) => done(err, [a, s])), options.timeoutMs);
-    // The package's ACL objects carry `permission`, not the `perms` its typings declare.
+    const { acl, stat } = await ops.getACL(raw, path, options.timeoutMs);
     return {
-      acl: acls.map((a) => ({ perms: a.permission, scheme: a.id.scheme, id: a.id.id })),
+      acl: acl.map((a) => ({ perms: a.perms, scheme: a.id.scheme, id: a.id.id })),
       stat: toStat(stat),
     };
   }
@@ -603,11 +582,7 @@ export class ZkClient {
     validatePath(path);
     const acls = toNzcAcls(acl);
     const raw = this.rawSession();
-    const stat = await raw.call<NzcStat>(
-      path,
-      (done) => raw.client.setACL(path, acls, toVersion(options.version), done),
-      options.timeoutMs,
-    );
+    const stat = await ops.setACL(raw, path, acls, toVersion(options.version), options.timeoutMs);
     return toStat(stat);
   }
 }

@@ -21,11 +21,17 @@ export function toStat(s: NzcStat): Stat {
   };
 }
 
-/** Data as a Buffer: strings are UTF-8; undefined is empty (never null: upstream #94). */
+/**
+ * Data as a Buffer of our own: strings are UTF-8, undefined is empty (never null: upstream
+ * #94), and a caller's Buffer is copied, since it is serialized only when sent, which can be
+ * after a reconnect, and the caller may have reused it by then.
+ */
+const EMPTY = Buffer.alloc(0); // zero-length: nothing in it can be changed
+
 export function toBuffer(data: unknown, field = 'data'): Buffer {
-  if (data === undefined) return Buffer.alloc(0);
+  if (data === undefined) return EMPTY;
   if (typeof data === 'string') return Buffer.from(data, 'utf8');
-  if (Buffer.isBuffer(data)) return data;
+  if (Buffer.isBuffer(data)) return Buffer.from(data);
   throw new InvalidArgumentError(field, `${field} must be a Buffer or a string`);
 }
 

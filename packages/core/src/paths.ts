@@ -1,5 +1,11 @@
 import { InvalidArgumentError } from './errors.js';
 
+/** `//`, or a `.` or `..` component. */
+const RELATIVE = /\/\/|\/(\.\.?)(?=\/|$)/;
+/** ZooKeeper's forbidden characters, per UTF-16 unit as PathUtils checks them (so emoji too). */
+// eslint-disable-next-line no-control-regex
+const BAD_CHAR = /[\u0000-\u001f\u007f-\u009f\ud800-\uf8ff\ufff0-\uffff]/;
+
 /**
  * Checks a znode path against ZooKeeper's rules (PathUtils.validatePath) before anything is
  * sent: absolute, no empty, `.` or `..` component, no trailing slash (except on a sequential
@@ -19,21 +25,17 @@ export function validatePath(path: unknown, options: { sequential?: boolean } = 
   }
   const body = options.sequential && path.endsWith('/') ? path.slice(0, -1) : path;
   if (body.endsWith('/')) throw bad('must not end with /');
-  for (const part of body.slice(1).split('/')) {
-    if (part === '') throw bad('empty component (//)');
-    if (part === '.' || part === '..') throw bad(`relative component "${part}"`);
+  // Regexes, not a loop over characters: this runs on every request (bench/core-vs-raw.mjs).
+  const relative = RELATIVE.exec(body);
+  if (relative) {
+    throw bad(
+      relative[0] === '//' ? 'empty component (//)' : `relative component "${relative[1]}"`,
+    );
   }
-  for (const ch of path) {
-    const c = ch.codePointAt(0)!;
-    if (
-      c === 0 ||
-      (c > 0 && c < 0x20) ||
-      (c >= 0x7f && c <= 0x9f) ||
-      (c >= 0xd800 && c <= 0xf8ff) ||
-      (c >= 0xfff0 && c <= 0xffff)
-    ) {
-      throw bad(`character U+${c.toString(16).padStart(4, '0')} is not allowed`);
-    }
+  const badChar = BAD_CHAR.exec(path);
+  if (badChar) {
+    const c = badChar[0].charCodeAt(0);
+    throw bad(`character U+${c.toString(16).padStart(4, '0')} is not allowed`);
   }
   return path;
 }

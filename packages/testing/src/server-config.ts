@@ -12,6 +12,11 @@ export interface ServerTuning {
   juteMaxBuffer?: number;
   /** How often containers and TTL nodes are checked for removal. Default 1000 ms. */
   containerCheckIntervalMs?: number;
+  /**
+   * JVM tuned to start fast (C1 only, serial GC): right for tests. Set false for benchmarks,
+   * so the server runs at the speed production servers do.
+   */
+  fastStart?: boolean;
   /** Extra zoo.cfg lines. */
   extraConfig?: Record<string, string | number | boolean>;
 }
@@ -42,12 +47,12 @@ export function zooCfg(
 }
 
 export function jvmArgs(tuning: ServerTuning, classPath: string, cfgFile: string): string[] {
+  // Short-lived servers on a small machine: fast start matters more than peak throughput.
+  const fast = tuning.fastStart === false ? [] : ['-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1'];
   const args = [
     '-Xms32m',
     '-Xmx256m',
-    // Short-lived servers on a small machine: fast start matters more than peak throughput.
-    '-XX:+UseSerialGC',
-    '-XX:TieredStopAtLevel=1',
+    ...fast,
     '-XX:-UsePerfData',
     '-Djava.net.preferIPv4Stack=true',
     '-Dzookeeper.jmx.log4j.disable=true',

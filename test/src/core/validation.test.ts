@@ -1,11 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  createClient,
-  InvalidArgumentError,
-  UnimplementedError,
-  validatePath,
-} from '@zk-recipes/core';
+import { createClient, InvalidArgumentError, validatePath } from '@zk-recipes/core';
 import { TestingServer } from '@zk-recipes/testing';
 
 const isInvalid = (field: string) => (e: unknown) =>
@@ -41,6 +36,7 @@ test("paths follow ZooKeeper's rules", () => {
     '/a\u0000b',
     '/a\u0001',
     '/\ud800',
+    '/emoji-\u{1F600}',
   ]) {
     assert.throws(() => validatePath(bad), isInvalid('path'), JSON.stringify(bad));
   }

@@ -53,7 +53,7 @@ export interface JuteRecord {
 export interface JuteRequest {
   header: { xid: number; type: number } | null;
   payload: JuteRecord | null;
-  toBuffer(): Buffer;
+  toBuffer: (this: JuteRequest) => Buffer;
 }
 
 export interface Packet {
@@ -79,6 +79,9 @@ export interface NzcConnectionManager {
   onSocketConnected: (this: NzcConnectionManager) => void;
   onSocketData: (this: NzcConnectionManager, b: Buffer) => void;
   queue(req: JuteRequest, cb?: (err: NzcException | null, resp?: unknown) => void): void;
+  registerDataWatcher(path: string, watcher: (e: NzcEvent) => void): void;
+  registerChildWatcher(path: string, watcher: (e: NzcEvent) => void): void;
+  registerExistenceWatcher(path: string, watcher: (e: NzcEvent) => void): void;
   on(ev: 'state', l: (s: number) => void): void;
 }
 
@@ -124,7 +127,7 @@ interface ExceptionModule {
 }
 
 export interface JuteModule {
-  Request: new (header: unknown, payload: unknown) => JuteRequest;
+  Request: { new (header: unknown, payload: unknown): JuteRequest; prototype: JuteRequest };
   protocol: Record<string, new (...args: unknown[]) => JuteRecord>;
   OP_CODES: Record<string, number>;
 }

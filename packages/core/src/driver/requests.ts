@@ -13,7 +13,6 @@
  * The server's transaction log shows createContainer, createTTL and create2 for these.
  */
 import { errorFromCode } from '../errors.js';
-import type { NzcException } from './nzc.js';
 import { jute, type JuteRecord, type JuteRequest } from './nzc.js';
 import type { RawSession } from './raw-session.js';
 
@@ -92,33 +91,23 @@ function int64(v: bigint): Buffer {
   return b;
 }
 
+const plainToBuffer = jute.Request.prototype.toBuffer;
+
+/** Layout: int32 length, int32 xid, int32 type, body. The xid is assigned at send time. */
+function disguisedToBuffer(this: JuteRequest): Buffer {
+  const b = plainToBuffer.call(this);
+  b.writeInt32BE((this as JuteRequest & { realOpcode: number }).realOpcode, 8);
+  return b;
+}
+
 /** A request that is parsed as `declared` but sent as `real`. */
 function disguised(declared: number, real: number, payload: unknown): JuteRequest {
   const header = new jute.protocol.RequestHeader!();
   header.type = declared;
-  const req = new jute.Request(header, payload);
-  const toBuffer = req.toBuffer.bind(req);
-  // Layout: int32 length, int32 xid, int32 type, body. The xid is assigned at send time.
-  req.toBuffer = () => {
-    const b = toBuffer();
-    b.writeInt32BE(real, 8);
-    return b;
-  };
+  const req = new jute.Request(header, payload) as JuteRequest & { realOpcode: number };
+  req.realOpcode = real;
+  req.toBuffer = disguisedToBuffer;
   return req;
-}
-
-interface JuteResponse {
-  payload: Record<string, unknown> | null;
-}
-
-function send(raw: RawSession, path: string | undefined, req: JuteRequest, timeoutMs?: number) {
-  const cm = raw.client.connectionManager;
-  return raw.call<JuteResponse>(
-    path,
-    (done) =>
-      cm.queue(req, (err: NzcException | null, resp?: unknown) => done(err, resp as JuteResponse)),
-    timeoutMs,
-  );
 }
 
 export interface NzcAclRecordSource {
@@ -147,15 +136,14 @@ export async function create2(raw: RawSession, a: Create2Args, timeoutMs?: numbe
     real = OP.createTTL;
     payload = new TailRecord(record, int64(BigInt(a.ttlMs)));
   }
-  const resp = await send(raw, a.path, disguised(OP.getData, real, payload), timeoutMs);
+  const resp = await raw.queue(a.path, disguised(OP.getData, real, payload), timeoutMs);
   const p = resp.payload!;
   return { path: (p.data as Buffer | undefined)?.toString('utf8') ?? '', stat: p.stat as never };
 }
 
 /** sync: the server the session is on catches up with the leader for `path`. */
 export async function sync(raw: RawSession, path: string, timeoutMs?: number): Promise<void> {
-  await send(
-    raw,
+  await raw.queue(
     path,
     disguised(OP.create, OP.sync, new PathRecord(path, Buffer.alloc(0))),
     timeoutMs,
@@ -164,8 +152,7 @@ export async function sync(raw: RawSession, path: string, timeoutMs?: number): P
 
 /** addWatch mode: 0 persistent, 1 persistent recursive (AddWatchMode). */
 export async function addWatch(raw: RawSession, path: string, mode: 0 | 1, timeoutMs?: number) {
-  await send(
-    raw,
+  await raw.queue(
     path,
     disguised(OP.delete, OP.addWatch, new PathRecord(path, int32(mode))),
     timeoutMs,
@@ -182,8 +169,7 @@ export async function removeWatches(
   type: number,
   timeoutMs?: number,
 ) {
-  await send(
-    raw,
+  await raw.queue(
     path,
     disguised(OP.delete, OP.removeWatches, new PathRecord(path, int32(type))),
     timeoutMs,
@@ -221,7 +207,7 @@ export async function multi(
     jute as unknown as { TransactionRequest: new (ops: unknown[]) => unknown }
   ).TransactionRequest;
   const req = new jute.Request(header, new TransactionRequest(ops));
-  const resp = await send(raw, undefined, req, timeoutMs);
+  const resp = await raw.queue(undefined, req, timeoutMs);
   const results = (resp.payload as { results: (MultiResult & { err?: number })[] }).results;
   // A failed transaction is a reply without error whose results are ERROR (-1) records: the
   // failing op carries its code, the others 0 or RUNTIMEINCONSISTENCY (-2). Transaction.js

@@ -1,0 +1,99 @@
+/**
+ * The plain operations, built and queued directly on the connection manager (see
+ * RawSession.queue for why), with the package's watcher bookkeeping reproduced: a watcher is
+ * registered only once the server has accepted the request (index.js getData/exists/
+ * getChildren), so that SetWatches re-arms exactly what the server holds.
+ */
+import { jute, type NzcAcl, type NzcEvent, type NzcStat } from './nzc.js';
+import type { RawSession } from './raw-session.js';
+import { NoNodeError } from '../errors.js';
+
+const T = jute.OP_CODES;
+
+function request(type: number, payload: Record<string, unknown>, record: string) {
+  const header = new jute.protocol.RequestHeader!();
+  header.type = type;
+  const body = new jute.protocol[record]!();
+  Object.assign(body, payload);
+  return new jute.Request(header, body);
+}
+
+type Watch = ((e: NzcEvent) => void) | undefined;
+
+export async function getData(raw: RawSession, path: string, watch: Watch, timeoutMs?: number) {
+  const req = request(T.GET_DATA!, { path, watch: watch !== undefined }, 'GetDataRequest');
+  const r = await raw.queue(path, req, timeoutMs);
+  if (watch) raw.client.connectionManager.registerDataWatcher(path, watch);
+  return { data: r.payload!.data as Buffer | undefined, stat: r.payload!.stat as NzcStat };
+}
+
+export async function exists(raw: RawSession, path: string, watch: Watch, timeoutMs?: number) {
+  const req = request(T.EXISTS!, { path, watch: watch !== undefined }, 'ExistsRequest');
+  const cm = raw.client.connectionManager;
+  try {
+    const r = await raw.queue(path, req, timeoutMs);
+    if (watch) cm.registerDataWatcher(path, watch);
+    return r.payload!.stat as NzcStat;
+  } catch (e) {
+    // NONODE is an answer here; the server has set an existence watch.
+    if (!(e instanceof NoNodeError)) throw e;
+    if (watch) cm.registerExistenceWatcher(path, watch);
+    return null;
+  }
+}
+
+export async function getChildren(raw: RawSession, path: string, watch: Watch, timeoutMs?: number) {
+  const req = request(
+    T.GET_CHILDREN2!,
+    { path, watch: watch !== undefined },
+    'GetChildren2Request',
+  );
+  const r = await raw.queue(path, req, timeoutMs);
+  if (watch) raw.client.connectionManager.registerChildWatcher(path, watch);
+  return {
+    children: (r.payload!.children as string[] | undefined) ?? [],
+    stat: r.payload!.stat as NzcStat,
+  };
+}
+
+export async function setData(
+  raw: RawSession,
+  path: string,
+  data: Buffer,
+  version: number,
+  timeoutMs?: number,
+) {
+  const r = await raw.queue(
+    path,
+    request(T.SET_DATA!, { path, data, version }, 'SetDataRequest'),
+    timeoutMs,
+  );
+  return r.payload!.stat as NzcStat;
+}
+
+export async function remove(raw: RawSession, path: string, version: number, timeoutMs?: number) {
+  await raw.queue(path, request(T.DELETE!, { path, version }, 'DeleteRequest'), timeoutMs);
+}
+
+export async function getACL(raw: RawSession, path: string, timeoutMs?: number) {
+  const r = await raw.queue(path, request(T.GET_ACL!, { path }, 'GetACLRequest'), timeoutMs);
+  // Records here (perms, id.scheme, id.id), not the package's ACL objects (`permission`).
+  const acl = (r.payload!.acl as { perms: number; id: { scheme: string; id: string } }[]) ?? [];
+  return { acl, stat: r.payload!.stat as NzcStat };
+}
+
+export async function setACL(
+  raw: RawSession,
+  path: string,
+  acls: NzcAcl[],
+  version: number,
+  timeoutMs?: number,
+) {
+  const acl = acls.map((a) => a.toRecord());
+  const r = await raw.queue(
+    path,
+    request(T.SET_ACL!, { path, acl, version }, 'SetACLRequest'),
+    timeoutMs,
+  );
+  return r.payload!.stat as NzcStat;
+}
