@@ -1,84 +1,29 @@
 import { Connection, type SessionInfo } from './connection.js';
-import { toBuffer, toNzcAcls, toStat, toVersion, stripChroot } from './convert.js';
-import type { NzcEvent, NzcStat } from './driver/nzc.js';
+import { createArgs, type CreateOptions, type CreateResult } from './create.js';
+import { stripChroot, toBuffer, toNzcAcls, toStat, toVersion } from './convert.js';
 import * as ops from './driver/ops.js';
-import * as requests from './driver/requests.js';
 import type { RawSession } from './driver/raw-session.js';
+import * as requests from './driver/requests.js';
 import {
   ClientClosedError,
   ConnectTimeoutError,
   InvalidArgumentError,
   ServerTooOldError,
 } from './errors.js';
+import { fromWireResults, toWireOps, type MultiOp, type MultiResult } from './multi.js';
+import { OneShotWatches, withWatch } from './one-shot-watches.js';
+import { clientOptionsSchema, parseOptions, silentLogger, type ClientOptions } from './options.js';
+import { validatePath } from './paths.js';
 import {
   PersistentWatches,
   type PersistentWatchListener,
   type PersistentWatchMode,
 } from './persistent-watches.js';
-import { clientOptionsSchema, parseOptions, silentLogger, type ClientOptions } from './options.js';
-import { validatePath } from './paths.js';
 import type { ConnectionState, ErrorPolicy, StateListener } from './states.js';
-import {
-  CREATE_FLAGS,
-  OPEN_ACL_UNSAFE,
-  type Acl,
-  type CreateMode,
-  type RequestOptions,
-  type Stat,
-  type Watcher,
-  type WatchEventType,
-} from './types.js';
+import type { Acl, RequestOptions, Stat, Watcher } from './types.js';
 
-const EVENT_TYPES: Record<number, WatchEventType> = {
-  1: 'NodeCreated',
-  2: 'NodeDeleted',
-  3: 'NodeDataChanged',
-  4: 'NodeChildrenChanged',
-};
-
-interface PendingWatch {
-  raw: RawSession;
-  path: string;
-  /** data: getData/exists watches; children: getChildren watches. */
-  kind: 'data' | 'children';
-  fire: Watcher;
-}
-
-/** node-zookeeper-client ACL objects for the default ACL, built once (they are immutable). */
-const DEFAULT_ACLS = toNzcAcls(OPEN_ACL_UNSAFE);
-
-export interface CreateOptions extends RequestOptions {
-  mode?: CreateMode;
-  acl?: readonly Acl[];
-  /** Time to live of a `*_WITH_TTL` node, in ms (required for those modes, refused otherwise). */
-  ttlMs?: number;
-}
-
-/** What `create` returns: the path the server gave the node (sequential names differ), and its Stat. */
-export interface CreateResult {
-  path: string;
-  stat: Stat;
-}
-
-/** One operation of a {@link ZkClient.multi} transaction. Versions are used exactly as given. */
-export type MultiOp =
-  | {
-      op: 'create';
-      path: string;
-      data?: Buffer | string;
-      mode?: 'PERSISTENT' | 'EPHEMERAL' | 'PERSISTENT_SEQUENTIAL' | 'EPHEMERAL_SEQUENTIAL';
-      acl?: readonly Acl[];
-    }
-  | { op: 'delete'; path: string; version?: number }
-  | { op: 'setData'; path: string; data: Buffer | string; version?: number }
-  | { op: 'check'; path: string; version: number };
-
-/** One result of a committed transaction, in the order of its operations. */
-export type MultiResult =
-  | { op: 'create'; path: string }
-  | { op: 'delete' }
-  | { op: 'setData'; stat: Stat }
-  | { op: 'check' };
+export type { CreateOptions, CreateResult } from './create.js';
+export type { MultiOp, MultiResult } from './multi.js';
 
 /** A persistent watch; `remove()` ends it (idempotent). */
 export interface PersistentWatch {
@@ -88,6 +33,8 @@ export interface PersistentWatch {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /**
  * A ZooKeeper client with Curator's connection states, a new session after LOST, a deadline
  * on every request, and node-zookeeper-client's defects compensated. Create it with
@@ -95,7 +42,7 @@ export interface PersistentWatch {
  */
 export class ZkClient {
   private readonly connection: Connection;
-  private readonly watches = new Set<PendingWatch>();
+  private readonly watches = new OneShotWatches();
   private readonly persistent = new PersistentWatches();
   private readonly auth: { scheme: string; auth: Buffer }[];
   private readonly chroot: string | undefined;
@@ -121,8 +68,10 @@ export class ZkClient {
       logger: o.logger ?? silentLogger,
     });
     this.connection.on('state', (c) => {
-      if (c.state === 'LOST') this.tellWatchersSessionLost();
-      if (c.state === 'RECONNECTED' && this.persistent.size > 0) void this.rearmPersistentWatches();
+      if (c.state === 'LOST') this.watches.sessionLost(this.connection.raw);
+      const raw = this.connection.raw;
+      if (c.state === 'RECONNECTED' && raw && this.persistent.size > 0)
+        void this.persistent.rearm(raw);
     });
     this.connection.on('watch', (e) => this.persistent.dispatch(e));
     this.startTimeoutMs = o.connectionTimeoutMs;
@@ -223,40 +172,6 @@ export class ZkClient {
     return raw;
   }
 
-  /** Wraps a user watcher so it fires exactly once: the event, or SessionLost. */
-  private watcher(
-    raw: RawSession,
-    path: string,
-    watch: Watcher | undefined,
-    kind: PendingWatch['kind'] = 'data',
-  ) {
-    if (watch === undefined) return undefined;
-    if (typeof watch !== 'function')
-      throw new InvalidArgumentError('watch', 'watch must be a function');
-    const entry: PendingWatch = { raw, path, kind, fire: watch };
-    this.watches.add(entry);
-    return {
-      entry,
-      fn: (e: NzcEvent) => {
-        if (!this.watches.delete(entry)) return;
-        watch({ type: EVENT_TYPES[e.type] ?? 'NodeDataChanged', path: e.path });
-      },
-    };
-  }
-
-  /**
-   * The package never tells pending one-shot watchers that their session died (notes §2,
-   * Session expiry; upstream #104); a recipe waiting on one would wait forever.
-   */
-  private tellWatchersSessionLost(): void {
-    const raw = this.connection.raw;
-    for (const w of [...this.watches]) {
-      if (w.raw !== raw) continue;
-      this.watches.delete(w);
-      w.fire({ type: 'SessionLost', path: w.path });
-    }
-  }
-
   /** `host:port` of the server the connection is on now; undefined while disconnected. */
   get connectedServer(): string | undefined {
     const raw = this.connection.raw;
@@ -286,40 +201,10 @@ export class ZkClient {
     data?: Buffer | string,
     options: CreateOptions = {},
   ): Promise<CreateResult> {
-    const mode = options.mode ?? 'PERSISTENT';
-    if (!Object.hasOwn(CREATE_FLAGS, mode)) {
-      throw new InvalidArgumentError('mode', `unknown create mode ${String(mode)}`);
-    }
-    validatePath(path, { sequential: mode.includes('SEQUENTIAL') });
-    const ttl = mode.includes('TTL');
-    if (ttl !== (options.ttlMs !== undefined)) {
-      throw new InvalidArgumentError(
-        'ttlMs',
-        ttl ? `${mode} needs ttlMs` : `ttlMs is only for *_WITH_TTL modes`,
-        { path },
-      );
-    }
-    if (
-      ttl &&
-      !(Number.isInteger(options.ttlMs) && options.ttlMs! > 0 && options.ttlMs! <= 0xffffffffff)
-    ) {
-      throw new InvalidArgumentError('ttlMs', 'ttlMs must be an integer in 1..2^40-1', { path });
-    }
-    const buf = toBuffer(data);
-    const acls = options.acl === undefined ? DEFAULT_ACLS : toNzcAcls(options.acl);
+    const { args, mode, minServer } = createArgs(path, data, options);
     const raw = this.rawSession();
-    this.requireServer(`create (${mode})`, ttl ? '3.5.3' : '3.5.0', raw);
-    const r = await requests.create2(
-      raw,
-      {
-        path,
-        data: buf,
-        acls,
-        flags: CREATE_FLAGS[mode],
-        ...(ttl ? { ttlMs: options.ttlMs! } : {}),
-      },
-      options.timeoutMs,
-    );
+    this.requireServer(`create (${mode})`, minServer, raw);
+    const r = await requests.create2(raw, args, options.timeoutMs);
     return { path: stripChroot(r.path, this.chroot), stat: toStat(r.stat) };
   }
 
@@ -335,73 +220,8 @@ export class ZkClient {
    * of the operation that failed.
    */
   async multi(ops: readonly MultiOp[], options: RequestOptions = {}): Promise<MultiResult[]> {
-    const input: unknown = ops;
-    if (!Array.isArray(input) || ops.length === 0) {
-      throw new InvalidArgumentError('ops', 'multi needs a non-empty array of operations');
-    }
-    const wire = ops.map((o, i): requests.MultiOp => {
-      const field = `ops.${i}`;
-      switch (o?.op) {
-        case 'create': {
-          const mode = o.mode ?? 'PERSISTENT';
-          if (
-            !['PERSISTENT', 'EPHEMERAL', 'PERSISTENT_SEQUENTIAL', 'EPHEMERAL_SEQUENTIAL'].includes(
-              mode,
-            )
-          ) {
-            throw new InvalidArgumentError(`${field}.mode`, `multi cannot create ${mode} nodes`);
-          }
-          validatePath(o.path, { sequential: mode.includes('SEQUENTIAL') });
-          return {
-            type: requests.OP.create,
-            path: o.path,
-            data: toBuffer(o.data, `${field}.data`),
-            acls: toNzcAcls(o.acl ?? OPEN_ACL_UNSAFE),
-            mode: CREATE_FLAGS[mode],
-          };
-        }
-        case 'delete':
-          validatePath(o.path);
-          return {
-            type: requests.OP.delete,
-            path: o.path,
-            version: toVersion(o.version, `${field}.version`),
-          };
-        case 'setData':
-          validatePath(o.path);
-          return {
-            type: requests.OP.setData,
-            path: o.path,
-            data: toBuffer(o.data, `${field}.data`),
-            version: toVersion(o.version, `${field}.version`),
-          };
-        case 'check':
-          validatePath(o.path);
-          return {
-            type: requests.OP.check,
-            path: o.path,
-            version: toVersion(o.version, `${field}.version`),
-          };
-        default:
-          throw new InvalidArgumentError(
-            `${field}.op`,
-            'op must be create, delete, setData or check',
-          );
-      }
-    });
-    const results = await requests.multi(this.rawSession(), wire, options.timeoutMs);
-    return results.map((r): MultiResult => {
-      switch (r.type) {
-        case requests.OP.create:
-          return { op: 'create', path: r.path ?? '' };
-        case requests.OP.delete:
-          return { op: 'delete' };
-        case requests.OP.setData:
-          return { op: 'setData', stat: toStat(r.stat as NzcStat) };
-        default:
-          return { op: 'check' };
-      }
-    });
+    const wire = toWireOps(ops);
+    return fromWireResults(await requests.multi(this.rawSession(), wire, options.timeoutMs));
   }
 
   /**
@@ -423,32 +243,13 @@ export class ZkClient {
       throw new InvalidArgumentError('listener', 'listener must be a function');
     const raw = this.rawSession();
     this.requireServer('addWatch', '3.6.0', raw);
-    if (this.persistent.add(path, mode, listener)) {
-      try {
-        await requests.addWatch(raw, path, mode === 'persistent' ? 0 : 1, options.timeoutMs);
-      } catch (e) {
-        this.persistent.remove(path, mode, listener);
-        throw e;
-      }
-    }
+    await this.persistent.watch(raw, path, mode, listener, options.timeoutMs);
     let removed: Promise<void> | undefined;
     const remove = () =>
-      (removed ??= (async () => {
-        if (!this.persistent.remove(path, mode, listener) || this.closePromise) return;
-        // Type 3 (any): the only one 3.6-3.8 servers accept for persistent watches. It also
-        // removes a one-shot watch this session holds on exactly this path (docs/core.md).
-        await requests.removeWatches(this.rawSession(), path, 3).catch(() => undefined);
-      })());
+      (removed ??= this.closePromise
+        ? Promise.resolve()
+        : this.persistent.unwatch(this.rawSession(), path, mode, listener));
     return { path, mode, remove, [Symbol.asyncDispose]: remove };
-  }
-
-  private async rearmPersistentWatches(): Promise<void> {
-    const raw = this.connection.raw;
-    if (!raw) return;
-    for (const w of this.persistent.all()) {
-      await requests.addWatch(raw, w.path, w.mode === 'persistent' ? 0 : 1).catch(() => undefined);
-    }
-    this.persistent.resync();
   }
 
   /**
@@ -463,23 +264,12 @@ export class ZkClient {
   ): Promise<void> {
     validatePath(path);
     const type = options.type ?? 'any';
-    const code = { children: 1, data: 2, any: 3 }[type];
-    if (code === undefined)
+    if (!['data', 'children', 'any'].includes(type)) {
       throw new InvalidArgumentError('type', 'type must be data, children or any');
+    }
     const raw = this.rawSession();
     this.requireServer('removeWatches', '3.5.0', raw);
-    await requests.removeWatches(raw, path, code, options.timeoutMs);
-    const wm = raw.client.connectionManager.watcherManager;
-    if (type !== 'children') {
-      delete wm.dataWatchers[path];
-      delete wm.existenceWatchers[path];
-    }
-    if (type !== 'data') delete wm.childWatchers[path];
-    for (const w of [...this.watches]) {
-      if (w.raw !== raw || w.path !== path || (type !== 'any' && w.kind !== type)) continue;
-      this.watches.delete(w);
-      w.fire({ type: 'WatchRemoved', path });
-    }
+    await this.watches.remove(raw, path, type, options.timeoutMs);
   }
 
   /** Adds credentials now and for every later connection and session. */
@@ -506,14 +296,9 @@ export class ZkClient {
   ): Promise<Stat | null> {
     validatePath(path);
     const raw = this.rawSession();
-    const w = this.watcher(raw, path, options.watch);
-    try {
-      const stat = await ops.exists(raw, path, w?.fn, options.timeoutMs);
-      return stat ? toStat(stat) : null;
-    } catch (e) {
-      if (w) this.watches.delete(w.entry);
-      throw e;
-    }
+    const w = this.watches.arm(raw, path, options.watch, 'data');
+    const stat = await withWatch(w, () => ops.exists(raw, path, w?.fn, options.timeoutMs));
+    return stat ? toStat(stat) : null;
   }
 
   /** The node's data (an empty Buffer for a node without data) and Stat. */
@@ -523,14 +308,9 @@ export class ZkClient {
   ): Promise<{ data: Buffer; stat: Stat }> {
     validatePath(path);
     const raw = this.rawSession();
-    const w = this.watcher(raw, path, options.watch);
-    try {
-      const { data, stat } = await ops.getData(raw, path, w?.fn, options.timeoutMs);
-      return { data: data ?? Buffer.alloc(0), stat: toStat(stat) };
-    } catch (e) {
-      if (w) this.watches.delete(w.entry);
-      throw e;
-    }
+    const w = this.watches.arm(raw, path, options.watch, 'data');
+    const r = await withWatch(w, () => ops.getData(raw, path, w?.fn, options.timeoutMs));
+    return { data: r.data ?? EMPTY, stat: toStat(r.stat) };
   }
 
   /** Sets the node's data (empty data included); `version` -1 (default) matches any. */
@@ -554,14 +334,9 @@ export class ZkClient {
   ): Promise<{ children: string[]; stat: Stat }> {
     validatePath(path);
     const raw = this.rawSession();
-    const w = this.watcher(raw, path, options.watch, 'children');
-    try {
-      const { children, stat } = await ops.getChildren(raw, path, w?.fn, options.timeoutMs);
-      return { children, stat: toStat(stat) };
-    } catch (e) {
-      if (w) this.watches.delete(w.entry);
-      throw e;
-    }
+    const w = this.watches.arm(raw, path, options.watch, 'children');
+    const r = await withWatch(w, () => ops.getChildren(raw, path, w?.fn, options.timeoutMs));
+    return { children: r.children, stat: toStat(r.stat) };
   }
 
   async getACL(path: string, options: RequestOptions = {}): Promise<{ acl: Acl[]; stat: Stat }> {

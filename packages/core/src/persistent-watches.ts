@@ -6,6 +6,8 @@
  * read the state again (failure-scenarios.md 6).
  */
 import type { NzcEvent } from './driver/nzc.js';
+import type { RawSession } from './driver/raw-session.js';
+import * as requests from './driver/requests.js';
 
 export type PersistentWatchMode = 'persistent' | 'persistentRecursive';
 
@@ -53,7 +55,7 @@ export class PersistentWatches {
   }
 
   /** Adds a listener; true when this is the first for that path and mode (send addWatch). */
-  add(path: string, mode: PersistentWatchMode, listener: PersistentWatchListener): boolean {
+  private add(path: string, mode: PersistentWatchMode, listener: PersistentWatchListener): boolean {
     const k = key(path, mode);
     const e = this.entries.get(k);
     if (e) {
@@ -65,7 +67,11 @@ export class PersistentWatches {
   }
 
   /** Removes a listener; true when it was the last (send removeWatches). */
-  remove(path: string, mode: PersistentWatchMode, listener: PersistentWatchListener): boolean {
+  private remove(
+    path: string,
+    mode: PersistentWatchMode,
+    listener: PersistentWatchListener,
+  ): boolean {
     const k = key(path, mode);
     const e = this.entries.get(k);
     if (!e?.listeners.delete(listener)) return false;
@@ -86,12 +92,44 @@ export class PersistentWatches {
     }
   }
 
-  all(): { path: string; mode: PersistentWatchMode }[] {
-    return [...this.entries.values()].map((e) => ({ path: e.path, mode: e.mode }));
+  /** Adds a listener, sending addWatch when it is the first for that path and mode. */
+  async watch(
+    raw: RawSession,
+    path: string,
+    mode: PersistentWatchMode,
+    listener: PersistentWatchListener,
+    timeoutMs?: number,
+  ): Promise<void> {
+    if (!this.add(path, mode, listener)) return;
+    try {
+      await requests.addWatch(raw, path, mode === 'persistent' ? 0 : 1, timeoutMs);
+    } catch (e) {
+      this.remove(path, mode, listener);
+      throw e;
+    }
   }
 
-  /** Tells every listener to read again. */
-  resync(): void {
+  /** Removes a listener, and the server's watch with the last one (best effort). */
+  async unwatch(
+    raw: RawSession,
+    path: string,
+    mode: PersistentWatchMode,
+    listener: PersistentWatchListener,
+  ): Promise<void> {
+    if (!this.remove(path, mode, listener)) return;
+    // Type 3 (any): the only one 3.6-3.8 servers accept for persistent watches. It also
+    // removes a one-shot watch this session holds on exactly this path (docs/core.md).
+    await requests.removeWatches(raw, path, 3).catch(() => undefined);
+  }
+
+  /**
+   * After a reconnect or a new session: the package's SetWatches (v1) does not carry persistent
+   * watches, so add them again, then tell every listener to read again.
+   */
+  async rearm(raw: RawSession): Promise<void> {
+    for (const e of [...this.entries.values()]) {
+      await requests.addWatch(raw, e.path, e.mode === 'persistent' ? 0 : 1).catch(() => undefined);
+    }
     for (const e of this.entries.values()) {
       for (const l of [...e.listeners]) l({ type: 'Resync', path: e.path });
     }

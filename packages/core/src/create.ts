@@ -1,0 +1,60 @@
+/** Arguments of create: checked before anything is sent. */
+import { toBuffer, toNzcAcls } from './convert.js';
+import type { Create2Args } from './driver/requests.js';
+import { InvalidArgumentError } from './errors.js';
+import { validatePath } from './paths.js';
+import {
+  CREATE_FLAGS,
+  OPEN_ACL_UNSAFE,
+  type Acl,
+  type CreateMode,
+  type RequestOptions,
+  type Stat,
+} from './types.js';
+
+export interface CreateOptions extends RequestOptions {
+  mode?: CreateMode;
+  acl?: readonly Acl[];
+  /** Time to live of a `*_WITH_TTL` node, in ms (required for those modes, refused otherwise). */
+  ttlMs?: number;
+}
+
+/** What `create` returns: the path the server gave the node (sequential names differ), and its Stat. */
+export interface CreateResult {
+  path: string;
+  stat: Stat;
+}
+
+/** node-zookeeper-client ACL objects for the default ACL, built once (they are immutable). */
+const DEFAULT_ACLS = toNzcAcls(OPEN_ACL_UNSAFE);
+const MAX_TTL_MS = 0xffffffffff; // ZooKeeper keeps a TTL in 40 bits (EphemeralType.TTL)
+
+/** The wire arguments of a create, and the server version it needs. */
+export function createArgs(
+  path: string,
+  data: unknown,
+  options: CreateOptions,
+): { args: Create2Args; mode: CreateMode; minServer: string } {
+  const mode = options.mode ?? 'PERSISTENT';
+  if (!Object.hasOwn(CREATE_FLAGS, mode)) {
+    throw new InvalidArgumentError('mode', `unknown create mode ${String(mode)}`);
+  }
+  validatePath(path, { sequential: mode.includes('SEQUENTIAL') });
+  const ttl = mode.includes('TTL');
+  const ttlMs = options.ttlMs;
+  if (ttl !== (ttlMs !== undefined)) {
+    const why = ttl ? `${mode} needs ttlMs` : 'ttlMs is only for *_WITH_TTL modes';
+    throw new InvalidArgumentError('ttlMs', why, { path });
+  }
+  if (ttlMs !== undefined && !(Number.isInteger(ttlMs) && ttlMs > 0 && ttlMs <= MAX_TTL_MS)) {
+    throw new InvalidArgumentError('ttlMs', 'ttlMs must be an integer in 1..2^40-1', { path });
+  }
+  const args: Create2Args = {
+    path,
+    data: toBuffer(data),
+    acls: options.acl === undefined ? DEFAULT_ACLS : toNzcAcls(options.acl),
+    flags: CREATE_FLAGS[mode],
+    ...(ttlMs !== undefined ? { ttlMs } : {}),
+  };
+  return { args, mode, minServer: ttl ? '3.5.3' : '3.5.0' };
+}

@@ -1,0 +1,96 @@
+/** Transactions: validation of the caller's operations and conversion of the results. */
+import { toBuffer, toNzcAcls, toStat, toVersion } from './convert.js';
+import type { NzcStat } from './driver/nzc.js';
+import { OP, type MultiOp as WireOp, type MultiResult as WireResult } from './driver/requests.js';
+import { InvalidArgumentError } from './errors.js';
+import { validatePath } from './paths.js';
+import { CREATE_FLAGS, OPEN_ACL_UNSAFE, type Acl, type Stat } from './types.js';
+
+/** One operation of a transaction. Versions are used exactly as given (0 is a version). */
+export type MultiOp =
+  | {
+      op: 'create';
+      path: string;
+      data?: Buffer | string;
+      mode?: 'PERSISTENT' | 'EPHEMERAL' | 'PERSISTENT_SEQUENTIAL' | 'EPHEMERAL_SEQUENTIAL';
+      acl?: readonly Acl[];
+    }
+  | { op: 'delete'; path: string; version?: number }
+  | { op: 'setData'; path: string; data: Buffer | string; version?: number }
+  | { op: 'check'; path: string; version: number };
+
+/** One result of a committed transaction, in the order of its operations. */
+export type MultiResult =
+  | { op: 'create'; path: string }
+  | { op: 'delete' }
+  | { op: 'setData'; stat: Stat }
+  | { op: 'check' };
+
+const MULTI_CREATE_MODES: readonly string[] = [
+  'PERSISTENT',
+  'EPHEMERAL',
+  'PERSISTENT_SEQUENTIAL',
+  'EPHEMERAL_SEQUENTIAL',
+];
+
+/** Checks every operation (typed error naming `ops.<i>.<field>`) and builds the wire ops. */
+export function toWireOps(ops: readonly MultiOp[]): WireOp[] {
+  const input: unknown = ops;
+  if (!Array.isArray(input) || ops.length === 0) {
+    throw new InvalidArgumentError('ops', 'multi needs a non-empty array of operations');
+  }
+  return ops.map((o, i): WireOp => {
+    const field = `ops.${i}`;
+    const version = (v: unknown) => toVersion(v, `${field}.version`);
+    switch (o?.op) {
+      case 'create': {
+        const mode = o.mode ?? 'PERSISTENT';
+        if (!MULTI_CREATE_MODES.includes(mode)) {
+          throw new InvalidArgumentError(`${field}.mode`, `multi cannot create ${mode} nodes`);
+        }
+        validatePath(o.path, { sequential: mode.includes('SEQUENTIAL') });
+        return {
+          type: OP.create,
+          path: o.path,
+          data: toBuffer(o.data, `${field}.data`),
+          acls: toNzcAcls(o.acl ?? OPEN_ACL_UNSAFE),
+          mode: CREATE_FLAGS[mode],
+        };
+      }
+      case 'delete':
+        validatePath(o.path);
+        return { type: OP.delete, path: o.path, version: version(o.version) };
+      case 'setData':
+        validatePath(o.path);
+        return {
+          type: OP.setData,
+          path: o.path,
+          data: toBuffer(o.data, `${field}.data`),
+          version: version(o.version),
+        };
+      case 'check':
+        validatePath(o.path);
+        return { type: OP.check, path: o.path, version: version(o.version) };
+      default:
+        throw new InvalidArgumentError(
+          `${field}.op`,
+          'op must be create, delete, setData or check',
+        );
+    }
+  });
+}
+
+export function fromWireResults(results: WireResult[]): MultiResult[] {
+  return results.map((r): MultiResult => {
+    switch (r.type) {
+      case OP.create:
+        return { op: 'create', path: r.path ?? '' };
+      case OP.delete:
+        return { op: 'delete' };
+      case OP.setData:
+        return { op: 'setData', stat: toStat(r.stat as NzcStat) };
+      default:
+        return { op: 'check' };
+    }
+  });
+}

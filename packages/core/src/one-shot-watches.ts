@@ -1,0 +1,109 @@
+/**
+ * One-shot watches (getData, exists, getChildren) as core promises them: each fires exactly
+ * once, with its event, or with `SessionLost` when its session dies first (node-zookeeper-client
+ * never tells pending watchers: notes §2, Session expiry; upstream #104), or with
+ * `WatchRemoved` when removeWatches() takes it away.
+ */
+import type { NzcEvent } from './driver/nzc.js';
+import type { RawSession } from './driver/raw-session.js';
+import * as requests from './driver/requests.js';
+import { InvalidArgumentError } from './errors.js';
+import type { Watcher, WatchEventType } from './types.js';
+
+const EVENT_TYPES: Record<number, WatchEventType> = {
+  1: 'NodeCreated',
+  2: 'NodeDeleted',
+  3: 'NodeDataChanged',
+  4: 'NodeChildrenChanged',
+};
+
+/** data: getData and exists watches; children: getChildren watches. */
+export type WatchKind = 'data' | 'children';
+
+interface Entry {
+  raw: RawSession;
+  path: string;
+  kind: WatchKind;
+  fire: Watcher;
+}
+
+/** A registered watch: `fn` goes to the driver, `cancel` undoes it when the request fails. */
+export interface ArmedWatch {
+  fn: (e: NzcEvent) => void;
+  cancel(): void;
+}
+
+export class OneShotWatches {
+  private readonly entries = new Set<Entry>();
+
+  /** Registers `watch` (if any) for a request about to be sent on `raw`. */
+  arm(
+    raw: RawSession,
+    path: string,
+    watch: Watcher | undefined,
+    kind: WatchKind,
+  ): ArmedWatch | undefined {
+    if (watch === undefined) return undefined;
+    if (typeof watch !== 'function')
+      throw new InvalidArgumentError('watch', 'watch must be a function');
+    const entry: Entry = { raw, path, kind, fire: watch };
+    this.entries.add(entry);
+    return {
+      fn: (e) => {
+        if (this.entries.delete(entry))
+          watch({ type: EVENT_TYPES[e.type] ?? 'NodeDataChanged', path: e.path });
+      },
+      cancel: () => void this.entries.delete(entry),
+    };
+  }
+
+  /** Every watch of the lost session hears SessionLost, once. */
+  sessionLost(raw: RawSession | undefined): void {
+    this.fireWhere((w) => w.raw === raw, 'SessionLost');
+  }
+
+  /**
+   * Removes the session's watches on `path`: on the server, and from node-zookeeper-client's
+   * own table too, which would otherwise re-arm them with SetWatches on the next reconnect
+   * (notes §5 B6). Each removed watcher hears WatchRemoved, once.
+   */
+  async remove(
+    raw: RawSession,
+    path: string,
+    type: WatchKind | 'any',
+    timeoutMs?: number,
+  ): Promise<void> {
+    await requests.removeWatches(raw, path, { children: 1, data: 2, any: 3 }[type], timeoutMs);
+    const wm = raw.client.connectionManager.watcherManager;
+    if (type !== 'children') {
+      delete wm.dataWatchers[path];
+      delete wm.existenceWatchers[path];
+    }
+    if (type !== 'data') delete wm.childWatchers[path];
+    this.fireWhere(
+      (w) => w.raw === raw && w.path === path && (type === 'any' || w.kind === type),
+      'WatchRemoved',
+    );
+  }
+
+  private fireWhere(match: (w: Entry) => boolean, type: 'SessionLost' | 'WatchRemoved'): void {
+    for (const w of [...this.entries]) {
+      if (!match(w)) continue;
+      this.entries.delete(w);
+      w.fire({ type, path: w.path });
+    }
+  }
+}
+
+/** Runs a watched request, undoing the watch's registration when the request fails. */
+export async function withWatch<T>(
+  armed: ArmedWatch | undefined,
+  run: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    armed?.cancel();
+    throw e;
+  }
+}
