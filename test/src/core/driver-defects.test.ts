@@ -11,9 +11,17 @@ import {
   createClient,
   OperationTimeoutError,
   Perms,
+  ServerTooOldError,
   type WatchEvent,
 } from '@zk-recipes/core';
-import { expireSession, FaultProxy, TestingServer, TestRoot, timing } from '@zk-recipes/testing';
+import {
+  assertNoLeftoverWatches,
+  expireSession,
+  FaultProxy,
+  TestingServer,
+  TestRoot,
+  timing,
+} from '@zk-recipes/testing';
 import { startedClient, waitForNewSession } from '../support/core-helpers.js';
 
 let server: TestingServer;
@@ -185,4 +193,47 @@ test('close() leaves no handle that keeps the process alive', async () => {
   clearTimeout(timer);
   assert.equal(signal, null, 'the child had to be killed: something kept it alive');
   assert.equal(code, 0);
+});
+
+test('after LOST the new session gets the credentials again', async () => {
+  await using root = await TestRoot.create(server);
+  const { client } = await startedClient({
+    connectString: server.connectString,
+    sessionTimeoutMs: 4000,
+    auth: [{ scheme: 'digest', credentials: 'app:secret' }],
+  });
+  try {
+    const node = root.child('guarded');
+    await client.create(node, 'v', {
+      acl: [{ perms: Perms.ALL, scheme: 'digest', id: digestId('app', 'secret') }],
+    });
+    const old = client.session!.sessionId;
+    await expireSession(client, server);
+    await waitForNewSession(client, old);
+    assert.equal((await client.getData(node)).data.toString(), 'v');
+  } finally {
+    await client.close();
+  }
+});
+
+test('an operation the server is too old for is refused before sending, with a typed error', async () => {
+  const { client } = await startedClient({ connectString: server.connectString });
+  try {
+    await timing.waitFor(() => client.serverVersion, { message: 'the server version' });
+    // Pretend the server is 3.5 (the test server is 3.8): addWatch needs 3.6.
+    const raw = (client as unknown as { connection: { raw: { serverVersion: string } } }).connection
+      .raw;
+    raw.serverVersion = '3.5.9';
+    await assert.rejects(
+      client.addWatch('/', () => undefined),
+      (e: unknown) =>
+        e instanceof ServerTooOldError &&
+        e.code === 'SERVER_TOO_OLD' &&
+        e.required === '3.6.0' &&
+        e.serverVersion === '3.5.9',
+    );
+    await assertNoLeftoverWatches(server, { sessionId: client.session!.sessionId });
+  } finally {
+    await client.close();
+  }
 });
