@@ -1,24 +1,23 @@
-import { Connection, type SessionInfo } from './connection.js';
+import type { SessionInfo } from './connection.js';
 import { createArgs, type CreateOptions, type CreateResult } from './create.js';
-import { stripChroot, toBuffer, toNzcAcls, toStat, toVersion } from './convert.js';
+import { toBuffer, toNzcAcls, toStat, toVersion } from './convert.js';
 import * as ops from './driver/ops.js';
 import type { RawSession } from './driver/raw-session.js';
 import * as requests from './driver/requests.js';
 import {
-  ClientClosedError,
-  ConnectTimeoutError,
+  DataTooLargeError,
   InvalidArgumentError,
+  NodeExistsError,
   ServerTooOldError,
 } from './errors.js';
+import { createNode, deleteNode, ensurePath } from './framework/nodes.js';
+import { withRetry } from './framework/retry.js';
 import { fromWireResults, toWireOps, type MultiOp, type MultiResult } from './multi.js';
-import { OneShotWatches, withWatch } from './one-shot-watches.js';
-import { clientOptionsSchema, parseOptions, silentLogger, type ClientOptions } from './options.js';
+import { withWatch } from './one-shot-watches.js';
+import type { ClientOptions } from './options.js';
 import { validatePath } from './paths.js';
-import {
-  PersistentWatches,
-  type PersistentWatchListener,
-  type PersistentWatchMode,
-} from './persistent-watches.js';
+import type { PersistentWatchListener, PersistentWatchMode } from './persistent-watches.js';
+import { Shared } from './shared.js';
 import type { ConnectionState, ErrorPolicy, StateListener } from './states.js';
 import type { Acl, RequestOptions, Stat, Watcher } from './types.js';
 
@@ -33,168 +32,227 @@ export interface PersistentWatch {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
+/** Options of calls that may wait: an AbortSignal and a deadline per request. */
+export interface CallOptions extends RequestOptions {
+  signal?: AbortSignal;
+}
+
+export interface DeleteOptions extends CallOptions {
+  /** -1 (default) matches any version; 0 is a real version. */
+  version?: number;
+  /** Keep trying in the background until the node is gone when a connection loss leaves it unknown. */
+  guaranteed?: boolean;
+  /** Delete the node's subtree first. */
+  deleteChildren?: boolean;
+}
+
 const EMPTY = Buffer.alloc(0);
+const NAMESPACE = /^[^/]+(\/[^/]+)*$/;
+
+function namespacePath(ns: string | undefined): string | undefined {
+  if (ns === undefined || ns === '') return undefined;
+  if (typeof ns !== 'string' || !NAMESPACE.test(ns)) {
+    throw new InvalidArgumentError(
+      'namespace',
+      'a namespace is a relative path: "app" or "app/sub"',
+    );
+  }
+  return validatePath(`/${ns}`);
+}
 
 /**
  * A ZooKeeper client with Curator's connection states, a new session after LOST, a deadline
- * on every request, and node-zookeeper-client's defects compensated. Create it with
- * {@link createClient}.
+ * on every request, retries by policy, namespaces, and node-zookeeper-client's defects
+ * compensated. Create it with {@link createClient}; `usingNamespace()` gives views that share
+ * its connection.
  */
 export class ZkClient {
-  private readonly connection: Connection;
-  private readonly watches = new OneShotWatches();
-  private readonly persistent = new PersistentWatches();
-  private readonly auth: { scheme: string; auth: Buffer }[];
-  private readonly chroot: string | undefined;
-  private closePromise: Promise<void> | undefined;
-  private started = false;
-  readonly connectString: string;
-  readonly errorPolicy: ErrorPolicy;
+  private readonly ns: string | undefined;
 
-  /** @internal use {@link createClient} */
-  constructor(options: ClientOptions) {
-    const o = parseOptions(clientOptionsSchema, options, 'client options');
-    this.connectString = o.connectString;
-    this.errorPolicy = o.errorPolicy;
-    const slash = o.connectString.indexOf('/');
-    this.chroot = slash < 0 ? undefined : o.connectString.slice(slash);
-    this.auth = o.auth.map((a) => ({ scheme: a.scheme, auth: toBuffer(a.credentials, 'auth') }));
-    this.connection = new Connection({
-      connectString: o.connectString,
-      sessionTimeoutMs: o.sessionTimeoutMs,
-      requestTimeoutMs: o.requestTimeoutMs ?? o.sessionTimeoutMs,
-      errorPolicy: o.errorPolicy,
-      auth: this.auth,
-      logger: o.logger ?? silentLogger,
-    });
-    this.connection.on('state', (c) => {
-      if (c.state === 'LOST') this.watches.sessionLost(this.connection.raw);
-      const raw = this.connection.raw;
-      if (c.state === 'RECONNECTED' && raw && this.persistent.size > 0)
-        void this.persistent.rearm(raw);
-    });
-    this.connection.on('watch', (e) => this.persistent.dispatch(e));
-    this.startTimeoutMs = o.connectionTimeoutMs;
+  /** @internal use {@link createClient} or {@link ZkClient.usingNamespace} */
+  constructor(
+    private readonly s: Shared,
+    namespace: string | undefined,
+  ) {
+    this.ns = namespacePath(namespace);
   }
-  private readonly startTimeoutMs: number;
+
+  /** This view's namespace (`app/sub`), or undefined. */
+  get namespace(): string | undefined {
+    return this.ns?.slice(1);
+  }
+
+  /**
+   * A view of this client whose paths live under `/<namespace>` (undefined: no namespace). It
+   * shares the connection, session and lifecycle: closing any view closes the client.
+   */
+  usingNamespace(namespace: string | undefined): ZkClient {
+    return new ZkClient(this.s, namespace);
+  }
+
+  get connectString(): string {
+    return this.s.connectString;
+  }
+
+  get errorPolicy(): ErrorPolicy {
+    return this.s.connection.errorPolicy;
+  }
 
   /** The present connection state; `LATENT` before start(). */
   get state(): ConnectionState | 'LATENT' {
-    return this.connection.state;
+    return this.s.connection.state;
   }
 
   /** The current session's id, signal and negotiated timeout (undefined before the first connect). */
   get session(): SessionInfo | undefined {
-    return this.connection.session;
+    return this.s.connection.session;
   }
 
   /** Listens to every state transition, in order, each once. Returns a function that unsubscribes. */
   onStateChange(listener: StateListener): () => void {
-    this.connection.on('state', listener);
-    return () => this.connection.off('state', listener);
+    this.s.connection.on('state', listener);
+    return () => this.s.connection.off('state', listener);
   }
 
-  /** See {@link Connection.holdSignal}: aborts when what this session holds may be lost. */
+  /** Aborts when what this session holds may be lost, per the error policy (see connection-states.md). */
   holdSignal(): AbortSignal {
-    return this.connection.holdSignal();
+    return this.s.connection.holdSignal();
   }
 
   /** Whether entering `state` means what the session holds may be lost, under this client's policy. */
   isHoldingLost(state: ConnectionState): boolean {
-    return this.connection.isHoldingLost(state);
+    return this.s.connection.isHoldingLost(state);
   }
 
   /** The session id and password (for tests that expire the session on the server). */
   sessionCredentials(): { sessionId: bigint; password: Buffer } {
-    const raw = this.rawSession();
+    const raw = this.s.raw();
     return { sessionId: raw.sessionId, password: raw.sessionPassword };
-  }
-
-  /**
-   * Connects and resolves on the first CONNECTED. Rejects with {@link ConnectTimeoutError}
-   * naming the connect string when no server answers within `timeoutMs` (default:
-   * `connectionTimeoutMs`), or with the signal's reason; the client is closed then.
-   */
-  async start(options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<void> {
-    if (this.closePromise) throw new ClientClosedError();
-    if (this.started) throw new InvalidArgumentError('start', 'start() was already called');
-    this.started = true;
-    options.signal?.throwIfAborted();
-    const timeoutMs = options.timeoutMs ?? this.startTimeoutMs;
-    const connected = new Promise<void>((resolve, reject) => {
-      const cleanup = () => {
-        clearTimeout(timer);
-        off();
-        options.signal?.removeEventListener('abort', onAbort);
-      };
-      const off = this.onStateChange((c) => {
-        if (c.state === 'CONNECTED') {
-          cleanup();
-          resolve();
-        }
-      });
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new ConnectTimeoutError(this.connectString, timeoutMs));
-      }, timeoutMs);
-      const onAbort = () => {
-        cleanup();
-        const reason: unknown = options.signal!.reason;
-        reject(
-          reason instanceof Error ? reason : new DOMException('start() aborted', 'AbortError'),
-        );
-      };
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-    });
-    this.connection.open();
-    try {
-      await connected;
-    } catch (e) {
-      await this.close();
-      throw e;
-    }
-  }
-
-  /** Closes the session (its ephemeral nodes go at once). Idempotent; never rejects. */
-  close(): Promise<void> {
-    this.closePromise ??= this.connection.close();
-    return this.closePromise;
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.close();
-  }
-
-  private rawSession(): RawSession {
-    if (this.closePromise) throw new ClientClosedError();
-    const raw = this.connection.raw;
-    if (!raw) throw new InvalidArgumentError('client', 'call start() first');
-    return raw;
   }
 
   /** `host:port` of the server the connection is on now; undefined while disconnected. */
   get connectedServer(): string | undefined {
-    const raw = this.connection.raw;
+    const raw = this.s.connection.raw;
     const socket = raw?.connected ? raw.client.connectionManager.socket : undefined;
     return socket?.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : undefined;
   }
 
   /** The version of the server the session is on (`3.8.0`), once known after connect. */
   get serverVersion(): string | undefined {
-    return this.connection.raw?.serverVersion;
+    return this.s.connection.raw?.serverVersion;
   }
 
-  /** Refuses, before sending, an operation the connected server is known to be too old for. */
+  /** Guaranteed deletes and abandoned protected creates still waiting to be done. */
+  get pendingBackgroundJobs(): number {
+    return this.s.background.size;
+  }
+
+  /**
+   * Connects and resolves on the first CONNECTED. Rejects with ConnectTimeoutError naming the
+   * connect string when no server answers within `timeoutMs` (default: `connectionTimeoutMs`),
+   * or with the signal's reason; the client is closed then.
+   */
+  start(options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<void> {
+    return this.s.start(options);
+  }
+
+  /** Closes the session (its ephemeral nodes go at once). Idempotent; never rejects. */
+  close(): Promise<void> {
+    return this.s.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  // ---- paths --------------------------------------------------------------------------
+
+  /** The server path (namespace applied) of a caller's path, validated. */
+  private toServer(path: string, sequential = false): string {
+    validatePath(path, { sequential });
+    if (this.ns === undefined) return path;
+    return path === '/' ? this.ns : this.ns + path;
+  }
+
+  /** The caller's path for a server path (chroot already stripped by the driver). */
+  private fromServer(path: string): string {
+    const ns = this.ns;
+    if (ns === undefined) return path;
+    if (path === ns) return '/';
+    return path.startsWith(`${ns}/`) ? path.slice(ns.length) : path;
+  }
+
+  private mapWatch(watch: Watcher | undefined): Watcher | undefined {
+    if (watch === undefined || this.ns === undefined) return watch;
+    if (typeof watch !== 'function')
+      throw new InvalidArgumentError('watch', 'watch must be a function');
+    return (e) => watch({ ...e, path: this.fromServer(e.path) });
+  }
+
+  /** The namespace node itself is made once, persistent (a container would vanish when emptied). */
+  private async ensureNamespace(signal?: AbortSignal): Promise<void> {
+    if (this.ns === undefined) return;
+    let current = '';
+    for (const part of this.ns.slice(1).split('/')) {
+      current += `/${part}`;
+      const path = current;
+      await withRetry(
+        async () => {
+          try {
+            await requests.create2(this.s.raw(), {
+              path,
+              data: EMPTY,
+              acls: toNzcAcls(this.aclFor(path)),
+              flags: 0,
+            });
+          } catch (e) {
+            if (!(e instanceof NodeExistsError)) throw e;
+          }
+        },
+        { policy: this.s.retryPolicy, operation: 'namespace', path, ...(signal ? { signal } : {}) },
+      );
+    }
+  }
+
+  private aclFor(path: string): readonly Acl[] {
+    return this.s.aclProvider.forPath?.(path) ?? this.s.aclProvider.defaultAcl;
+  }
+
+  /** Runs a request under the retry policy. */
+  private retry<T>(
+    operation: string,
+    path: string,
+    signal: AbortSignal | undefined,
+    run: (raw: RawSession) => Promise<T>,
+  ) {
+    return withRetry(() => run(this.s.raw()), {
+      policy: this.s.retryPolicy,
+      operation,
+      path,
+      ...(signal ? { signal } : {}),
+    });
+  }
+
   private requireServer(operation: string, required: string, raw: RawSession): void {
     if (!raw.serverAtLeast(required))
       throw new ServerTooOldError(operation, required, raw.serverVersion!);
   }
 
+  private checkSize(path: string, bytes: number): void {
+    const total = bytes + Buffer.byteLength(path) + 1024;
+    if (total > this.s.maxPacketBytes)
+      throw new DataTooLargeError(bytes, this.s.maxPacketBytes, path);
+  }
+
+  // ---- operations -----------------------------------------------------------------------
+
   /**
    * Creates a node in any mode (containers and TTL nodes included) and returns the path the
-   * server gave it (sequential names differ) with its Stat. Sent as create2, createContainer or
-   * createTTL: node-zookeeper-client alone returns no Stat and silently makes a container a
-   * plain persistent node (notes §1).
+   * server gave it (sequential names differ) with its Stat. Options: createParents (as
+   * containers), protected (Curator's protection mode), acl (else the ACL provider's).
+   * Retried on connection loss, except an unprotected sequential create (a repeat could make a
+   * second node). Sent as create2/createContainer/createTTL: node-zookeeper-client alone returns
+   * no Stat and silently makes a container a plain persistent node (notes §1).
    */
   async create(
     path: string,
@@ -202,26 +260,151 @@ export class ZkClient {
     options: CreateOptions = {},
   ): Promise<CreateResult> {
     const { args, mode, minServer } = createArgs(path, data, options);
-    const raw = this.rawSession();
-    this.requireServer(`create (${mode})`, minServer, raw);
-    const r = await requests.create2(raw, args, options.timeoutMs);
-    return { path: stripChroot(r.path, this.chroot), stat: toStat(r.stat) };
+    const serverPath = this.toServer(path, mode.includes('SEQUENTIAL'));
+    this.requireServer(`create (${mode})`, minServer, this.s.raw());
+    await this.ensureNamespace(options.signal);
+    const r = await createNode(this.s, serverPath, {
+      data: args.data,
+      mode,
+      flags: args.flags,
+      ...(args.ttlMs !== undefined ? { ttlMs: args.ttlMs } : {}),
+      ...(args.acls.length > 0 ? { acls: args.acls } : {}),
+      createParents: options.createParents === true,
+      protected: options.protected === true,
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    return { path: this.fromServer(r.path), stat: r.stat };
+  }
+
+  /** Makes sure `path` and its ancestors exist (as containers where the server can). */
+  async ensurePath(path: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    const serverPath = this.toServer(path);
+    await this.ensureNamespace(options.signal);
+    await ensurePath(this.s, serverPath, options.signal);
+  }
+
+  /** Deletes a node: optionally its children first, optionally guaranteed (see {@link DeleteOptions}). */
+  async delete(path: string, options: DeleteOptions = {}): Promise<void> {
+    const serverPath = this.toServer(path);
+    await deleteNode(this.s, serverPath, {
+      version: toVersion(options.version),
+      guaranteed: options.guaranteed === true,
+      deleteChildren: options.deleteChildren === true,
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  }
+
+  /** The node's Stat, or null when it does not exist. A watch fires on create, delete or change. */
+  async exists(
+    path: string,
+    options: CallOptions & { watch?: Watcher } = {},
+  ): Promise<Stat | null> {
+    const p = this.toServer(path);
+    const watch = this.mapWatch(options.watch);
+    const stat = await this.retry('exists', p, options.signal, (raw) => {
+      const w = this.s.watches.arm(raw, p, watch, 'data');
+      return withWatch(w, () => ops.exists(raw, p, w?.fn, options.timeoutMs));
+    });
+    return stat ? toStat(stat) : null;
+  }
+
+  /** The node's data (an empty Buffer for a node without data) and Stat. */
+  async getData(
+    path: string,
+    options: CallOptions & { watch?: Watcher } = {},
+  ): Promise<{ data: Buffer; stat: Stat }> {
+    const p = this.toServer(path);
+    const watch = this.mapWatch(options.watch);
+    const r = await this.retry('getData', p, options.signal, (raw) => {
+      const w = this.s.watches.arm(raw, p, watch, 'data');
+      return withWatch(w, () => ops.getData(raw, p, w?.fn, options.timeoutMs));
+    });
+    return { data: r.data ?? EMPTY, stat: toStat(r.stat) };
+  }
+
+  /** Sets the node's data (empty data included); `version` -1 (default) matches any. */
+  async setData(
+    path: string,
+    data: Buffer | string,
+    options: CallOptions & { version?: number } = {},
+  ): Promise<Stat> {
+    const p = this.toServer(path);
+    // setData(path, null) throws TypeError in the package (upstream #94): always a Buffer.
+    const buf = toBuffer(data);
+    this.checkSize(p, buf.length);
+    const version = toVersion(options.version);
+    return toStat(
+      await this.retry('setData', p, options.signal, (raw) =>
+        ops.setData(raw, p, buf, version, options.timeoutMs),
+      ),
+    );
+  }
+
+  /** The node's children (unsorted, as the server lists them) and its Stat. */
+  async getChildren(
+    path: string,
+    options: CallOptions & { watch?: Watcher } = {},
+  ): Promise<{ children: string[]; stat: Stat }> {
+    const p = this.toServer(path);
+    const watch = this.mapWatch(options.watch);
+    const r = await this.retry('getChildren', p, options.signal, (raw) => {
+      const w = this.s.watches.arm(raw, p, watch, 'children');
+      return withWatch(w, () => ops.getChildren(raw, p, w?.fn, options.timeoutMs));
+    });
+    return { children: r.children, stat: toStat(r.stat) };
+  }
+
+  async getACL(path: string, options: CallOptions = {}): Promise<{ acl: Acl[]; stat: Stat }> {
+    const p = this.toServer(path);
+    const { acl, stat } = await this.retry('getACL', p, options.signal, (raw) =>
+      ops.getACL(raw, p, options.timeoutMs),
+    );
+    return {
+      acl: acl.map((a) => ({ perms: a.perms, scheme: a.id.scheme, id: a.id.id })),
+      stat: toStat(stat),
+    };
+  }
+
+  async setACL(
+    path: string,
+    acl: readonly Acl[],
+    options: CallOptions & { version?: number } = {},
+  ): Promise<Stat> {
+    const p = this.toServer(path);
+    const acls = toNzcAcls(acl);
+    const version = toVersion(options.version);
+    return toStat(
+      await this.retry('setACL', p, options.signal, (raw) =>
+        ops.setACL(raw, p, acls, version, options.timeoutMs),
+      ),
+    );
   }
 
   /** Waits until the server this session is on has caught up with the leader (ZooKeeper sync). */
-  async sync(path: string, options: RequestOptions = {}): Promise<void> {
-    validatePath(path);
-    await requests.sync(this.rawSession(), path, options.timeoutMs);
+  async sync(path: string, options: CallOptions = {}): Promise<void> {
+    const p = this.toServer(path);
+    await this.retry('sync', p, options.signal, (raw) => requests.sync(raw, p, options.timeoutMs));
   }
 
   /**
    * Runs the operations as one transaction: all are applied or none. Versions are used exactly
    * as given (0 is a version; -1 matches any). A failed transaction rejects with the typed error
-   * of the operation that failed.
+   * of the operation that failed. Not retried (it may create nodes); creates take the ACL
+   * provider's ACL when they give none.
    */
-  async multi(ops: readonly MultiOp[], options: RequestOptions = {}): Promise<MultiResult[]> {
-    const wire = toWireOps(ops);
-    return fromWireResults(await requests.multi(this.rawSession(), wire, options.timeoutMs));
+  async multi(ops_: readonly MultiOp[], options: RequestOptions = {}): Promise<MultiResult[]> {
+    const wire = toWireOps(ops_).map((op) => {
+      const path = this.toServer(op.path, op.type === requests.OP.create && (op.mode ?? 0) >= 2);
+      if (op.data) this.checkSize(path, op.data.length);
+      const acls =
+        op.type === requests.OP.create ? (op.acls ?? toNzcAcls(this.aclFor(path))) : op.acls;
+      return { ...op, path, ...(acls ? { acls } : {}) };
+    });
+    await this.ensureNamespace();
+    const results = fromWireResults(await requests.multi(this.s.raw(), wire, options.timeoutMs));
+    return results.map((r) => (r.op === 'create' ? { ...r, path: this.fromServer(r.path) } : r));
   }
 
   /**
@@ -234,42 +417,43 @@ export class ZkClient {
     listener: PersistentWatchListener,
     options: RequestOptions & { mode?: PersistentWatchMode } = {},
   ): Promise<PersistentWatch> {
-    validatePath(path);
+    const p = this.toServer(path);
     const mode = options.mode ?? 'persistent';
     if (mode !== 'persistent' && mode !== 'persistentRecursive') {
       throw new InvalidArgumentError('mode', 'mode must be persistent or persistentRecursive');
     }
     if (typeof listener !== 'function')
       throw new InvalidArgumentError('listener', 'listener must be a function');
-    const raw = this.rawSession();
+    const mapped: PersistentWatchListener =
+      this.ns === undefined ? listener : (e) => listener({ ...e, path: this.fromServer(e.path) });
+    const raw = this.s.raw();
     this.requireServer('addWatch', '3.6.0', raw);
-    await this.persistent.watch(raw, path, mode, listener, options.timeoutMs);
+    await this.s.persistent.watch(raw, p, mode, mapped, options.timeoutMs);
     let removed: Promise<void> | undefined;
     const remove = () =>
-      (removed ??= this.closePromise
+      (removed ??= this.s.closePromise
         ? Promise.resolve()
-        : this.persistent.unwatch(this.rawSession(), path, mode, listener));
+        : this.s.persistent.unwatch(this.s.raw(), p, mode, mapped));
     return { path, mode, remove, [Symbol.asyncDispose]: remove };
   }
 
   /**
    * Removes this session's one-shot watches on `path` (`data` covers getData and exists
-   * watches): on the server, and from node-zookeeper-client's own table too, which would
-   * otherwise re-arm them with SetWatches on the next reconnect (notes §5 B6). Each removed
+   * watches), on the server and for good: they are not re-armed on reconnect. Each removed
    * watcher hears `WatchRemoved`, once. Rejects with NoWatcherError when there was none.
    */
   async removeWatches(
     path: string,
     options: RequestOptions & { type?: 'data' | 'children' | 'any' } = {},
   ): Promise<void> {
-    validatePath(path);
+    const p = this.toServer(path);
     const type = options.type ?? 'any';
     if (!['data', 'children', 'any'].includes(type)) {
       throw new InvalidArgumentError('type', 'type must be data, children or any');
     }
-    const raw = this.rawSession();
+    const raw = this.s.raw();
     this.requireServer('removeWatches', '3.5.0', raw);
-    await this.watches.remove(raw, path, type, options.timeoutMs);
+    await this.s.watches.remove(raw, p, type, options.timeoutMs);
   }
 
   /** Adds credentials now and for every later connection and session. */
@@ -278,99 +462,21 @@ export class ZkClient {
       throw new InvalidArgumentError('scheme', 'scheme must be a non-empty string');
     }
     const auth = toBuffer(credentials, 'credentials');
-    this.auth.push({ scheme, auth });
-    this.connection.raw?.client.addAuthInfo(scheme, auth);
-  }
-
-  /** Deletes a node; `version` -1 (default) matches any version. */
-  async delete(path: string, options: RequestOptions & { version?: number } = {}): Promise<void> {
-    validatePath(path);
-    const raw = this.rawSession();
-    await ops.remove(raw, path, toVersion(options.version), options.timeoutMs);
-  }
-
-  /** The node's Stat, or null when it does not exist. A watch fires on create, delete or change. */
-  async exists(
-    path: string,
-    options: RequestOptions & { watch?: Watcher } = {},
-  ): Promise<Stat | null> {
-    validatePath(path);
-    const raw = this.rawSession();
-    const w = this.watches.arm(raw, path, options.watch, 'data');
-    const stat = await withWatch(w, () => ops.exists(raw, path, w?.fn, options.timeoutMs));
-    return stat ? toStat(stat) : null;
-  }
-
-  /** The node's data (an empty Buffer for a node without data) and Stat. */
-  async getData(
-    path: string,
-    options: RequestOptions & { watch?: Watcher } = {},
-  ): Promise<{ data: Buffer; stat: Stat }> {
-    validatePath(path);
-    const raw = this.rawSession();
-    const w = this.watches.arm(raw, path, options.watch, 'data');
-    const r = await withWatch(w, () => ops.getData(raw, path, w?.fn, options.timeoutMs));
-    return { data: r.data ?? EMPTY, stat: toStat(r.stat) };
-  }
-
-  /** Sets the node's data (empty data included); `version` -1 (default) matches any. */
-  async setData(
-    path: string,
-    data: Buffer | string,
-    options: RequestOptions & { version?: number } = {},
-  ): Promise<Stat> {
-    validatePath(path);
-    // setData(path, null) throws TypeError in the package (upstream #94): always a Buffer.
-    const buf = toBuffer(data);
-    const raw = this.rawSession();
-    const stat = await ops.setData(raw, path, buf, toVersion(options.version), options.timeoutMs);
-    return toStat(stat);
-  }
-
-  /** The node's children (unsorted, as the server lists them) and its Stat. */
-  async getChildren(
-    path: string,
-    options: RequestOptions & { watch?: Watcher } = {},
-  ): Promise<{ children: string[]; stat: Stat }> {
-    validatePath(path);
-    const raw = this.rawSession();
-    const w = this.watches.arm(raw, path, options.watch, 'children');
-    const r = await withWatch(w, () => ops.getChildren(raw, path, w?.fn, options.timeoutMs));
-    return { children: r.children, stat: toStat(r.stat) };
-  }
-
-  async getACL(path: string, options: RequestOptions = {}): Promise<{ acl: Acl[]; stat: Stat }> {
-    validatePath(path);
-    const raw = this.rawSession();
-    const { acl, stat } = await ops.getACL(raw, path, options.timeoutMs);
-    return {
-      acl: acl.map((a) => ({ perms: a.perms, scheme: a.id.scheme, id: a.id.id })),
-      stat: toStat(stat),
-    };
-  }
-
-  async setACL(
-    path: string,
-    acl: readonly Acl[],
-    options: RequestOptions & { version?: number } = {},
-  ): Promise<Stat> {
-    validatePath(path);
-    const acls = toNzcAcls(acl);
-    const raw = this.rawSession();
-    const stat = await ops.setACL(raw, path, acls, toVersion(options.version), options.timeoutMs);
-    return toStat(stat);
+    this.s.auth.push({ scheme, auth });
+    this.s.connection.raw?.client.addAuthInfo(scheme, auth);
   }
 }
 
 /**
- * Creates a client. Options are validated (zod); a bad one throws {@link InvalidArgumentError}
- * naming the field. Nothing connects until `start()`.
+ * Creates a client. Options are validated (zod); a bad one throws InvalidArgumentError naming
+ * the field. Nothing connects until `start()`.
  *
  * @example
- * await using client = createClient({ connectString: '127.0.0.1:2181' });
+ * await using client = createClient({ connectString: '127.0.0.1:2181', namespace: 'my-app' });
  * await client.start({ timeoutMs: 10_000 });
  * client.onStateChange(({ state }) => console.log(state));
  */
 export function createClient(options: ClientOptions): ZkClient {
-  return new ZkClient(options);
+  const shared = new Shared(options);
+  return new ZkClient(shared, shared.namespace);
 }

@@ -147,6 +147,10 @@ export class Connection extends EventEmitter<{ state: [StateChange]; watch: [Nzc
     this.newSession();
   }
 
+  get errorPolicy(): ErrorPolicy {
+    return this.config.errorPolicy;
+  }
+
   /** The current session, once one has been established. */
   get session(): SessionInfo | undefined {
     return this.currentSession;

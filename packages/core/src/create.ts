@@ -5,7 +5,6 @@ import { InvalidArgumentError } from './errors.js';
 import { validatePath } from './paths.js';
 import {
   CREATE_FLAGS,
-  OPEN_ACL_UNSAFE,
   type Acl,
   type CreateMode,
   type RequestOptions,
@@ -14,9 +13,19 @@ import {
 
 export interface CreateOptions extends RequestOptions {
   mode?: CreateMode;
+  /** The node's ACL; default: the client's ACL provider's for the path. */
   acl?: readonly Acl[];
   /** Time to live of a `*_WITH_TTL` node, in ms (required for those modes, refused otherwise). */
   ttlMs?: number;
+  /** Create missing parents, as containers where the server can (persistent otherwise). */
+  createParents?: boolean;
+  /**
+   * Protection mode (Curator's): the name gets a `_c_<uuid>-` prefix so that after a
+   * connection loss the node can be found (it is ours) instead of created twice. Use it for
+   * every sequential or ephemeral node whose loss or duplication matters.
+   */
+  protected?: boolean;
+  signal?: AbortSignal;
 }
 
 /** What `create` returns: the path the server gave the node (sequential names differ), and its Stat. */
@@ -25,8 +34,6 @@ export interface CreateResult {
   stat: Stat;
 }
 
-/** node-zookeeper-client ACL objects for the default ACL, built once (they are immutable). */
-const DEFAULT_ACLS = toNzcAcls(OPEN_ACL_UNSAFE);
 const MAX_TTL_MS = 0xffffffffff; // ZooKeeper keeps a TTL in 40 bits (EphemeralType.TTL)
 
 /** The wire arguments of a create, and the server version it needs. */
@@ -52,7 +59,7 @@ export function createArgs(
   const args: Create2Args = {
     path,
     data: toBuffer(data),
-    acls: options.acl === undefined ? DEFAULT_ACLS : toNzcAcls(options.acl),
+    acls: options.acl === undefined ? [] : toNzcAcls(options.acl), // [] = ask the provider
     flags: CREATE_FLAGS[mode],
     ...(ttlMs !== undefined ? { ttlMs } : {}),
   };

@@ -204,3 +204,19 @@ export class ServerTooOldError extends ZkRecipesError {
     );
   }
 }
+
+/** A write whose request would exceed the server's packet limit (jute.maxbuffer). Nothing was sent. */
+export class DataTooLargeError extends ZkRecipesError {
+  override name = 'DataTooLargeError';
+  constructor(
+    readonly bytes: number,
+    readonly maxPacketBytes: number,
+    path: string,
+  ) {
+    super(
+      'DATA_TOO_LARGE',
+      `a ${bytes}-byte request to ${path} exceeds the server's packet limit of ${maxPacketBytes} bytes`,
+      { path },
+    );
+  }
+}

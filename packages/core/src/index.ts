@@ -1,12 +1,28 @@
 export {
   createClient,
   ZkClient,
+  type CallOptions,
   type CreateOptions,
   type CreateResult,
+  type DeleteOptions,
   type MultiOp,
   type MultiResult,
   type PersistentWatch,
 } from './client.js';
+export {
+  exponentialBackoff,
+  noRetry,
+  retryForever,
+  retryNTimes,
+  retryOnce,
+  retryUntilElapsed,
+  RetriesExhaustedError,
+  withRetry,
+  type RetryPolicy,
+} from './framework/retry.js';
+export { digestAcl, digestId, type AclProvider } from './framework/acl.js';
+export { channels, type ChannelName } from './framework/observability.js';
+export { isProtectedName, PROTECTED_PREFIX } from './framework/nodes.js';
 export type {
   PersistentWatchEvent,
   PersistentWatchEventType,
@@ -15,7 +31,15 @@ export type {
 } from './persistent-watches.js';
 export type { SessionInfo } from './connection.js';
 export type { ClientOptions, Logger } from './options.js';
-export { validatePath } from './paths.js';
+export {
+  joinPath,
+  nodeName,
+  parentPath,
+  parseSequence,
+  sortBySequence,
+  splitPath,
+  validatePath,
+} from './paths.js';
 export {
   isHoldingLost,
   type ConnectionState,
@@ -39,6 +63,7 @@ export {
   BadArgumentsError,
   BadVersionError,
   ClientClosedError,
+  DataTooLargeError,
   ConnectionLossError,
   ConnectTimeoutError,
   errorFromCode,

@@ -4,7 +4,7 @@ import type { NzcStat } from './driver/nzc.js';
 import { OP, type MultiOp as WireOp, type MultiResult as WireResult } from './driver/requests.js';
 import { InvalidArgumentError } from './errors.js';
 import { validatePath } from './paths.js';
-import { CREATE_FLAGS, OPEN_ACL_UNSAFE, type Acl, type Stat } from './types.js';
+import { CREATE_FLAGS, type Acl, type Stat } from './types.js';
 
 /** One operation of a transaction. Versions are used exactly as given (0 is a version). */
 export type MultiOp =
@@ -53,7 +53,8 @@ export function toWireOps(ops: readonly MultiOp[]): WireOp[] {
           type: OP.create,
           path: o.path,
           data: toBuffer(o.data, `${field}.data`),
-          acls: toNzcAcls(o.acl ?? OPEN_ACL_UNSAFE),
+          // No ACL given: the client fills in its ACL provider's for the path.
+          ...(o.acl === undefined ? {} : { acls: toNzcAcls(o.acl) }),
           mode: CREATE_FLAGS[mode],
         };
       }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { InvalidArgumentError } from './errors.js';
+import { aclProviderSchema, type AclProvider } from './framework/acl.js';
+import { retryPolicySchema } from './framework/retry.js';
 
 const hostPort = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+):\d{1,5}$/;
 
@@ -46,6 +47,25 @@ export const clientOptionsSchema = z
       )
       .default([]),
     logger: z.custom<Logger>((v) => v === undefined || typeof v === 'object').optional(),
+    /** Every path this client uses lives under `/<namespace>` (plus the chroot, if any). */
+    namespace: z
+      .string()
+      .regex(/^[^/]+(\/[^/]+)*$/, 'a namespace is a relative path: "app" or "app/sub"')
+      .optional(),
+    /** How operations are retried on connection loss; default exponentialBackoff(). */
+    retryPolicy: retryPolicySchema.optional(),
+    /** ACLs of created nodes (parents included) when a call gives none; default open. */
+    aclProvider: z
+      .custom<AclProvider>((v) => aclProviderSchema.safeParse(v).success, {
+        message: 'expected { defaultAcl: Acl[], forPath?: (path) => Acl[] | undefined }',
+      })
+      .optional(),
+    /** The server's jute.maxbuffer: larger writes are refused before sending. Default 1 MiB. */
+    maxPacketBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .default(1024 * 1024),
   })
   .strict();
 
@@ -66,18 +86,3 @@ export const silentLogger: Logger = {
   warn: () => undefined,
   error: () => undefined,
 };
-
-/** Parses with zod and turns the first issue into an {@link InvalidArgumentError} naming the field. */
-export function parseOptions<S extends z.ZodType>(
-  schema: S,
-  value: unknown,
-  what: string,
-): z.output<S> {
-  const r = schema.safeParse(value);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  const field = issue.path.length > 0 ? issue.path.join('.') : what;
-  throw new InvalidArgumentError(field, `invalid ${what}: ${field}: ${issue.message}`, {
-    cause: r.error,
-  });
-}

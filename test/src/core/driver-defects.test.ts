@@ -10,7 +10,10 @@ import {
   ConnectTimeoutError,
   createClient,
   OperationTimeoutError,
+  noRetry,
   Perms,
+  RetriesExhaustedError,
+  retryNTimes,
   ServerTooOldError,
   type WatchEvent,
 } from '@zk-recipes/core';
@@ -59,6 +62,12 @@ test('every request has a deadline: a request over a silent connection fails OPE
   const { client } = await startedClient({
     connectString: proxy.connectString,
     sessionTimeoutMs: 10_000,
+    retryPolicy: noRetry,
+  });
+  const retrying = await startedClient({
+    connectString: proxy.connectString,
+    sessionTimeoutMs: 10_000,
+    retryPolicy: retryNTimes(2, 10),
   });
   try {
     proxy.partition();
@@ -70,9 +79,17 @@ test('every request has a deadline: a request over a silent connection fails OPE
       return true;
     });
     assert.ok(performance.now() - began < timing.ms(3000));
+    // Under a retry policy a timeout is retried, then given up with the last one as cause.
+    await assert.rejects(retrying.client.exists('/', { timeoutMs: 200 }), (e: unknown) => {
+      assert.ok(e instanceof RetriesExhaustedError);
+      assert.equal(e.attempts, 3);
+      assert.ok(e.cause instanceof OperationTimeoutError);
+      return true;
+    });
   } finally {
     proxy.heal();
     await client.close();
+    await retrying.client.close();
   }
 });
 
@@ -113,9 +130,9 @@ test('the xid wraps before 2^31 instead of throwing', async () => {
     // Reach the package's connection manager (internal) to skip 2^31 requests.
     const cm = (
       client as unknown as {
-        connection: { raw: { client: { connectionManager: { xid: number } } } };
+        s: { connection: { raw: { client: { connectionManager: { xid: number } } } } };
       }
-    ).connection.raw.client.connectionManager;
+    ).s.connection.raw.client.connectionManager;
     cm.xid = 2 ** 31 - 3;
     for (let i = 0; i < 8; i++) assert.ok(await client.exists('/'));
     assert.ok(cm.xid > 0 && cm.xid < 100, `xid wrapped to ${cm.xid}`);
@@ -221,8 +238,8 @@ test('an operation the server is too old for is refused before sending, with a t
   try {
     await timing.waitFor(() => client.serverVersion, { message: 'the server version' });
     // Pretend the server is 3.5 (the test server is 3.8): addWatch needs 3.6.
-    const raw = (client as unknown as { connection: { raw: { serverVersion: string } } }).connection
-      .raw;
+    const raw = (client as unknown as { s: { connection: { raw: { serverVersion: string } } } }).s
+      .connection.raw;
     raw.serverVersion = '3.5.9';
     await assert.rejects(
       client.addWatch('/', () => undefined),

@@ -1,0 +1,309 @@
+/**
+ * The framework's create and delete: parents made as containers, protection mode, retries only
+ * where a repeat is safe, ACLs from the provider, writes over the packet limit refused, and
+ * deletes that are guaranteed or recursive. Paths here are server paths (namespace applied,
+ * chroot not: node-zookeeper-client adds that).
+ */
+import { randomUUID } from 'node:crypto';
+import { stripChroot, toNzcAcls, toStat } from '../convert.js';
+import { create2, type Create2Args } from '../driver/requests.js';
+import * as ops from '../driver/ops.js';
+import type { RawSession } from '../driver/raw-session.js';
+import {
+  DataTooLargeError,
+  isRetryable,
+  NodeExistsError,
+  NoNodeError,
+  NotEmptyError,
+} from '../errors.js';
+import { nodeName, parentPath } from '../paths.js';
+import type { CreateMode, Stat } from '../types.js';
+import { aclFor, type AclProvider } from './acl.js';
+import type { Background } from './background.js';
+import { publish } from './observability.js';
+import { withRetry, type RetryPolicy } from './retry.js';
+
+/** What the framework needs from the client it works for. */
+export interface FrameworkContext {
+  raw(): RawSession;
+  retryPolicy: RetryPolicy;
+  aclProvider: AclProvider;
+  maxPacketBytes: number;
+  background: Background;
+  chroot: string | undefined;
+}
+
+/** Curator's protection prefix: `_c_` + a lower-case UUID + `-` (curator-protocol.md). */
+export const PROTECTED_PREFIX = '_c_';
+const PROTECTED_LENGTH = 40;
+
+export function protectedName(uuid: string, name: string): string {
+  return `${PROTECTED_PREFIX}${uuid}-${name}`;
+}
+
+/** Whether a node name carries a protection prefix. */
+export function isProtectedName(name: string): boolean {
+  return name.length > PROTECTED_LENGTH && name.startsWith(PROTECTED_PREFIX) && name[39] === '-';
+}
+
+/** A request's size as the server measures it, roughly: data plus path plus headers and ACLs. */
+function checkPacket(ctx: FrameworkContext, path: string, dataBytes: number): void {
+  const bytes = dataBytes + Buffer.byteLength(path) + 1024;
+  if (bytes > ctx.maxPacketBytes) throw new DataTooLargeError(dataBytes, ctx.maxPacketBytes, path);
+}
+
+export interface FrameworkCreate {
+  data: Buffer;
+  mode: CreateMode;
+  flags: number;
+  ttlMs?: number;
+  /** Explicit ACL (already converted); else the provider's for the path. */
+  acls?: Create2Args['acls'];
+  createParents?: boolean;
+  protected?: boolean;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** Creates missing ancestors of `path` as containers (persistent where the server is older). */
+export async function mkdirs(
+  ctx: FrameworkContext,
+  path: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  const parts = path.split('/').filter(Boolean);
+  let current = '';
+  for (const part of parts) {
+    current += `/${part}`;
+    const raw = ctx.raw();
+    const asContainer = raw.serverAtLeast('3.5.1');
+    try {
+      await withRetry(
+        () =>
+          create2(raw, {
+            path: current,
+            data: Buffer.alloc(0),
+            acls: toNzcAcls(aclFor(ctx.aclProvider, current)),
+            flags: asContainer ? 4 : 0,
+          }),
+        {
+          policy: ctx.retryPolicy,
+          operation: 'mkdirs',
+          path: current,
+          ...(signal ? { signal } : {}),
+        },
+      );
+    } catch (e) {
+      if (!(e instanceof NodeExistsError)) throw e;
+    }
+  }
+}
+
+/** Looks under `parent` for a child whose name starts with `prefix`; its full path, or undefined. */
+async function findProtected(
+  raw: RawSession,
+  parent: string,
+  prefix: string,
+): Promise<string | undefined> {
+  try {
+    const { children } = await ops.getChildren(raw, parent, undefined);
+    const hit = children.find((c) => c.startsWith(prefix));
+    return hit === undefined ? undefined : `${parent === '/' ? '' : parent}/${hit}`;
+  } catch (e) {
+    if (e instanceof NoNodeError) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * Creates a node the framework's way. Returns its path (server path without chroot) and Stat.
+ * - Sequential creates are repeated after a connection loss only when protected: an unprotected
+ *   repeat could leave a second node (failure-scenarios.md 1).
+ * - Protected: the name gets `_c_<uuid>-`; before each repeat the parent is listed for that
+ *   prefix, and a node found there is ours, unless it is an ephemeral of an older session,
+ *   which is deleted and created anew (CURATOR-604). If the create is finally given up, a
+ *   background job deletes whatever it may have left.
+ */
+export async function createNode(
+  ctx: FrameworkContext,
+  path: string,
+  o: FrameworkCreate,
+): Promise<{ path: string; stat: Stat }> {
+  checkPacket(ctx, path, o.data.length);
+  const parent = parentPath(path) ?? '/';
+  let target = path;
+  let prefix: string | undefined;
+  if (o.protected) {
+    prefix = `${PROTECTED_PREFIX}${randomUUID()}-`;
+    const name = o.mode.includes('SEQUENTIAL') && path.endsWith('/') ? '' : nodeName(path);
+    target = `${parent === '/' ? '' : parent}/${prefix}${name}`;
+  }
+  const sequential = o.mode.includes('SEQUENTIAL');
+  const ephemeral = o.mode.startsWith('EPHEMERAL');
+  const acls = o.acls ?? toNzcAcls(aclFor(ctx.aclProvider, target));
+  const once = async (): Promise<{ path: string; stat: Stat }> => {
+    const raw = ctx.raw();
+    const args: Create2Args = { path: target, data: o.data, acls, flags: o.flags };
+    if (o.ttlMs !== undefined) args.ttlMs = o.ttlMs;
+    try {
+      const r = await create2(raw, args, o.timeoutMs);
+      return { path: stripChroot(r.path, ctx.chroot), stat: toStat(r.stat) };
+    } catch (e) {
+      if (!(e instanceof NoNodeError) || !o.createParents) throw e;
+      await mkdirs(ctx, parent, o.signal);
+      const r = await create2(ctx.raw(), args, o.timeoutMs);
+      return { path: stripChroot(r.path, ctx.chroot), stat: toStat(r.stat) };
+    }
+  };
+  const recover = async (): Promise<{ path: string; stat: Stat } | undefined> => {
+    if (prefix === undefined) return undefined;
+    const raw = ctx.raw();
+    const found = await findProtected(raw, parent, prefix);
+    if (found === undefined) return undefined;
+    const stat = await ops.exists(raw, found, undefined);
+    if (stat === null) return undefined;
+    const s = toStat(stat);
+    if (ephemeral && s.ephemeralOwner !== raw.sessionId) {
+      // Ours, but made by a session that has since been lost: it is about to vanish, and
+      // taking it would make a holder of a dying node (CURATOR-604). Delete it, create anew.
+      await ops.remove(raw, found, -1).catch((e: unknown) => {
+        if (!(e instanceof NoNodeError)) throw e;
+      });
+      return undefined;
+    }
+    return { path: stripChroot(found, ctx.chroot), stat: s };
+  };
+  if (sequential && !o.protected) return once(); // not safe to repeat
+  try {
+    return await withRetry(
+      async (n) => {
+        if (n > 0) {
+          const mine = await recover();
+          if (mine) {
+            publish('recipe', { recipe: 'protected-create', event: 'recovered', path: mine.path });
+            return mine;
+          }
+        }
+        return once();
+      },
+      {
+        policy: ctx.retryPolicy,
+        operation: 'create',
+        path,
+        ...(o.signal ? { signal: o.signal } : {}),
+      },
+    );
+  } catch (e) {
+    if (prefix !== undefined && (isRetryable(e) || isRetryable((e as Error).cause))) {
+      const p = prefix;
+      ctx.background.add({
+        describe: `delete abandoned protected create ${parent}/${p}*`,
+        run: async () => {
+          const raw = ctx.raw();
+          const found = await findProtected(raw, parent, p);
+          if (found)
+            await ops.remove(raw, found, -1).catch((err: unknown) => {
+              if (!(err instanceof NoNodeError)) throw err;
+            });
+        },
+      });
+    }
+    throw e;
+  }
+}
+
+export interface FrameworkDelete {
+  version: number;
+  guaranteed?: boolean;
+  deleteChildren?: boolean;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+async function deleteTree(
+  ctx: FrameworkContext,
+  path: string,
+  version: number,
+  timeoutMs?: number,
+): Promise<void> {
+  for (;;) {
+    const raw = ctx.raw();
+    let children: string[];
+    try {
+      children = (await ops.getChildren(raw, path, undefined, timeoutMs)).children;
+    } catch (e) {
+      if (e instanceof NoNodeError) return;
+      throw e;
+    }
+    for (const c of children)
+      await deleteTree(ctx, `${path === '/' ? '' : path}/${c}`, -1, timeoutMs);
+    try {
+      await ops.remove(ctx.raw(), path, version, timeoutMs);
+      return;
+    } catch (e) {
+      if (e instanceof NoNodeError) return;
+      if (!(e instanceof NotEmptyError)) throw e; // a child appeared meanwhile: go round again
+    }
+  }
+}
+
+/**
+ * Deletes a node (and its subtree with deleteChildren). Retried on connection loss; a NONODE on
+ * a repeat means an earlier attempt did it. Guaranteed: when the delete cannot be confirmed,
+ * a background job keeps trying until the node is gone, across reconnects and into a new
+ * session, unless the node is an ephemeral of an older session (the server removes it).
+ */
+export async function deleteNode(
+  ctx: FrameworkContext,
+  path: string,
+  o: FrameworkDelete,
+): Promise<void> {
+  const attempt = async (n: number) => {
+    try {
+      if (o.deleteChildren) await deleteTree(ctx, path, o.version, o.timeoutMs);
+      else await ops.remove(ctx.raw(), path, o.version, o.timeoutMs);
+    } catch (e) {
+      if (n > 0 && e instanceof NoNodeError) return; // our earlier attempt went through
+      throw e;
+    }
+  };
+  const sessionAtStart = (() => {
+    try {
+      return ctx.raw().sessionId;
+    } catch {
+      return 0n;
+    }
+  })();
+  try {
+    await withRetry(attempt, {
+      policy: ctx.retryPolicy,
+      operation: 'delete',
+      path,
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+  } catch (e) {
+    const retryable = isRetryable(e) || isRetryable((e as Error).cause);
+    if (!o.guaranteed || !retryable) throw e;
+    ctx.background.add({
+      describe: `guaranteed delete ${path}`,
+      run: async () => {
+        const raw = ctx.raw();
+        const stat = await ops.exists(raw, path, undefined);
+        if (stat === null) return;
+        const owner = toStat(stat).ephemeralOwner;
+        if (owner !== 0n && owner !== raw.sessionId && owner === sessionAtStart) return; // dies with its session
+        await attempt(1);
+      },
+    });
+    publish('recipe', { recipe: 'guaranteed-delete', event: 'deferred', path });
+  }
+}
+
+/** Makes sure `path` and its ancestors exist (as containers where the server can). */
+export async function ensurePath(
+  ctx: FrameworkContext,
+  path: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  await mkdirs(ctx, path, signal);
+}

@@ -1,0 +1,25 @@
+/**
+ * Diagnostics channels (node:diagnostics_channel), so users can hook metrics and tracing
+ * without this project choosing a vendor. Publishing costs nothing when no one subscribes.
+ * See docs/observability.md.
+ */
+import diagnostics from 'node:diagnostics_channel';
+
+/** Channel names, all under `zk-recipes:`. */
+export const channels = {
+  /** Every operation that completed or failed: `{ op, path, durationMs, error? }`. */
+  operation: diagnostics.channel('zk-recipes:operation'),
+  /** Every retry: `{ operation, path, attempt, sleepMs, error }`. */
+  retry: diagnostics.channel('zk-recipes:retry'),
+  /** Every connection state change: a StateChange. */
+  state: diagnostics.channel('zk-recipes:state'),
+  /** Recipe events: `{ recipe, event, path, ... }` (contender created, granted, released, ...). */
+  recipe: diagnostics.channel('zk-recipes:recipe'),
+} as const;
+
+export type ChannelName = keyof typeof channels;
+
+export function publish(name: ChannelName, message: object): void {
+  const ch = channels[name];
+  if (ch.hasSubscribers) ch.publish(message);
+}

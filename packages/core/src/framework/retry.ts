@@ -1,0 +1,182 @@
+/**
+ * Retry policies as plain, frozen values (validated when built), and the one loop that applies
+ * them. Only what is safe to repeat is retried: connection loss, operation timeout, session
+ * moved (isRetryable). Whether an operation may be repeated at all is the caller's call: a
+ * sequential create is not, unless it is protected (failure-scenarios.md 1).
+ */
+import { z } from 'zod';
+import { isRetryable, ZkRecipesError } from '../errors.js';
+import { parseOptions } from '../validate.js';
+import { publish } from './observability.js';
+
+export type RetryPolicy =
+  | Readonly<{
+      kind: 'exponentialBackoff';
+      baseSleepMs: number;
+      maxSleepMs: number;
+      maxRetries: number;
+    }>
+  | Readonly<{ kind: 'nTimes'; n: number; sleepMs: number }>
+  | Readonly<{ kind: 'untilElapsed'; maxElapsedMs: number; sleepMs: number }>
+  | Readonly<{ kind: 'forever'; sleepMs: number }>
+  | Readonly<{ kind: 'never' }>;
+
+const ms = z.number().int().min(0).max(3_600_000);
+
+/**
+ * Sleeps base * 2^attempt with full jitter (a random share of it), never more than maxSleepMs,
+ * for at most maxRetries retries. Curator's ExponentialBackoffRetry, bounded.
+ */
+export function exponentialBackoff(
+  o: { baseSleepMs?: number; maxSleepMs?: number; maxRetries?: number } = {},
+): RetryPolicy {
+  const v = parseOptions(
+    z
+      .object({
+        baseSleepMs: ms.default(100),
+        maxSleepMs: ms.default(10_000),
+        maxRetries: z.number().int().min(0).max(1000).default(5),
+      })
+      .strict(),
+    o,
+    'exponentialBackoff',
+  );
+  return Object.freeze({ kind: 'exponentialBackoff', ...v });
+}
+
+export function retryNTimes(n: number, sleepMs = 100): RetryPolicy {
+  const v = parseOptions(
+    z.object({ n: z.number().int().min(0).max(1_000_000), sleepMs: ms }),
+    { n, sleepMs },
+    'retryNTimes',
+  );
+  return Object.freeze({ kind: 'nTimes', ...v });
+}
+
+export function retryOnce(sleepMs = 100): RetryPolicy {
+  return retryNTimes(1, sleepMs);
+}
+
+export function retryUntilElapsed(maxElapsedMs: number, sleepMs = 100): RetryPolicy {
+  const v = parseOptions(
+    z.object({ maxElapsedMs: ms, sleepMs: ms }),
+    { maxElapsedMs, sleepMs },
+    'retryUntilElapsed',
+  );
+  return Object.freeze({ kind: 'untilElapsed', ...v });
+}
+
+export function retryForever(sleepMs = 1000): RetryPolicy {
+  const v = parseOptions(z.object({ sleepMs: ms }), { sleepMs }, 'retryForever');
+  return Object.freeze({ kind: 'forever', ...v });
+}
+
+/** No retries. */
+export const noRetry: RetryPolicy = Object.freeze({ kind: 'never' });
+
+export const retryPolicySchema = z.custom<RetryPolicy>(
+  (v) => typeof v === 'object' && v !== null && typeof (v as { kind?: unknown }).kind === 'string',
+  { message: 'expected a retry policy (exponentialBackoff(), retryNTimes(), ...)' },
+);
+
+/** How long to sleep before retry number `retry` (0-based), or undefined to give up. */
+export function nextSleep(
+  policy: RetryPolicy,
+  retry: number,
+  elapsedMs: number,
+): number | undefined {
+  switch (policy.kind) {
+    case 'exponentialBackoff': {
+      if (retry >= policy.maxRetries) return undefined;
+      const ceiling = Math.min(policy.maxSleepMs, policy.baseSleepMs * 2 ** Math.min(retry, 30));
+      return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+    }
+    case 'nTimes':
+      return retry < policy.n ? policy.sleepMs : undefined;
+    case 'untilElapsed':
+      return elapsedMs + policy.sleepMs <= policy.maxElapsedMs ? policy.sleepMs : undefined;
+    case 'forever':
+      return policy.sleepMs;
+    case 'never':
+      return undefined;
+  }
+}
+
+/** The retry policy gave up; `cause` is the last error, `attempts` how many were made. */
+export class RetriesExhaustedError extends ZkRecipesError {
+  override name = 'RetriesExhaustedError';
+  constructor(
+    readonly attempts: number,
+    cause: unknown,
+    path?: string,
+  ) {
+    super(
+      'RETRIES_EXHAUSTED',
+      `gave up after ${attempts} attempts: ${String((cause as Error)?.message ?? cause)}`,
+      { cause, path },
+    );
+  }
+}
+
+/** Sleeps `ms`, or rejects with the signal's reason when it aborts first. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason as Error);
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason as Error);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export interface RetryOptions {
+  policy: RetryPolicy;
+  signal?: AbortSignal;
+  /** For messages and the retry channel. */
+  operation: string;
+  path?: string;
+  /** Called before each retry with the error that caused it (e.g. to look for a protected node). */
+  beforeRetry?: (error: unknown) => Promise<void> | void;
+}
+
+/**
+ * Runs `attempt` until it succeeds, a non-retryable error occurs (rethrown as is), or the
+ * policy gives up ({@link RetriesExhaustedError} with the last error as cause; with no retry
+ * allowed at all, the error itself is rethrown).
+ */
+export async function withRetry<T>(
+  attempt: (n: number) => Promise<T>,
+  o: RetryOptions,
+): Promise<T> {
+  const began = Date.now();
+  for (let n = 0; ; n++) {
+    o.signal?.throwIfAborted();
+    try {
+      return await attempt(n);
+    } catch (e) {
+      if (!isRetryable(e)) throw e;
+      const wait = nextSleep(o.policy, n, Date.now() - began);
+      if (wait === undefined) {
+        if (n === 0) throw e;
+        throw new RetriesExhaustedError(n + 1, e, o.path);
+      }
+      publish('retry', {
+        operation: o.operation,
+        path: o.path,
+        attempt: n + 1,
+        sleepMs: wait,
+        error: e,
+      });
+      await sleep(wait, o.signal);
+      await o.beforeRetry?.(e);
+    }
+  }
+}

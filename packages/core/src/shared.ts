@@ -1,0 +1,123 @@
+/**
+ * What every view of one client shares (the root client and each usingNamespace() view): the
+ * connection, the watch registries, credentials, the framework's settings, the background
+ * worker, and the lifecycle.
+ */
+import { Connection } from './connection.js';
+import { toBuffer } from './convert.js';
+import type { RawSession } from './driver/raw-session.js';
+import { ClientClosedError, ConnectTimeoutError, InvalidArgumentError } from './errors.js';
+import { openAclProvider, type AclProvider } from './framework/acl.js';
+import { Background } from './framework/background.js';
+import type { FrameworkContext } from './framework/nodes.js';
+import { publish } from './framework/observability.js';
+import { exponentialBackoff, type RetryPolicy } from './framework/retry.js';
+import { OneShotWatches } from './one-shot-watches.js';
+import { clientOptionsSchema, silentLogger, type ClientOptions, type Logger } from './options.js';
+import { PersistentWatches } from './persistent-watches.js';
+import { parseOptions } from './validate.js';
+
+export class Shared implements FrameworkContext {
+  readonly connection: Connection;
+  readonly watches = new OneShotWatches();
+  readonly persistent = new PersistentWatches();
+  readonly auth: { scheme: string; auth: Buffer }[];
+  readonly chroot: string | undefined;
+  readonly connectString: string;
+  readonly namespace: string | undefined;
+  readonly retryPolicy: RetryPolicy;
+  readonly aclProvider: AclProvider;
+  readonly maxPacketBytes: number;
+  readonly background: Background;
+  readonly logger: Logger;
+  private readonly startTimeoutMs: number;
+  closePromise: Promise<void> | undefined;
+  private started = false;
+
+  constructor(options: ClientOptions) {
+    const o = parseOptions(clientOptionsSchema, options, 'client options');
+    this.connectString = o.connectString;
+    const slash = o.connectString.indexOf('/');
+    this.chroot = slash < 0 ? undefined : o.connectString.slice(slash);
+    this.namespace = o.namespace;
+    this.auth = o.auth.map((a) => ({ scheme: a.scheme, auth: toBuffer(a.credentials, 'auth') }));
+    this.retryPolicy = o.retryPolicy ?? exponentialBackoff();
+    this.aclProvider = o.aclProvider ?? openAclProvider;
+    this.maxPacketBytes = o.maxPacketBytes;
+    this.logger = o.logger ?? silentLogger;
+    this.startTimeoutMs = o.connectionTimeoutMs;
+    this.connection = new Connection({
+      connectString: o.connectString,
+      sessionTimeoutMs: o.sessionTimeoutMs,
+      requestTimeoutMs: o.requestTimeoutMs ?? o.sessionTimeoutMs,
+      errorPolicy: o.errorPolicy,
+      auth: this.auth,
+      logger: this.logger,
+    });
+    this.background = new Background(() => this.connection.raw?.connected ?? false, this.logger);
+    this.connection.on('state', (c) => {
+      publish('state', c);
+      const raw = this.connection.raw;
+      if (c.state === 'LOST') this.watches.sessionLost(raw);
+      if (c.state === 'RECONNECTED' || c.state === 'CONNECTED') this.background.kick();
+      if (c.state === 'RECONNECTED' && raw && this.persistent.size > 0)
+        void this.persistent.rearm(raw);
+    });
+    this.connection.on('watch', (e) => this.persistent.dispatch(e));
+  }
+
+  raw(): RawSession {
+    if (this.closePromise) throw new ClientClosedError();
+    const raw = this.connection.raw;
+    if (!raw) throw new InvalidArgumentError('client', 'call start() first');
+    return raw;
+  }
+
+  async start(options: { signal?: AbortSignal; timeoutMs?: number }): Promise<void> {
+    if (this.closePromise) throw new ClientClosedError();
+    if (this.started) throw new InvalidArgumentError('start', 'start() was already called');
+    this.started = true;
+    options.signal?.throwIfAborted();
+    const timeoutMs = options.timeoutMs ?? this.startTimeoutMs;
+    const connected = new Promise<void>((resolve, reject) => {
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.connection.off('state', onState);
+        options.signal?.removeEventListener('abort', onAbort);
+      };
+      const onState = (c: { state: string }) => {
+        if (c.state !== 'CONNECTED') return;
+        cleanup();
+        resolve();
+      };
+      this.connection.on('state', onState);
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new ConnectTimeoutError(this.connectString, timeoutMs));
+      }, timeoutMs);
+      const onAbort = () => {
+        cleanup();
+        const reason: unknown = options.signal!.reason;
+        reject(
+          reason instanceof Error ? reason : new DOMException('start() aborted', 'AbortError'),
+        );
+      };
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    this.connection.open();
+    try {
+      await connected;
+    } catch (e) {
+      await this.close();
+      throw e;
+    }
+  }
+
+  close(): Promise<void> {
+    this.closePromise ??= (async () => {
+      this.background.close();
+      await this.connection.close();
+    })();
+    return this.closePromise;
+  }
+}
