@@ -10,7 +10,9 @@ import {
   NodeExistsError,
   ServerTooOldError,
 } from './errors.js';
+import { contend, type ContendOptions, type Contention } from './framework/contender.js';
 import { createNode, deleteNode, ensurePath } from './framework/nodes.js';
+import { channels, publish } from './framework/observability.js';
 import { withRetry } from './framework/retry.js';
 import { fromWireResults, toWireOps, type MultiOp, type MultiResult } from './multi.js';
 import { withWatch } from './one-shot-watches.js';
@@ -218,6 +220,29 @@ export class ZkClient {
     return this.s.aclProvider.forPath?.(path) ?? this.s.aclProvider.defaultAcl;
   }
 
+  /** Runs `run`, publishing it on the operation channel when someone listens. */
+  private traced<T>(op: string, path: string, run: () => Promise<T>): Promise<T> {
+    if (!channels.operation.hasSubscribers) return run();
+    const began = performance.now();
+    const report = (error?: unknown) =>
+      publish('operation', {
+        op,
+        path,
+        durationMs: performance.now() - began,
+        ...(error === undefined ? {} : { error }),
+      });
+    return run().then(
+      (v) => {
+        report();
+        return v;
+      },
+      (e: unknown) => {
+        report(e);
+        throw e;
+      },
+    );
+  }
+
   /** Runs a request under the retry policy. */
   private retry<T>(
     operation: string,
@@ -225,12 +250,14 @@ export class ZkClient {
     signal: AbortSignal | undefined,
     run: (raw: RawSession) => Promise<T>,
   ) {
-    return withRetry(() => run(this.s.raw()), {
-      policy: this.s.retryPolicy,
-      operation,
-      path,
-      ...(signal ? { signal } : {}),
-    });
+    return this.traced(operation, path, () =>
+      withRetry(() => run(this.s.raw()), {
+        policy: this.s.retryPolicy,
+        operation,
+        path,
+        ...(signal ? { signal } : {}),
+      }),
+    );
   }
 
   private requireServer(operation: string, required: string, raw: RawSession): void {
@@ -263,17 +290,19 @@ export class ZkClient {
     const serverPath = this.toServer(path, mode.includes('SEQUENTIAL'));
     this.requireServer(`create (${mode})`, minServer, this.s.raw());
     await this.ensureNamespace(options.signal);
-    const r = await createNode(this.s, serverPath, {
-      data: args.data,
-      mode,
-      flags: args.flags,
-      ...(args.ttlMs !== undefined ? { ttlMs: args.ttlMs } : {}),
-      ...(args.acls.length > 0 ? { acls: args.acls } : {}),
-      createParents: options.createParents === true,
-      protected: options.protected === true,
-      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    const r = await this.traced('create', serverPath, () =>
+      createNode(this.s, serverPath, {
+        data: args.data,
+        mode,
+        flags: args.flags,
+        ...(args.ttlMs !== undefined ? { ttlMs: args.ttlMs } : {}),
+        ...(args.acls.length > 0 ? { acls: args.acls } : {}),
+        createParents: options.createParents === true,
+        protected: options.protected === true,
+        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      }),
+    );
     return { path: this.fromServer(r.path), stat: r.stat };
   }
 
@@ -287,13 +316,15 @@ export class ZkClient {
   /** Deletes a node: optionally its children first, optionally guaranteed (see {@link DeleteOptions}). */
   async delete(path: string, options: DeleteOptions = {}): Promise<void> {
     const serverPath = this.toServer(path);
-    await deleteNode(this.s, serverPath, {
-      version: toVersion(options.version),
-      guaranteed: options.guaranteed === true,
-      deleteChildren: options.deleteChildren === true,
-      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    await this.traced('delete', serverPath, () =>
+      deleteNode(this.s, serverPath, {
+        version: toVersion(options.version),
+        guaranteed: options.guaranteed === true,
+        deleteChildren: options.deleteChildren === true,
+        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      }),
+    );
   }
 
   /** The node's Stat, or null when it does not exist. A watch fires on create, delete or change. */
@@ -454,6 +485,31 @@ export class ZkClient {
     const raw = this.s.raw();
     this.requireServer('removeWatches', '3.5.0', raw);
     await this.s.watches.remove(raw, p, type, options.timeoutMs);
+  }
+
+  /**
+   * The contender primitive every recipe is made of: creates a protected ephemeral-sequential
+   * node under `path` and resolves once `options.driver` says it holds (default: first in line,
+   * a mutex). Waits with a getData watch on one predecessor, so one deletion wakes one
+   * contender. On abort, timeout or error its node is deleted before the promise rejects.
+   * `nodePath` is in this view's namespace; `fencingToken` is the node's czxid.
+   */
+  async contend(path: string, options: ContendOptions): Promise<Contention> {
+    const p = this.toServer(path);
+    if (
+      typeof options?.lockName !== 'string' ||
+      options.lockName.length === 0 ||
+      options.lockName.includes('/')
+    ) {
+      throw new InvalidArgumentError('lockName', 'lockName must be a non-empty name without "/"');
+    }
+    const t = options.timeoutMs;
+    if (t !== undefined && !(Number.isFinite(t) && t >= 0)) {
+      throw new InvalidArgumentError('timeoutMs', 'timeoutMs must be a number >= 0');
+    }
+    await this.ensureNamespace(options.signal);
+    const c = await contend(this.s, p, options);
+    return { ...c, nodePath: this.fromServer(c.nodePath) };
   }
 
   /** Adds credentials now and for every later connection and session. */

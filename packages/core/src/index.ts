@@ -23,6 +23,13 @@ export {
 export { digestAcl, digestId, type AclProvider } from './framework/acl.js';
 export { channels, type ChannelName } from './framework/observability.js';
 export { isProtectedName, PROTECTED_PREFIX } from './framework/nodes.js';
+export {
+  AcquireTimeoutError,
+  leaseDriver,
+  type ContendOptions,
+  type ContenderDriver,
+  type Contention,
+} from './framework/contender.js';
 export type {
   PersistentWatchEvent,
   PersistentWatchEventType,

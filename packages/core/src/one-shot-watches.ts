@@ -57,6 +57,13 @@ export class OneShotWatches {
     };
   }
 
+  /** How many watches of `kind` on `path` the session has pending. */
+  count(raw: RawSession, path: string, kind: WatchKind): number {
+    let n = 0;
+    for (const w of this.entries) if (w.raw === raw && w.path === path && w.kind === kind) n++;
+    return n;
+  }
+
   /** Every watch of the lost session hears SessionLost, once. */
   sessionLost(raw: RawSession | undefined): void {
     this.fireWhere((w) => w.raw === raw, 'SessionLost');

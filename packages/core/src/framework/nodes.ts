@@ -63,6 +63,11 @@ export interface FrameworkCreate {
   protected?: boolean;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * Called right after the create request is queued (first attempt), so a caller can queue
+   * another request behind it: ZooKeeper answers one session's requests in order.
+   */
+  onQueued?: (raw: RawSession) => void;
 }
 
 /** Creates missing ancestors of `path` as containers (persistent where the server is older). */
@@ -146,7 +151,9 @@ export async function createNode(
     const args: Create2Args = { path: target, data: o.data, acls, flags: o.flags };
     if (o.ttlMs !== undefined) args.ttlMs = o.ttlMs;
     try {
-      const r = await create2(raw, args, o.timeoutMs);
+      const pending = create2(raw, args, o.timeoutMs);
+      o.onQueued?.(raw);
+      const r = await pending;
       return { path: stripChroot(r.path, ctx.chroot), stat: toStat(r.stat) };
     } catch (e) {
       if (!(e instanceof NoNodeError) || !o.createParents) throw e;
