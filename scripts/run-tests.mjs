@@ -43,6 +43,8 @@ const run = spawnSync(
   [
     '--test',
     `--test-concurrency=${process.env.ZK_TEST_CONCURRENCY ?? '2'}`,
+    // A hung test fails instead of stalling the run (scaled like every other wait).
+    `--test-timeout=${Math.round(60_000 * Number(process.env.ZK_TEST_TIMING ?? '1'))}`,
     '--test-reporter=spec',
     ...files,
   ],

@@ -26,7 +26,8 @@ async function main(): Promise<void> {
   process.once('SIGINT', stopServer);
   process.once('SIGTERM', stopServer);
 
-  const client = createClient({ connectString, sessionTimeoutMs: 4000 });
+  // A restart of a loaded machine's server can take seconds; the session outlives it by design.
+  const client = createClient({ connectString, sessionTimeoutMs: 15_000 });
   client.onStateChange((c: StateChange) =>
     say(
       `connection state: ${c.previous} -> ${c.state}  (session 0x${c.sessionId.toString(16)}` +

@@ -73,34 +73,52 @@ export function nodeName(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
 }
 
-/**
- * The sequence number a sequential node's name ends with: ten digits, or, once the parent's
- * signed 32-bit counter has wrapped, a minus sign and ten digits (kazoo #606, #730). Returned
- * as the unsigned position in creation order: `-2147483648` (the first after the wrap) is
- * 2147483648, so numbers keep growing across the wrap. Undefined when the name has no suffix.
- */
-export function parseSequence(name: string): number | undefined {
-  const m = /(-?)(\d{10})$/.exec(name);
-  if (!m) return undefined;
-  const n = Number(`${m[1]}${m[2]}`);
+const INT32 = 2 ** 32;
+
+/** A sequence counter's text (`0000000007`, `-000000001`, `-2147483648`) as its creation order. */
+function sequenceOf(text: string): number | undefined {
+  if (!/^-?\d{9,10}$/.test(text) || text.length < 10) return undefined;
+  const n = Number(text);
   if (n > 0x7fffffff || n < -0x80000000) return undefined;
-  return n < 0 ? n + 2 ** 32 : n;
+  return n < 0 ? n + INT32 : n;
+}
+
+/**
+ * The sequence number a sequential node's name ends with, as its place in creation order. The
+ * server formats its signed 32-bit counter with `%010d`, so once it wraps the suffix becomes
+ * `-2147483648` ... `-000000001` (kazoo #606, #730); those count as 2^31 ... 2^32-1, so numbers
+ * keep growing across the wrap. With `lockName` (the text the sequence follows, e.g. `lock-`)
+ * the suffix is exactly what follows its last occurrence; without it, ten trailing digits are a
+ * positive number and a minus sign before nine or ten digits a negative one (a name that itself
+ * ends in `-` is then ambiguous: pass lockName). Undefined when there is no sequence.
+ */
+export function parseSequence(name: string, lockName?: string): number | undefined {
+  if (lockName !== undefined) {
+    const i = name.lastIndexOf(lockName);
+    return i < 0 ? undefined : sequenceOf(name.slice(i + lockName.length));
+  }
+  const ten = name.slice(-10);
+  if (/^\d{10}$/.test(ten)) {
+    // Ten digits: positive, unless too big for one, in which case a minus sign must precede.
+    return Number(ten) <= 0x7fffffff ? Number(ten) : sequenceOf(name.slice(-11));
+  }
+  return /^-\d{9}$/.test(ten) ? sequenceOf(ten) : undefined;
 }
 
 /**
  * Sorts contender names the way Curator does (StandardLockInternalsDriver.fixForSorting): by
  * the text after the last occurrence of `lockName`, or the whole name when it does not occur.
  * Java and TypeScript contenders on one path must agree on who is first, so this is Curator's
- * order exactly while sequences are ten digits; past a counter wrap (where Curator's string
- * order puts the newest first) names with a sequence compare by {@link parseSequence} instead.
+ * order exactly while no counter has wrapped; past the wrap (where Curator's string order puts
+ * the newest first) names with a sequence compare by creation order ({@link parseSequence}).
  */
 export function sortBySequence(names: readonly string[], lockName: string): string[] {
-  const key = (name: string) => {
+  const keyed = names.map((name) => {
     const i = name.lastIndexOf(lockName);
-    return i < 0 ? name : name.slice(i + lockName.length);
-  };
-  const keyed = names.map((name) => ({ name, key: key(name), seq: parseSequence(name) }));
-  const wrapped = keyed.some((k) => k.key.startsWith('-'));
+    const key = i < 0 ? name : name.slice(i + lockName.length);
+    return { name, key, seq: i < 0 ? undefined : sequenceOf(key) };
+  });
+  const wrapped = keyed.some((k) => k.seq !== undefined && k.key.startsWith('-'));
   keyed.sort((a, b) => {
     if (wrapped && a.seq !== undefined && b.seq !== undefined) return a.seq - b.seq;
     return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;

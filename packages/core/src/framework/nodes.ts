@@ -257,8 +257,9 @@ async function deleteTree(
 /**
  * Deletes a node (and its subtree with deleteChildren). Retried on connection loss; a NONODE on
  * a repeat means an earlier attempt did it. Guaranteed: when the delete cannot be confirmed,
- * a background job keeps trying until the node is gone, across reconnects and into a new
- * session, unless the node is an ephemeral of an older session (the server removes it).
+ * the call still rejects, and a background job keeps trying until the node is gone, across
+ * reconnects and into a new session, unless the node is an ephemeral of an older session (the
+ * server removes it).
  */
 export async function deleteNode(
   ctx: FrameworkContext,
@@ -303,6 +304,8 @@ export async function deleteNode(
       },
     });
     publish('recipe', { recipe: 'guaranteed-delete', event: 'deferred', path });
+    // As Curator does: the caller still learns the delete is not confirmed yet.
+    throw e;
   }
 }
 

@@ -1,0 +1,236 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import {
+  ConnectionLossError,
+  createClient,
+  DataTooLargeError,
+  digestAcl,
+  InvalidArgumentError,
+  isProtectedName,
+  NoAuthError,
+  NoNodeError,
+  noRetry,
+  retryNTimes,
+} from '@zk-recipes/core';
+import { FaultProxy, TestingServer, TestRoot, WireClient, timing } from '@zk-recipes/testing';
+import { startedClient, waitForNewSession } from '../support/core-helpers.js';
+
+let server: TestingServer;
+before(async () => {
+  server = await TestingServer.start({ tickTimeMs: 200, containerCheckIntervalMs: 200 });
+});
+after(async () => {
+  await server.close();
+});
+
+async function children(path: string): Promise<string[]> {
+  const c = await WireClient.connect({ connectString: server.connectString });
+  try {
+    return await c.getChildren(path);
+  } finally {
+    await c.closeSession();
+  }
+}
+
+test('a protected create whose reply is lost leaves exactly one node, and finds it', async () => {
+  await using root = await TestRoot.create(server);
+  await using proxy = await FaultProxy.start(server);
+  const { client } = await startedClient({
+    connectString: proxy.connectString,
+    sessionTimeoutMs: 6000,
+    retryPolicy: retryNTimes(5, 50),
+  });
+  try {
+    const dropped = proxy.dropNextReply({ op: 'create', path: /lock-$/ });
+    const made = await client.create(root.child('lock-'), 'me', {
+      mode: 'EPHEMERAL_SEQUENTIAL',
+      protected: true,
+    });
+    await dropped; // the server did create it; the client never heard
+    const names = await children(root.path);
+    assert.equal(names.length, 1, `one node: ${names.join(', ')}`);
+    assert.equal(`${root.path}/${names[0]}`, made.path);
+    assert.ok(isProtectedName(names[0]!));
+    assert.match(names[0]!, /^_c_[0-9a-f-]{36}-lock-\d{10}$/);
+    assert.equal(made.stat.ephemeralOwner, client.session!.sessionId);
+  } finally {
+    await client.close();
+  }
+});
+
+test('an unprotected sequential create is not repeated after a lost reply (it could make two)', async () => {
+  await using root = await TestRoot.create(server);
+  await using proxy = await FaultProxy.start(server);
+  const { client } = await startedClient({
+    connectString: proxy.connectString,
+    sessionTimeoutMs: 6000,
+    retryPolicy: retryNTimes(5, 50),
+  });
+  try {
+    void proxy.dropNextReply({ op: 'create', path: /job-$/ });
+    await assert.rejects(
+      client.create(root.child('job-'), '', { mode: 'PERSISTENT_SEQUENTIAL' }),
+      ConnectionLossError,
+    );
+    assert.equal((await children(root.path)).length, 1, 'the orphan the caller cannot know of');
+  } finally {
+    await client.close();
+  }
+});
+
+test('a guaranteed delete cut off by a partition still deletes, after the reconnect', async () => {
+  await using root = await TestRoot.create(server);
+  await using proxy = await FaultProxy.start(server);
+  const { client } = await startedClient({
+    connectString: proxy.connectString,
+    sessionTimeoutMs: 8000,
+    retryPolicy: noRetry,
+  });
+  try {
+    const node = root.child('doomed');
+    await client.create(node);
+    proxy.partition();
+    await assert.rejects(client.delete(node, { guaranteed: true, timeoutMs: 200 }));
+    assert.equal(client.pendingBackgroundJobs, 1);
+    assert.deepEqual(await children(root.path), ['doomed'], 'not deleted yet');
+    proxy.heal();
+    await timing.waitFor(async () => (await children(root.path)).length === 0, {
+      message: 'the background delete',
+    });
+    await timing.waitFor(() => client.pendingBackgroundJobs === 0, { message: 'job done' });
+  } finally {
+    await client.close();
+  }
+});
+
+test('a guaranteed delete survives into a new session for a persistent node', async () => {
+  await using root = await TestRoot.create(server);
+  await using proxy = await FaultProxy.start(server);
+  const { client } = await startedClient({
+    connectString: proxy.connectString,
+    sessionTimeoutMs: 1500,
+    retryPolicy: noRetry,
+  });
+  try {
+    const node = root.child('doomed');
+    await client.create(node);
+    const old = client.session!.sessionId;
+    proxy.partition();
+    await assert.rejects(client.delete(node, { guaranteed: true, timeoutMs: 200 }));
+    await timing.waitFor(() => client.state === 'LOST', { message: 'LOST' });
+    proxy.heal();
+    await waitForNewSession(client, old);
+    await timing.waitFor(async () => (await children(root.path)).length === 0, {
+      message: 'the background delete in the new session',
+    });
+  } finally {
+    await client.close();
+  }
+});
+
+test('createParents makes containers; deleteChildren removes a tree; ensurePath is idempotent', async () => {
+  await using root = await TestRoot.create(server);
+  const { client } = await startedClient({ connectString: server.connectString });
+  try {
+    const leaf = root.child('a', 'b', 'c');
+    await assert.rejects(client.create(leaf), NoNodeError);
+    await client.create(leaf, 'x', { createParents: true });
+    assert.equal((await client.getData(leaf)).data.toString(), 'x');
+    await client.ensurePath(root.child('e', 'f'));
+    await client.ensurePath(root.child('e', 'f'));
+    assert.ok(await client.exists(root.child('e', 'f')));
+    await client.create(root.child('a', 'b', 'd'));
+    await client.delete(root.child('a'), { deleteChildren: true });
+    assert.equal(await client.exists(root.child('a')), null);
+    // Parents made by createParents are containers: emptied, the server removes them.
+    await client.create(root.child('g', 'h'), '', { createParents: true });
+    await client.delete(root.child('g', 'h'));
+    await timing.waitFor(async () => (await client.exists(root.child('g'))) === null, {
+      message: 'the emptied container parent to go',
+    });
+  } finally {
+    await client.close();
+  }
+});
+
+test('a namespace view cannot reach outside its namespace', async () => {
+  await using root = await TestRoot.create(server);
+  const outside = root.child('secret');
+  const { client } = await startedClient({ connectString: server.connectString });
+  try {
+    await client.create(outside, 'hidden');
+    const ns = client.usingNamespace(`${root.path.slice(1)}/ns`);
+    const made = await ns.create('/a', 'in');
+    assert.equal(made.path, '/a');
+    assert.deepEqual((await ns.getChildren('/')).children, ['a']);
+    assert.equal(await ns.exists('/secret'), null, '/secret in the view is /<ns>/secret');
+    await assert.rejects(ns.getData('/../secret'), InvalidArgumentError);
+    await assert.rejects(ns.getData('/a/../../secret'), InvalidArgumentError);
+    assert.equal((await client.getData(root.child('ns', 'a'))).data.toString(), 'in');
+    const [r] = await ns.multi([{ op: 'create', path: '/m' }]);
+    assert.deepEqual(r, { op: 'create', path: '/m' });
+    const seen: string[] = [];
+    await ns.getData('/a', { watch: (e) => seen.push(e.path) });
+    await ns.setData('/a', 'changed');
+    await timing.waitFor(() => seen.length === 1, { message: 'the watch' });
+    assert.deepEqual(seen, ['/a'], 'event paths are in the namespace');
+    const fromOptions = createClient({
+      connectString: server.connectString,
+      namespace: `${root.path.slice(1)}/ns`,
+    });
+    await fromOptions.start();
+    assert.equal((await fromOptions.getData('/a')).data.toString(), 'changed');
+    await fromOptions.close();
+  } finally {
+    await client.close();
+  }
+});
+
+test('the ACL provider applies to created nodes and their parents, and denies another identity', async () => {
+  await using root = await TestRoot.create(server);
+  const acl = [digestAcl('app', 'secret')];
+  const { client } = await startedClient({
+    connectString: server.connectString,
+    auth: [{ scheme: 'digest', credentials: 'app:secret' }],
+    aclProvider: { defaultAcl: acl },
+  });
+  const { client: stranger } = await startedClient({
+    connectString: server.connectString,
+    retryPolicy: noRetry,
+  });
+  try {
+    await client.create(root.child('p', 'n'), 'private', { createParents: true });
+    assert.deepEqual((await client.getACL(root.child('p', 'n'))).acl, acl);
+    assert.deepEqual((await client.getACL(root.child('p'))).acl, acl, 'the parent too');
+    await assert.rejects(stranger.getData(root.child('p', 'n')), NoAuthError);
+    assert.equal((await client.getData(root.child('p', 'n'))).data.toString(), 'private');
+    await client.delete(root.child('p'), { deleteChildren: true });
+  } finally {
+    await client.close();
+    await stranger.close();
+  }
+});
+
+test('oversize data is refused before sending; the connection stays up', async () => {
+  await using root = await TestRoot.create(server);
+  const { client, states } = await startedClient({ connectString: server.connectString });
+  try {
+    const big = Buffer.alloc(1024 * 1024);
+    await assert.rejects(client.create(root.child('big'), big), (e: unknown) => {
+      assert.ok(e instanceof DataTooLargeError);
+      assert.equal(e.code, 'DATA_TOO_LARGE');
+      assert.equal(e.maxPacketBytes, 1024 * 1024);
+      return true;
+    });
+    await client.create(root.child('ok'));
+    await assert.rejects(client.setData(root.child('ok'), big), DataTooLargeError);
+    await assert.rejects(
+      client.multi([{ op: 'setData', path: root.child('ok'), data: big }]),
+      DataTooLargeError,
+    );
+    await client.setData(root.child('ok'), Buffer.alloc(1024 * 1024 - 4096));
+    assert.deepEqual(states(), ['CONNECTED'], 'no connection was dropped');
+  } finally {
+    await client.close();
+  }
+});
