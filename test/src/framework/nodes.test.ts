@@ -234,3 +234,48 @@ test('oversize data is refused before sending; the connection stays up', async (
     await client.close();
   }
 });
+
+test('a protected create that is given up is deleted in the background', async () => {
+  await using root = await TestRoot.create(server);
+  await using proxy = await FaultProxy.start(server);
+  const { client } = await startedClient({
+    connectString: proxy.connectString,
+    sessionTimeoutMs: 6000,
+    retryPolicy: noRetry,
+  });
+  try {
+    void proxy.dropNextReply({ op: 'create', path: /item-$/ });
+    await assert.rejects(
+      client.create(root.child('item-'), '', { mode: 'PERSISTENT_SEQUENTIAL', protected: true }),
+      ConnectionLossError,
+    );
+    await timing.waitFor(async () => (await children(root.path)).length === 0, {
+      message: 'the abandoned node to be deleted',
+    });
+    await timing.waitFor(() => client.pendingBackgroundJobs === 0, { message: 'job done' });
+  } finally {
+    await client.close();
+  }
+});
+
+test('a namespace and a chroot together', async () => {
+  await using root = await TestRoot.create(server);
+  const { client } = await startedClient({
+    connectString: `${server.connectString}${root.path}`,
+    namespace: 'app',
+  });
+  try {
+    const made = await client.create('/x', 'y', { createParents: true });
+    assert.equal(made.path, '/x');
+    assert.deepEqual(await children(root.path), ['app']);
+    assert.deepEqual(await children(root.child('app')), ['x']);
+    const other = client.usingNamespace('other');
+    assert.equal(other.namespace, 'other');
+    await other.create('/z');
+    assert.deepEqual((await children(root.path)).sort(), ['app', 'other']);
+    assert.equal(client.usingNamespace(undefined).namespace, undefined);
+    assert.throws(() => client.usingNamespace('/abs'), InvalidArgumentError);
+  } finally {
+    await client.close();
+  }
+});
