@@ -18,6 +18,7 @@ import { fromWireResults, toWireOps, type MultiOp, type MultiResult } from './mu
 import { withWatch } from './one-shot-watches.js';
 import type { ClientOptions } from './options.js';
 import { validatePath } from './paths.js';
+import { checkCallOptions } from './validate.js';
 import type { PersistentWatchListener, PersistentWatchMode } from './persistent-watches.js';
 import { Shared } from './shared.js';
 import type { ConnectionState, ErrorPolicy, StateListener } from './states.js';
@@ -169,9 +170,10 @@ export class ZkClient {
 
   // ---- paths --------------------------------------------------------------------------
 
-  /** The server path (namespace applied) of a caller's path, validated. */
-  private toServer(path: string, sequential = false): string {
+  /** The server path (namespace applied) of a caller's path, validated with the call's options. */
+  private toServer(path: string, sequential = false, options?: unknown): string {
     validatePath(path, { sequential });
+    checkCallOptions(options);
     if (this.ns === undefined) return path;
     return path === '/' ? this.ns : this.ns + path;
   }
@@ -287,7 +289,7 @@ export class ZkClient {
     options: CreateOptions = {},
   ): Promise<CreateResult> {
     const { args, mode, minServer } = createArgs(path, data, options);
-    const serverPath = this.toServer(path, mode.includes('SEQUENTIAL'));
+    const serverPath = this.toServer(path, mode.includes('SEQUENTIAL'), options);
     this.requireServer(`create (${mode})`, minServer, this.s.raw());
     await this.ensureNamespace(options.signal);
     const r = await this.traced('create', serverPath, () =>
@@ -308,14 +310,14 @@ export class ZkClient {
 
   /** Makes sure `path` and its ancestors exist (as containers where the server can). */
   async ensurePath(path: string, options: { signal?: AbortSignal } = {}): Promise<void> {
-    const serverPath = this.toServer(path);
+    const serverPath = this.toServer(path, false, options);
     await this.ensureNamespace(options.signal);
     await ensurePath(this.s, serverPath, options.signal);
   }
 
   /** Deletes a node: optionally its children first, optionally guaranteed (see {@link DeleteOptions}). */
   async delete(path: string, options: DeleteOptions = {}): Promise<void> {
-    const serverPath = this.toServer(path);
+    const serverPath = this.toServer(path, false, options);
     await this.traced('delete', serverPath, () =>
       deleteNode(this.s, serverPath, {
         version: toVersion(options.version),
@@ -332,7 +334,7 @@ export class ZkClient {
     path: string,
     options: CallOptions & { watch?: Watcher } = {},
   ): Promise<Stat | null> {
-    const p = this.toServer(path);
+    const p = this.toServer(path, false, options);
     const watch = this.mapWatch(options.watch);
     const stat = await this.retry('exists', p, options.signal, (raw) => {
       const w = this.s.watches.arm(raw, p, watch, 'data');
@@ -346,7 +348,7 @@ export class ZkClient {
     path: string,
     options: CallOptions & { watch?: Watcher } = {},
   ): Promise<{ data: Buffer; stat: Stat }> {
-    const p = this.toServer(path);
+    const p = this.toServer(path, false, options);
     const watch = this.mapWatch(options.watch);
     const r = await this.retry('getData', p, options.signal, (raw) => {
       const w = this.s.watches.arm(raw, p, watch, 'data');
@@ -361,7 +363,7 @@ export class ZkClient {
     data: Buffer | string,
     options: CallOptions & { version?: number } = {},
   ): Promise<Stat> {
-    const p = this.toServer(path);
+    const p = this.toServer(path, false, options);
     // setData(path, null) throws TypeError in the package (upstream #94): always a Buffer.
     const buf = toBuffer(data);
     this.checkSize(p, buf.length);
@@ -378,7 +380,7 @@ export class ZkClient {
     path: string,
     options: CallOptions & { watch?: Watcher } = {},
   ): Promise<{ children: string[]; stat: Stat }> {
-    const p = this.toServer(path);
+    const p = this.toServer(path, false, options);
     const watch = this.mapWatch(options.watch);
     const r = await this.retry('getChildren', p, options.signal, (raw) => {
       const w = this.s.watches.arm(raw, p, watch, 'children');
@@ -388,7 +390,7 @@ export class ZkClient {
   }
 
   async getACL(path: string, options: CallOptions = {}): Promise<{ acl: Acl[]; stat: Stat }> {
-    const p = this.toServer(path);
+    const p = this.toServer(path, false, options);
     const { acl, stat } = await this.retry('getACL', p, options.signal, (raw) =>
       ops.getACL(raw, p, options.timeoutMs),
     );
@@ -403,7 +405,7 @@ export class ZkClient {
     acl: readonly Acl[],
     options: CallOptions & { version?: number } = {},
   ): Promise<Stat> {
-    const p = this.toServer(path);
+    const p = this.toServer(path, false, options);
     const acls = toNzcAcls(acl);
     const version = toVersion(options.version);
     return toStat(
@@ -415,7 +417,7 @@ export class ZkClient {
 
   /** Waits until the server this session is on has caught up with the leader (ZooKeeper sync). */
   async sync(path: string, options: CallOptions = {}): Promise<void> {
-    const p = this.toServer(path);
+    const p = this.toServer(path, false, options);
     await this.retry('sync', p, options.signal, (raw) => requests.sync(raw, p, options.timeoutMs));
   }
 
@@ -426,6 +428,7 @@ export class ZkClient {
    * provider's ACL when they give none.
    */
   async multi(ops_: readonly MultiOp[], options: RequestOptions = {}): Promise<MultiResult[]> {
+    checkCallOptions(options);
     const wire = toWireOps(ops_).map((op) => {
       const path = this.toServer(op.path, op.type === requests.OP.create && (op.mode ?? 0) >= 2);
       if (op.data) this.checkSize(path, op.data.length);
@@ -448,7 +451,7 @@ export class ZkClient {
     listener: PersistentWatchListener,
     options: RequestOptions & { mode?: PersistentWatchMode } = {},
   ): Promise<PersistentWatch> {
-    const p = this.toServer(path);
+    const p = this.toServer(path, false, options);
     const mode = options.mode ?? 'persistent';
     if (mode !== 'persistent' && mode !== 'persistentRecursive') {
       throw new InvalidArgumentError('mode', 'mode must be persistent or persistentRecursive');
@@ -477,7 +480,7 @@ export class ZkClient {
     path: string,
     options: RequestOptions & { type?: 'data' | 'children' | 'any' } = {},
   ): Promise<void> {
-    const p = this.toServer(path);
+    const p = this.toServer(path, false, options);
     const type = options.type ?? 'any';
     if (!['data', 'children', 'any'].includes(type)) {
       throw new InvalidArgumentError('type', 'type must be data, children or any');
@@ -495,7 +498,8 @@ export class ZkClient {
    * `nodePath` is in this view's namespace; `fencingToken` is the node's czxid.
    */
   async contend(path: string, options: ContendOptions): Promise<Contention> {
-    const p = this.toServer(path);
+    const p = this.toServer(path); // its timeoutMs may be 0: checked below
+    checkCallOptions({ signal: options?.signal });
     if (
       typeof options?.lockName !== 'string' ||
       options.lockName.length === 0 ||

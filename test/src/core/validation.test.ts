@@ -64,3 +64,25 @@ test('bad input is refused before anything is sent', async () => {
   await assert.rejects(client.multi([{ op: 'check', path: 'x', version: 0 }]), isInvalid('path'));
   assert.equal(await client.exists('/x'), null, 'nothing was created');
 });
+
+test('per-call options are checked before anything is sent', async () => {
+  await using server = await TestingServer.start();
+  await using client = createClient({ connectString: server.connectString });
+  await client.start();
+  await assert.rejects(client.getData('/', { timeoutMs: -1 }), isInvalid('timeoutMs'));
+  await assert.rejects(
+    client.exists('/', { timeoutMs: 'soon' as unknown as number }),
+    isInvalid('timeoutMs'),
+  );
+  await assert.rejects(client.create('/x', '', { signal: {} as AbortSignal }), isInvalid('signal'));
+  await assert.rejects(
+    client.multi([{ op: 'check', path: '/', version: 0 }], { timeoutMs: 0 }),
+    isInvalid('timeoutMs'),
+  );
+  await assert.rejects(client.contend('/l', { lockName: '' }), isInvalid('lockName'));
+  await assert.rejects(
+    client.contend('/l', { lockName: 'lock-', timeoutMs: -1 }),
+    isInvalid('timeoutMs'),
+  );
+  assert.equal(await client.exists('/x'), null, 'nothing was created');
+});
