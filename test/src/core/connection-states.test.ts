@@ -1,97 +1,72 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { SessionExpiredError } from '@zk-recipes/core';
-import {
-  expireSession,
-  FaultProxy,
-  TestingServer,
-  TestRoot,
-  WireClient,
-  timing,
-} from '@zk-recipes/testing';
+import { expireSession, FaultProxy, TestRoot, WireClient, timing } from '@zk-recipes/testing';
 import { assertLegalSequence, startedClient, waitForNewSession } from '../support/core-helpers.js';
+import { sharedServer } from '../support/shared-server.js';
 
-let server: TestingServer;
-before(async () => {
-  server = await TestingServer.start({ tickTimeMs: 200 });
-});
-after(async () => {
-  await server.close();
-});
+const server = sharedServer({ tickTimeMs: 200 });
 
 test('CONNECTED on start, SUSPENDED on a dropped connection, RECONNECTED to the same session', async () => {
   await using proxy = await FaultProxy.start(server);
-  const { client, changes, states } = await startedClient({
+  await using started = await startedClient({
     connectString: proxy.connectString,
     sessionTimeoutMs: 4000,
   });
-  try {
-    assert.equal(client.state, 'CONNECTED');
-    const sessionId = client.session!.sessionId;
-    const hold = client.holdSignal();
-    assert.equal(hold.aborted, false);
-    proxy.closeAll();
-    await timing.waitFor(() => client.state === 'RECONNECTED', { message: 'RECONNECTED' });
-    assert.deepEqual(states(), ['CONNECTED', 'SUSPENDED', 'RECONNECTED']);
-    assert.equal(changes[2]!.sessionId, sessionId, 'same session after a short disconnect');
-    assert.equal(client.session!.signal.aborted, false, 'the session was not lost');
-    assert.equal(hold.aborted, true, 'standard policy: SUSPENDED ends what was held');
-    assert.equal(client.holdSignal().aborted, false, 'a new hold signal after RECONNECTED');
-  } finally {
-    await client.close();
-  }
+  const { client, changes, states } = started;
+  assert.equal(client.state, 'CONNECTED');
+  const sessionId = client.session!.sessionId;
+  const hold = client.holdSignal();
+  assert.equal(hold.aborted, false);
+  proxy.closeAll();
+  await timing.waitFor(() => client.state === 'RECONNECTED', { message: 'RECONNECTED' });
+  assert.deepEqual(states(), ['CONNECTED', 'SUSPENDED', 'RECONNECTED']);
+  assert.equal(changes[2]!.sessionId, sessionId, 'same session after a short disconnect');
+  assert.equal(client.session!.signal.aborted, false, 'the session was not lost');
+  assert.equal(hold.aborted, true, 'standard policy: SUSPENDED ends what was held');
+  assert.equal(client.holdSignal().aborted, false, 'a new hold signal after RECONNECTED');
 });
 
 test('errorPolicy session: SUSPENDED does not abort the hold signal, LOST does', async () => {
   await using proxy = await FaultProxy.start(server);
-  const { client } = await startedClient({
+  await using started = await startedClient({
     connectString: proxy.connectString,
     sessionTimeoutMs: 4000,
     errorPolicy: 'session',
   });
-  try {
-    const hold = client.holdSignal();
-    proxy.closeAll();
-    await timing.waitFor(() => client.state === 'RECONNECTED', { message: 'RECONNECTED' });
-    assert.equal(hold.aborted, false);
-    assert.equal(client.isHoldingLost('SUSPENDED'), false);
-    assert.equal(client.isHoldingLost('LOST'), true);
-    await expireSession(client, server);
-    await timing.waitFor(() => hold.aborted, { message: 'hold signal to abort on LOST' });
-  } finally {
-    await client.close();
-  }
+  const { client } = started;
+  const hold = client.holdSignal();
+  proxy.closeAll();
+  await timing.waitFor(() => client.state === 'RECONNECTED', { message: 'RECONNECTED' });
+  assert.equal(hold.aborted, false);
+  assert.equal(client.isHoldingLost('SUSPENDED'), false);
+  assert.equal(client.isHoldingLost('LOST'), true);
+  await expireSession(client, server);
+  await timing.waitFor(() => hold.aborted, { message: 'hold signal to abort on LOST' });
 });
 
 test('session expiry: LOST, then a new session by itself (RECONNECTED, new id); old signal aborts', async () => {
   await using root = await TestRoot.create(server);
-  const { client, changes, states } = await startedClient({
+  await using started = await startedClient({
     connectString: server.connectString,
     sessionTimeoutMs: 4000,
   });
-  try {
-    const first = client.session!;
-    await client.create(root.child('eph'), 'x', { mode: 'EPHEMERAL' });
-    await expireSession(client, server);
-    await waitForNewSession(client, first.sessionId);
-    // The original client may briefly take its session back from expireSession's twin
-    // connection (SUSPENDED, RECONNECTED) before the close lands: legal, and allowed here.
-    assertLegalSequence(states());
-    assert.deepEqual(states().slice(-3), ['SUSPENDED', 'LOST', 'RECONNECTED']);
-    assert.equal(changes.at(-2)!.reason, 'expired');
-    assert.ok(first.signal.aborted);
-    assert.ok(first.signal.reason instanceof SessionExpiredError);
-    assert.notEqual(client.session!.sessionId, first.sessionId, 'a new session');
-    assert.equal(changes.at(-1)!.sessionId, client.session!.sessionId);
-    assert.equal(
-      await client.exists(root.child('eph')),
-      null,
-      "the old session's ephemeral is gone",
-    );
-    await client.create(root.child('eph2'), 'y', { mode: 'EPHEMERAL' }); // the new session works
-  } finally {
-    await client.close();
-  }
+  const { client, changes, states } = started;
+  const first = client.session!;
+  await client.create(root.child('eph'), 'x', { mode: 'EPHEMERAL' });
+  await expireSession(client, server);
+  await waitForNewSession(client, first.sessionId);
+  // The original client may briefly take its session back from expireSession's twin
+  // connection (SUSPENDED, RECONNECTED) before the close lands: legal, and allowed here.
+  assertLegalSequence(states());
+  assert.deepEqual(states().slice(-3), ['SUSPENDED', 'LOST', 'RECONNECTED']);
+  assert.equal(changes.at(-2)!.reason, 'expired');
+  assert.ok(first.signal.aborted);
+  assert.ok(first.signal.reason instanceof SessionExpiredError);
+  assert.notEqual(client.session!.sessionId, first.sessionId, 'a new session');
+  assert.equal(changes.at(-1)!.sessionId, client.session!.sessionId);
+  assert.equal(await client.exists(root.child('eph')), null, "the old session's ephemeral is gone");
+  await client.create(root.child('eph2'), 'y', { mode: 'EPHEMERAL' }); // the new session works
 });
 
 test('silent partition: the holder hears SUSPENDED before anyone can see its ephemeral deleted', async () => {

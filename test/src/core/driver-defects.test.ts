@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   ConnectTimeoutError,
   createClient,
@@ -21,19 +21,13 @@ import {
   assertNoLeftoverWatches,
   expireSession,
   FaultProxy,
-  TestingServer,
   TestRoot,
   timing,
 } from '@zk-recipes/testing';
 import { startedClient, waitForNewSession } from '../support/core-helpers.js';
+import { sharedServer } from '../support/shared-server.js';
 
-let server: TestingServer;
-before(async () => {
-  server = await TestingServer.start({ tickTimeMs: 200 });
-});
-after(async () => {
-  await server.close();
-});
+const server = sharedServer({ tickTimeMs: 200 });
 
 test('start() rejects with a typed error naming the connect string when nothing answers', async () => {
   const client = createClient({ connectString: '127.0.0.1:1', sessionTimeoutMs: 2000 });
@@ -100,103 +94,88 @@ function digestId(user: string, password: string): string {
 test('credentials go out before requests queued during a disconnect (no NOAUTH)', async () => {
   await using root = await TestRoot.create(server);
   await using proxy = await FaultProxy.start(server);
-  const { client } = await startedClient({
+  await using started = await startedClient({
     connectString: proxy.connectString,
     sessionTimeoutMs: 6000,
     auth: [{ scheme: 'digest', credentials: 'app:secret' }],
   });
-  try {
-    const node = root.child('guarded');
-    await client.create(node, 'v', {
-      acl: [{ perms: Perms.ALL, scheme: 'digest', id: digestId('app', 'secret') }],
-    });
-    proxy.closeAll();
-    proxy.partition(); // keep it disconnected while requests queue up
-    await timing.waitFor(() => client.state === 'SUSPENDED', { message: 'SUSPENDED' });
-    const queued = Array.from({ length: 40 }, () => client.getData(node));
-    await timing.sleep(200);
-    proxy.heal();
-    const results = await Promise.allSettled(queued);
-    const failed = results.filter((r) => r.status === 'rejected');
-    assert.equal(failed.length, 0, `failed: ${failed.map((f) => String(f.reason)).join(', ')}`);
-  } finally {
-    await client.close();
-  }
+  const { client } = started;
+  const node = root.child('guarded');
+  await client.create(node, 'v', {
+    acl: [{ perms: Perms.ALL, scheme: 'digest', id: digestId('app', 'secret') }],
+  });
+  proxy.closeAll();
+  proxy.partition(); // keep it disconnected while requests queue up
+  await timing.waitFor(() => client.state === 'SUSPENDED', { message: 'SUSPENDED' });
+  const queued = Array.from({ length: 40 }, () => client.getData(node));
+  await timing.sleep(200);
+  proxy.heal();
+  const results = await Promise.allSettled(queued);
+  const failed = results.filter((r) => r.status === 'rejected');
+  assert.equal(failed.length, 0, `failed: ${failed.map((f) => String(f.reason)).join(', ')}`);
 });
 
 test('the xid wraps before 2^31 instead of throwing', async () => {
-  const { client } = await startedClient({ connectString: server.connectString });
-  try {
-    // Reach the package's connection manager (internal) to skip 2^31 requests.
-    const cm = (
-      client as unknown as {
-        s: { connection: { raw: { client: { connectionManager: { xid: number } } } } };
-      }
-    ).s.connection.raw.client.connectionManager;
-    cm.xid = 2 ** 31 - 3;
-    for (let i = 0; i < 8; i++) assert.ok(await client.exists('/'));
-    assert.ok(cm.xid > 0 && cm.xid < 100, `xid wrapped to ${cm.xid}`);
-  } finally {
-    await client.close();
-  }
+  await using started = await startedClient({ connectString: server.connectString });
+  const { client } = started;
+  // Reach the package's connection manager (internal) to skip 2^31 requests.
+  const cm = (
+    client as unknown as {
+      s: { connection: { raw: { client: { connectionManager: { xid: number } } } } };
+    }
+  ).s.connection.raw.client.connectionManager;
+  cm.xid = 2 ** 31 - 3;
+  for (let i = 0; i < 8; i++) assert.ok(await client.exists('/'));
+  assert.ok(cm.xid > 0 && cm.xid < 100, `xid wrapped to ${cm.xid}`);
 });
 
 test('setData with empty data works and getData returns an empty Buffer', async () => {
   await using root = await TestRoot.create(server);
-  const { client } = await startedClient({ connectString: server.connectString });
-  try {
-    const node = root.child('n');
-    await client.create(node, 'abc');
-    const stat = await client.setData(node, Buffer.alloc(0));
-    assert.equal(stat.dataLength, 0);
-    const { data } = await client.getData(node);
-    assert.ok(Buffer.isBuffer(data));
-    assert.equal(data.length, 0);
-    await client.create(root.child('nodata'));
-    assert.equal((await client.getData(root.child('nodata'))).data.length, 0);
-  } finally {
-    await client.close();
-  }
+  await using started = await startedClient({ connectString: server.connectString });
+  const { client } = started;
+  const node = root.child('n');
+  await client.create(node, 'abc');
+  const stat = await client.setData(node, Buffer.alloc(0));
+  assert.equal(stat.dataLength, 0);
+  const { data } = await client.getData(node);
+  assert.ok(Buffer.isBuffer(data));
+  assert.equal(data.length, 0);
+  await client.create(root.child('nodata'));
+  assert.equal((await client.getData(root.child('nodata'))).data.length, 0);
 });
 
 test('watchers pending when the session dies are told (SessionLost), exactly once', async () => {
   await using root = await TestRoot.create(server);
-  const { client } = await startedClient({
+  await using started = await startedClient({
     connectString: server.connectString,
     sessionTimeoutMs: 4000,
   });
-  try {
-    const events: WatchEvent[] = [];
-    await client.exists(root.child('never'), { watch: (e) => events.push(e) });
-    await client.getChildren(root.path, { watch: (e) => events.push(e) });
-    const old = client.session!.sessionId;
-    await expireSession(client, server);
-    await waitForNewSession(client, old);
-    await client.create(root.child('never')); // must not fire the dead session's watch again
-    await timing.sleep(200);
-    assert.deepEqual(
-      events.map((e) => e.type),
-      ['SessionLost', 'SessionLost'],
-    );
-  } finally {
-    await client.close();
-  }
+  const { client } = started;
+  const events: WatchEvent[] = [];
+  await client.exists(root.child('never'), { watch: (e) => events.push(e) });
+  await client.getChildren(root.path, { watch: (e) => events.push(e) });
+  const old = client.session!.sessionId;
+  await expireSession(client, server);
+  await waitForNewSession(client, old);
+  await client.create(root.child('never')); // must not fire the dead session's watch again
+  await timing.sleep(200);
+  assert.deepEqual(
+    events.map((e) => e.type),
+    ['SessionLost', 'SessionLost'],
+  );
 });
 
 test('a watch fires once with its event', async () => {
   await using root = await TestRoot.create(server);
-  const { client } = await startedClient({ connectString: server.connectString });
-  try {
-    const events: WatchEvent[] = [];
-    await client.exists(root.child('w'), { watch: (e) => events.push(e) });
-    await client.create(root.child('w'));
-    await client.setData(root.child('w'), 'x');
-    await timing.waitFor(() => events.length > 0, { message: 'the watch' });
-    await timing.sleep(100);
-    assert.deepEqual(events, [{ type: 'NodeCreated', path: root.child('w') }]);
-  } finally {
-    await client.close();
-  }
+  await using started = await startedClient({ connectString: server.connectString });
+  const { client } = started;
+  const events: WatchEvent[] = [];
+  await client.exists(root.child('w'), { watch: (e) => events.push(e) });
+  await client.create(root.child('w'));
+  await client.setData(root.child('w'), 'x');
+  await timing.waitFor(() => events.length > 0, { message: 'the watch' });
+  await timing.sleep(100);
+  assert.deepEqual(events, [{ type: 'NodeCreated', path: root.child('w') }]);
 });
 
 test('close() leaves no handle that keeps the process alive', async () => {
@@ -214,43 +193,37 @@ test('close() leaves no handle that keeps the process alive', async () => {
 
 test('after LOST the new session gets the credentials again', async () => {
   await using root = await TestRoot.create(server);
-  const { client } = await startedClient({
+  await using started = await startedClient({
     connectString: server.connectString,
     sessionTimeoutMs: 4000,
     auth: [{ scheme: 'digest', credentials: 'app:secret' }],
   });
-  try {
-    const node = root.child('guarded');
-    await client.create(node, 'v', {
-      acl: [{ perms: Perms.ALL, scheme: 'digest', id: digestId('app', 'secret') }],
-    });
-    const old = client.session!.sessionId;
-    await expireSession(client, server);
-    await waitForNewSession(client, old);
-    assert.equal((await client.getData(node)).data.toString(), 'v');
-  } finally {
-    await client.close();
-  }
+  const { client } = started;
+  const node = root.child('guarded');
+  await client.create(node, 'v', {
+    acl: [{ perms: Perms.ALL, scheme: 'digest', id: digestId('app', 'secret') }],
+  });
+  const old = client.session!.sessionId;
+  await expireSession(client, server);
+  await waitForNewSession(client, old);
+  assert.equal((await client.getData(node)).data.toString(), 'v');
 });
 
 test('an operation the server is too old for is refused before sending, with a typed error', async () => {
-  const { client } = await startedClient({ connectString: server.connectString });
-  try {
-    await timing.waitFor(() => client.serverVersion, { message: 'the server version' });
-    // Pretend the server is 3.5 (the test server is 3.8): addWatch needs 3.6.
-    const raw = (client as unknown as { s: { connection: { raw: { serverVersion: string } } } }).s
-      .connection.raw;
-    raw.serverVersion = '3.5.9';
-    await assert.rejects(
-      client.addWatch('/', () => undefined),
-      (e: unknown) =>
-        e instanceof ServerTooOldError &&
-        e.code === 'SERVER_TOO_OLD' &&
-        e.required === '3.6.0' &&
-        e.serverVersion === '3.5.9',
-    );
-    await assertNoLeftoverWatches(server, { sessionId: client.session!.sessionId });
-  } finally {
-    await client.close();
-  }
+  await using started = await startedClient({ connectString: server.connectString });
+  const { client } = started;
+  await timing.waitFor(() => client.serverVersion, { message: 'the server version' });
+  // Pretend the server is 3.5 (the test server is 3.8): addWatch needs 3.6.
+  const raw = (client as unknown as { s: { connection: { raw: { serverVersion: string } } } }).s
+    .connection.raw;
+  raw.serverVersion = '3.5.9';
+  await assert.rejects(
+    client.addWatch('/', () => undefined),
+    (e: unknown) =>
+      e instanceof ServerTooOldError &&
+      e.code === 'SERVER_TOO_OLD' &&
+      e.required === '3.6.0' &&
+      e.serverVersion === '3.5.9',
+  );
+  await assertNoLeftoverWatches(server, { sessionId: client.session!.sessionId });
 });

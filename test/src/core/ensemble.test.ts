@@ -9,32 +9,29 @@ test('a server list with a chroot: when its server dies, the client moves to ano
   await setup.create('/app');
   await setup.closeSession();
 
-  const { client, changes, states } = await startedClient({
+  await using started = await startedClient({
     connectString: `${cluster.connectString}/app`,
     sessionTimeoutMs: 8000,
   });
-  try {
-    const sessionId = client.session!.sessionId;
-    const eph = await client.create('/worker', 'me', { mode: 'EPHEMERAL' });
-    assert.equal(eph.path, '/worker');
-    const first = client.connectedServer!;
-    const index = [0, 1, 2].find((i) => first.endsWith(`:${cluster.portOf(i)}`))!;
-    assert.ok(index !== undefined, `connected to ${first}`);
+  const { client, changes, states } = started;
+  const sessionId = client.session!.sessionId;
+  const eph = await client.create('/worker', 'me', { mode: 'EPHEMERAL' });
+  assert.equal(eph.path, '/worker');
+  const first = client.connectedServer!;
+  const index = [0, 1, 2].find((i) => first.endsWith(`:${cluster.portOf(i)}`))!;
+  assert.ok(index !== undefined, `connected to ${first}`);
 
-    await cluster.kill(index);
-    await timing.waitFor(() => client.state === 'RECONNECTED', {
-      timeoutMs: 15_000,
-      message: 'RECONNECTED on another server',
-    });
-    assert.deepEqual(states(), ['CONNECTED', 'SUSPENDED', 'RECONNECTED']);
-    assert.equal(changes.at(-1)!.sessionId, sessionId, 'the same session');
-    assert.notEqual(client.connectedServer, first, 'on another server now');
-    assert.equal(client.session!.signal.aborted, false);
-    const { data, stat } = await client.getData('/worker');
-    assert.equal(data.toString(), 'me');
-    assert.equal(stat.ephemeralOwner, sessionId, 'the ephemeral survived the move');
-    await cluster.restart(index);
-  } finally {
-    await client.close();
-  }
+  await cluster.kill(index);
+  await timing.waitFor(() => client.state === 'RECONNECTED', {
+    timeoutMs: 15_000,
+    message: 'RECONNECTED on another server',
+  });
+  assert.deepEqual(states(), ['CONNECTED', 'SUSPENDED', 'RECONNECTED']);
+  assert.equal(changes.at(-1)!.sessionId, sessionId, 'the same session');
+  assert.notEqual(client.connectedServer, first, 'on another server now');
+  assert.equal(client.session!.signal.aborted, false);
+  const { data, stat } = await client.getData('/worker');
+  assert.equal(data.toString(), 'me');
+  assert.equal(stat.ephemeralOwner, sessionId, 'the ephemeral survived the move');
+  await cluster.restart(index);
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   ConnectionLossError,
   createClient,
@@ -12,16 +12,11 @@ import {
   noRetry,
   retryNTimes,
 } from '@zk-recipes/core';
-import { FaultProxy, TestingServer, TestRoot, WireClient, timing } from '@zk-recipes/testing';
+import { FaultProxy, TestRoot, WireClient, timing } from '@zk-recipes/testing';
 import { startedClient, waitForNewSession } from '../support/core-helpers.js';
+import { sharedServer } from '../support/shared-server.js';
 
-let server: TestingServer;
-before(async () => {
-  server = await TestingServer.start({ tickTimeMs: 200, containerCheckIntervalMs: 200 });
-});
-after(async () => {
-  await server.close();
-});
+const server = sharedServer({ tickTimeMs: 200, containerCheckIntervalMs: 200 });
 
 async function children(path: string): Promise<string[]> {
   const c = await WireClient.connect({ connectString: server.connectString });
@@ -35,155 +30,137 @@ async function children(path: string): Promise<string[]> {
 test('a protected create whose reply is lost leaves exactly one node, and finds it', async () => {
   await using root = await TestRoot.create(server);
   await using proxy = await FaultProxy.start(server);
-  const { client } = await startedClient({
+  await using started = await startedClient({
     connectString: proxy.connectString,
     sessionTimeoutMs: 6000,
     retryPolicy: retryNTimes(5, 50),
   });
-  try {
-    const dropped = proxy.dropNextReply({ op: 'create', path: /lock-$/ });
-    const made = await client.create(root.child('lock-'), 'me', {
-      mode: 'EPHEMERAL_SEQUENTIAL',
-      protected: true,
-    });
-    await dropped; // the server did create it; the client never heard
-    const names = await children(root.path);
-    assert.equal(names.length, 1, `one node: ${names.join(', ')}`);
-    assert.equal(`${root.path}/${names[0]}`, made.path);
-    assert.ok(isProtectedName(names[0]!));
-    assert.match(names[0]!, /^_c_[0-9a-f-]{36}-lock-\d{10}$/);
-    assert.equal(made.stat.ephemeralOwner, client.session!.sessionId);
-  } finally {
-    await client.close();
-  }
+  const { client } = started;
+  const dropped = proxy.dropNextReply({ op: 'create', path: /lock-$/ });
+  const made = await client.create(root.child('lock-'), 'me', {
+    mode: 'EPHEMERAL_SEQUENTIAL',
+    protected: true,
+  });
+  await dropped; // the server did create it; the client never heard
+  const names = await children(root.path);
+  assert.equal(names.length, 1, `one node: ${names.join(', ')}`);
+  assert.equal(`${root.path}/${names[0]}`, made.path);
+  assert.ok(isProtectedName(names[0]!));
+  assert.match(names[0]!, /^_c_[0-9a-f-]{36}-lock-\d{10}$/);
+  assert.equal(made.stat.ephemeralOwner, client.session!.sessionId);
 });
 
 test('an unprotected sequential create is not repeated after a lost reply (it could make two)', async () => {
   await using root = await TestRoot.create(server);
   await using proxy = await FaultProxy.start(server);
-  const { client } = await startedClient({
+  await using started = await startedClient({
     connectString: proxy.connectString,
     sessionTimeoutMs: 6000,
     retryPolicy: retryNTimes(5, 50),
   });
-  try {
-    void proxy.dropNextReply({ op: 'create', path: /job-$/ });
-    await assert.rejects(
-      client.create(root.child('job-'), '', { mode: 'PERSISTENT_SEQUENTIAL' }),
-      ConnectionLossError,
-    );
-    assert.equal((await children(root.path)).length, 1, 'the orphan the caller cannot know of');
-  } finally {
-    await client.close();
-  }
+  const { client } = started;
+  void proxy.dropNextReply({ op: 'create', path: /job-$/ });
+  await assert.rejects(
+    client.create(root.child('job-'), '', { mode: 'PERSISTENT_SEQUENTIAL' }),
+    ConnectionLossError,
+  );
+  assert.equal((await children(root.path)).length, 1, 'the orphan the caller cannot know of');
 });
 
 test('a guaranteed delete cut off by a partition still deletes, after the reconnect', async () => {
   await using root = await TestRoot.create(server);
   await using proxy = await FaultProxy.start(server);
-  const { client } = await startedClient({
+  await using started = await startedClient({
     connectString: proxy.connectString,
     sessionTimeoutMs: 8000,
     retryPolicy: noRetry,
   });
-  try {
-    const node = root.child('doomed');
-    await client.create(node);
-    proxy.partition();
-    await assert.rejects(client.delete(node, { guaranteed: true, timeoutMs: 200 }));
-    assert.equal(client.pendingBackgroundJobs, 1);
-    assert.deepEqual(await children(root.path), ['doomed'], 'not deleted yet');
-    proxy.heal();
-    await timing.waitFor(async () => (await children(root.path)).length === 0, {
-      message: 'the background delete',
-    });
-    await timing.waitFor(() => client.pendingBackgroundJobs === 0, { message: 'job done' });
-  } finally {
-    await client.close();
-  }
+  const { client } = started;
+  const node = root.child('doomed');
+  await client.create(node);
+  proxy.partition();
+  await assert.rejects(client.delete(node, { guaranteed: true, timeoutMs: 200 }));
+  assert.equal(client.pendingBackgroundJobs, 1);
+  assert.deepEqual(await children(root.path), ['doomed'], 'not deleted yet');
+  proxy.heal();
+  await timing.waitFor(async () => (await children(root.path)).length === 0, {
+    message: 'the background delete',
+  });
+  await timing.waitFor(() => client.pendingBackgroundJobs === 0, { message: 'job done' });
 });
 
 test('a guaranteed delete survives into a new session for a persistent node', async () => {
   await using root = await TestRoot.create(server);
   await using proxy = await FaultProxy.start(server);
-  const { client } = await startedClient({
+  await using started = await startedClient({
     connectString: proxy.connectString,
     sessionTimeoutMs: 1500,
     retryPolicy: noRetry,
   });
-  try {
-    const node = root.child('doomed');
-    await client.create(node);
-    const old = client.session!.sessionId;
-    proxy.partition();
-    await assert.rejects(client.delete(node, { guaranteed: true, timeoutMs: 200 }));
-    await timing.waitFor(() => client.state === 'LOST', { message: 'LOST' });
-    proxy.heal();
-    await waitForNewSession(client, old);
-    await timing.waitFor(async () => (await children(root.path)).length === 0, {
-      message: 'the background delete in the new session',
-    });
-  } finally {
-    await client.close();
-  }
+  const { client } = started;
+  const node = root.child('doomed');
+  await client.create(node);
+  const old = client.session!.sessionId;
+  proxy.partition();
+  await assert.rejects(client.delete(node, { guaranteed: true, timeoutMs: 200 }));
+  await timing.waitFor(() => client.state === 'LOST', { message: 'LOST' });
+  proxy.heal();
+  await waitForNewSession(client, old);
+  await timing.waitFor(async () => (await children(root.path)).length === 0, {
+    message: 'the background delete in the new session',
+  });
 });
 
 test('createParents makes containers; deleteChildren removes a tree; ensurePath is idempotent', async () => {
   await using root = await TestRoot.create(server);
-  const { client } = await startedClient({ connectString: server.connectString });
-  try {
-    const leaf = root.child('a', 'b', 'c');
-    await assert.rejects(client.create(leaf), NoNodeError);
-    await client.create(leaf, 'x', { createParents: true });
-    assert.equal((await client.getData(leaf)).data.toString(), 'x');
-    await client.ensurePath(root.child('e', 'f'));
-    await client.ensurePath(root.child('e', 'f'));
-    assert.ok(await client.exists(root.child('e', 'f')));
-    await client.create(root.child('a', 'b', 'd'));
-    await client.delete(root.child('a'), { deleteChildren: true });
-    assert.equal(await client.exists(root.child('a')), null);
-    // Parents made by createParents are containers: emptied, the server removes them.
-    await client.create(root.child('g', 'h'), '', { createParents: true });
-    await client.delete(root.child('g', 'h'));
-    await timing.waitFor(async () => (await client.exists(root.child('g'))) === null, {
-      message: 'the emptied container parent to go',
-    });
-  } finally {
-    await client.close();
-  }
+  await using started = await startedClient({ connectString: server.connectString });
+  const { client } = started;
+  const leaf = root.child('a', 'b', 'c');
+  await assert.rejects(client.create(leaf), NoNodeError);
+  await client.create(leaf, 'x', { createParents: true });
+  assert.equal((await client.getData(leaf)).data.toString(), 'x');
+  await client.ensurePath(root.child('e', 'f'));
+  await client.ensurePath(root.child('e', 'f'));
+  assert.ok(await client.exists(root.child('e', 'f')));
+  await client.create(root.child('a', 'b', 'd'));
+  await client.delete(root.child('a'), { deleteChildren: true });
+  assert.equal(await client.exists(root.child('a')), null);
+  // Parents made by createParents are containers: emptied, the server removes them.
+  await client.create(root.child('g', 'h'), '', { createParents: true });
+  await client.delete(root.child('g', 'h'));
+  await timing.waitFor(async () => (await client.exists(root.child('g'))) === null, {
+    message: 'the emptied container parent to go',
+  });
 });
 
 test('a namespace view cannot reach outside its namespace', async () => {
   await using root = await TestRoot.create(server);
   const outside = root.child('secret');
-  const { client } = await startedClient({ connectString: server.connectString });
-  try {
-    await client.create(outside, 'hidden');
-    const ns = client.usingNamespace(`${root.path.slice(1)}/ns`);
-    const made = await ns.create('/a', 'in');
-    assert.equal(made.path, '/a');
-    assert.deepEqual((await ns.getChildren('/')).children, ['a']);
-    assert.equal(await ns.exists('/secret'), null, '/secret in the view is /<ns>/secret');
-    await assert.rejects(ns.getData('/../secret'), InvalidArgumentError);
-    await assert.rejects(ns.getData('/a/../../secret'), InvalidArgumentError);
-    assert.equal((await client.getData(root.child('ns', 'a'))).data.toString(), 'in');
-    const [r] = await ns.multi([{ op: 'create', path: '/m' }]);
-    assert.deepEqual(r, { op: 'create', path: '/m' });
-    const seen: string[] = [];
-    await ns.getData('/a', { watch: (e) => seen.push(e.path) });
-    await ns.setData('/a', 'changed');
-    await timing.waitFor(() => seen.length === 1, { message: 'the watch' });
-    assert.deepEqual(seen, ['/a'], 'event paths are in the namespace');
-    const fromOptions = createClient({
-      connectString: server.connectString,
-      namespace: `${root.path.slice(1)}/ns`,
-    });
-    await fromOptions.start();
-    assert.equal((await fromOptions.getData('/a')).data.toString(), 'changed');
-    await fromOptions.close();
-  } finally {
-    await client.close();
-  }
+  await using started = await startedClient({ connectString: server.connectString });
+  const { client } = started;
+  await client.create(outside, 'hidden');
+  const ns = client.usingNamespace(`${root.path.slice(1)}/ns`);
+  const made = await ns.create('/a', 'in');
+  assert.equal(made.path, '/a');
+  assert.deepEqual((await ns.getChildren('/')).children, ['a']);
+  assert.equal(await ns.exists('/secret'), null, '/secret in the view is /<ns>/secret');
+  await assert.rejects(ns.getData('/../secret'), InvalidArgumentError);
+  await assert.rejects(ns.getData('/a/../../secret'), InvalidArgumentError);
+  assert.equal((await client.getData(root.child('ns', 'a'))).data.toString(), 'in');
+  const [r] = await ns.multi([{ op: 'create', path: '/m' }]);
+  assert.deepEqual(r, { op: 'create', path: '/m' });
+  const seen: string[] = [];
+  await ns.getData('/a', { watch: (e) => seen.push(e.path) });
+  await ns.setData('/a', 'changed');
+  await timing.waitFor(() => seen.length === 1, { message: 'the watch' });
+  assert.deepEqual(seen, ['/a'], 'event paths are in the namespace');
+  const fromOptions = createClient({
+    connectString: server.connectString,
+    namespace: `${root.path.slice(1)}/ns`,
+  });
+  await fromOptions.start();
+  assert.equal((await fromOptions.getData('/a')).data.toString(), 'changed');
+  await fromOptions.close();
 });
 
 test('the ACL provider applies to created nodes and their parents, and denies another identity', async () => {
@@ -213,69 +190,60 @@ test('the ACL provider applies to created nodes and their parents, and denies an
 
 test('oversize data is refused before sending; the connection stays up', async () => {
   await using root = await TestRoot.create(server);
-  const { client, states } = await startedClient({ connectString: server.connectString });
-  try {
-    const big = Buffer.alloc(1024 * 1024);
-    await assert.rejects(client.create(root.child('big'), big), (e: unknown) => {
-      assert.ok(e instanceof DataTooLargeError);
-      assert.equal(e.code, 'DATA_TOO_LARGE');
-      assert.equal(e.maxPacketBytes, 1024 * 1024);
-      return true;
-    });
-    await client.create(root.child('ok'));
-    await assert.rejects(client.setData(root.child('ok'), big), DataTooLargeError);
-    await assert.rejects(
-      client.multi([{ op: 'setData', path: root.child('ok'), data: big }]),
-      DataTooLargeError,
-    );
-    await client.setData(root.child('ok'), Buffer.alloc(1024 * 1024 - 4096));
-    assert.deepEqual(states(), ['CONNECTED'], 'no connection was dropped');
-  } finally {
-    await client.close();
-  }
+  await using started = await startedClient({ connectString: server.connectString });
+  const { client, states } = started;
+  const big = Buffer.alloc(1024 * 1024);
+  await assert.rejects(client.create(root.child('big'), big), (e: unknown) => {
+    assert.ok(e instanceof DataTooLargeError);
+    assert.equal(e.code, 'DATA_TOO_LARGE');
+    assert.equal(e.maxPacketBytes, 1024 * 1024);
+    return true;
+  });
+  await client.create(root.child('ok'));
+  await assert.rejects(client.setData(root.child('ok'), big), DataTooLargeError);
+  await assert.rejects(
+    client.multi([{ op: 'setData', path: root.child('ok'), data: big }]),
+    DataTooLargeError,
+  );
+  await client.setData(root.child('ok'), Buffer.alloc(1024 * 1024 - 4096));
+  assert.deepEqual(states(), ['CONNECTED'], 'no connection was dropped');
 });
 
 test('a protected create that is given up is deleted in the background', async () => {
   await using root = await TestRoot.create(server);
   await using proxy = await FaultProxy.start(server);
-  const { client } = await startedClient({
+  await using started = await startedClient({
     connectString: proxy.connectString,
     sessionTimeoutMs: 6000,
     retryPolicy: noRetry,
   });
-  try {
-    void proxy.dropNextReply({ op: 'create', path: /item-$/ });
-    await assert.rejects(
-      client.create(root.child('item-'), '', { mode: 'PERSISTENT_SEQUENTIAL', protected: true }),
-      ConnectionLossError,
-    );
-    await timing.waitFor(async () => (await children(root.path)).length === 0, {
-      message: 'the abandoned node to be deleted',
-    });
-    await timing.waitFor(() => client.pendingBackgroundJobs === 0, { message: 'job done' });
-  } finally {
-    await client.close();
-  }
+  const { client } = started;
+  void proxy.dropNextReply({ op: 'create', path: /item-$/ });
+  await assert.rejects(
+    client.create(root.child('item-'), '', { mode: 'PERSISTENT_SEQUENTIAL', protected: true }),
+    ConnectionLossError,
+  );
+  await timing.waitFor(async () => (await children(root.path)).length === 0, {
+    message: 'the abandoned node to be deleted',
+  });
+  await timing.waitFor(() => client.pendingBackgroundJobs === 0, { message: 'job done' });
 });
 
 test('a namespace and a chroot together', async () => {
   await using root = await TestRoot.create(server);
-  const { client } = await startedClient({
+  await using started = await startedClient({
     connectString: `${server.connectString}${root.path}`,
     namespace: 'app',
   });
-  try {
-    const made = await client.create('/x', 'y', { createParents: true });
-    assert.equal(made.path, '/x');
-    assert.deepEqual(await children(root.path), ['app']);
-    assert.deepEqual(await children(root.child('app')), ['x']);
-    const other = client.usingNamespace('other');
-    assert.equal(other.namespace, 'other');
-    await other.create('/z');
-    assert.deepEqual((await children(root.path)).sort(), ['app', 'other']);
-    assert.equal(client.usingNamespace(undefined).namespace, undefined);
-    assert.throws(() => client.usingNamespace('/abs'), InvalidArgumentError);
-  } finally {
-    await client.close();
-  }
+  const { client } = started;
+  const made = await client.create('/x', 'y', { createParents: true });
+  assert.equal(made.path, '/x');
+  assert.deepEqual(await children(root.path), ['app']);
+  assert.deepEqual(await children(root.child('app')), ['x']);
+  const other = client.usingNamespace('other');
+  assert.equal(other.namespace, 'other');
+  await other.create('/z');
+  assert.deepEqual((await children(root.path)).sort(), ['app', 'other']);
+  assert.equal(client.usingNamespace(undefined).namespace, undefined);
+  assert.throws(() => client.usingNamespace('/abs'), InvalidArgumentError);
 });

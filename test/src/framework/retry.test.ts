@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   ConnectionLossError,
   exponentialBackoff,
@@ -14,8 +14,9 @@ import {
   withRetry,
   type RetryPolicy,
 } from '@zk-recipes/core';
-import { FaultProxy, TestingServer, TestRoot, timing } from '@zk-recipes/testing';
+import { FaultProxy, TestRoot, timing } from '@zk-recipes/testing';
 import { startedClient } from '../support/core-helpers.js';
+import { sharedServer } from '../support/shared-server.js';
 
 /** An attempt that fails with connection loss `failures` times, then succeeds. */
 function flaky(failures: number) {
@@ -112,30 +113,21 @@ test('policies are validated when built', () => {
   assert.ok(Object.isFrozen(retryNTimes(2)));
 });
 
-let server: TestingServer;
-before(async () => {
-  server = await TestingServer.start({ tickTimeMs: 200 });
-});
-after(async () => {
-  await server.close();
-});
+const server = sharedServer({ tickTimeMs: 200 });
 
 test('against a real server: reads retry through a partition and succeed once it heals', async () => {
   await using root = await TestRoot.create(server);
   await using proxy = await FaultProxy.start(server);
-  const { client } = await startedClient({
+  await using started = await startedClient({
     connectString: proxy.connectString,
     sessionTimeoutMs: 10_000,
     retryPolicy: retryUntilElapsed(20_000, 100),
   });
-  try {
-    await client.create(root.child('n'), 'v');
-    proxy.partition();
-    const read = client.getData(root.child('n'), { timeoutMs: 300 });
-    await timing.sleep(1000);
-    proxy.heal();
-    assert.equal((await read).data.toString(), 'v');
-  } finally {
-    await client.close();
-  }
+  const { client } = started;
+  await client.create(root.child('n'), 'v');
+  proxy.partition();
+  const read = client.getData(root.child('n'), { timeoutMs: 300 });
+  await timing.sleep(1000);
+  proxy.heal();
+  assert.equal((await read).data.toString(), 'v');
 });

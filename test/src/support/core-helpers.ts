@@ -5,15 +5,28 @@ import {
   type ZkClient,
 } from '@zk-recipes/core';
 
-/** A started client plus the list of every state change it has reported. */
-export async function startedClient(
-  options: ClientOptions,
-): Promise<{ client: ZkClient; changes: StateChange[]; states: () => string[] }> {
+export interface StartedClient {
+  client: ZkClient;
+  changes: StateChange[];
+  states: () => string[];
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/**
+ * A started client plus the list of every state change it has reported; `await using` it and
+ * the client is closed however the test ends.
+ */
+export async function startedClient(options: ClientOptions): Promise<StartedClient> {
   const client = createClient(options);
   const changes: StateChange[] = [];
   client.onStateChange((c) => changes.push(c));
   await client.start();
-  return { client, changes, states: () => changes.map((c) => c.state) };
+  return {
+    client,
+    changes,
+    states: () => changes.map((c) => c.state),
+    [Symbol.asyncDispose]: () => client.close(),
+  };
 }
 
 const LEGAL: Record<string, readonly string[]> = {

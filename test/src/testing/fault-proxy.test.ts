@@ -1,15 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { FaultProxy, TestingServer, TestRoot, WireClient, timing } from '@zk-recipes/testing';
+import { test } from 'node:test';
+import { FaultProxy, TestRoot, WireClient, timing } from '@zk-recipes/testing';
 import { call, plainClient, zookeeper } from '../support/plain-client.js';
+import { sharedServer } from '../support/shared-server.js';
 
-let server: TestingServer;
-before(async () => {
-  server = await TestingServer.start();
-});
-after(async () => {
-  await server.close();
-});
+const server = sharedServer();
 
 test('closeAll() is seen by a plain client as a disconnect, and it reconnects', async () => {
   await using proxy = await FaultProxy.start(server);

@@ -1,22 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   assertNoLeftoverNodes,
   assertNoLeftoverWatches,
   LeftoverError,
-  TestingServer,
   TestRoot,
   WireClient,
 } from '@zk-recipes/testing';
 import { call, plainClient } from '../support/plain-client.js';
+import { sharedServer } from '../support/shared-server.js';
 
-let server: TestingServer;
-before(async () => {
-  server = await TestingServer.start();
-});
-after(async () => {
-  await server.close();
-});
+const server = sharedServer();
 
 test('assertNoLeftoverNodes fails while a node is left and passes once it is gone', async () => {
   const root = await TestRoot.create(server);
