@@ -9,6 +9,7 @@ import type { NzcEvent } from './driver/nzc.js';
 import { RawSession, type RawEvent } from './driver/raw-session.js';
 import { SessionExpiredError } from './errors.js';
 import type { Logger } from './options.js';
+import { safely } from './persistent-watches.js';
 import {
   isHoldingLost,
   type ConnectionState,
@@ -43,6 +44,8 @@ export class Connection extends EventEmitter<{ state: [StateChange]; watch: [Nzc
   private lostTimer: NodeJS.Timeout | undefined;
   private currentSession: SessionInfo | undefined;
   private closing = false;
+  private authFailures = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly config: ConnectionConfig) {
     super();
@@ -79,7 +82,12 @@ export class Connection extends EventEmitter<{ state: [StateChange]; watch: [Nzc
       { state, previous, sessionId: sessionId.toString(16), reason },
       'zk state',
     );
-    this.emit('state', { state, previous, sessionId, ...(reason ? { reason } : {}) });
+    const change: StateChange = { state, previous, sessionId, ...(reason ? { reason } : {}) };
+    // Each listener on its own: one that throws must not stop the others or this state machine
+    // (we may be inside the socket's data handler or a timer); its error goes to the logger.
+    const report = (err: unknown) =>
+      this.config.logger.error({ err, state }, 'a state listener threw');
+    for (const listener of this.listeners('state')) safely(listener, change, report);
   }
 
   private onRaw(e: RawEvent): void {
@@ -98,6 +106,7 @@ export class Connection extends EventEmitter<{ state: [StateChange]; watch: [Nzc
           };
         }
         this.connectedController = new AbortController();
+        this.authFailures = 0;
         this.transition(this.state === 'LATENT' ? 'CONNECTED' : 'RECONNECTED');
         return;
       }
@@ -144,7 +153,17 @@ export class Connection extends EventEmitter<{ state: [StateChange]; watch: [Nzc
     // session still lives on the server, closing it releases its ephemerals now).
     void old?.close(500);
     if (this.closing) return;
-    this.newSession();
+    if (reason !== 'authFailed') {
+      this.newSession();
+      return;
+    }
+    // Credentials the server refuses will be refused again: back off instead of opening a
+    // session per round trip.
+    const delay = Math.min(30_000, 500 * 2 ** Math.min(this.authFailures++, 6));
+    this.retryTimer = setTimeout(() => {
+      if (!this.closing) this.newSession();
+    }, delay);
+    this.retryTimer.unref();
   }
 
   get errorPolicy(): ErrorPolicy {
@@ -176,6 +195,7 @@ export class Connection extends EventEmitter<{ state: [StateChange]; watch: [Nzc
   async close(): Promise<void> {
     this.closing = true;
     if (this.lostTimer) clearTimeout(this.lostTimer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     const raw = this.raw;
     await raw?.close();
     if (this.state !== 'LATENT' && this.state !== 'LOST') {

@@ -7,6 +7,7 @@
 import type { NzcEvent } from './driver/nzc.js';
 import type { RawSession } from './driver/raw-session.js';
 import * as requests from './driver/requests.js';
+import { safely, type ListenerErrorReporter } from './persistent-watches.js';
 import { InvalidArgumentError } from './errors.js';
 import type { Watcher, WatchEventType } from './types.js';
 
@@ -36,6 +37,8 @@ export interface ArmedWatch {
 export class OneShotWatches {
   private readonly entries = new Set<Entry>();
 
+  constructor(private readonly report: ListenerErrorReporter) {}
+
   /** Registers `watch` (if any) for a request about to be sent on `raw`. */
   arm(
     raw: RawSession,
@@ -51,7 +54,11 @@ export class OneShotWatches {
     return {
       fn: (e) => {
         if (this.entries.delete(entry))
-          watch({ type: EVENT_TYPES[e.type] ?? 'NodeDataChanged', path: e.path });
+          safely(
+            watch,
+            { type: EVENT_TYPES[e.type] ?? 'NodeDataChanged', path: e.path },
+            this.report,
+          );
       },
       cancel: () => void this.entries.delete(entry),
     };
@@ -97,7 +104,7 @@ export class OneShotWatches {
     for (const w of [...this.entries]) {
       if (!match(w)) continue;
       this.entries.delete(w);
-      w.fire({ type, path: w.path });
+      safely(w.fire, { type, path: w.path }, this.report);
     }
   }
 }

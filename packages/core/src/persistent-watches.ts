@@ -30,6 +30,8 @@ interface Entry {
   path: string;
   mode: PersistentWatchMode;
   listeners: Set<PersistentWatchListener>;
+  /** The addWatch that armed it; later listeners wait for it too. */
+  armed?: Promise<void>;
 }
 
 const TYPES: Record<number, PersistentWatchEventType> = {
@@ -41,6 +43,22 @@ const TYPES: Record<number, PersistentWatchEventType> = {
 
 export const key = (path: string, mode: PersistentWatchMode) => `${mode}\u0000${path}`;
 
+/** Where an error thrown by a user's listener is reported (the client's logger). */
+export type ListenerErrorReporter = (error: unknown) => void;
+
+/**
+ * Calls a user's listener. One that throws must not break the dispatch (we may be inside the
+ * socket's data handler or a timer) or the other listeners, nor crash the host process: its
+ * error goes to `report`.
+ */
+export function safely<E>(listener: (e: E) => void, event: E, report: ListenerErrorReporter): void {
+  try {
+    listener(event);
+  } catch (err) {
+    report(err);
+  }
+}
+
 function covers(e: Entry, path: string): boolean {
   if (e.path === path) return true;
   if (e.mode !== 'persistentRecursive') return false;
@@ -49,6 +67,8 @@ function covers(e: Entry, path: string): boolean {
 
 export class PersistentWatches {
   private readonly entries = new Map<string, Entry>();
+
+  constructor(private readonly report: ListenerErrorReporter) {}
 
   get size(): number {
     return this.entries.size;
@@ -88,7 +108,7 @@ export class PersistentWatches {
       // Recursive watches never report children changes (ZooKeeper's AddWatchMode contract).
       if (type === 'NodeChildrenChanged' && e.mode === 'persistentRecursive') continue;
       if (!covers(e, raw.path)) continue;
-      for (const l of [...e.listeners]) l({ type, path: raw.path });
+      for (const l of [...e.listeners]) safely(l, { type, path: raw.path }, this.report);
     }
   }
 
@@ -100,9 +120,11 @@ export class PersistentWatches {
     listener: PersistentWatchListener,
     timeoutMs?: number,
   ): Promise<void> {
-    if (!this.add(path, mode, listener)) return;
+    const first = this.add(path, mode, listener);
+    const entry = this.entries.get(key(path, mode))!;
+    if (first) entry.armed = requests.addWatch(raw, path, mode === 'persistent' ? 0 : 1, timeoutMs);
     try {
-      await requests.addWatch(raw, path, mode === 'persistent' ? 0 : 1, timeoutMs);
+      await entry.armed;
     } catch (e) {
       this.remove(path, mode, listener);
       throw e;
@@ -117,8 +139,12 @@ export class PersistentWatches {
     listener: PersistentWatchListener,
   ): Promise<void> {
     if (!this.remove(path, mode, listener)) return;
-    // Type 3 (any): the only one 3.6-3.8 servers accept for persistent watches. It also
-    // removes a one-shot watch this session holds on exactly this path (docs/core.md).
+    // Type 3 (any) is the only one 3.6-3.8 servers accept for persistent watches, and it
+    // removes every watch of this session on the path: keep it while the other mode is in use
+    // there (its events are filtered here). It also removes a one-shot watch this session
+    // holds on exactly this path (docs/core.md).
+    const other: PersistentWatchMode = mode === 'persistent' ? 'persistentRecursive' : 'persistent';
+    if (this.entries.has(key(path, other))) return;
     await requests.removeWatches(raw, path, 3).catch(() => undefined);
   }
 
@@ -131,7 +157,7 @@ export class PersistentWatches {
       await requests.addWatch(raw, e.path, e.mode === 'persistent' ? 0 : 1).catch(() => undefined);
     }
     for (const e of this.entries.values()) {
-      for (const l of [...e.listeners]) l({ type: 'Resync', path: e.path });
+      for (const l of [...e.listeners]) safely(l, { type: 'Resync', path: e.path }, this.report);
     }
   }
 }

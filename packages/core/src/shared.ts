@@ -19,8 +19,8 @@ import { parseOptions } from './validate.js';
 
 export class Shared implements FrameworkContext {
   readonly connection: Connection;
-  readonly watches = new OneShotWatches();
-  readonly persistent = new PersistentWatches();
+  readonly watches: OneShotWatches;
+  readonly persistent: PersistentWatches;
   readonly auth: { scheme: string; auth: Buffer }[];
   readonly chroot: string | undefined;
   readonly connectString: string;
@@ -33,6 +33,8 @@ export class Shared implements FrameworkContext {
   private readonly startTimeoutMs: number;
   closePromise: Promise<void> | undefined;
   private started = false;
+  /** Aborted by close(), so a pending start() settles at once. */
+  private readonly closing = new AbortController();
 
   constructor(options: ClientOptions) {
     const o = parseOptions(clientOptionsSchema, options, 'client options');
@@ -45,6 +47,9 @@ export class Shared implements FrameworkContext {
     this.aclProvider = o.aclProvider ?? openAclProvider;
     this.maxPacketBytes = o.maxPacketBytes;
     this.logger = o.logger ?? silentLogger;
+    const report = (err: unknown) => this.logger.error({ err }, 'a watch listener threw');
+    this.watches = new OneShotWatches(report);
+    this.persistent = new PersistentWatches(report);
     this.startTimeoutMs = o.connectionTimeoutMs;
     this.connection = new Connection({
       connectString: o.connectString,
@@ -60,8 +65,11 @@ export class Shared implements FrameworkContext {
       const raw = this.connection.raw;
       if (c.state === 'LOST') this.watches.sessionLost(raw);
       if (c.state === 'RECONNECTED' || c.state === 'CONNECTED') this.background.kick();
-      if (c.state === 'RECONNECTED' && raw && this.persistent.size > 0)
-        void this.persistent.rearm(raw);
+      if (c.state === 'RECONNECTED' && raw && this.persistent.size > 0) {
+        this.persistent
+          .rearm(raw)
+          .catch((e: unknown) => this.logger.warn({ err: e }, 'persistent watches not re-armed'));
+      }
     });
     this.connection.on('watch', (e) => this.persistent.dispatch(e));
   }
@@ -79,11 +87,14 @@ export class Shared implements FrameworkContext {
     this.started = true;
     options.signal?.throwIfAborted();
     const timeoutMs = options.timeoutMs ?? this.startTimeoutMs;
+    const signal = options.signal
+      ? AbortSignal.any([options.signal, this.closing.signal])
+      : this.closing.signal;
     const connected = new Promise<void>((resolve, reject) => {
       const cleanup = () => {
         clearTimeout(timer);
         this.connection.off('state', onState);
-        options.signal?.removeEventListener('abort', onAbort);
+        signal.removeEventListener('abort', onAbort);
       };
       const onState = (c: { state: string }) => {
         if (c.state !== 'CONNECTED') return;
@@ -97,12 +108,12 @@ export class Shared implements FrameworkContext {
       }, timeoutMs);
       const onAbort = () => {
         cleanup();
-        const reason: unknown = options.signal!.reason;
+        const reason: unknown = signal.reason;
         reject(
           reason instanceof Error ? reason : new DOMException('start() aborted', 'AbortError'),
         );
       };
-      options.signal?.addEventListener('abort', onAbort, { once: true });
+      signal.addEventListener('abort', onAbort, { once: true });
     });
     this.connection.open();
     try {
@@ -115,6 +126,7 @@ export class Shared implements FrameworkContext {
 
   close(): Promise<void> {
     this.closePromise ??= (async () => {
+      this.closing.abort(new ClientClosedError());
       this.background.close();
       await this.connection.close();
     })();

@@ -101,16 +101,32 @@ class Pair {
     this.pump();
   }
 
-  /** Delivers every item that is due, unless the proxy holds traffic (a silent partition). */
+  /**
+   * Delivers every item that is due in a direction the proxy does not hold. Frames due together
+   * go out in one write, as TCP would deliver what it buffered during a stall.
+   */
   pump(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.closed || this.proxy.holding) return;
+    if (this.closed) return;
     const now = Date.now();
     let next = Infinity;
     for (const dir of [0, 1] as const) {
+      if (this.proxy.isHolding(dir)) continue;
       const q = this.queues[dir];
-      while (q.length > 0 && q[0]!.due <= now && !this.closed) this.deliver(dir, q.shift()!);
+      const batch: Buffer[] = [];
+      let cut: (() => void) | undefined;
+      while (q.length > 0 && q[0]!.due <= now && !cut) {
+        const r = this.deliver(dir, q.shift()!);
+        if (Buffer.isBuffer(r)) batch.push(r);
+        else if (r) cut = r;
+      }
+      // What came before a dropped reply or a close still goes out, then the connection is cut.
+      if (batch.length > 0) (dir === 0 ? this.upstream : this.client).write(Buffer.concat(batch));
+      if (cut) {
+        cut();
+        return;
+      }
       if (q.length > 0) next = Math.min(next, q[0]!.due);
     }
     if (next !== Infinity && !this.closed) {
@@ -118,12 +134,9 @@ class Pair {
     }
   }
 
-  private deliver(dir: 0 | 1, item: Item): void {
-    const out = dir === 0 ? this.upstream : this.client;
-    if (item.frame === null) {
-      this.destroy();
-      return;
-    }
+  /** Handles one item: a frame to write, or a function that cuts the connection. */
+  private deliver(dir: 0 | 1, item: Item): Buffer | (() => void) | undefined {
+    if (item.frame === null) return () => this.destroy();
     const frame = item.frame;
     if (!this.raw[dir] && !this.handshakeSeen[dir]) {
       this.handshakeSeen[dir] = true;
@@ -136,13 +149,14 @@ class Pair {
         // never learns it did (failure-scenarios.md: "Lost create reply").
         const resolve = this.dropXids.get(xid)!;
         const info = this.dropInfo.get(xid)!;
-        this.destroy();
-        resolve(info);
-        return;
+        return () => {
+          this.destroy();
+          resolve(info);
+        };
       }
     }
     this.proxy.countBytes(dir, frame.length);
-    out.write(frame);
+    return frame;
   }
 
   armDrop(info: DroppedRequest, resolve: (d: DroppedRequest) => void): void {
@@ -177,8 +191,8 @@ export class FaultProxy {
   private accepted = 0;
   private rejecting = false;
   private readonly requestCounts = new Map<number, number>();
-  /** True while a silent partition is in force. */
-  holding = false;
+  /** Directions held by a silent partition: [to server, to client]. */
+  private readonly held: [boolean, boolean] = [false, false];
   /** Added one-way delay, in milliseconds. */
   latencyMs = 0;
 
@@ -245,12 +259,19 @@ export class FaultProxy {
   }
 
   /**
-   * A silent partition: connections stay open but no byte (and no close) passes either way,
-   * for existing and new connections, until {@link heal}. What was sent meanwhile is delivered
-   * on heal, as TCP would retransmit it, unless a side gave up on the connection first.
+   * A silent partition: connections stay open but no byte (and no close) passes (both ways, or
+   * only `toServer` or `toClient`), for existing and new connections, until {@link heal}. What
+   * was sent meanwhile is delivered on heal, in one write per direction, as TCP would deliver
+   * what it buffered, unless a side gave up on the connection first.
    */
-  partition(): void {
-    this.holding = true;
+  partition(direction: 'both' | 'toServer' | 'toClient' = 'both'): void {
+    this.held[0] = direction !== 'toClient';
+    this.held[1] = direction !== 'toServer';
+  }
+
+  /** True while a partition holds traffic in `dir` (0: to the server, 1: to the client). */
+  isHolding(dir: 0 | 1): boolean {
+    return this.held[dir];
   }
 
   /**
@@ -276,7 +297,8 @@ export class FaultProxy {
 
   /** Ends a partition, connection rejection and any latency; held traffic flows again. */
   heal(): void {
-    this.holding = false;
+    this.held[0] = false;
+    this.held[1] = false;
     this.rejecting = false;
     this.latencyMs = 0;
     for (const p of this.pairs) p.pump();

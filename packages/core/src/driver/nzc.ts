@@ -65,6 +65,7 @@ export interface NzcConnectionManager {
   state: number;
   xid: number;
   socket?: import('node:net').Socket;
+  connectTimeoutHandler: NodeJS.Timeout | null;
   credentials: { scheme: string; auth: Buffer }[];
   packetQueue: { queue: Packet[] };
   pendingQueue: Packet[];

@@ -1,14 +1,16 @@
 /**
  * The plain operations, built and queued directly on the connection manager (see
  * RawSession.queue for why), with the package's watcher bookkeeping reproduced: a watcher is
- * registered only once the server has accepted the request (index.js getData/exists/
- * getChildren), so that SetWatches re-arms exactly what the server holds.
+ * registered in the reply callback, once the server has accepted the request (index.js
+ * getData/exists/getChildren), so that SetWatches re-arms exactly what the server holds and a
+ * notification that follows the reply in the same chunk finds it.
  */
 import { jute, type NzcAcl, type NzcEvent, type NzcStat } from './nzc.js';
 import type { RawSession } from './raw-session.js';
 import { NoNodeError } from '../errors.js';
 
 const T = jute.OP_CODES;
+const NONODE = -101;
 
 function request(type: number, payload: Record<string, unknown>, record: string) {
   const header = new jute.protocol.RequestHeader!();
@@ -22,8 +24,10 @@ type Watch = ((e: NzcEvent) => void) | undefined;
 
 export async function getData(raw: RawSession, path: string, watch: Watch, timeoutMs?: number) {
   const req = request(T.GET_DATA!, { path, watch: watch !== undefined }, 'GetDataRequest');
-  const r = await raw.queue(path, req, timeoutMs);
-  if (watch) raw.client.connectionManager.registerDataWatcher(path, watch);
+  const cm = raw.client.connectionManager;
+  const r = await raw.queue(path, req, timeoutMs, (err) => {
+    if (!err && watch) cm.registerDataWatcher(path, watch);
+  });
   return { data: r.payload!.data as Buffer | undefined, stat: r.payload!.stat as NzcStat };
 }
 
@@ -31,13 +35,15 @@ export async function exists(raw: RawSession, path: string, watch: Watch, timeou
   const req = request(T.EXISTS!, { path, watch: watch !== undefined }, 'ExistsRequest');
   const cm = raw.client.connectionManager;
   try {
-    const r = await raw.queue(path, req, timeoutMs);
-    if (watch) cm.registerDataWatcher(path, watch);
+    const r = await raw.queue(path, req, timeoutMs, (err) => {
+      if (!watch) return;
+      if (!err) cm.registerDataWatcher(path, watch);
+      // NONODE is an answer here: the server has set an existence watch.
+      else if (err.code === NONODE) cm.registerExistenceWatcher(path, watch);
+    });
     return r.payload!.stat as NzcStat;
   } catch (e) {
-    // NONODE is an answer here; the server has set an existence watch.
     if (!(e instanceof NoNodeError)) throw e;
-    if (watch) cm.registerExistenceWatcher(path, watch);
     return null;
   }
 }
@@ -48,8 +54,10 @@ export async function getChildren(raw: RawSession, path: string, watch: Watch, t
     { path, watch: watch !== undefined },
     'GetChildren2Request',
   );
-  const r = await raw.queue(path, req, timeoutMs);
-  if (watch) raw.client.connectionManager.registerChildWatcher(path, watch);
+  const cm = raw.client.connectionManager;
+  const r = await raw.queue(path, req, timeoutMs, (err) => {
+    if (!err && watch) cm.registerChildWatcher(path, watch);
+  });
   return {
     children: (r.payload!.children as string[] | undefined) ?? [],
     stat: r.payload!.stat as NzcStat,

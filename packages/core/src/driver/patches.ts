@@ -132,6 +132,7 @@ export function installWatchdog(cm: NzcConnectionManager, handshakeTimeoutMs: nu
     // A connect scheduled before close() (the package's spin-delay timer) must not open a
     // session after it.
     if (stopped) {
+      if (cm.connectTimeoutHandler) clearTimeout(cm.connectTimeoutHandler);
       cm.socket?.destroy();
       return;
     }

@@ -48,6 +48,8 @@ interface PendingCall {
   deadline: number;
   path: string | undefined;
   timeoutMs: number;
+  /** The queued request, so a deadline can take it back if it has not been sent yet. */
+  request?: JuteRequest;
 }
 
 /**
@@ -171,10 +173,12 @@ export class RawSession {
     path: string | undefined,
     invoke: (done: (err: NzcException | null, value?: T) => void) => void,
     timeoutMs = this.opts.requestTimeoutMs,
+    request?: JuteRequest,
   ): Promise<T> {
     if (this.ended) return Promise.reject(new ClientClosedError());
     return new Promise<T>((resolve, reject) => {
       const entry: PendingCall = { reject, deadline: Date.now() + timeoutMs, path, timeoutMs };
+      if (request) entry.request = request;
       this.pending.add(entry);
       // Ref'd while requests wait (a caller awaiting a reply keeps the process alive), and
       // cleared as soon as none do, so an idle client holds no timer.
@@ -198,6 +202,13 @@ export class RawSession {
     for (const p of this.pending) {
       if (p.deadline > now) continue;
       this.pending.delete(p);
+      // Not sent yet (waiting for a reconnect): take it back, so it is not applied later behind
+      // the caller's back (or behind its retry).
+      if (p.request) {
+        const q = this.client.connectionManager.packetQueue.queue;
+        const i = q.findIndex((packet) => packet.request === p.request);
+        if (i >= 0) q.splice(i, 1);
+      }
       p.reject(new OperationTimeoutError(`no reply within ${p.timeoutMs} ms`, { path: p.path }));
     }
     if (this.pending.size === 0 && this.sweeper) {
@@ -215,12 +226,21 @@ export class RawSession {
     path: string | undefined,
     request: JuteRequest,
     timeoutMs?: number,
+    onReply?: (err: NzcException | null, resp: R | undefined) => void,
   ): Promise<R> {
     const cm = this.client.connectionManager;
     return this.call<R>(
       path,
-      (done) => cm.queue(request, (err, resp) => done(err, resp as R)),
+      (done) =>
+        cm.queue(request, (err, resp) => {
+          // Runs inside the package's socket handler, before it reads the rest of the chunk:
+          // a watch registered here is in place for a notification in that same chunk
+          // (registering after the promise settles was one microtask too late).
+          onReply?.(err, resp as R | undefined);
+          done(err, resp as R);
+        }),
       timeoutMs,
+      request,
     );
   }
 
@@ -258,6 +278,9 @@ export class RawSession {
     // the package's socket-close handler does not reconnect (ConnectionManager.js onSocketClosed).
     if (!done()) cm.state = CM_STATE.CLOSING;
     cm.connect = () => undefined;
+    // The package's per-attempt connect timer is not cleared by destroy(): it would hold the
+    // process for up to sessionTimeout / servers after close.
+    if (cm.connectTimeoutHandler) clearTimeout(cm.connectTimeoutHandler);
     cm.socket?.destroy();
     this.failAll(() => new ClientClosedError());
   }

@@ -21,6 +21,8 @@ export class Background {
   private readonly jobs = new Map<BackgroundJob, number>(); // job -> failures so far
   private timer: NodeJS.Timeout | undefined;
   private running = false;
+  /** Set when work arrives during a pass, which only walks the jobs it started with. */
+  private dirty = false;
   private closed = false;
 
   constructor(
@@ -48,6 +50,10 @@ export class Background {
 
   private schedule(delay: number): void {
     if (this.closed || this.jobs.size === 0) return;
+    if (this.running) {
+      this.dirty = true;
+      return;
+    }
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.runAll(), delay);
     this.timer.unref();
@@ -58,6 +64,7 @@ export class Background {
     if (this.running || this.closed) return;
     if (!this.isConnected()) return; // kick() on reconnect
     this.running = true;
+    this.dirty = false;
     let next = Infinity;
     try {
       for (const [job, failures] of [...this.jobs]) {
@@ -78,7 +85,8 @@ export class Background {
     } finally {
       this.running = false;
     }
-    if (next !== Infinity) this.schedule(next);
+    if (this.dirty) this.schedule(0);
+    else if (next !== Infinity) this.schedule(next);
   }
 
   close(): void {

@@ -191,6 +191,9 @@ async function waitForChange(
     throw e;
   }
   onWatch({ raw, path: target });
+  // The signal may have aborted while getData was in flight: an 'abort' listener added now
+  // would never fire.
+  if (signal?.aborted) throw abortError(signal);
   return new Promise((resolve, reject) => {
     const timer =
       timeoutMs === Infinity
