@@ -1,0 +1,2 @@
+export { Mutex, withLock, LOCK_NAME, type AcquireOptions, type MutexOptions } from './mutex.js';
+export type { Lease } from './lease.js';
