@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Sets up everything the demo and the tests need, on a fresh Debian machine or again on one
-# where it already ran: the ZooKeeper server (Debian package; Java comes with it), pnpm (through
-# corepack, at the version package.json pins), the JavaScript dependencies from the lockfile,
-# and the build.
+# where it already ran: the ZooKeeper server (Debian package; Java comes with it), Apache
+# Curator and a JDK (for the tests that run Curator peers), pnpm (through corepack, at the
+# version package.json pins), the JavaScript dependencies from the lockfile, and the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,10 +10,18 @@ as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
+# The ZooKeeper server (Java comes with it); for the interoperability tests, Apache Curator's
+# jars and a JDK to compile the Java peers with.
+missing=()
 if [ -z "${ZOOKEEPER_HOME:-}" ] && { [ ! -f /usr/share/java/zookeeper.jar ] || ! command -v java >/dev/null; }; then
-  echo "==> installing the ZooKeeper server (Debian package zookeeper)"
+  missing+=(zookeeper)
+fi
+[ -f /usr/share/java/curator-recipes.jar ] || missing+=(libcurator-recipes-java)
+command -v javac >/dev/null || missing+=(default-jdk-headless)
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "==> installing Debian packages: ${missing[*]}"
   as_root apt-get update -q
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -q --no-install-recommends zookeeper
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
 # corepack fetches the pnpm that package.json's packageManager pins. The registry this project
