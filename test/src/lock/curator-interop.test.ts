@@ -37,12 +37,12 @@ function javaWorker(
       stdio: ['pipe', 'pipe', 'inherit'],
     },
   );
-  readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+  readline.createInterface({ input: child.stdout }).on('line', (line) => {
     const [word, token] = line.split(' ');
     if (word === 'enter') enter(c, who, BigInt(token!));
     else if (word === 'exit') c.holders.delete(who);
     else return;
-    child.stdin!.write('ack\n');
+    child.stdin.write('ack\n');
   });
   return child;
 }
