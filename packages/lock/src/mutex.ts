@@ -23,7 +23,7 @@ export interface AcquireOptions {
 }
 
 /** The first non-internal IPv4 address, as Curator's default node data (its local address). */
-function localAddress(): string {
+export function localAddress(): string {
   for (const list of Object.values(os.networkInterfaces())) {
     for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
   }

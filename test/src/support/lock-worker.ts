@@ -2,9 +2,15 @@
 // each entry and exit to the parent, waiting for its acknowledgement before going on, so the
 // parent sees the events in the order they happened.
 import { createClient } from '@zk-recipes/core';
-import { Mutex } from '@zk-recipes/lock';
+import { Mutex, Semaphore } from '@zk-recipes/lock';
 
-const [connectString, path, roundsText] = process.argv.slice(2) as [string, string, string];
+// kind: `mutex`, or `semaphore:<maxLeases>`.
+const [connectString, path, roundsText, kind = 'mutex'] = process.argv.slice(2) as [
+  string,
+  string,
+  string,
+  string?,
+];
 const send = (m: object) =>
   new Promise<void>((resolve) => {
     process.once('message', () => resolve());
@@ -13,7 +19,9 @@ const send = (m: object) =>
 
 const client = createClient({ connectString, sessionTimeoutMs: 10_000 });
 await client.start();
-const mutex = new Mutex(client, path);
+const mutex = kind.startsWith('semaphore:')
+  ? new Semaphore(client, path, { maxLeases: Number(kind.split(':')[1]) })
+  : new Mutex(client, path);
 for (let i = 0; i < Number(roundsText); i++) {
   const lease = await mutex.acquire();
   await send({ type: 'enter', token: lease.fencingToken.toString(), pid: process.pid });
