@@ -112,11 +112,23 @@ export function parseSequence(name: string, lockName?: string): number | undefin
  * order exactly while no counter has wrapped; past the wrap (where Curator's string order puts
  * the newest first) names with a sequence compare by creation order ({@link parseSequence}).
  */
-export function sortBySequence(names: readonly string[], lockName: string): string[] {
+export function sortBySequence(
+  names: readonly string[],
+  lockName: string | readonly string[],
+): string[] {
+  const lockNames = typeof lockName === 'string' ? [lockName] : lockName;
   const keyed = names.map((name) => {
-    const i = name.lastIndexOf(lockName);
-    const key = i < 0 ? name : name.slice(i + lockName.length);
-    return { name, key, seq: i < 0 ? undefined : sequenceOf(key) };
+    // Curator strips each lock name in turn (SortingLockInternalsDriver: __READ__, then __WRIT__).
+    let key = name;
+    let found = false;
+    for (const ln of lockNames) {
+      const i = key.lastIndexOf(ln);
+      if (i >= 0) {
+        key = key.slice(i + ln.length);
+        found = true;
+      }
+    }
+    return { name, key, seq: found ? sequenceOf(key) : undefined };
   });
   const wrapped = keyed.some((k) => k.seq !== undefined && k.key.startsWith('-'));
   keyed.sort((a, b) => {

@@ -1,3 +1,9 @@
 export { Mutex, withLock, LOCK_NAME, type AcquireOptions, type MutexOptions } from './mutex.js';
 export type { Lease } from './lease.js';
 export { Semaphore, SemaphoreMutex, type SemaphoreOptions } from './semaphore.js';
+export {
+  ReadWriteLock,
+  READ_LOCK_NAME,
+  WRITE_LOCK_NAME,
+  type LockSide,
+} from './read-write-lock.js';

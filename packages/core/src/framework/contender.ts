@@ -52,6 +52,12 @@ export class AcquireTimeoutError extends ZkRecipesError {
 export interface ContendOptions {
   /** The name inside the node's name that contenders sort by: `lock-`, `latch-`, `__READ__`. */
   lockName: string;
+  /**
+   * The names of every kind of contender on the path, when there are several (a read-write
+   * lock's `__READ__` and `__WRIT__`): siblings with any of them are listed and sorted together.
+   * Default: lockName alone.
+   */
+  sortBy?: readonly string[];
   data?: Buffer;
   driver?: ContenderDriver;
   signal?: AbortSignal;
@@ -130,9 +136,10 @@ export async function contend(
       let children = first ? await pipelined : undefined;
       if (!children?.includes(ourName))
         children = (await ops.getChildren(raw, path, undefined)).children;
+      const names = o.sortBy ?? [o.lockName];
       const sorted = sortBySequence(
-        children.filter((c) => c.includes(o.lockName)),
-        o.lockName,
+        children.filter((c) => names.some((n) => c.includes(n))),
+        names,
       );
       const index = sorted.indexOf(ourName);
       if (index < 0)

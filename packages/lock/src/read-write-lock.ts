@@ -1,0 +1,158 @@
+/**
+ * Curator's InterProcessReadWriteLock: writer nodes `<path>/_c_<uuid>-__WRIT__<seq>`, reader
+ * nodes `<path>/_c_<uuid>-__READ__<seq>`, sorted together by the sequence after either name
+ * (both names are 8 characters). A writer holds when it is first; a reader holds when no writer
+ * is before it, and otherwise watches the first writer. A writer may take the read lock
+ * (downgrade); a reader never upgrades. Java services using Curator share these locks.
+ *
+ * Downgrade: Curator creates the downgraded read node with the next sequence, so it sorts after
+ * a writer that is already waiting, and that writer is granted the write lock while the
+ * downgraded reader still reads (CURATOR-621, CURATOR-276). Here the downgraded read node is
+ * created non-sequential and named with the write node's own sequence,
+ * `_c_<uuid>-__READ__<seq of our write node>`: it sorts at the writer's place, ahead of every
+ * waiting writer, for Curator's sort and ours alike.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  AcquireTimeoutError,
+  NodeExistsError,
+  NoNodeError,
+  validatePath,
+  type ContenderDriver,
+  type ZkClient,
+} from '@zk-recipes/core';
+import { makeLease, type Lease } from './lease.js';
+import { localQueue, takeTurn } from './local-queue.js';
+import { localAddress, type AcquireOptions, type MutexOptions } from './mutex.js';
+
+export const READ_LOCK_NAME = '__READ__';
+export const WRITE_LOCK_NAME = '__WRIT__';
+const NAMES = [READ_LOCK_NAME, WRITE_LOCK_NAME] as const;
+
+const writerDriver: ContenderDriver = {
+  evaluate: (sorted, i) => (i === 0 ? { holds: true } : { holds: false, watch: sorted[i - 1]! }),
+};
+
+const readerDriver: ContenderDriver = {
+  evaluate(sorted, i) {
+    const firstWriter = sorted.findIndex((n) => n.includes(WRITE_LOCK_NAME));
+    if (firstWriter < 0 || i < firstWriter) return { holds: true };
+    return { holds: false, watch: sorted[firstWriter]! };
+  },
+};
+
+/** One side of a read-write lock. */
+export interface LockSide {
+  acquire(options?: AcquireOptions): Promise<Lease>;
+  /** Takes the lock only if it can be had now; never waits. */
+  tryAcquire(): Promise<Lease | undefined>;
+}
+
+async function orUndefined(p: Promise<Lease>): Promise<Lease | undefined> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof AcquireTimeoutError) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * A distributed read-write lock: many readers or one writer.
+ *
+ * @example
+ * const rw = new ReadWriteLock(client, '/locks/catalog');
+ * await using read = await rw.readLock().acquire();
+ */
+export class ReadWriteLock {
+  private readonly data: Buffer;
+  private write: Lease | undefined;
+
+  constructor(
+    readonly client: ZkClient,
+    readonly path: string,
+    options: MutexOptions = {},
+  ) {
+    validatePath(path);
+    this.data = Buffer.from(options.data ?? localAddress());
+  }
+
+  writeLock(): LockSide {
+    return {
+      acquire: (o) => this.acquireWrite(o),
+      tryAcquire: () => orUndefined(this.acquireWrite({ timeoutMs: 0 })),
+    };
+  }
+
+  readLock(): LockSide {
+    return {
+      acquire: (o) => this.acquireRead(o),
+      tryAcquire: () => orUndefined(this.acquireRead({ timeoutMs: 0 })),
+    };
+  }
+
+  private async acquireWrite(o: AcquireOptions = {}): Promise<Lease> {
+    // Writers of one client queue locally: at most one write node per client and path.
+    const release = await takeTurn(localQueue(this.client, `${this.path}\u0000write`), o.signal);
+    try {
+      const held = await this.client.contend(this.path, {
+        lockName: WRITE_LOCK_NAME,
+        sortBy: NAMES,
+        driver: writerDriver,
+        data: this.data,
+        ...(o.signal ? { signal: o.signal } : {}),
+        ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
+      });
+      const lease = makeLease(this.path, held, this.client.holdSignal(), () => {
+        if (this.write === lease) this.write = undefined;
+        release();
+      });
+      this.write = lease;
+      return lease;
+    } catch (e) {
+      release();
+      throw e;
+    }
+  }
+
+  private async acquireRead(o: AcquireOptions = {}): Promise<Lease> {
+    const write = this.write;
+    if (write && !write.released) return this.downgrade(write);
+    const held = await this.client.contend(this.path, {
+      lockName: READ_LOCK_NAME,
+      sortBy: NAMES,
+      driver: readerDriver,
+      data: this.data,
+      ...(o.signal ? { signal: o.signal } : {}),
+      ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
+    });
+    return makeLease(this.path, held, this.client.holdSignal(), () => undefined);
+  }
+
+  /** A read lock for the holder of the write lock, at the write node's place in line. */
+  private async downgrade(write: Lease): Promise<Lease> {
+    const name = write.nodePath.slice(write.nodePath.lastIndexOf('/') + 1);
+    const seq = name.slice(name.lastIndexOf(WRITE_LOCK_NAME) + WRITE_LOCK_NAME.length);
+    const nodePath = `${this.path === '/' ? '' : this.path}/_c_${randomUUID()}-${READ_LOCK_NAME}${seq}`;
+    let stat;
+    try {
+      stat = (await this.client.create(nodePath, this.data, { mode: 'EPHEMERAL' })).stat;
+    } catch (e) {
+      // A repeat after a lost reply finds the node it made (the name is ours alone).
+      if (!(e instanceof NodeExistsError)) throw e;
+      stat = (await this.client.getData(nodePath)).stat;
+    }
+    const held = {
+      nodePath,
+      fencingToken: stat.czxid,
+      sessionId: stat.ephemeralOwner,
+      stat,
+      release: async () => {
+        await this.client.delete(nodePath, { guaranteed: true }).catch((err: unknown) => {
+          if (!(err instanceof NoNodeError)) throw err;
+        });
+      },
+    };
+    return makeLease(this.path, held, this.client.holdSignal(), () => undefined);
+  }
+}
