@@ -2,9 +2,9 @@
 // each entry and exit to the parent, waiting for its acknowledgement before going on, so the
 // parent sees the events in the order they happened.
 import { createClient } from '@zk-recipes/core';
-import { Mutex, Semaphore } from '@zk-recipes/lock';
+import { Mutex, ReadWriteLock, Semaphore } from '@zk-recipes/lock';
 
-// kind: `mutex`, or `semaphore:<maxLeases>`.
+// kind: `mutex`, `semaphore:<maxLeases>`, `read` or `write`.
 const [connectString, path, roundsText, kind = 'mutex'] = process.argv.slice(2) as [
   string,
   string,
@@ -21,7 +21,11 @@ const client = createClient({ connectString, sessionTimeoutMs: 10_000 });
 await client.start();
 const mutex = kind.startsWith('semaphore:')
   ? new Semaphore(client, path, { maxLeases: Number(kind.split(':')[1]) })
-  : new Mutex(client, path);
+  : kind === 'read'
+    ? new ReadWriteLock(client, path).readLock()
+    : kind === 'write'
+      ? new ReadWriteLock(client, path).writeLock()
+      : new Mutex(client, path);
 for (let i = 0; i < Number(roundsText); i++) {
   const lease = await mutex.acquire();
   await send({ type: 'enter', token: lease.fencingToken.toString(), pid: process.pid });
