@@ -11,6 +11,7 @@ export { expireSession, type SessionCredentials, type SessionSource } from './ex
 export {
   assertNoLeftoverNodes,
   assertNoLeftoverWatches,
+  childrenOf,
   serverWatches,
   sessionIdHex,
   type WatchFilter,

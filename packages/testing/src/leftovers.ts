@@ -1,6 +1,6 @@
 import { LeftoverError } from './errors.js';
 import { fourLetterWord, parseWatchesBySession } from './four-letter.js';
-import { WireClient } from './wire/wire-client.js';
+import { WireClient, WireError, WireErrorCode } from './wire/wire-client.js';
 
 type Target = string | { connectString: string };
 const connectStringOf = (t: Target) => (typeof t === 'string' ? t : t.connectString);
@@ -21,6 +21,19 @@ export async function assertNoLeftoverNodes(target: Target, path: string): Promi
   try {
     const left = await c.listTree(path);
     if (left.length > 0) throw new LeftoverError(`nodes left under ${path}`, left);
+  } finally {
+    await c.closeSession();
+  }
+}
+
+/** The children of `path` (an empty list when it does not exist), read with a fresh session. */
+export async function childrenOf(target: Target, path: string): Promise<string[]> {
+  const c = await WireClient.connect({ connectString: connectStringOf(target) });
+  try {
+    return await c.getChildren(path);
+  } catch (e) {
+    if (e instanceof WireError && e.code === WireErrorCode.NONODE) return [];
+    throw e;
   } finally {
     await c.closeSession();
   }

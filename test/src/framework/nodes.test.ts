@@ -12,20 +12,11 @@ import {
   noRetry,
   retryNTimes,
 } from '@zk-recipes/core';
-import { FaultProxy, TestRoot, WireClient, timing } from '@zk-recipes/testing';
+import { childrenOf, FaultProxy, TestRoot, timing } from '@zk-recipes/testing';
 import { startedClient, waitForNewSession } from '../support/core-helpers.js';
 import { sharedServer } from '../support/shared-server.js';
 
 const server = sharedServer({ tickTimeMs: 200, containerCheckIntervalMs: 200 });
-
-async function children(path: string): Promise<string[]> {
-  const c = await WireClient.connect({ connectString: server.connectString });
-  try {
-    return await c.getChildren(path);
-  } finally {
-    await c.closeSession();
-  }
-}
 
 test('a protected create whose reply is lost leaves exactly one node, and finds it', async () => {
   await using root = await TestRoot.create(server);
@@ -42,7 +33,7 @@ test('a protected create whose reply is lost leaves exactly one node, and finds 
     protected: true,
   });
   await dropped; // the server did create it; the client never heard
-  const names = await children(root.path);
+  const names = await childrenOf(server, root.path);
   assert.equal(names.length, 1, `one node: ${names.join(', ')}`);
   assert.equal(`${root.path}/${names[0]}`, made.path);
   assert.ok(isProtectedName(names[0]!));
@@ -64,7 +55,11 @@ test('an unprotected sequential create is not repeated after a lost reply (it co
     client.create(root.child('job-'), '', { mode: 'PERSISTENT_SEQUENTIAL' }),
     ConnectionLossError,
   );
-  assert.equal((await children(root.path)).length, 1, 'the orphan the caller cannot know of');
+  assert.equal(
+    (await childrenOf(server, root.path)).length,
+    1,
+    'the orphan the caller cannot know of',
+  );
 });
 
 test('a guaranteed delete cut off by a partition still deletes, after the reconnect', async () => {
@@ -81,9 +76,9 @@ test('a guaranteed delete cut off by a partition still deletes, after the reconn
   proxy.partition();
   await assert.rejects(client.delete(node, { guaranteed: true, timeoutMs: 200 }));
   assert.equal(client.pendingBackgroundJobs, 1);
-  assert.deepEqual(await children(root.path), ['doomed'], 'not deleted yet');
+  assert.deepEqual(await childrenOf(server, root.path), ['doomed'], 'not deleted yet');
   proxy.heal();
-  await timing.waitFor(async () => (await children(root.path)).length === 0, {
+  await timing.waitFor(async () => (await childrenOf(server, root.path)).length === 0, {
     message: 'the background delete',
   });
   await timing.waitFor(() => client.pendingBackgroundJobs === 0, { message: 'job done' });
@@ -106,7 +101,7 @@ test('a guaranteed delete survives into a new session for a persistent node', as
   await timing.waitFor(() => client.state === 'LOST', { message: 'LOST' });
   proxy.heal();
   await waitForNewSession(client, old);
-  await timing.waitFor(async () => (await children(root.path)).length === 0, {
+  await timing.waitFor(async () => (await childrenOf(server, root.path)).length === 0, {
     message: 'the background delete in the new session',
   });
 });
@@ -223,7 +218,7 @@ test('a protected create that is given up is deleted in the background', async (
     client.create(root.child('item-'), '', { mode: 'PERSISTENT_SEQUENTIAL', protected: true }),
     ConnectionLossError,
   );
-  await timing.waitFor(async () => (await children(root.path)).length === 0, {
+  await timing.waitFor(async () => (await childrenOf(server, root.path)).length === 0, {
     message: 'the abandoned node to be deleted',
   });
   await timing.waitFor(() => client.pendingBackgroundJobs === 0, { message: 'job done' });
@@ -238,12 +233,12 @@ test('a namespace and a chroot together', async () => {
   const { client } = started;
   const made = await client.create('/x', 'y', { createParents: true });
   assert.equal(made.path, '/x');
-  assert.deepEqual(await children(root.path), ['app']);
-  assert.deepEqual(await children(root.child('app')), ['x']);
+  assert.deepEqual(await childrenOf(server, root.path), ['app']);
+  assert.deepEqual(await childrenOf(server, root.child('app')), ['x']);
   const other = client.usingNamespace('other');
   assert.equal(other.namespace, 'other');
   await other.create('/z');
-  assert.deepEqual((await children(root.path)).sort(), ['app', 'other']);
+  assert.deepEqual((await childrenOf(server, root.path)).sort(), ['app', 'other']);
   assert.equal(client.usingNamespace(undefined).namespace, undefined);
   assert.throws(() => client.usingNamespace('/abs'), InvalidArgumentError);
 });

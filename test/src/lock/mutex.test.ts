@@ -7,10 +7,10 @@ import { AcquireTimeoutError, type ZkClient } from '@zk-recipes/core';
 import { Mutex, withLock, type Lease } from '@zk-recipes/lock';
 import {
   assertNoLeftoverNodes,
+  childrenOf,
   assertNoLeftoverWatches,
   FaultProxy,
   TestRoot,
-  WireClient,
   timing,
 } from '@zk-recipes/testing';
 import { startedClient } from '../support/core-helpers.js';
@@ -18,15 +18,6 @@ import { sharedServer } from '../support/shared-server.js';
 
 const server = sharedServer({ tickTimeMs: 200 });
 const worker = fileURLToPath(new URL('../support/lock-worker.js', import.meta.url));
-
-async function lockNodes(path: string): Promise<string[]> {
-  const c = await WireClient.connect({ connectString: server.connectString });
-  try {
-    return await c.getChildren(path).catch(() => []);
-  } finally {
-    await c.closeSession();
-  }
-}
 
 test('mutual exclusion: 4 processes x 40 acquisitions, never two holders, tokens rising in grant order', async () => {
   await using root = await TestRoot.create(server);
@@ -65,7 +56,7 @@ test("the lock node is Curator's: _c_<uuid>-lock-<seq>, data the host's address"
   await using started = await startedClient({ connectString: server.connectString });
   const path = root.child('lock');
   await using lease = await new Mutex(started.client, path).acquire();
-  const [name] = await lockNodes(path);
+  const [name] = await childrenOf(server, path);
   assert.match(
     name!,
     /^_c_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-lock-\d{10}$/,
@@ -89,7 +80,7 @@ test('many acquirers in one process hold one znode at a time, and all get their 
         inside++;
         most = Math.max(most, inside);
         order.push(i);
-        maxNodes = Math.max(maxNodes, (await lockNodes(path)).length);
+        maxNodes = Math.max(maxNodes, (await childrenOf(server, path)).length);
         inside--;
       }),
     ),
@@ -119,7 +110,7 @@ test('tryAcquire never waits; a timeout and an abort leave nothing behind', asyn
     assert.rejects(waiting, { name: 'AbortError' }),
     assert.rejects(queuedLocally, { name: 'AbortError' }),
   ]);
-  assert.equal((await lockNodes(path)).length, 1, 'only the holder');
+  assert.equal((await childrenOf(server, path)).length, 1, 'only the holder');
   await held.release();
   const free = await new Mutex(b.client, path).tryAcquire();
   assert.ok(free);
@@ -140,7 +131,7 @@ test('withLock releases when fn throws; release is idempotent; await using relea
     }),
     /boom/,
   );
-  assert.equal((await lockNodes(path)).length, 0);
+  assert.equal((await childrenOf(server, path)).length, 0);
   let kept: Lease | undefined;
   {
     await using lease = await new Mutex(started.client, path).acquire();
@@ -150,7 +141,7 @@ test('withLock releases when fn throws; release is idempotent; await using relea
   assert.equal(kept.released, true);
   assert.equal(kept.signal.aborted, true, 'the signal aborts on release');
   await kept.release();
-  assert.equal((await lockNodes(path)).length, 0);
+  assert.equal((await childrenOf(server, path)).length, 0);
 });
 
 async function holdThroughDisconnect(client: ZkClient, proxy: FaultProxy, path: string) {

@@ -1,8 +1,4 @@
 import assert from 'node:assert/strict';
-import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { ReadWriteLock, type Lease } from '@zk-recipes/lock';
 import {
@@ -13,11 +9,10 @@ import {
   timing,
 } from '@zk-recipes/testing';
 import { startedClient } from '../support/core-helpers.js';
-import { compiledJava } from '../support/java.js';
 import { sharedServer } from '../support/shared-server.js';
+import { exitCodes, javaWorkerProcess, tsWorkerProcess } from '../support/workers.js';
 
 const server = sharedServer({ tickTimeMs: 200 });
-const tsWorker = fileURLToPath(new URL('../support/lock-worker.js', import.meta.url));
 
 async function settledWithin<T>(p: Promise<T>, ms: number): Promise<boolean> {
   let done = false;
@@ -92,61 +87,37 @@ test('a write-to-read downgrade keeps a waiting writer out (CURATOR-621, CURATOR
 });
 
 test('Curator InterProcessReadWriteLock (Java) and ReadWriteLock (TypeScript): a writer is always alone', async () => {
-  const classPath = compiledJava('CuratorReadWriteWorker');
   await using root = await TestRoot.create(server);
   const path = root.child('shared-rw');
-  const holders = new Map<string, 'read' | 'write'>();
+  const holders = new Map<string, string>();
   let violations = 0;
   let concurrentReads = 0;
   const grants: string[] = [];
-  const enter = (who: string, mode: 'read' | 'write') => {
-    const others = [...holders.values()];
-    if (mode === 'write' ? others.length > 0 : others.includes('write')) violations++;
-    if (mode === 'read' && others.length > 0) concurrentReads++;
-    holders.set(who, mode);
-    grants.push(`${who}:${mode}`);
+  const modeOf = (who: string) => (who.includes('-w') ? 'write' : 'read');
+  const events = {
+    enter: (who: string) => {
+      const mode = modeOf(who);
+      const others = [...holders.values()];
+      if (mode === 'write' ? others.length > 0 : others.includes('write')) violations++;
+      if (mode === 'read' && others.length > 0) concurrentReads++;
+      holders.set(who, mode);
+      grants.push(`${who}:${mode}`);
+    },
+    exit: (who: string) => holders.delete(who),
+    holdMs: 10,
   };
-  const later = (fn: () => void) => setTimeout(fn, 10);
-  const workers: ChildProcess[] = [];
-  for (const [who, mode] of [
-    ['java-w', 'write'],
-    ['java-r', 'read'],
-  ] as const) {
-    const child = spawn(
-      'java',
-      ['-cp', classPath, 'CuratorReadWriteWorker', server.connectString, path, mode, '15'],
-      {
-        stdio: ['pipe', 'pipe', 'inherit'],
-      },
-    );
-    readline.createInterface({ input: child.stdout }).on('line', (line) => {
-      if (line === 'enter') enter(who, mode);
-      else if (line === 'exit') holders.delete(who);
-      else return;
-      later(() => child.stdin.write('ack\n'));
-    });
-    workers.push(child);
-  }
-  for (const [who, mode] of [
-    ['ts-w', 'write'],
-    ['ts-r1', 'read'],
-    ['ts-r2', 'read'],
-  ] as const) {
-    const child = fork(tsWorker, [server.connectString, path, '15', mode], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    child.on('message', (m: { type: string }) => {
-      if (m.type === 'enter') enter(who, mode);
-      else holders.delete(who);
-      later(() => child.send('ack'));
-    });
-    workers.push(child);
-  }
-  const codes = await Promise.all(workers.map(async (w) => (await once(w, 'exit'))[0] as number));
-  assert.deepEqual(codes, [0, 0, 0, 0, 0]);
+  const cs = server.connectString;
+  const workers = [
+    javaWorkerProcess('java-w', cs, path, 15, 'write', events),
+    javaWorkerProcess('java-r', cs, path, 15, 'read', events),
+    tsWorkerProcess('ts-w', cs, path, 15, 'write', events),
+    tsWorkerProcess('ts-r1', cs, path, 15, 'read', events),
+    tsWorkerProcess('ts-r2', cs, path, 15, 'read', events),
+  ];
+  assert.deepEqual(await exitCodes(workers), [0, 0, 0, 0, 0]);
   assert.equal(grants.length, 75);
   assert.equal(violations, 0, 'no writer ever held together with anyone');
   assert.ok(concurrentReads > 0, 'readers did share');
-  assert.ok(grants.some((g) => g === 'java-w:write') && grants.some((g) => g === 'ts-w:write'));
+  assert.ok(grants.includes('java-w:write') && grants.includes('ts-w:write'));
   await assertNoLeftoverNodes(server, path);
 });
