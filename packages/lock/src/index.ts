@@ -7,3 +7,5 @@ export {
   WRITE_LOCK_NAME,
   type LockSide,
 } from './read-write-lock.js';
+export { MultiLock, type MultiLease } from './multi-lock.js';
+export { participants, type Participant } from './participants.js';

@@ -6,6 +6,7 @@ import {
   type ZkClient,
 } from '@zk-recipes/core';
 import { makeLease, type Lease } from './lease.js';
+import { participants, type Participant } from './participants.js';
 import { localQueue, takeTurn } from './local-queue.js';
 
 /** Curator's InterProcessMutex lock name: nodes are `_c_<uuid>-lock-<seq>`. */
@@ -90,6 +91,11 @@ export class Mutex {
       releaseLocal();
       throw e;
     }
+  }
+
+  /** Everyone on the lock, in line: the first holds, the others wait. */
+  participants(): Promise<Participant[]> {
+    return participants(this.client, this.path, [LOCK_NAME]);
   }
 
   /** Takes the lock only if no one holds it or waits for it here or elsewhere; never waits. */

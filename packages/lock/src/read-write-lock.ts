@@ -22,6 +22,7 @@ import {
   type ZkClient,
 } from '@zk-recipes/core';
 import { makeLease, type Lease } from './lease.js';
+import { participants, type Participant } from './participants.js';
 import { localQueue, takeTurn } from './local-queue.js';
 import { localAddress, type AcquireOptions, type MutexOptions } from './mutex.js';
 
@@ -75,6 +76,15 @@ export class ReadWriteLock {
   ) {
     validatePath(path);
     this.data = Buffer.from(options.data ?? localAddress());
+  }
+
+  /** Readers and writers on the lock, in line, each marked with its kind. */
+  async participants(): Promise<(Participant & { kind: 'read' | 'write' })[]> {
+    const all = await participants(this.client, this.path, NAMES);
+    return all.map((p) => ({
+      ...p,
+      kind: p.nodePath.includes(WRITE_LOCK_NAME) ? 'write' : 'read',
+    }));
   }
 
   writeLock(): LockSide {

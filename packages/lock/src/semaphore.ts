@@ -16,6 +16,7 @@ import {
   type ZkClient,
 } from '@zk-recipes/core';
 import { makeLease, type Lease } from './lease.js';
+import { participants, type Participant } from './participants.js';
 import { localAddress, Mutex, type AcquireOptions, type MutexOptions } from './mutex.js';
 
 const LEASE_NAME = 'lease-';
@@ -147,6 +148,11 @@ export class Semaphore {
     } finally {
       await inner.release();
     }
+  }
+
+  /** The lease holders, in creation order (the first maxLeases hold, any others wait). */
+  participants(): Promise<Participant[]> {
+    return participants(this.client, `${this.path === '/' ? '' : this.path}/leases`, [LEASE_NAME]);
   }
 
   /** Takes a lease only if one is free now; never waits for one. */

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { AcquireTimeoutError } from '@zk-recipes/core';
+import { MultiLock, Mutex, ReadWriteLock } from '@zk-recipes/lock';
+import { assertNoLeftoverNodes, TestRoot, timing } from '@zk-recipes/testing';
+import { startedClient } from '../support/core-helpers.js';
+import { sharedServer } from '../support/shared-server.js';
+
+const server = sharedServer({ tickTimeMs: 200 });
+
+test('two MultiLocks over the same paths in opposite orders do not deadlock', async () => {
+  await using root = await TestRoot.create(server);
+  await using a = await startedClient({ connectString: server.connectString });
+  await using b = await startedClient({ connectString: server.connectString });
+  const x = root.child('x');
+  const y = root.child('y');
+  const ab = new MultiLock(a.client, [x, y]);
+  const ba = new MultiLock(b.client, [y, x]);
+  let inside = 0;
+  let most = 0;
+  const run = async (m: MultiLock) => {
+    for (let i = 0; i < 15; i++) {
+      await using held = await m.acquire({ timeoutMs: 10_000 });
+      inside++;
+      most = Math.max(most, inside);
+      assert.equal(held.leases.length, 2);
+      await timing.sleep(2);
+      inside--;
+    }
+  };
+  await Promise.all([run(ab), run(ba)]);
+  assert.equal(most, 1);
+  await assertNoLeftoverNodes(server, x);
+  await assertNoLeftoverNodes(server, y);
+});
+
+test('a MultiLock is all or nothing: when one lock cannot be had, none is kept', async () => {
+  await using root = await TestRoot.create(server);
+  await using a = await startedClient({ connectString: server.connectString });
+  await using b = await startedClient({ connectString: server.connectString });
+  const x = root.child('x');
+  const y = root.child('y');
+  const blocker = await new Mutex(b.client, y).acquire();
+  await assert.rejects(
+    new MultiLock(a.client, [x, y]).acquire({ timeoutMs: 300 }),
+    AcquireTimeoutError,
+  );
+  const free = await new Mutex(b.client, x).tryAcquire();
+  assert.ok(free, 'x was released again');
+  await free.release();
+  await blocker.release();
+});
+
+test('participants: who holds, who waits, with their data and fencing tokens', async () => {
+  await using root = await TestRoot.create(server);
+  await using a = await startedClient({ connectString: server.connectString });
+  await using b = await startedClient({ connectString: server.connectString });
+  await using c = await startedClient({ connectString: server.connectString });
+  const path = root.child('lock');
+  const held = await new Mutex(a.client, path, { data: 'worker-a' }).acquire();
+  const waiters = [
+    new Mutex(b.client, path, { data: 'worker-b' }).acquire(),
+    new Mutex(c.client, path, { data: 'worker-c' }).acquire(),
+  ];
+  await timing.waitFor(async () => (await new Mutex(a.client, path).participants()).length === 3, {
+    message: 'three participants',
+  });
+  const list = await new Mutex(a.client, path).participants();
+  assert.equal(list[0]!.nodePath, held.nodePath, 'the holder comes first');
+  assert.equal(list[0]!.fencingToken, held.fencingToken);
+  assert.equal(list[0]!.data.toString(), 'worker-a');
+  assert.deepEqual(
+    list
+      .slice(1)
+      .map((p) => p.data.toString())
+      .sort(),
+    ['worker-b', 'worker-c'],
+  );
+  assert.ok(list[1]!.fencingToken < list[2]!.fencingToken);
+  await held.release();
+  for (const w of waiters) await (await w).release();
+  const rw = new ReadWriteLock(a.client, root.child('rw'));
+  const r = await rw.readLock().acquire();
+  assert.deepEqual(
+    (await rw.participants()).map((p) => p.kind),
+    ['read'],
+  );
+  await r.release();
+});
