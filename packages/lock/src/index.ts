@@ -9,3 +9,4 @@ export {
 } from './read-write-lock.js';
 export { MultiLock, type MultiLease } from './multi-lock.js';
 export { participants, type Participant } from './participants.js';
+export { requestRevoke, REVOKE_MESSAGE } from './revocation.js';

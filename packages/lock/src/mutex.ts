@@ -7,6 +7,7 @@ import {
 } from '@zk-recipes/core';
 import { makeLease, type Lease } from './lease.js';
 import { participants, type Participant } from './participants.js';
+import { watchForRevocation } from './revocation.js';
 import { localQueue, takeTurn } from './local-queue.js';
 
 /** Curator's InterProcessMutex lock name: nodes are `_c_<uuid>-lock-<seq>`. */
@@ -21,6 +22,11 @@ export interface AcquireOptions {
   signal?: AbortSignal;
   /** How long to wait for the lock, in ms. Default: no limit. */
   timeoutMs?: number;
+  /**
+   * Called (once) when someone asks for the lock back with requestRevoke() (Curator's
+   * `__REVOKE__` message). Cooperative: release when it suits you.
+   */
+  onRevoke?: (lease: Lease) => void;
 }
 
 /** The first non-internal IPv4 address, as Curator's default node data (its local address). */
@@ -86,7 +92,10 @@ export class Mutex {
         ...(options.signal ? { signal: options.signal } : {}),
         ...(deadline === undefined ? {} : { timeoutMs: Math.max(0, deadline - Date.now()) }),
       });
-      return makeLease(this.path, held, this.client.holdSignal(), releaseLocal);
+      const lease = makeLease(this.path, held, this.client.holdSignal(), releaseLocal);
+      const onRevoke = options.onRevoke;
+      if (onRevoke) watchForRevocation(this.client, lease.nodePath, () => onRevoke(lease));
+      return lease;
     } catch (e) {
       releaseLocal();
       throw e;

@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AcquireTimeoutError } from '@zk-recipes/core';
-import { MultiLock, Mutex, ReadWriteLock } from '@zk-recipes/lock';
-import { assertNoLeftoverNodes, TestRoot, timing } from '@zk-recipes/testing';
+import { MultiLock, Mutex, ReadWriteLock, requestRevoke } from '@zk-recipes/lock';
+import {
+  assertNoLeftoverNodes,
+  assertNoLeftoverWatches,
+  TestRoot,
+  timing,
+} from '@zk-recipes/testing';
 import { startedClient } from '../support/core-helpers.js';
 import { sharedServer } from '../support/shared-server.js';
 
@@ -78,7 +83,13 @@ test('participants: who holds, who waits, with their data and fencing tokens', a
   );
   assert.ok(list[1]!.fencingToken < list[2]!.fencingToken);
   await held.release();
-  for (const w of waiters) await (await w).release();
+  // The two waiters started together, so either may be first in line: release in grant order.
+  const pending = new Map(waiters.map((w, i) => [i, w.then((lease) => ({ lease, i }))]));
+  while (pending.size > 0) {
+    const { lease, i } = await Promise.race(pending.values());
+    await lease.release();
+    pending.delete(i);
+  }
   const rw = new ReadWriteLock(a.client, root.child('rw'));
   const r = await rw.readLock().acquire();
   assert.deepEqual(
@@ -86,4 +97,27 @@ test('participants: who holds, who waits, with their data and fencing tokens', a
     ['read'],
   );
   await r.release();
+});
+
+test('revocation: a __REVOKE__ request reaches the holder, which releases; no watch is left', async () => {
+  await using root = await TestRoot.create(server);
+  await using a = await startedClient({ connectString: server.connectString });
+  await using b = await startedClient({ connectString: server.connectString });
+  const path = root.child('lock');
+  let revoked = 0;
+  const held = await new Mutex(a.client, path).acquire({
+    onRevoke: (lease) => {
+      revoked++;
+      void lease.release();
+    },
+  });
+  const waiting = new Mutex(b.client, path).acquire();
+  const [holder] = await new Mutex(b.client, path).participants();
+  await requestRevoke(b.client, holder!.nodePath);
+  const got = await waiting;
+  assert.equal(revoked, 1);
+  assert.equal(held.released, true);
+  await got.release();
+  await requestRevoke(b.client, holder!.nodePath); // a released node: nothing happens
+  await assertNoLeftoverWatches(server, { under: root.path });
 });
