@@ -301,6 +301,7 @@ export class ZkClient {
         ...(args.acls.length > 0 ? { acls: args.acls } : {}),
         createParents: options.createParents === true,
         protected: options.protected === true,
+        ...(options.protectedId !== undefined ? { protectedId: options.protectedId } : {}),
         ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
       }),

@@ -25,6 +25,12 @@ export interface CreateOptions extends RequestOptions {
    * every sequential or ephemeral node whose loss or duplication matters.
    */
   protected?: boolean;
+  /**
+   * With `protected`: the protection id (a lower-case UUID) to use instead of a new one. Save it
+   * before creating, and a repeat of the create after a restart finds the node the first try
+   * made (for persistent nodes; an ephemeral of an older session is deleted and made anew).
+   */
+  protectedId?: string;
   signal?: AbortSignal;
 }
 
@@ -55,6 +61,17 @@ export function createArgs(
   }
   if (ttlMs !== undefined && !(Number.isInteger(ttlMs) && ttlMs > 0 && ttlMs <= MAX_TTL_MS)) {
     throw new InvalidArgumentError('ttlMs', 'ttlMs must be an integer in 1..2^40-1', { path });
+  }
+  if (options.protectedId !== undefined) {
+    if (!options.protected)
+      throw new InvalidArgumentError('protectedId', 'protectedId needs protected: true', { path });
+    if (
+      !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(options.protectedId)
+    ) {
+      throw new InvalidArgumentError('protectedId', 'protectedId must be a lower-case UUID', {
+        path,
+      });
+    }
   }
   const args: Create2Args = {
     path,

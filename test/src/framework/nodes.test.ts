@@ -12,7 +12,8 @@ import {
   noRetry,
   retryNTimes,
 } from '@zk-recipes/core';
-import { childrenOf, FaultProxy, TestRoot, timing } from '@zk-recipes/testing';
+import { randomUUID } from 'node:crypto';
+import { childrenOf, FaultProxy, TestRoot, WireClient, timing } from '@zk-recipes/testing';
 import { startedClient, waitForNewSession } from '../support/core-helpers.js';
 import { sharedServer } from '../support/shared-server.js';
 
@@ -241,4 +242,35 @@ test('a namespace and a chroot together', async () => {
   assert.deepEqual((await childrenOf(server, root.path)).sort(), ['app', 'other']);
   assert.equal(client.usingNamespace(undefined).namespace, undefined);
   assert.throws(() => client.usingNamespace('/abs'), InvalidArgumentError);
+});
+
+test("a protected create's recovery deletes an older session's node with its prefix and keeps its own (CURATOR-604)", async () => {
+  await using root = await TestRoot.create(server);
+  await using proxy = await FaultProxy.start(server);
+  await using started = await startedClient({
+    connectString: proxy.connectString,
+    sessionTimeoutMs: 6000,
+    retryPolicy: retryNTimes(5, 50),
+  });
+  const { client } = started;
+  const id = randomUUID();
+  // An ephemeral with our protection prefix, owned by another (for us: older) session.
+  const stale = await WireClient.connect({ connectString: server.connectString });
+  const stalePath = await stale.create(`${root.path}/_c_${id}-lock-`, null, 3);
+  const dropped = proxy.dropNextReply({ op: 'create', path: /lock-$/ });
+  const made = await client.create(root.child('lock-'), 'mine', {
+    mode: 'EPHEMERAL_SEQUENTIAL',
+    protected: true,
+    protectedId: id,
+  });
+  await dropped; // so the create was repeated, through recovery
+  const names = await childrenOf(server, root.path);
+  assert.deepEqual(names, [made.path.slice(root.path.length + 1)], 'only our node is left');
+  assert.notEqual(made.path, stalePath);
+  assert.equal(made.stat.ephemeralOwner, client.session!.sessionId);
+  await stale.closeSession();
+  await assert.rejects(
+    client.create(root.child('x'), '', { protectedId: id }),
+    (e: unknown) => e instanceof InvalidArgumentError && e.field === 'protectedId',
+  );
 });

@@ -61,6 +61,8 @@ export interface FrameworkCreate {
   acls?: Create2Args['acls'];
   createParents?: boolean;
   protected?: boolean;
+  /** The protection id to use (a UUID) instead of a new one. */
+  protectedId?: string;
   timeoutMs?: number;
   signal?: AbortSignal;
   /**
@@ -104,18 +106,15 @@ export async function mkdirs(
   }
 }
 
-/** Looks under `parent` for a child whose name starts with `prefix`; its full path, or undefined. */
-async function findProtected(
-  raw: RawSession,
-  parent: string,
-  prefix: string,
-): Promise<string | undefined> {
+/** Every child of `parent` whose name starts with `prefix`, as full paths. */
+async function findProtected(raw: RawSession, parent: string, prefix: string): Promise<string[]> {
   try {
     const { children } = await ops.getChildren(raw, parent, undefined);
-    const hit = children.find((c) => c.startsWith(prefix));
-    return hit === undefined ? undefined : `${parent === '/' ? '' : parent}/${hit}`;
+    return children
+      .filter((c) => c.startsWith(prefix))
+      .map((c) => `${parent === '/' ? '' : parent}/${c}`);
   } catch (e) {
-    if (e instanceof NoNodeError) return undefined;
+    if (e instanceof NoNodeError) return [];
     throw e;
   }
 }
@@ -139,7 +138,7 @@ export async function createNode(
   let target = path;
   let prefix: string | undefined;
   if (o.protected) {
-    prefix = `${PROTECTED_PREFIX}${randomUUID()}-`;
+    prefix = `${PROTECTED_PREFIX}${o.protectedId ?? randomUUID()}-`;
     const name = o.mode.includes('SEQUENTIAL') && path.endsWith('/') ? '' : nodeName(path);
     target = `${parent === '/' ? '' : parent}/${prefix}${name}`;
   }
@@ -165,20 +164,23 @@ export async function createNode(
   const recover = async (): Promise<{ path: string; stat: Stat } | undefined> => {
     if (prefix === undefined) return undefined;
     const raw = ctx.raw();
-    const found = await findProtected(raw, parent, prefix);
-    if (found === undefined) return undefined;
-    const stat = await ops.exists(raw, found, undefined);
-    if (stat === null) return undefined;
-    const s = toStat(stat);
-    if (ephemeral && s.ephemeralOwner !== raw.sessionId) {
-      // Ours, but made by a session that has since been lost: it is about to vanish, and
-      // taking it would make a holder of a dying node (CURATOR-604). Delete it, create anew.
-      await ops.remove(raw, found, -1).catch((e: unknown) => {
-        if (!(e instanceof NoNodeError)) throw e;
-      });
-      return undefined;
+    // Every node with our prefix, not just the first: one may be an ephemeral of an older
+    // session (about to vanish: taking it would make a holder of a dying node, CURATOR-604),
+    // which is deleted, while another is the one this session made.
+    let mine: { path: string; stat: Stat } | undefined;
+    for (const found of await findProtected(raw, parent, prefix)) {
+      const stat = await ops.exists(raw, found, undefined);
+      if (stat === null) continue;
+      const s = toStat(stat);
+      if (ephemeral && s.ephemeralOwner !== raw.sessionId) {
+        await ops.remove(raw, found, -1).catch((e: unknown) => {
+          if (!(e instanceof NoNodeError)) throw e;
+        });
+      } else {
+        mine ??= { path: stripChroot(found, ctx.chroot), stat: s };
+      }
     }
-    return { path: stripChroot(found, ctx.chroot), stat: s };
+    return mine;
   };
   if (sequential && !o.protected) return once(); // not safe to repeat
   try {
@@ -207,11 +209,11 @@ export async function createNode(
         describe: `delete abandoned protected create ${parent}/${p}*`,
         run: async () => {
           const raw = ctx.raw();
-          const found = await findProtected(raw, parent, p);
-          if (found)
+          for (const found of await findProtected(raw, parent, p)) {
             await ops.remove(raw, found, -1).catch((err: unknown) => {
               if (!(err instanceof NoNodeError)) throw err;
             });
+          }
         },
       });
     }
