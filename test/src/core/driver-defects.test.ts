@@ -227,3 +227,27 @@ test('an operation the server is too old for is refused before sending, with a t
   );
   await assertNoLeftoverWatches(server, { sessionId: client.session!.sessionId });
 });
+
+test('a handshake that is never answered costs at most a fifth of the session, not all of it', async () => {
+  await using proxy = await FaultProxy.start(server);
+  await using started = await startedClient({
+    connectString: proxy.connectString,
+    sessionTimeoutMs: 10_000,
+  });
+  proxy.partition(); // new connections: TCP accepted, no byte answered (a server caught starting)
+  proxy.closeAll();
+  await timing.sleep(500); // the reconnect right after the close
+  const settled = proxy.acceptedCount;
+  await timing.sleep(4500);
+  const retries = proxy.acceptedCount - settled;
+  // A 10 s session: an unanswered attempt is given up after 2 s, so two more come within 4.5 s.
+  // Waiting 10 s on one attempt (the old bound) would leave nothing to retry with in time.
+  assert.ok(retries >= 2, `silent handshakes given up and retried: ${retries} in 4.5 s`);
+  proxy.heal();
+  await timing.waitFor(() => started.client.state === 'RECONNECTED', { message: 'RECONNECTED' });
+  assert.equal(
+    started.changes.at(-1)!.sessionId,
+    started.changes[0]!.sessionId,
+    'the same session',
+  );
+});

@@ -83,7 +83,14 @@ export class RawSession {
     patchXid(cm);
     patchReconnectQueue(cm);
     const servers = opts.connectString.split('/')[0]!.split(',').length;
-    this.watchdog = installWatchdog(cm, Math.max(500, Math.floor(opts.sessionTimeoutMs / servers)));
+    // A handshake is one round trip. A server caught while starting can accept TCP and never
+    // answer it; one such attempt must not use up the session (a 15 s session once waited
+    // 15 s here and was LOST across a 0.5 s restart), so an attempt gets at most a fifth of it.
+    const handshakeMs = Math.max(
+      250,
+      Math.min(opts.sessionTimeoutMs / servers, opts.sessionTimeoutMs / 5),
+    );
+    this.watchdog = installWatchdog(cm, Math.floor(handshakeMs));
     for (const a of opts.auth) this.client.addAuthInfo(a.scheme, a.auth);
     cm.on('state', (s) => this.onState(s));
     // The package drops notifications no one-shot watcher of its own waits for, which is every
