@@ -291,7 +291,7 @@ export class ZkClient {
     const { args, mode, minServer } = createArgs(path, data, options);
     const serverPath = this.toServer(path, mode.includes('SEQUENTIAL'), options);
     this.requireServer(`create (${mode})`, minServer, this.s.raw());
-    await this.ensureNamespace(options.signal);
+    if (this.ns !== undefined) await this.ensureNamespace(options.signal);
     const r = await this.traced('create', serverPath, () =>
       createNode(this.s, serverPath, {
         data: args.data,

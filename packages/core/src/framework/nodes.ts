@@ -16,7 +16,8 @@ import {
   NoNodeError,
   NotEmptyError,
 } from '../errors.js';
-import { nodeName, parentPath } from '../paths.js';
+import type { NzcAcl } from '../driver/nzc.js';
+import type { Acl } from '../types.js';
 import type { CreateMode, Stat } from '../types.js';
 import { aclFor, type AclProvider } from './acl.js';
 import type { Background } from './background.js';
@@ -31,6 +32,24 @@ export interface FrameworkContext {
   maxPacketBytes: number;
   background: Background;
   chroot: string | undefined;
+}
+
+/** The provider's ACLs as node-zookeeper-client objects, converted once per ACL list. */
+const converted = new WeakMap<readonly Acl[], NzcAcl[]>();
+export function providerAcls(provider: AclProvider, path: string): NzcAcl[] {
+  const acl = aclFor(provider, path);
+  let c = converted.get(acl);
+  if (!c) {
+    c = toNzcAcls(acl);
+    converted.set(acl, c);
+  }
+  return c;
+}
+
+/** Parent and name of an already validated path (no second validation on the hot path). */
+function split(path: string): { parent: string; name: string } {
+  const i = path.lastIndexOf('/');
+  return { parent: i === 0 ? '/' : path.slice(0, i), name: path.slice(i + 1) };
 }
 
 /** Curator's protection prefix: `_c_` + a lower-case UUID + `-` (curator-protocol.md). */
@@ -90,7 +109,7 @@ export async function mkdirs(
           create2(raw, {
             path: current,
             data: Buffer.alloc(0),
-            acls: toNzcAcls(aclFor(ctx.aclProvider, current)),
+            acls: providerAcls(ctx.aclProvider, current),
             flags: asContainer ? 4 : 0,
           }),
         {
@@ -134,17 +153,17 @@ export async function createNode(
   o: FrameworkCreate,
 ): Promise<{ path: string; stat: Stat }> {
   checkPacket(ctx, path, o.data.length);
-  const parent = parentPath(path) ?? '/';
+  const { parent, name: lastName } = split(path);
   let target = path;
   let prefix: string | undefined;
   if (o.protected) {
     prefix = `${PROTECTED_PREFIX}${o.protectedId ?? randomUUID()}-`;
-    const name = o.mode.includes('SEQUENTIAL') && path.endsWith('/') ? '' : nodeName(path);
+    const name = o.mode.includes('SEQUENTIAL') && path.endsWith('/') ? '' : lastName;
     target = `${parent === '/' ? '' : parent}/${prefix}${name}`;
   }
   const sequential = o.mode.includes('SEQUENTIAL');
   const ephemeral = o.mode.startsWith('EPHEMERAL');
-  const acls = o.acls ?? toNzcAcls(aclFor(ctx.aclProvider, target));
+  const acls = o.acls ?? providerAcls(ctx.aclProvider, target);
   const once = async (): Promise<{ path: string; stat: Stat }> => {
     const raw = ctx.raw();
     const args: Create2Args = { path: target, data: o.data, acls, flags: o.flags };
@@ -183,6 +202,18 @@ export async function createNode(
     return mine;
   };
   if (sequential && !o.protected) return once(); // not safe to repeat
+  let failedOnce: unknown;
+  if (!o.protected) {
+    // The common case first, outside the retry loop: its async layers cost a measurable share
+    // of client CPU at thousands of creates a second (bench/core-vs-raw.mjs). A retryable
+    // failure hands over to the loop, which goes on as if it had made this attempt.
+    try {
+      return await once();
+    } catch (e) {
+      if (!isRetryable(e)) throw e;
+      failedOnce = e;
+    }
+  }
   try {
     return await withRetry(
       async (n) => {
@@ -200,6 +231,7 @@ export async function createNode(
         operation: 'create',
         path,
         ...(o.signal ? { signal: o.signal } : {}),
+        ...(failedOnce === undefined ? {} : { failedOnce }),
       },
     );
   } catch (e) {
@@ -285,11 +317,20 @@ export async function deleteNode(
     }
   })();
   try {
+    let failedOnce: unknown;
+    try {
+      await attempt(0); // outside the retry loop first (see createNode)
+      return;
+    } catch (e) {
+      if (!isRetryable(e)) throw e;
+      failedOnce = e;
+    }
     await withRetry(attempt, {
       policy: ctx.retryPolicy,
       operation: 'delete',
       path,
       ...(o.signal ? { signal: o.signal } : {}),
+      failedOnce,
     });
   } catch (e) {
     const retryable = isRetryable(e) || isRetryable((e as Error).cause);

@@ -145,6 +145,11 @@ export interface RetryOptions {
   path?: string;
   /** Called before each retry with the error that caused it (e.g. to look for a protected node). */
   beforeRetry?: (error: unknown) => Promise<void> | void;
+  /**
+   * The error of a first attempt the caller already made (outside the loop, to keep the common
+   * case cheap): the loop goes on exactly as if it had made that attempt itself.
+   */
+  failedOnce?: unknown;
 }
 
 /**
@@ -157,26 +162,30 @@ export async function withRetry<T>(
   o: RetryOptions,
 ): Promise<T> {
   const began = Date.now();
-  for (let n = 0; ; n++) {
+  let last: unknown = o.failedOnce;
+  for (let n = o.failedOnce === undefined ? 0 : 1; ; n++) {
+    if (n > 0) {
+      const wait = nextSleep(o.policy, n - 1, Date.now() - began);
+      if (wait === undefined) {
+        if (n === 1) throw last;
+        throw new RetriesExhaustedError(n, last, o.path);
+      }
+      publish('retry', {
+        operation: o.operation,
+        path: o.path,
+        attempt: n,
+        sleepMs: wait,
+        error: last,
+      });
+      await sleep(wait, o.signal);
+      await o.beforeRetry?.(last);
+    }
     o.signal?.throwIfAborted();
     try {
       return await attempt(n);
     } catch (e) {
       if (!isRetryable(e)) throw e;
-      const wait = nextSleep(o.policy, n, Date.now() - began);
-      if (wait === undefined) {
-        if (n === 0) throw e;
-        throw new RetriesExhaustedError(n + 1, e, o.path);
-      }
-      publish('retry', {
-        operation: o.operation,
-        path: o.path,
-        attempt: n + 1,
-        sleepMs: wait,
-        error: e,
-      });
-      await sleep(wait, o.signal);
-      await o.beforeRetry?.(e);
+      last = e;
     }
   }
 }
