@@ -4,14 +4,16 @@ import { toBuffer, toNzcAcls, toStat, toVersion } from './convert.js';
 import * as ops from './driver/ops.js';
 import type { RawSession } from './driver/raw-session.js';
 import * as requests from './driver/requests.js';
-import {
-  DataTooLargeError,
-  InvalidArgumentError,
-  NodeExistsError,
-  ServerTooOldError,
-} from './errors.js';
+import { InvalidArgumentError, ServerTooOldError } from './errors.js';
 import { contend, type ContendOptions, type Contention } from './framework/contender.js';
-import { createNode, deleteNode, ensurePath } from './framework/nodes.js';
+import {
+  checkPacket,
+  createNode,
+  deleteNode,
+  ensurePath,
+  mkdirs,
+  providerAcls,
+} from './framework/nodes.js';
 import { channels, publish } from './framework/observability.js';
 import { withRetry } from './framework/retry.js';
 import { fromWireResults, toWireOps, type MultiOp, type MultiResult } from './multi.js';
@@ -193,33 +195,9 @@ export class ZkClient {
     return (e) => watch({ ...e, path: this.fromServer(e.path) });
   }
 
-  /** The namespace node itself is made once, persistent (a container would vanish when emptied). */
+  /** The namespace node itself, persistent (a container would vanish when emptied). */
   private async ensureNamespace(signal?: AbortSignal): Promise<void> {
-    if (this.ns === undefined) return;
-    let current = '';
-    for (const part of this.ns.slice(1).split('/')) {
-      current += `/${part}`;
-      const path = current;
-      await withRetry(
-        async () => {
-          try {
-            await requests.create2(this.s.raw(), {
-              path,
-              data: EMPTY,
-              acls: toNzcAcls(this.aclFor(path)),
-              flags: 0,
-            });
-          } catch (e) {
-            if (!(e instanceof NodeExistsError)) throw e;
-          }
-        },
-        { policy: this.s.retryPolicy, operation: 'namespace', path, ...(signal ? { signal } : {}) },
-      );
-    }
-  }
-
-  private aclFor(path: string): readonly Acl[] {
-    return this.s.aclProvider.forPath?.(path) ?? this.s.aclProvider.defaultAcl;
+    if (this.ns !== undefined) await mkdirs(this.s, this.ns, signal, { containers: false });
   }
 
   /** Runs `run`, publishing it on the operation channel when someone listens. */
@@ -265,12 +243,6 @@ export class ZkClient {
   private requireServer(operation: string, required: string, raw: RawSession): void {
     if (!raw.serverAtLeast(required))
       throw new ServerTooOldError(operation, required, raw.serverVersion!);
-  }
-
-  private checkSize(path: string, bytes: number): void {
-    const total = bytes + Buffer.byteLength(path) + 1024;
-    if (total > this.s.maxPacketBytes)
-      throw new DataTooLargeError(bytes, this.s.maxPacketBytes, path);
   }
 
   // ---- operations -----------------------------------------------------------------------
@@ -367,7 +339,7 @@ export class ZkClient {
     const p = this.toServer(path, false, options);
     // setData(path, null) throws TypeError in the package (upstream #94): always a Buffer.
     const buf = toBuffer(data);
-    this.checkSize(p, buf.length);
+    checkPacket(this.s, p, buf.length);
     const version = toVersion(options.version);
     return toStat(
       await this.retry('setData', p, options.signal, (raw) =>
@@ -432,9 +404,11 @@ export class ZkClient {
     checkCallOptions(options);
     const wire = toWireOps(ops_).map((op) => {
       const path = this.toServer(op.path, op.type === requests.OP.create && (op.mode ?? 0) >= 2);
-      if (op.data) this.checkSize(path, op.data.length);
+      if (op.data) checkPacket(this.s, path, op.data.length);
       const acls =
-        op.type === requests.OP.create ? (op.acls ?? toNzcAcls(this.aclFor(path))) : op.acls;
+        op.type === requests.OP.create
+          ? (op.acls ?? providerAcls(this.s.aclProvider, path))
+          : op.acls;
       return { ...op, path, ...(acls ? { acls } : {}) };
     });
     await this.ensureNamespace();

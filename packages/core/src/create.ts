@@ -1,8 +1,7 @@
-/** Arguments of create: checked before anything is sent. */
+/** Arguments of create: checked before anything is sent (the path by the client's toServer). */
 import { toBuffer, toNzcAcls } from './convert.js';
 import type { Create2Args } from './driver/requests.js';
 import { InvalidArgumentError } from './errors.js';
-import { validatePath } from './paths.js';
 import {
   CREATE_FLAGS,
   type Acl,
@@ -52,7 +51,6 @@ export function createArgs(
   if (!Object.hasOwn(CREATE_FLAGS, mode)) {
     throw new InvalidArgumentError('mode', `unknown create mode ${String(mode)}`);
   }
-  validatePath(path, { sequential: mode.includes('SEQUENTIAL') });
   const ttl = mode.includes('TTL');
   const ttlMs = options.ttlMs;
   if (ttl !== (ttlMs !== undefined)) {

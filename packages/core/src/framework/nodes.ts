@@ -66,7 +66,11 @@ export function isProtectedName(name: string): boolean {
 }
 
 /** A request's size as the server measures it, roughly: data plus path plus headers and ACLs. */
-function checkPacket(ctx: FrameworkContext, path: string, dataBytes: number): void {
+export function checkPacket(
+  ctx: Pick<FrameworkContext, 'maxPacketBytes'>,
+  path: string,
+  dataBytes: number,
+): void {
   const bytes = dataBytes + Buffer.byteLength(path) + 1024;
   if (bytes > ctx.maxPacketBytes) throw new DataTooLargeError(dataBytes, ctx.maxPacketBytes, path);
 }
@@ -91,37 +95,38 @@ export interface FrameworkCreate {
   onQueued?: (raw: RawSession) => void;
 }
 
-/** Creates missing ancestors of `path` as containers (persistent where the server is older). */
+/**
+ * Creates `path` and its missing ancestors: as containers (persistent where the server is
+ * older), or persistent with `containers: false`.
+ */
 export async function mkdirs(
   ctx: FrameworkContext,
   path: string,
   signal?: AbortSignal,
+  options: { containers?: boolean } = {},
 ): Promise<void> {
-  const parts = path.split('/').filter(Boolean);
   let current = '';
-  for (const part of parts) {
+  for (const part of path.split('/').filter(Boolean)) {
     current += `/${part}`;
-    const raw = ctx.raw();
-    const asContainer = raw.serverAtLeast('3.5.1');
-    try {
-      await withRetry(
-        () =>
-          create2(raw, {
-            path: current,
+    const node = current;
+    await withRetry(
+      async () => {
+        // The session of this attempt: a retry may run on a new one.
+        const raw = ctx.raw();
+        const asContainer = options.containers !== false && raw.serverAtLeast('3.5.1');
+        try {
+          await create2(raw, {
+            path: node,
             data: Buffer.alloc(0),
-            acls: providerAcls(ctx.aclProvider, current),
+            acls: providerAcls(ctx.aclProvider, node),
             flags: asContainer ? 4 : 0,
-          }),
-        {
-          policy: ctx.retryPolicy,
-          operation: 'mkdirs',
-          path: current,
-          ...(signal ? { signal } : {}),
-        },
-      );
-    } catch (e) {
-      if (!(e instanceof NodeExistsError)) throw e;
-    }
+          });
+        } catch (e) {
+          if (!(e instanceof NodeExistsError)) throw e;
+        }
+      },
+      { policy: ctx.retryPolicy, operation: 'mkdirs', path: node, ...(signal ? { signal } : {}) },
+    );
   }
 }
 
