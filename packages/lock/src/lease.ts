@@ -1,4 +1,4 @@
-import type { Contention } from '@zk-recipes/core';
+import { NoNodeError, type Contention, type Stat, type ZkClient } from '@zk-recipes/core';
 
 /**
  * A held lock. Release it with `release()` (idempotent, never throws) or let `await using`
@@ -23,6 +23,24 @@ export interface Lease extends AsyncDisposable {
   readonly signal: AbortSignal;
   readonly released: boolean;
   release(): Promise<void>;
+}
+
+/**
+ * A node this client made and holds (a semaphore lease, a downgraded read node), in the shape
+ * the contender gives: released with a guaranteed delete, a node already gone being fine.
+ */
+export function heldNode(client: ZkClient, nodePath: string, stat: Stat): Contention {
+  return {
+    nodePath,
+    fencingToken: stat.czxid,
+    sessionId: stat.ephemeralOwner,
+    stat,
+    release: async () => {
+      await client.delete(nodePath, { guaranteed: true }).catch((e: unknown) => {
+        if (!(e instanceof NoNodeError)) throw e;
+      });
+    },
+  };
 }
 
 export function makeLease(

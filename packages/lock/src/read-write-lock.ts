@@ -16,12 +16,11 @@ import { randomUUID } from 'node:crypto';
 import {
   AcquireTimeoutError,
   NodeExistsError,
-  NoNodeError,
   validatePath,
   type ContenderDriver,
   type ZkClient,
 } from '@zk-recipes/core';
-import { makeLease, type Lease } from './lease.js';
+import { heldNode, makeLease, type Lease } from './lease.js';
 import { participants, type Participant } from './participants.js';
 import { localQueue, takeTurn } from './local-queue.js';
 import { localAddress, type AcquireOptions, type MutexOptions } from './mutex.js';
@@ -152,17 +151,7 @@ export class ReadWriteLock {
       if (!(e instanceof NodeExistsError)) throw e;
       stat = (await this.client.getData(nodePath)).stat;
     }
-    const held = {
-      nodePath,
-      fencingToken: stat.czxid,
-      sessionId: stat.ephemeralOwner,
-      stat,
-      release: async () => {
-        await this.client.delete(nodePath, { guaranteed: true }).catch((err: unknown) => {
-          if (!(err instanceof NoNodeError)) throw err;
-        });
-      },
-    };
+    const held = heldNode(this.client, nodePath, stat);
     return makeLease(this.path, held, this.client.holdSignal(), () => undefined);
   }
 }

@@ -9,13 +9,12 @@
 import {
   AcquireTimeoutError,
   InvalidArgumentError,
-  NoNodeError,
   SessionExpiredError,
   validatePath,
   type WatchEvent,
   type ZkClient,
 } from '@zk-recipes/core';
-import { makeLease, type Lease } from './lease.js';
+import { heldNode, makeLease, type Lease } from './lease.js';
 import { participants, type Participant } from './participants.js';
 import { localAddress, Mutex, type AcquireOptions, type MutexOptions } from './mutex.js';
 
@@ -127,17 +126,7 @@ export class Semaphore {
         }
       }
       const leasePath = made.path;
-      const held = {
-        nodePath: leasePath,
-        fencingToken: made.stat.czxid,
-        sessionId: made.stat.ephemeralOwner,
-        stat: made.stat,
-        release: async () => {
-          await this.client.delete(leasePath, { guaranteed: true }).catch((e: unknown) => {
-            if (!(e instanceof NoNodeError)) throw e;
-          });
-        },
-      };
+      const held = heldNode(this.client, leasePath, made.stat);
       return makeLease(this.path, held, this.client.holdSignal(), () => undefined);
     } catch (e) {
       // Never leave a lease behind an aborted or failed acquire (CURATOR-315, CURATOR-462).
