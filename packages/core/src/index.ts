@@ -23,6 +23,13 @@ export {
 export { digestAcl, digestId, type AclProvider } from './framework/acl.js';
 export { channels, type ChannelName } from './framework/observability.js';
 export { isProtectedName, PROTECTED_PREFIX } from './framework/nodes.js';
+export { listContenders, type ContenderNode } from './framework/contenders.js';
+export {
+  IllegalStateError,
+  Lifecycle,
+  RecipeClosedError,
+  type LifecycleState,
+} from './framework/lifecycle.js';
 export {
   AcquireTimeoutError,
   leaseDriver,

@@ -1,0 +1,18 @@
+export {
+  LeaderLatch,
+  LATCH_NAME,
+  type CloseMode,
+  type Leadership,
+  type LeaderLatchEvents,
+  type LeaderLatchOptions,
+} from './latch.js';
+export {
+  LeaderSelector,
+  SELECTOR_LOCK_NAME,
+  type LeaderSelectorEvents,
+  type LeaderSelectorOptions,
+} from './selector.js';
+export { runWhileLeader, type LeaderTask, type RunWhileLeaderOptions } from './run-while-leader.js';
+export { observeLeader, type ObserveLeaderOptions } from './observe.js';
+export { LeadershipLostError, type LeadershipEnd } from './errors.js';
+export type { ElectionParticipant } from './participants.js';

@@ -1,0 +1,76 @@
+/** Waits the election recipes share; each ends on its signal, so none can hang a close(). */
+import { SessionExpiredError, type ZkClient } from '@zk-recipes/core';
+
+function reasonOf(signal: AbortSignal): Error {
+  const r: unknown = signal.reason;
+  return r instanceof Error ? r : new DOMException('aborted', 'AbortError');
+}
+
+/** Resolves after `ms`, or rejects with the signal's reason. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(reasonOf(signal));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(reasonOf(signal));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Resolves with the first of `signals` to abort (its index), or at once if one already has. */
+export function firstAbort(signals: readonly AbortSignal[]): Promise<number> {
+  const i = signals.findIndex((s) => s.aborted);
+  if (i >= 0) return Promise.resolve(i);
+  return new Promise((resolve) => {
+    const handlers = signals.map((s, j) => {
+      const h = () => {
+        signals.forEach((t, k) => t.removeEventListener('abort', handlers[k]!));
+        resolve(j);
+      };
+      s.addEventListener('abort', h, { once: true });
+      return h;
+    });
+  });
+}
+
+/**
+ * Resolves once what session `sessionId` holds counts as held again under the client's error
+ * policy (after SUSPENDED: RECONNECTED to that same session). Rejects with SessionExpiredError
+ * once that session is gone, and with the signal's reason on abort.
+ */
+export async function untilHoldable(
+  client: ZkClient,
+  sessionId: bigint,
+  signal: AbortSignal,
+): Promise<AbortSignal> {
+  for (;;) {
+    signal.throwIfAborted();
+    const s = client.session;
+    if (!s || s.sessionId !== sessionId || s.signal.aborted) {
+      throw new SessionExpiredError('the session that made our node is gone');
+    }
+    const hold = client.holdSignal();
+    if (!hold.aborted) return hold;
+    await new Promise<void>((resolve) => {
+      const off = client.onStateChange(() => done());
+      const done = () => {
+        off();
+        signal.removeEventListener('abort', done);
+        s.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      signal.addEventListener('abort', done, { once: true });
+      s.signal.addEventListener('abort', done, { once: true });
+    });
+  }
+}
+
+/** Delay before trying again after the `failures`-th failure in a row: 50 ms doubling to 2 s. */
+export function backoffMs(failures: number): number {
+  return Math.min(2000, 50 * 2 ** Math.max(0, failures - 1));
+}
