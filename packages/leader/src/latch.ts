@@ -97,7 +97,7 @@ export class LeaderLatch extends Lifecycle<LeaderLatchEvents> {
     return this.hasLeadership() ? this.current : undefined;
   }
 
-  /** Our latch node, while we have one. */
+  /** Our latch node once it was first in line (undefined while waiting; see getParticipants()). */
   get nodePath(): string | undefined {
     return this.ourNode;
   }

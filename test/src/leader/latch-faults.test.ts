@@ -1,0 +1,230 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { LeaderLatch, LeadershipLostError, type Leadership } from '@zk-recipes/leader';
+import {
+  assertNoLeftoverNodes,
+  childrenOf,
+  expireSession,
+  FaultProxy,
+  TestRoot,
+  timing,
+  WireClient,
+} from '@zk-recipes/testing';
+import { startedClient, waitForNewSession } from '../support/core-helpers.js';
+import { sharedServer } from '../support/shared-server.js';
+
+const server = sharedServer({ tickTimeMs: 200 });
+
+/** Records every isLeader across latches and fails on a second leader while one's signal lives. */
+function checker() {
+  const current = new Map<LeaderLatch, Leadership>();
+  const epochs: bigint[] = [];
+  const violations: string[] = [];
+  return {
+    epochs,
+    violations,
+    watch(latch: LeaderLatch) {
+      latch.on('isLeader', (l) => {
+        for (const [other, ol] of current) {
+          if (other !== latch && !ol.signal.aborted) violations.push(`${latch.id} and ${other.id}`);
+        }
+        current.set(latch, l);
+        epochs.push(l.epoch);
+      });
+    },
+  };
+}
+
+test('a partitioned leader’s signal aborts before another participant is elected', async (t) => {
+  await using root = await TestRoot.create(server);
+  await using proxy = await FaultProxy.start(server);
+  await using a = await startedClient({
+    connectString: proxy.connectString,
+    sessionTimeoutMs: 2000,
+  });
+  await using b = await startedClient({ connectString: server.connectString });
+  const path = root.child('leader');
+  await using one = new LeaderLatch(a.client, path, { id: 'one' });
+  await using two = new LeaderLatch(b.client, path, { id: 'two' });
+  await one.start();
+  const lead = await one.awaitLeadership();
+  await two.start();
+  await timing.waitFor(async () => (await two.getParticipants()).length === 2);
+  let abortedAt = 0;
+  lead.signal.addEventListener('abort', () => (abortedAt = performance.now()));
+  const at = performance.now();
+  proxy.partition();
+  const next = await two.awaitLeadership({ timeoutMs: 20_000 });
+  const electedAt = performance.now();
+  t.diagnostic(
+    `partition +0: old leader's signal +${Math.round(abortedAt - at)} ms, new leader +${Math.round(electedAt - at)} ms`,
+  );
+  assert.ok(abortedAt > 0 && abortedAt < electedAt);
+  assert.equal((lead.signal.reason as LeadershipLostError).why, 'connection');
+  assert.ok(next.epoch > lead.epoch);
+  proxy.heal();
+  // The old leader joins again on a new session, behind the new leader.
+  await timing.waitFor(async () => (await two.getParticipants()).length === 2, {
+    timeoutMs: 15_000,
+    message: 'the old leader is back in line',
+  });
+  assert.equal(one.hasLeadership(), false);
+});
+
+test('a leader whose session expires is replaced, and rejoins on its new session with a new node (CURATOR-696)', async (t) => {
+  await using root = await TestRoot.create(server);
+  await using a = await startedClient({
+    connectString: server.connectString,
+    sessionTimeoutMs: 4000,
+  });
+  await using b = await startedClient({ connectString: server.connectString });
+  const path = root.child('leader');
+  const check = checker();
+  await using one = new LeaderLatch(a.client, path, { id: 'one' });
+  await using two = new LeaderLatch(b.client, path, { id: 'two' });
+  check.watch(one);
+  check.watch(two);
+  await one.start();
+  const first = await one.awaitLeadership();
+  await two.start();
+  await timing.waitFor(async () => (await two.getParticipants()).length === 2);
+  const oldSession = a.client.session!.sessionId;
+  const at = performance.now();
+  await expireSession(a.client, server);
+  await two.awaitLeadership({ timeoutMs: 10_000 });
+  t.diagnostic(`expiry to new leader: ${Math.round(performance.now() - at)} ms`);
+  await waitForNewSession(a.client, oldSession);
+  await timing.waitFor(
+    async () => {
+      const ps = await two.getParticipants();
+      return ps.length === 2 && ps[1]!.id === 'one' && ps[1]!.nodePath !== first.nodePath;
+    },
+    { message: 'a new node on the new session, behind the new leader' },
+  );
+  assert.ok(first.signal.aborted);
+  assert.equal(one.hasLeadership(), false);
+  assert.deepEqual(check.violations, []);
+  assert.deepEqual(
+    check.epochs,
+    [...check.epochs].sort((x, y) => (x < y ? -1 : 1)),
+  );
+});
+
+test('the leader’s node deleted after isLeader ends its leadership at once (CURATOR-620)', async () => {
+  await using root = await TestRoot.create(server);
+  await using a = await startedClient({ connectString: server.connectString });
+  await using b = await startedClient({ connectString: server.connectString });
+  const path = root.child('leader');
+  const check = checker();
+  await using one = new LeaderLatch(a.client, path, { id: 'one' });
+  await using two = new LeaderLatch(b.client, path, { id: 'two' });
+  check.watch(one);
+  check.watch(two);
+  await one.start();
+  const first = await one.awaitLeadership();
+  await two.start();
+  await timing.waitFor(async () => (await two.getParticipants()).length === 2);
+  const admin = await WireClient.connect({ connectString: server.connectString });
+  await admin.delete(first.nodePath);
+  await admin.closeSession();
+  await two.awaitLeadership({ timeoutMs: 10_000 });
+  assert.equal((first.signal.reason as LeadershipLostError).why, 'node');
+  await timing.waitFor(async () => (await two.getParticipants()).length === 2, {
+    message: 'one is back in line with a new node',
+  });
+  assert.deepEqual(check.violations, []);
+  assert.equal(one.hasLeadership(), false);
+});
+
+test('fast successive reconnects leave one node per latch and one leader (CURATOR-504, CURATOR-644)', async () => {
+  await using root = await TestRoot.create(server);
+  await using proxy = await FaultProxy.start(server);
+  await using a = await startedClient({
+    connectString: proxy.connectString,
+    sessionTimeoutMs: 6000,
+  });
+  await using b = await startedClient({
+    connectString: proxy.connectString,
+    sessionTimeoutMs: 6000,
+  });
+  const path = root.child('leader');
+  const check = checker();
+  const latches = [
+    new LeaderLatch(a.client, path, { id: 'a1' }),
+    new LeaderLatch(a.client, path, { id: 'a2' }),
+    new LeaderLatch(b.client, path, { id: 'b1' }),
+  ];
+  latches.forEach((l) => check.watch(l));
+  for (const l of latches) await l.start();
+  await latches[0]!.awaitLeadership();
+  for (let i = 0; i < 8; i++) {
+    proxy.closeAll();
+    await timing.sleep(i % 2 ? 20 : 120);
+  }
+  await timing.waitFor(() => latches.some((l) => l.hasLeadership()), {
+    timeoutMs: 15_000,
+    message: 'a leader again',
+  });
+  await timing.sleep(500);
+  const participants = await latches[0]!.getParticipants();
+  assert.deepEqual(participants.map((p) => p.id).sort(), ['a1', 'a2', 'b1'], 'one node per latch');
+  assert.equal(latches.filter((l) => l.hasLeadership()).length, 1);
+  assert.equal(latches.find((l) => l.hasLeadership())!.id, participants[0]!.id);
+  assert.deepEqual(check.violations, []);
+  for (const l of latches) await l.close();
+  await assertNoLeftoverNodes(server, path);
+});
+
+test('two latches under repeated drops settle on one leader and stop handing it back and forth (CURATOR-645)', async () => {
+  await using root = await TestRoot.create(server);
+  await using proxy = await FaultProxy.start(server);
+  await using a = await startedClient({
+    connectString: proxy.connectString,
+    sessionTimeoutMs: 3000,
+  });
+  await using b = await startedClient({
+    connectString: proxy.connectString,
+    sessionTimeoutMs: 3000,
+  });
+  const path = root.child('leader');
+  await using one = new LeaderLatch(a.client, path, { id: 'one' });
+  await using two = new LeaderLatch(b.client, path, { id: 'two' });
+  let elections = 0;
+  one.on('isLeader', () => elections++);
+  two.on('isLeader', () => elections++);
+  await one.start();
+  await two.start();
+  await one.awaitLeadership();
+  for (let i = 0; i < 5; i++) {
+    proxy.closeAll();
+    await timing.sleep(150);
+  }
+  await timing.waitFor(() => one.hasLeadership() || two.hasLeadership(), { timeoutMs: 15_000 });
+  const settled = elections;
+  await timing.sleep(2000);
+  assert.equal(elections, settled, 'no leadership changes once the faults stop');
+  assert.equal(Number(one.hasLeadership()) + Number(two.hasLeadership()), 1);
+});
+
+test('close() racing the predecessor’s deletion leaves no node re-created after close (CURATOR-3)', async () => {
+  await using root = await TestRoot.create(server);
+  await using a = await startedClient({ connectString: server.connectString });
+  await using b = await startedClient({ connectString: server.connectString });
+  for (let i = 0; i < 15; i++) {
+    const path = root.child(`race-${i}`);
+    const leader = new LeaderLatch(a.client, path, { id: 'leader' });
+    const waiter = new LeaderLatch(b.client, path, { id: 'waiter' });
+    await leader.start();
+    await leader.awaitLeadership();
+    await waiter.start();
+    await timing.waitFor(async () => (await childrenOf(server, path)).length === 2);
+    // Both at once: the waiter's watch fires while it closes.
+    await Promise.all([
+      leader.close(),
+      i % 2 ? waiter.close() : timing.sleep(i % 3).then(() => waiter.close()),
+    ]);
+    await timing.sleep(50);
+    assert.deepEqual(await childrenOf(server, path), [], `round ${i}`);
+    assert.equal(waiter.hasLeadership(), false);
+  }
+});
