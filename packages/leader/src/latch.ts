@@ -3,6 +3,7 @@ import {
   ClientClosedError,
   IllegalStateError,
   InvalidArgumentError,
+  isRetryable,
   Lifecycle,
   SessionExpiredError,
   validatePath,
@@ -202,9 +203,10 @@ export class LeaderLatch extends Lifecycle<LeaderLatchEvents> {
         await this.lead(held, stop);
       } catch (e) {
         if (this.closeSignal.aborted || e instanceof ClientClosedError) break;
-        // A session lost while waiting is routine: join again on the new session at once.
+        // A session lost while waiting is routine: join again on the new session at once. A
+        // connection lost mid-request is routine too (not reported), but waits a little.
         if (!(e instanceof SessionExpiredError) && !this.resigned.signal.aborted) {
-          this.report(e);
+          if (!isRetryable(e)) this.report(e);
           await sleep(backoffMs(++failures), this.closeSignal).catch(() => undefined);
         }
       } finally {

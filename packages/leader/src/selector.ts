@@ -1,6 +1,7 @@
 import {
   ClientClosedError,
   InvalidArgumentError,
+  isRetryable,
   Lifecycle,
   SessionExpiredError,
   validatePath,
@@ -147,7 +148,7 @@ export class LeaderSelector extends Lifecycle<LeaderSelectorEvents> {
       } catch (e) {
         if (this.closeSignal.aborted || e instanceof ClientClosedError) break;
         if (!(e instanceof SessionExpiredError)) {
-          this.report(e);
+          if (!isRetryable(e)) this.report(e); // a connection lost mid-request is routine
           failures++;
         }
       } finally {
