@@ -50,10 +50,13 @@ test("one leader among three latches; Curator's _c_<uuid>-latch-<seq> layout wit
 
   // Leadership passes down the line as leaders close; epochs grow with each new leader.
   const epochs = [first.epoch];
+  const closing = performance.now();
   await latches[0]!.close();
   assert.ok(first.signal.aborted, 'a closed leader’s signal has aborted');
   assert.ok(first.signal.reason instanceof LeadershipLostError);
   const second = await latches[1]!.awaitLeadership({ timeoutMs: 10_000 });
+  // Failover: from the leader's close() to the next one's leadership within 1 s.
+  assert.ok(performance.now() - closing < timing.ms(1000));
   epochs.push(second.epoch);
   await latches[1]!.close();
   epochs.push((await latches[2]!.awaitLeadership({ timeoutMs: 10_000 })).epoch);
