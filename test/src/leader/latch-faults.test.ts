@@ -10,6 +10,7 @@ import {
   timing,
   WireClient,
 } from '@zk-recipes/testing';
+import type { ZkClient } from '@zk-recipes/core';
 import { startedClient, waitForNewSession } from '../support/core-helpers.js';
 import { sharedServer } from '../support/shared-server.js';
 
@@ -35,6 +36,24 @@ function checker() {
   };
 }
 
+/** `one` leads (on client a), `two` waits behind it (on client b); both watched by a checker. */
+async function leaderThenFollower(a: ZkClient, b: ZkClient, path: string) {
+  const check = checker();
+  const one = new LeaderLatch(a, path, { id: 'one' });
+  const two = new LeaderLatch(b, path, { id: 'two' });
+  check.watch(one);
+  check.watch(two);
+  await one.start();
+  const first = await one.awaitLeadership();
+  await two.start();
+  await timing.waitFor(async () => (await two.getParticipants()).length === 2);
+  const dispose = async () => {
+    await one.close();
+    await two.close();
+  };
+  return { one, two, first, check, [Symbol.asyncDispose]: dispose };
+}
+
 test('a partitioned leader’s signal aborts before another participant is elected', async (t) => {
   await using root = await TestRoot.create(server);
   await using proxy = await FaultProxy.start(server);
@@ -43,13 +62,8 @@ test('a partitioned leader’s signal aborts before another participant is elect
     sessionTimeoutMs: 2000,
   });
   await using b = await startedClient({ connectString: server.connectString });
-  const path = root.child('leader');
-  await using one = new LeaderLatch(a.client, path, { id: 'one' });
-  await using two = new LeaderLatch(b.client, path, { id: 'two' });
-  await one.start();
-  const lead = await one.awaitLeadership();
-  await two.start();
-  await timing.waitFor(async () => (await two.getParticipants()).length === 2);
+  await using pair = await leaderThenFollower(a.client, b.client, root.child('leader'));
+  const { one, two, first: lead, check } = pair;
   let abortedAt = 0;
   lead.signal.addEventListener('abort', () => (abortedAt = performance.now()));
   const at = performance.now();
@@ -62,6 +76,7 @@ test('a partitioned leader’s signal aborts before another participant is elect
   assert.ok(abortedAt > 0 && abortedAt < electedAt);
   assert.equal((lead.signal.reason as LeadershipLostError).why, 'connection');
   assert.ok(next.epoch > lead.epoch);
+  assert.deepEqual(check.violations, []);
   proxy.heal();
   // The old leader joins again on a new session, behind the new leader.
   await timing.waitFor(async () => (await two.getParticipants()).length === 2, {
@@ -78,16 +93,8 @@ test('a leader whose session expires is replaced, and rejoins on its new session
     sessionTimeoutMs: 4000,
   });
   await using b = await startedClient({ connectString: server.connectString });
-  const path = root.child('leader');
-  const check = checker();
-  await using one = new LeaderLatch(a.client, path, { id: 'one' });
-  await using two = new LeaderLatch(b.client, path, { id: 'two' });
-  check.watch(one);
-  check.watch(two);
-  await one.start();
-  const first = await one.awaitLeadership();
-  await two.start();
-  await timing.waitFor(async () => (await two.getParticipants()).length === 2);
+  await using pair = await leaderThenFollower(a.client, b.client, root.child('leader'));
+  const { one, two, first, check } = pair;
   const oldSession = a.client.session!.sessionId;
   const at = performance.now();
   await expireSession(a.client, server); // resolves once the server has expired it
@@ -120,16 +127,8 @@ test('the leader’s node deleted after isLeader ends its leadership at once (CU
   await using root = await TestRoot.create(server);
   await using a = await startedClient({ connectString: server.connectString });
   await using b = await startedClient({ connectString: server.connectString });
-  const path = root.child('leader');
-  const check = checker();
-  await using one = new LeaderLatch(a.client, path, { id: 'one' });
-  await using two = new LeaderLatch(b.client, path, { id: 'two' });
-  check.watch(one);
-  check.watch(two);
-  await one.start();
-  const first = await one.awaitLeadership();
-  await two.start();
-  await timing.waitFor(async () => (await two.getParticipants()).length === 2);
+  await using pair = await leaderThenFollower(a.client, b.client, root.child('leader'));
+  const { one, two, first, check } = pair;
   const admin = await WireClient.connect({ connectString: server.connectString });
   await admin.delete(first.nodePath);
   await admin.closeSession();
