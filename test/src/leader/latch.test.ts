@@ -180,3 +180,22 @@ test('100 participants in one process: no more than one watch each on the server
   await assertNoLeftoverNodes(server, path);
   await assertNoLeftoverWatches(server, { under: path });
 });
+
+test('a listener that throws is reported on the error event and does not stop the latch', async () => {
+  await using root = await TestRoot.create(server);
+  await using a = await startedClient({ connectString: server.connectString });
+  await using latch = new LeaderLatch(a.client, root.child('election'));
+  const errors: unknown[] = [];
+  latch.on('isLeader', () => {
+    throw new Error('listener bug');
+  });
+  latch.on('error', (e) => errors.push(e));
+  let told = false;
+  const off = latch.on('isLeader', () => (told = true));
+  await latch.start();
+  await latch.awaitLeadership({ timeoutMs: 10_000 });
+  assert.equal(told, true, 'the other listeners still ran');
+  assert.equal((errors[0] as Error).message, 'listener bug');
+  off();
+  assert.equal(latch.hasLeadership(), true);
+});
