@@ -1,6 +1,6 @@
 // A Curator lock worker for the cross-language tests (the Java twin of
 // test/src/support/lock-worker.ts): takes a lock `rounds` times, reporting each entry (with the
-// lock node's czxid where it has one) and exit on stdout, and waiting for an acknowledgement
+// lock node's fencing token where it has one) and exit on stdout, and waiting for an acknowledgement
 // line on stdin before going on. kind: mutex, semaphore:<maxLeases>, read, write.
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -44,7 +44,9 @@ public class CuratorLockWorker {
         if (kind.equals("mutex")) {
           // While we hold the mutex our node sorts first among the participants.
           String ours = mutex.getParticipantNodes().iterator().next();
-          token = client.checkExists().forPath(ours).getCzxid();
+          // zk-recipes' fencing-token layout, czxid * 2^16 + local hand-offs: a Curator node is
+          // never handed off, so its token is czxid * 2^16 (docs/adr/0006).
+          token = client.checkExists().forPath(ours).getCzxid() << 16;
         }
       }
       System.out.println("enter " + token);

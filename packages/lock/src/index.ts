@@ -1,5 +1,12 @@
-export { Mutex, withLock, LOCK_NAME, type AcquireOptions, type MutexOptions } from './mutex.js';
-export type { Lease } from './lease.js';
+export {
+  Mutex,
+  withLock,
+  LOCK_NAME,
+  DEFAULT_MAX_LOCAL_HANDOFFS,
+  type AcquireOptions,
+  type MutexOptions,
+} from './mutex.js';
+export { fencingTokenOf, MAX_LOCAL_HANDOFFS, type Lease } from './lease.js';
 export { Semaphore, SemaphoreMutex, type SemaphoreOptions } from './semaphore.js';
 export {
   ReadWriteLock,

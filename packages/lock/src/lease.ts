@@ -1,6 +1,30 @@
 import { NoNodeError, type Contention, type Stat, type ZkClient } from '@zk-recipes/core';
 
 /**
+ * The most times one lock node may be handed from holder to holder inside its process
+ * (`maxLocalHandoffs`): the hand-off count lives in the low 16 bits of the fencing token.
+ */
+export const MAX_LOCAL_HANDOFFS = 0xffff;
+
+/**
+ * The fencing token of a grant: `czxid * 2^16 + handoffs`, where `czxid` is the lock node's
+ * creation zxid and `handoffs` the number of times that node had been handed over inside its
+ * process before this grant (0 for its first grant). Every lease of every lock kind uses this
+ * layout, so tokens from every process compare correctly: a later node has a larger czxid, and
+ * a node is handed over at most MAX_LOCAL_HANDOFFS times, so its tokens stay below the next
+ * node's first one (docs/adr/0006).
+ *
+ * @example
+ * // What a Curator (Java) holder of the same lock would pass as its token: its node is never
+ * // handed over, so czxid * 2^16.
+ * const token = fencingTokenOf(stat.czxid);
+ * const czxid = lease.fencingToken >> 16n; // and back: the lock node's creation zxid
+ */
+export function fencingTokenOf(czxid: bigint, handoffs = 0): bigint {
+  return (czxid << 16n) + BigInt(handoffs);
+}
+
+/**
  * A held lock. Release it with `release()` (idempotent, never throws) or let `await using`
  * do it.
  */
@@ -10,10 +34,12 @@ export interface Lease extends AsyncDisposable {
   /** Our lock node (`<path>/_c_<uuid>-lock-<seq>`). */
   readonly nodePath: string;
   /**
-   * Grows strictly with each grant on this path (the lock node's czxid). Give it to the
-   * resource the lock protects, and have the resource refuse a token lower than the highest it
-   * has seen: that is what makes a holder that paused past its session harmless
-   * (failure-scenarios.md 4, CURATOR-206).
+   * Grows strictly with each grant on this path, across processes and across local hand-offs:
+   * `czxid * 2^16 + handoffs` (the lock node's creation zxid, and how many times that node had
+   * been handed over inside its process before this grant). Give it to the resource the lock
+   * protects, and have the resource refuse a token lower than the highest it has seen: that is
+   * what makes a holder that paused past its session harmless (failure-scenarios.md 4,
+   * CURATOR-206). A re-entrant (nested) lease carries its outer lease's token.
    */
   readonly fencingToken: bigint;
   /**
@@ -23,6 +49,68 @@ export interface Lease extends AsyncDisposable {
   readonly signal: AbortSignal;
   readonly released: boolean;
   release(): Promise<void>;
+}
+
+const relays = new WeakMap<AbortSignal, Set<() => void>>();
+
+/**
+ * Calls `fn` when `signal` aborts (at once if it has); returns a function that unsubscribes.
+ * Every lease of a session listens to the same hold signal, so one listener per signal relays
+ * to all: a listener each would trip Node's MaxListenersExceededWarning past 10 held locks, and
+ * AbortSignal.any([hold, ...]) on Node 20 keeps a reference to every signal ever composed from a
+ * long-lived one (about 65 bytes a lease: a leak at thousands of hand-offs a second).
+ */
+function onAbort(signal: AbortSignal, fn: () => void): () => void {
+  if (signal.aborted) {
+    fn();
+    return () => undefined;
+  }
+  let fns = relays.get(signal);
+  if (!fns) {
+    const set = new Set<() => void>();
+    relays.set(signal, set);
+    signal.addEventListener('abort', () => {
+      for (const f of [...set]) f();
+      set.clear();
+    });
+    fns = set;
+  }
+  fns.add(fn);
+  const registered = fns;
+  return () => void registered.delete(fn);
+}
+
+/**
+ * A lease whose signal aborts with `hold` or on release, and whose release runs `free` once
+ * (`free` must not throw).
+ */
+export function leaseOf(
+  path: string,
+  nodePath: string,
+  fencingToken: bigint,
+  hold: AbortSignal,
+  free: () => Promise<void>,
+): Lease {
+  const done = new AbortController();
+  const stopHold = onAbort(hold, () => done.abort(hold.reason));
+  let releasing: Promise<void> | undefined;
+  const release = () =>
+    (releasing ??= (async () => {
+      stopHold();
+      done.abort(new Error('released'));
+      await free();
+    })());
+  return {
+    path,
+    nodePath,
+    fencingToken,
+    signal: done.signal,
+    get released() {
+      return releasing !== undefined;
+    },
+    release,
+    [Symbol.asyncDispose]: release,
+  };
 }
 
 /**
@@ -43,37 +131,23 @@ export function heldNode(client: ZkClient, nodePath: string, stat: Stat): Conten
   };
 }
 
+/** The lease of a node held alone (no hand-off): its release deletes the node. */
 export function makeLease(
   path: string,
   held: Contention,
   holdSignal: AbortSignal,
   releaseLocal: () => void,
 ): Lease {
-  const done = new AbortController();
-  let releasing: Promise<void> | undefined;
-  const release = () =>
-    (releasing ??= (async () => {
-      done.abort(new Error('released'));
-      try {
-        // A guaranteed delete: if it cannot be confirmed now it goes on in the background, and
-        // the node also goes with the session. Either way the local turn is handed on, so one
-        // failed release never blocks every later acquire (CURATOR-678).
-        await held.release();
-      } catch {
-        /* deferred to the background delete */
-      } finally {
-        releaseLocal();
-      }
-    })());
-  return {
-    path,
-    nodePath: held.nodePath,
-    fencingToken: held.fencingToken,
-    signal: AbortSignal.any([holdSignal, done.signal]),
-    get released() {
-      return releasing !== undefined;
-    },
-    release,
-    [Symbol.asyncDispose]: release,
-  };
+  return leaseOf(path, held.nodePath, fencingTokenOf(held.stat.czxid), holdSignal, async () => {
+    try {
+      // A guaranteed delete: if it cannot be confirmed now it goes on in the background, and
+      // the node also goes with the session. Either way the local turn is handed on, so one
+      // failed release never blocks every later acquire (CURATOR-678).
+      await held.release();
+    } catch {
+      /* deferred to the background delete */
+    } finally {
+      releaseLocal();
+    }
+  });
 }

@@ -5,10 +5,11 @@
  */
 import { Mutex as AsyncMutex } from 'async-mutex';
 import type { ZkClient } from '@zk-recipes/core';
+import type { HeldLock } from './held-lock.js';
 
 const queues = new WeakMap<ZkClient, Map<string, AsyncMutex>>();
 
-/** The queue for one client and lock path (shared by every Mutex object on them). */
+/** The queue for one client and lock path (the read-write lock's writers). */
 export function localQueue(client: ZkClient, path: string): AsyncMutex {
   let byPath = queues.get(client);
   if (!byPath) {
@@ -43,4 +44,84 @@ export async function takeTurn(queue: AsyncMutex, signal?: AbortSignal): Promise
       else resolve(release);
     });
   });
+}
+
+interface Waiter {
+  grant(node: HeldLock | undefined): void;
+}
+
+/**
+ * The Mutex's local line for one client and path: one turn at a time, in arrival order. The
+ * turn is passed on either with the node the process holds (a local hand-off: the next waiter
+ * holds the lock at once, without a request) or without one (the next waiter contends).
+ */
+export class LocalLine {
+  /** The node this process holds on the path, while the turn is with a holder of it. */
+  node: HeldLock | undefined;
+  private busy = false;
+  private readonly waiters: Waiter[] = [];
+
+  /** Whether someone here holds the turn (holding the lock or contending for it). */
+  get locked(): boolean {
+    return this.busy;
+  }
+
+  /** How many acquirers wait here for the turn. */
+  get waiting(): number {
+    return this.waiters.length;
+  }
+
+  /**
+   * Resolves with the turn: with a node when one was handed over, with undefined when the
+   * caller must contend. Rejects with the signal's reason (the waiter leaves the line at once).
+   */
+  take(signal?: AbortSignal): Promise<HeldLock | undefined> {
+    signal?.throwIfAborted();
+    if (!this.busy) {
+      this.busy = true;
+      return Promise.resolve(undefined);
+    }
+    // Someone waits behind a held node: from now on its holder must hear of other processes'
+    // contenders, so that a hand-off never passes over them unbounded.
+    this.node?.watchJoins();
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        const i = this.waiters.indexOf(waiter);
+        if (i >= 0) this.waiters.splice(i, 1);
+        reject(signal!.reason as Error);
+      };
+      const waiter: Waiter = {
+        grant: (node) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(node);
+        },
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Passes the turn to the next waiter, with `node` (a hand-off) or without; or frees it. */
+  passOn(node?: HeldLock): void {
+    const next = this.waiters.shift();
+    if (next) next.grant(node);
+    else this.busy = false;
+  }
+}
+
+const lines = new WeakMap<ZkClient, Map<string, LocalLine>>();
+
+/** The line for one client and lock path (shared by every Mutex object on them). */
+export function localLine(client: ZkClient, path: string): LocalLine {
+  let byPath = lines.get(client);
+  if (!byPath) {
+    byPath = new Map();
+    lines.set(client, byPath);
+  }
+  let line = byPath.get(path);
+  if (!line) {
+    line = new LocalLine();
+    byPath.set(path, line);
+  }
+  return line;
 }

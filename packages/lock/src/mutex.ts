@@ -5,17 +5,36 @@ import {
   validatePath,
   type ZkClient,
 } from '@zk-recipes/core';
-import { makeLease, type Lease } from './lease.js';
+import { handOn, HeldLock } from './held-lock.js';
+import { leaseOf, MAX_LOCAL_HANDOFFS, type Lease } from './lease.js';
+import { localLine, type LocalLine } from './local-queue.js';
 import { participants, type Participant } from './participants.js';
-import { watchForRevocation } from './revocation.js';
-import { localQueue, takeTurn } from './local-queue.js';
+import { heldInScope, nestedLease, runInScope, type Scoped } from './reentrancy.js';
 
 /** Curator's InterProcessMutex lock name: nodes are `_c_<uuid>-lock-<seq>`. */
 export const LOCK_NAME = 'lock-';
 
+/** The default of `maxLocalHandoffs`. */
+export const DEFAULT_MAX_LOCAL_HANDOFFS = 64;
+
 export interface MutexOptions {
   /** The lock node's data. Default: this host's IP address, as Curator writes it. */
   data?: Buffer | string;
+  /**
+   * Re-entrant: inside the callback of this mutex's `withLock`, a nested acquire of the same
+   * client and path (`acquire`, `tryAcquire`, `withLock`) resolves at once to a lease on the
+   * same node; releasing it leaves the node held, the outer release frees it. Concurrent async
+   * chains started elsewhere are not inside. Default false: a nested acquire waits like any
+   * other (give it a timeoutMs). See docs/recipes/lock.md.
+   */
+  reentrant?: boolean;
+  /**
+   * How many times in a row a node of this process may be handed to the next local waiter
+   * without a request (0 turns hand-offs off; at most 65,535). A waiter in another process
+   * waits for at most `maxLocalHandoffs + 1` local holders of the node ahead of it. Set by the
+   * acquire that creates the node. Default 64.
+   */
+  maxLocalHandoffs?: number;
 }
 
 export interface AcquireOptions {
@@ -24,9 +43,34 @@ export interface AcquireOptions {
   timeoutMs?: number;
   /**
    * Called (once) when someone asks for the lock back with requestRevoke() (Curator's
-   * `__REVOKE__` message). Cooperative: release when it suits you.
+   * `__REVOKE__` message). Cooperative: release when it suits you. A revocation request also
+   * ends local hand-offs of the node: its next holder comes through ZooKeeper.
    */
   onRevoke?: (lease: Lease) => void;
+}
+
+function checkOptions(options: MutexOptions): void {
+  const r: unknown = options.reentrant;
+  if (r !== undefined && typeof r !== 'boolean') {
+    throw new InvalidArgumentError('reentrant', 'reentrant must be a boolean');
+  }
+  const n = options.maxLocalHandoffs;
+  if (n !== undefined && !(Number.isInteger(n) && n >= 0 && n <= MAX_LOCAL_HANDOFFS)) {
+    throw new InvalidArgumentError(
+      'maxLocalHandoffs',
+      `maxLocalHandoffs must be an integer from 0 to ${MAX_LOCAL_HANDOFFS}`,
+    );
+  }
+}
+
+function checkAcquire(options: AcquireOptions): void {
+  const t = options.timeoutMs;
+  if (t !== undefined && !(typeof t === 'number' && t >= 0 && Number.isFinite(t))) {
+    throw new InvalidArgumentError('timeoutMs', 'timeoutMs must be a number >= 0');
+  }
+  if (options.onRevoke !== undefined && typeof options.onRevoke !== 'function') {
+    throw new InvalidArgumentError('onRevoke', 'onRevoke must be a function');
+  }
 }
 
 /** The first non-internal IPv4 address, as Curator's default node data (its local address). */
@@ -39,7 +83,9 @@ export function localAddress(): string {
 
 /**
  * A distributed mutex: Curator's InterProcessMutex protocol, so Java services using Curator and
- * TypeScript services using this class exclude each other on the same path.
+ * TypeScript services using this class exclude each other on the same path. Acquirers in one
+ * process queue locally and, while no other process waits, hand the node to each other without
+ * a request (bounded by `maxLocalHandoffs`).
  *
  * @example
  * const mutex = new Mutex(client, '/locks/billing');
@@ -47,7 +93,10 @@ export function localAddress(): string {
  * await chargeCustomers({ fencingToken: lease.fencingToken, signal: lease.signal });
  */
 export class Mutex {
+  readonly reentrant: boolean;
+  readonly maxLocalHandoffs: number;
   private readonly data: Buffer;
+  private readonly line: LocalLine;
 
   constructor(
     readonly client: ZkClient,
@@ -59,7 +108,11 @@ export class Mutex {
     if (typeof d !== 'string' && !Buffer.isBuffer(d)) {
       throw new InvalidArgumentError('data', 'data must be a Buffer or a string');
     }
+    checkOptions(options);
     this.data = typeof d === 'string' ? Buffer.from(d) : Buffer.from(d);
+    this.reentrant = options.reentrant === true;
+    this.maxLocalHandoffs = options.maxLocalHandoffs ?? DEFAULT_MAX_LOCAL_HANDOFFS;
+    this.line = localLine(client, path);
   }
 
   /**
@@ -67,38 +120,33 @@ export class Mutex {
    * AcquireTimeoutError (with nothing left behind), or with the error that stopped it.
    */
   async acquire(options: AcquireOptions = {}): Promise<Lease> {
-    const t = options.timeoutMs;
-    if (t !== undefined && !(typeof t === 'number' && t >= 0 && Number.isFinite(t))) {
-      throw new InvalidArgumentError('timeoutMs', 'timeoutMs must be a number >= 0');
-    }
-    const deadline = t === undefined ? undefined : Date.now() + t;
-    const signals = [options.signal, t === undefined ? undefined : AbortSignal.timeout(t)].filter(
-      (s): s is AbortSignal => s !== undefined,
-    );
-    let releaseLocal: () => void;
+    return (await this.take(options)).lease;
+  }
+
+  /**
+   * Runs `fn` while holding the lock, and releases it whatever happens. With `reentrant`, a
+   * nested acquire of this client and path inside `fn` (its whole async call chain) re-enters.
+   *
+   * @example
+   * const mutex = new Mutex(client, '/locks/ledger', { reentrant: true });
+   * await mutex.withLock(async (lease) => {
+   *   await mutex.withLock(() => post(entry)); // nested: granted at once, same node
+   *   await flush({ fencingToken: lease.fencingToken });
+   * });
+   */
+  async withLock<T>(
+    fn: (lease: Lease) => Promise<T> | T,
+    options: AcquireOptions = {},
+  ): Promise<T> {
+    if (typeof fn !== 'function') throw new InvalidArgumentError('fn', 'fn must be a function');
+    const held = await this.take(options);
     try {
-      releaseLocal = await takeTurn(
-        localQueue(this.client, this.path),
-        signals.length ? AbortSignal.any(signals) : undefined,
-      );
-    } catch (e) {
-      if (options.signal?.aborted) throw e;
-      throw new AcquireTimeoutError(this.path, t ?? 0);
-    }
-    try {
-      const held = await this.client.contend(this.path, {
-        lockName: LOCK_NAME,
-        data: this.data,
-        ...(options.signal ? { signal: options.signal } : {}),
-        ...(deadline === undefined ? {} : { timeoutMs: Math.max(0, deadline - Date.now()) }),
-      });
-      const lease = makeLease(this.path, held, this.client.holdSignal(), releaseLocal);
-      const onRevoke = options.onRevoke;
-      if (onRevoke) watchForRevocation(this.client, lease.nodePath, () => onRevoke(lease));
-      return lease;
-    } catch (e) {
-      releaseLocal();
-      throw e;
+      const run = () => fn(held.lease);
+      return await (this.reentrant && !heldInScope(this.line)
+        ? runInScope(this.line, held, run)
+        : run());
+    } finally {
+      await held.lease.release();
     }
   }
 
@@ -109,8 +157,8 @@ export class Mutex {
 
   /** Takes the lock only if no one holds it or waits for it here or elsewhere; never waits. */
   async tryAcquire(): Promise<Lease | undefined> {
-    const queue = localQueue(this.client, this.path);
-    if (queue.isLocked()) return undefined;
+    const reenters = this.reentrant && heldInScope(this.line) !== undefined;
+    if (!reenters && this.line.locked) return undefined;
     try {
       return await this.acquire({ timeoutMs: 0 });
     } catch (e) {
@@ -118,11 +166,61 @@ export class Mutex {
       throw e;
     }
   }
+
+  private async take(options: AcquireOptions): Promise<Scoped> {
+    checkAcquire(options);
+    if (this.reentrant) {
+      const outer = heldInScope(this.line);
+      if (outer) return { lease: nestedLease(outer, options.onRevoke), node: outer.node };
+    }
+    const t = options.timeoutMs;
+    const deadline = t === undefined ? undefined : Date.now() + t;
+    const signals = [options.signal, t === undefined ? undefined : AbortSignal.timeout(t)].filter(
+      (s): s is AbortSignal => s !== undefined,
+    );
+    let node: HeldLock | undefined;
+    try {
+      node = await this.line.take(signals.length ? AbortSignal.any(signals) : undefined);
+    } catch (e) {
+      if (options.signal?.aborted) throw e;
+      throw new AcquireTimeoutError(this.path, t ?? 0);
+    }
+    if (!node) {
+      try {
+        const held = await this.client.contend(this.path, {
+          lockName: LOCK_NAME,
+          data: this.data,
+          ...(options.signal ? { signal: options.signal } : {}),
+          ...(deadline === undefined ? {} : { timeoutMs: Math.max(0, deadline - Date.now()) }),
+        });
+        node = new HeldLock(this.client, this.path, held, this.maxLocalHandoffs);
+      } catch (e) {
+        this.line.passOn();
+        throw e;
+      }
+      this.line.node = node;
+      if (this.line.waiting > 0) node.watchJoins();
+    }
+    return { lease: this.leaseOn(node, options.onRevoke), node };
+  }
+
+  /** A lease on `node`; its release hands the node on or deletes it. */
+  private leaseOn(node: HeldLock, onRevoke?: (lease: Lease) => void): Lease {
+    let stopRevoke: (() => void) | undefined;
+    const lease = leaseOf(this.path, node.nodePath, node.fencingToken, node.hold, async () => {
+      stopRevoke?.();
+      await handOn(this.line, node);
+    });
+    if (onRevoke) stopRevoke = node.onRevoke(() => onRevoke(lease));
+    return lease;
+  }
 }
 
 /**
  * Runs `fn` while holding the lock at `path`, and releases it whatever happens. `fn` gets the
  * lease: pass `lease.fencingToken` to what you write, and stop when `lease.signal` aborts.
+ * Options are a Mutex's and an acquire's (`reentrant: true` makes nested acquires inside `fn`
+ * re-enter).
  *
  * @example
  * await withLock(client, '/locks/report', async (lease) => {
@@ -136,10 +234,5 @@ export async function withLock<T>(
   options: AcquireOptions & MutexOptions = {},
 ): Promise<T> {
   if (typeof fn !== 'function') throw new InvalidArgumentError('fn', 'fn must be a function');
-  const lease = await new Mutex(client, path, options).acquire(options);
-  try {
-    return await fn(lease);
-  } finally {
-    await lease.release();
-  }
+  return new Mutex(client, path, options).withLock(fn, options);
 }

@@ -1,12 +1,17 @@
 /** Who holds a lock and who waits: introspection over the lock's nodes. */
 import { NoNodeError, sortBySequence, type ZkClient } from '@zk-recipes/core';
+import { fencingTokenOf } from './lease.js';
 
 export interface Participant {
   /** The participant's node. */
   nodePath: string;
   /** Its node data (Curator writes the holder's address; Mutex the same by default). */
   data: Buffer;
-  /** Its fencing token (the node's czxid). */
+  /**
+   * The fencing token of the node's first grant, `czxid * 2^16`. A node handed over inside its
+   * process (Mutex's local hand-off) is held later with tokens a little above it (plus the
+   * hand-off count, at most 65,535): still below the next node's.
+   */
   fencingToken: bigint;
 }
 
@@ -36,7 +41,7 @@ export async function participants(
     sorted.map(async (name) => {
       try {
         const { data, stat } = await client.getData(`${base}/${name}`);
-        return { nodePath: `${base}/${name}`, data, fencingToken: stat.czxid };
+        return { nodePath: `${base}/${name}`, data, fencingToken: fencingTokenOf(stat.czxid) };
       } catch (e) {
         if (e instanceof NoNodeError) return undefined;
         throw e;
