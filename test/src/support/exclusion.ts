@@ -112,15 +112,6 @@ export class ExclusionChecker implements Disposable {
       });
   }
 
-  /** Who holds now, from the holder file (undefined when no one does). */
-  holder(): string | undefined {
-    try {
-      return fs.readFileSync(path.join(this.dir, 'holder'), 'utf8').split(' ')[0];
-    } catch {
-      return undefined;
-    }
-  }
-
   /**
    * Throws unless no two holders ever overlapped and the fencing tokens rose strictly in grant
    * order; returns the grants and the aborts.
