@@ -93,6 +93,7 @@ class Worker {
     this.child.once('error', (e) => {
       for (const w of this.waiting.splice(0)) w.reject(e);
     });
+    this.child.stdin.on('error', () => undefined); // a worker gone: 'exit' rejects what waits
     readline.createInterface({ input: this.child.stdout }).on('line', (line) => {
       const w = this.waiting.shift();
       if (!w) return;
@@ -125,9 +126,12 @@ class Worker {
 /** Starts `n` workers of `kind` and waits until each has connected. */
 export async function startPool(kind, connect, n) {
   const workers = Array.from({ length: n }, () => new Worker(kind, connect));
-  const timer = setTimeout(killAll, 120_000);
+  const timer = setTimeout(() => workers.forEach((w) => w.child.kill('SIGKILL')), 120_000);
   try {
     await Promise.all(workers.map((w) => w.ready));
+  } catch (e) {
+    for (const w of workers) w.child.kill('SIGKILL');
+    throw e;
   } finally {
     clearTimeout(timer);
   }
