@@ -106,6 +106,20 @@ export function parseSequence(name: string, lockName?: string): number | undefin
 }
 
 /**
+ * The text contenders are ordered by: what follows the last occurrence of the lock name
+ * (Curator strips each lock name in turn: SortingLockInternalsDriver, __READ__ then __WRIT__);
+ * the whole name when it has none.
+ */
+export function sortKey(name: string, lockNames: readonly string[]): string {
+  let key = name;
+  for (const ln of lockNames) {
+    const i = key.lastIndexOf(ln);
+    if (i >= 0) key = key.slice(i + ln.length);
+  }
+  return key;
+}
+
+/**
  * Sorts contender names the way Curator does (StandardLockInternalsDriver.fixForSorting): by
  * the text after the last occurrence of `lockName`, or the whole name when it does not occur.
  * Java and TypeScript contenders on one path must agree on who is first, so this is Curator's
@@ -118,17 +132,8 @@ export function sortBySequence(
 ): string[] {
   const lockNames = typeof lockName === 'string' ? [lockName] : lockName;
   const keyed = names.map((name) => {
-    // Curator strips each lock name in turn (SortingLockInternalsDriver: __READ__, then __WRIT__).
-    let key = name;
-    let found = false;
-    for (const ln of lockNames) {
-      const i = key.lastIndexOf(ln);
-      if (i >= 0) {
-        key = key.slice(i + ln.length);
-        found = true;
-      }
-    }
-    return { name, key, seq: found ? sequenceOf(key) : undefined };
+    const key = sortKey(name, lockNames);
+    return { name, key, seq: key === name ? undefined : sequenceOf(key) };
   });
   const wrapped = keyed.some((k) => k.seq !== undefined && k.key.startsWith('-'));
   keyed.sort((a, b) => {

@@ -1,5 +1,5 @@
 /** Who holds a lock and who waits: introspection over the lock's nodes. */
-import { NoNodeError, sortBySequence, type ZkClient } from '@zk-recipes/core';
+import { listContenders, type ZkClient } from '@zk-recipes/core';
 import { fencingTokenOf } from './lease.js';
 
 export interface Participant {
@@ -25,28 +25,10 @@ export async function participants(
   path: string,
   lockNames: readonly string[],
 ): Promise<Participant[]> {
-  let children: string[];
-  try {
-    children = (await client.getChildren(path)).children;
-  } catch (e) {
-    if (e instanceof NoNodeError) return [];
-    throw e;
-  }
-  const sorted = sortBySequence(
-    children.filter((c) => lockNames.some((n) => c.includes(n))),
-    lockNames,
-  );
-  const base = path === '/' ? '' : path;
-  const read = await Promise.all(
-    sorted.map(async (name) => {
-      try {
-        const { data, stat } = await client.getData(`${base}/${name}`);
-        return { nodePath: `${base}/${name}`, data, fencingToken: fencingTokenOf(stat.czxid) };
-      } catch (e) {
-        if (e instanceof NoNodeError) return undefined;
-        throw e;
-      }
-    }),
-  );
-  return read.filter((p): p is Participant => p !== undefined);
+  const nodes = await listContenders(client, path, lockNames);
+  return nodes.map((n) => ({
+    nodePath: n.nodePath,
+    data: n.data,
+    fencingToken: fencingTokenOf(n.stat.czxid),
+  }));
 }

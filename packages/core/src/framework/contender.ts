@@ -22,6 +22,7 @@ import type { OneShotWatches } from '../one-shot-watches.js';
 import type { Stat, WatchEvent } from '../types.js';
 import { createNode, deleteNode, type FrameworkContext } from './nodes.js';
 import { publish } from './observability.js';
+import { orderTies } from './ties.js';
 import { CREATE_FLAGS } from '../types.js';
 
 /** Decides, from the sorted contenders and our index among them, whether we hold. */
@@ -125,6 +126,7 @@ export async function contend(
   };
   publish('recipe', { recipe: 'contender', event: 'created', path: nodePath });
   let watched: { raw: RawSession; path: string } | undefined;
+  const ourCzxid = new Map([[ourName, created.stat.czxid]]);
   try {
     for (let first = true; ; first = false) {
       o.signal?.throwIfAborted();
@@ -137,9 +139,15 @@ export async function contend(
       if (!children?.includes(ourName))
         children = (await ops.getChildren(raw, path, undefined)).children;
       const names = o.sortBy ?? [o.lockName];
-      const sorted = sortBySequence(
-        children.filter((c) => names.some((n) => c.includes(n))),
+      const sorted = await orderTies(
+        raw,
+        path,
+        sortBySequence(
+          children.filter((c) => names.some((n) => c.includes(n))),
+          names,
+        ),
         names,
+        ourCzxid,
       );
       const index = sorted.indexOf(ourName);
       if (index < 0)

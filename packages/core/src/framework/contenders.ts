@@ -4,7 +4,7 @@
  */
 import type { ZkClient } from '../client.js';
 import { NoNodeError } from '../errors.js';
-import { sortBySequence } from '../paths.js';
+import { sortBySequence, sortKey } from '../paths.js';
 import type { Stat } from '../types.js';
 
 /** One contender's node, as read from the server. */
@@ -55,5 +55,11 @@ export async function listContenders(
       }
     }),
   );
-  return read.filter((p): p is ContenderNode => p !== undefined);
+  const present = read.filter((p): p is ContenderNode => p !== undefined);
+  // Names that tie past the sequence limit are in creation order (framework/ties.ts).
+  const key = (n: ContenderNode) => sortKey(n.nodePath.slice(base.length + 1), lockNames);
+  return present
+    .map((n, i) => ({ n, i, k: key(n) }))
+    .sort((a, b) => (a.k === b.k ? (a.n.stat.czxid < b.n.stat.czxid ? -1 : 1) : a.i - b.i))
+    .map((x) => x.n);
 }
