@@ -33,13 +33,18 @@ export interface ContenderDriver {
   ): { holds: true } | { holds: false; watch: string };
 }
 
+/** The leaseDriver()s and their `maxLeases`: the contender knows what their verdicts mean. */
+const leaseDrivers = new WeakMap<ContenderDriver, number>();
+
 /** Holds when among the first `maxLeases`; otherwise watches the node `maxLeases` ahead. */
 export function leaseDriver(maxLeases = 1): ContenderDriver {
-  return {
+  const driver: ContenderDriver = {
     evaluate(sorted, i) {
       return i < maxLeases ? { holds: true } : { holds: false, watch: sorted[i - maxLeases]! };
     },
   };
+  leaseDrivers.set(driver, maxLeases);
+  return driver;
 }
 
 /** The wait ran out before the contender held. Its node has been deleted. */
@@ -127,6 +132,10 @@ export async function contend(
   publish('recipe', { recipe: 'contender', event: 'created', path: nodePath });
   let watched: { raw: RawSession; path: string } | undefined;
   const ourCzxid = new Map([[ourName, created.stat.czxid]]);
+  const granted = (): Contention => {
+    publish('recipe', { recipe: 'contender', event: 'granted', path: nodePath });
+    return { nodePath, fencingToken: created.stat.czxid, sessionId, stat: created.stat, release };
+  };
   try {
     for (let first = true; ; first = false) {
       o.signal?.throwIfAborted();
@@ -153,22 +162,24 @@ export async function contend(
       if (index < 0)
         throw new SessionExpiredError('the contender node is gone', { path: nodePath });
       const verdict = driver.evaluate(sorted, index);
-      if (verdict.holds) {
-        publish('recipe', { recipe: 'contender', event: 'granted', path: nodePath });
-        return {
-          nodePath,
-          fencingToken: created.stat.czxid,
-          sessionId,
-          stat: created.stat,
-          release,
-        };
-      }
+      if (verdict.holds) return granted();
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw new AcquireTimeoutError(nodePath, o.timeoutMs ?? 0);
       const target = `${path === '/' ? '' : path}/${verdict.watch}`;
       const woke = await waitForChange(ctx, raw, target, remaining, o.signal, (w) => (watched = w));
       if (woke === 'timeout') throw new AcquireTimeoutError(nodePath, o.timeoutMs ?? 0); // watch still set
       watched = undefined; // it fired, or was never set: nothing left on the server
+      // We waited on the first in line, which is gone: with a lease driver we hold now, no
+      // listing needed. Nodes ahead of us can only leave; every new node sorts after ours
+      // (later sequence, or later czxid past the limit). Saves a round trip per hand-off.
+      if (
+        (woke === 'deleted' || woke === 'gone') &&
+        index === leaseDrivers.get(driver) &&
+        o.sortBy === undefined &&
+        ctx.raw().sessionId === sessionId
+      ) {
+        return granted();
+      }
     }
   } catch (e) {
     if (watched && ctx.watches.count(watched.raw, watched.path, 'data') === 1) {
@@ -183,9 +194,9 @@ export async function contend(
 }
 
 /**
- * Watches `target` with getData and waits for its change. 'gone' when it no longer exists
- * (list again at once), 'changed' on its event, 'timeout' at the deadline; rejects on abort
- * or when the session is lost.
+ * Watches `target` with getData and waits for its change: 'gone' when it no longer exists,
+ * 'deleted' when its deletion fires the watch, 'changed' on another event, 'timeout' at the
+ * deadline. Rejects on abort or when the session is lost.
  */
 async function waitForChange(
   ctx: ContenderContext,
@@ -194,7 +205,7 @@ async function waitForChange(
   timeoutMs: number,
   signal: AbortSignal | undefined,
   onWatch: (w: { raw: RawSession; path: string }) => void,
-): Promise<'gone' | 'changed' | 'timeout'> {
+): Promise<'gone' | 'deleted' | 'changed' | 'timeout'> {
   let fired!: (e: WatchEvent) => void;
   const event = new Promise<WatchEvent>((r) => (fired = r));
   const armed = ctx.watches.arm(raw, target, (e) => fired(e), 'data');
@@ -225,7 +236,7 @@ async function waitForChange(
       done(() =>
         e.type === 'SessionLost'
           ? reject(new SessionExpiredError('the session ended while waiting', { path: target }))
-          : resolve('changed'),
+          : resolve(e.type === 'NodeDeleted' ? 'deleted' : 'changed'),
       ),
     );
   });
