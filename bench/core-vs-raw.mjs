@@ -1,8 +1,10 @@
 // Core against the raw node-zookeeper-client, on one server, in one run (issue 3's benchmark).
 // Rounds alternate between the two so a noisy neighbour hurts both alike. Each round yields a
 // paired ratio core/raw per measure; we report the median of those ratios (drift, such as the
-// JVM warming up, cancels within a round), with pooled medians and p99 beside them. Usage: node bench/core-vs-raw.mjs [--rounds N] [--ops N]
-// [--no-fsync] [--connect host:port]
+// JVM warming up, cancels within a round), with pooled medians and p99 beside them. The in-flight
+// phase also reports the client's CPU per pair (process.cpuUsage, user + system): on a shared
+// machine it moves far less than throughput, which the server's share of the CPU also sets.
+// Usage: node bench/core-vs-raw.mjs [--rounds N] [--ops N] [--no-fsync] [--connect host:port]
 import { createRequire } from 'node:module';
 import { createClient } from '@zk-recipes/core';
 import { TestingServer } from '@zk-recipes/testing';
@@ -60,6 +62,7 @@ const impls = {
 const samples = {};
 const add = (k, v) => (samples[k] ??= []).push(v);
 const throughput = {};
+const cpuPerPair = {};
 
 const roundRatios = {};
 const q = (xs, f) => {
@@ -82,6 +85,7 @@ async function sequential(name, impl, op) {
 
 async function inFlight(name, impl, n = 100, total = 2000) {
   let next = 0;
+  const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   const worker = async (w) => {
     while (next < total) {
@@ -91,8 +95,10 @@ async function inFlight(name, impl, n = 100, total = 2000) {
   };
   await Promise.all(Array.from({ length: n }, (_, w) => worker(w)));
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
   (throughput[name] ??= []).push(total / secs);
-  return total / secs;
+  (cpuPerPair[name] ??= []).push((cpu.user + cpu.system) / total);
+  return { perSec: total / secs, cpuUs: (cpu.user + cpu.system) / total };
 }
 
 // Warm-up, both (the JVM's JIT too).
@@ -110,7 +116,8 @@ for (let r = 0; r < ROUNDS; r++) {
   }
   const t = {};
   for (const name of order) t[name] = await inFlight(name, impls[name]);
-  (roundRatios.inflight ??= []).push(t.core / t.raw);
+  (roundRatios.inflight ??= []).push(t.core.perSec / t.raw.perSec);
+  (roundRatios.cpu ??= []).push(t.core.cpuUs / t.raw.cpuUs);
 }
 
 const rows = [];
@@ -131,6 +138,14 @@ rows.push({
   'raw p50': med(throughput.raw).toFixed(0),
   'core p50': med(throughput.core).toFixed(0),
   'core/raw (median of rounds)': med(roundRatios.inflight).toFixed(3),
+  'raw p99': '',
+  'core p99': '',
+});
+rows.push({
+  measure: 'client CPU per pair, 100 in flight (µs)',
+  'raw p50': med(cpuPerPair.raw).toFixed(1),
+  'core p50': med(cpuPerPair.core).toFixed(1),
+  'core/raw (median of rounds)': med(roundRatios.cpu).toFixed(3),
   'raw p99': '',
   'core p99': '',
 });

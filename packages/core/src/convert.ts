@@ -4,13 +4,15 @@ import { InvalidArgumentError } from './errors.js';
 import type { Acl, Stat } from './types.js';
 
 const long = (b: Buffer): bigint => b.readBigInt64BE(0);
+/** Epoch milliseconds from 8 big-endian bytes without a BigInt (exact below 2^53, as Number() is). */
+const millis = (b: Buffer): number => b.readInt32BE(0) * 2 ** 32 + b.readUInt32BE(4);
 
 export function toStat(s: NzcStat): Stat {
   return {
     czxid: long(s.czxid),
     mzxid: long(s.mzxid),
-    ctime: Number(long(s.ctime)),
-    mtime: Number(long(s.mtime)),
+    ctime: millis(s.ctime),
+    mtime: millis(s.mtime),
     version: s.version,
     cversion: s.cversion,
     aversion: s.aversion,

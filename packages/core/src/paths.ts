@@ -11,31 +11,39 @@ const BAD_CHAR = /[\u0000-\u001f\u007f-\u009f\ud800-\uf8ff\ufff0-\uffff]/;
  * sent: absolute, no empty, `.` or `..` component, no trailing slash (except on a sequential
  * create, whose name the server completes), no null, control or reserved characters.
  */
-export function validatePath(path: unknown, options: { sequential?: boolean } = {}): string {
-  const bad = (why: string) =>
-    new InvalidArgumentError('path', `invalid path ${JSON.stringify(path)}: ${why}`, {
-      path: typeof path === 'string' ? path : undefined,
-    });
-  if (typeof path !== 'string') throw bad('not a string');
-  if (path.length === 0) throw bad('empty');
-  if (path[0] !== '/') throw bad('must start with /');
+export function validatePath(path: unknown, options?: { sequential?: boolean }): string {
+  return checkPath(path, !!options?.sequential);
+}
+
+function invalidPath(path: unknown, why: string): InvalidArgumentError {
+  return new InvalidArgumentError('path', `invalid path ${JSON.stringify(path)}: ${why}`, {
+    path: typeof path === 'string' ? path : undefined,
+  });
+}
+
+/** {@link validatePath} without an options object: it runs on every request. */
+export function checkPath(path: unknown, sequential: boolean): string {
+  if (typeof path !== 'string') throw invalidPath(path, 'not a string');
+  if (path.length === 0) throw invalidPath(path, 'empty');
+  if (path[0] !== '/') throw invalidPath(path, 'must start with /');
   if (path.length === 1) {
-    if (options.sequential) throw bad('the root cannot be created');
+    if (sequential) throw invalidPath(path, 'the root cannot be created');
     return path;
   }
-  const body = options.sequential && path.endsWith('/') ? path.slice(0, -1) : path;
-  if (body.endsWith('/')) throw bad('must not end with /');
+  const body = sequential && path.endsWith('/') ? path.slice(0, -1) : path;
+  if (body.endsWith('/')) throw invalidPath(path, 'must not end with /');
   // Regexes, not a loop over characters: this runs on every request (bench/core-vs-raw.mjs).
   const relative = RELATIVE.exec(body);
   if (relative) {
-    throw bad(
+    throw invalidPath(
+      path,
       relative[0] === '//' ? 'empty component (//)' : `relative component "${relative[1]}"`,
     );
   }
   const badChar = BAD_CHAR.exec(path);
   if (badChar) {
     const c = badChar[0].charCodeAt(0);
-    throw bad(`character U+${c.toString(16).padStart(4, '0')} is not allowed`);
+    throw invalidPath(path, `character U+${c.toString(16).padStart(4, '0')} is not allowed`);
   }
   return path;
 }

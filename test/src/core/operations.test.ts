@@ -63,6 +63,25 @@ test('create returns the path and Stat in every mode; containers and TTL nodes a
   await assert.rejects(client.create(root.child('missing', 'x')), NoNodeError);
 });
 
+test('create and delete carry multi-byte names and data; delete uses the version as given', async () => {
+  await using root = await TestRoot.create(server);
+  await using started = await startedClient({ connectString: server.connectString });
+  const { client } = started;
+  const node = root.child('nœud-ü'); // more UTF-8 bytes than characters, in path and data
+  const made = await client.create(node, 'données');
+  assert.equal(made.path, node);
+  assert.equal(made.stat.dataLength, Buffer.byteLength('données'));
+  assert.equal((await client.getData(node)).data.toString(), 'données');
+  assert.deepEqual((await client.getChildren(root.path)).children, ['nœud-ü']);
+  await client.setData(node, 'v1');
+  await assert.rejects(client.delete(node, { version: 0 }), BadVersionError);
+  await client.delete(node, { version: 1 });
+  await assert.rejects(client.delete(node), NoNodeError);
+  await client.create(node);
+  await client.delete(node, { version: 0 }); // 0 is a version, and it matches
+  assert.equal(await client.exists(node), null);
+});
+
 test('multi uses versions exactly as given: 0 is a version, not "any" (upstream #67)', async () => {
   await using root = await TestRoot.create(server);
   await using started = await startedClient({ connectString: server.connectString });

@@ -8,6 +8,7 @@ import {
   InvalidArgumentError,
   isProtectedName,
   NoAuthError,
+  NodeExistsError,
   NoNodeError,
   noRetry,
   retryNTimes,
@@ -61,6 +62,28 @@ test('an unprotected sequential create is not repeated after a lost reply (it co
     1,
     'the orphan the caller cannot know of',
   );
+});
+
+test('a plain create and a delete whose replies are lost are repeated on the next connection', async () => {
+  await using root = await TestRoot.create(server);
+  await using proxy = await FaultProxy.start(server);
+  await using started = await startedClient({
+    connectString: proxy.connectString,
+    sessionTimeoutMs: 6000,
+    retryPolicy: retryNTimes(5, 50),
+  });
+  const { client } = started;
+  const node = root.child('plain');
+  const lostCreate = proxy.dropNextReply({ op: 'create', path: /\/plain$/ });
+  // Not a ConnectionLossError: the create was repeated, and found the node its first try made.
+  await assert.rejects(client.create(node, 'x'), NodeExistsError);
+  await lostCreate;
+  assert.deepEqual(await childrenOf(server, root.path), ['plain']);
+  const lostDelete = proxy.dropNextReply({ op: 'delete', path: /\/plain$/ });
+  await client.delete(node); // the repeat's NONODE means the first try deleted it
+  await lostDelete;
+  assert.deepEqual(await childrenOf(server, root.path), []);
+  assert.equal(client.pendingBackgroundJobs, 0);
 });
 
 test('a guaranteed delete cut off by a partition still deletes, after the reconnect', async () => {

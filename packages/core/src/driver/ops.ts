@@ -8,6 +8,7 @@
 import { jute, type NzcAcl, type NzcEvent, type NzcStat } from './nzc.js';
 import type { RawSession } from './raw-session.js';
 import { NoNodeError } from '../errors.js';
+import { DeleteRequest } from './wire.js';
 
 const T = jute.OP_CODES;
 const NONODE = -101;
@@ -80,7 +81,7 @@ export async function setData(
 }
 
 export async function remove(raw: RawSession, path: string, version: number, timeoutMs?: number) {
-  await raw.queue(path, request(T.DELETE!, { path, version }, 'DeleteRequest'), timeoutMs);
+  await raw.queue(path, new DeleteRequest(path, version), timeoutMs);
 }
 
 export async function getACL(raw: RawSession, path: string, timeoutMs?: number) {

@@ -43,13 +43,16 @@ export interface RawSessionOptions {
   onWatchEvent?: (e: NzcEvent) => void;
 }
 
+/** What a request's sender hears, exactly once: a typed error, or null and the reply. */
+export type ReplyHandler<R = JuteResponse> = (err: Error | null, resp: R | undefined) => void;
+
 interface PendingCall {
-  reject: (e: Error) => void;
+  settle: ReplyHandler<never>;
   deadline: number;
   path: string | undefined;
   timeoutMs: number;
   /** The queued request, so a deadline can take it back if it has not been sent yet. */
-  request?: JuteRequest;
+  request: JuteRequest;
 }
 
 /**
@@ -172,35 +175,71 @@ export class RawSession {
   }
 
   /**
-   * Issues one request. It settles exactly once: with the reply, with a typed error, with
-   * OPERATIONTIMEOUT at the deadline (the package may never call back: notes §2), or with the
-   * error given to {@link failAll} when the session ends.
+   * Queues a built request on the package's connection manager directly, past the package's
+   * per-operation retry wrapper (an async.whilst loop around every call, run even with
+   * retries 0): core retries by its own policy, and the wrapper cost about 8% of client CPU.
+   *
+   * `handler` hears exactly once: the reply, a typed error, OPERATIONTIMEOUT at the deadline
+   * (the package may never call back: notes §2), or the error given to {@link failAll} when the
+   * session ends. `onReply` hears every reply the package delivers, first, from inside its
+   * socket handler, before it reads the rest of the chunk: a watch registered there is in place
+   * for a notification in that same chunk (registering after a promise settles was one
+   * microtask too late). Callback-based, not a promise: the framework's common create and
+   * delete build one promise per call on it (bench/core-vs-raw.mjs).
    */
-  call<T>(
+  send<R = JuteResponse>(
     path: string | undefined,
-    invoke: (done: (err: NzcException | null, value?: T) => void) => void,
-    timeoutMs = this.opts.requestTimeoutMs,
-    request?: JuteRequest,
-  ): Promise<T> {
-    if (this.ended) return Promise.reject(new ClientClosedError());
-    return new Promise<T>((resolve, reject) => {
-      const entry: PendingCall = { reject, deadline: Date.now() + timeoutMs, path, timeoutMs };
-      if (request) entry.request = request;
-      this.pending.add(entry);
-      // Ref'd while requests wait (a caller awaiting a reply keeps the process alive), and
-      // cleared as soon as none do, so an idle client holds no timer.
-      this.sweeper ??= setInterval(() => this.sweep(), SWEEP_MS);
-      try {
-        invoke((err, value) => {
-          if (!this.pending.delete(entry)) return; // already timed out or failed
-          if (err) reject(toError(err, path));
-          else resolve(value as T);
-        });
-      } catch (e) {
-        // The package throws synchronously on bad arguments (AssertionError, TypeError).
-        this.pending.delete(entry);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      }
+    request: JuteRequest,
+    timeoutMs: number | undefined,
+    handler: ReplyHandler<R>,
+    onReply?: (err: NzcException | null, resp: R | undefined) => void,
+  ): void {
+    if (this.ended) {
+      handler(new ClientClosedError(), undefined);
+      return;
+    }
+    const t = timeoutMs ?? this.opts.requestTimeoutMs;
+    const entry: PendingCall = {
+      settle: handler,
+      deadline: Date.now() + t,
+      path,
+      timeoutMs: t,
+      request,
+    };
+    this.pending.add(entry);
+    // Ref'd while requests wait (a caller awaiting a reply keeps the process alive), and
+    // cleared as soon as none do, so an idle client holds no timer.
+    this.sweeper ??= setInterval(() => this.sweep(), SWEEP_MS);
+    try {
+      this.client.connectionManager.queue(request, (err, resp) => {
+        // Even after a deadline: the server did what the reply says (a watch it set is set).
+        if (onReply) onReply(err, resp as R | undefined);
+        if (!this.pending.delete(entry)) return; // already timed out or failed
+        if (err) handler(toError(err, path), undefined);
+        else handler(null, resp as R);
+      });
+    } catch (e) {
+      // The package throws synchronously on bad arguments (AssertionError, TypeError).
+      this.pending.delete(entry);
+      handler(e instanceof Error ? e : new Error(String(e)), undefined);
+    }
+  }
+
+  /** {@link send} as a promise; `onReply` as send's. */
+  queue<R = JuteResponse>(
+    path: string | undefined,
+    request: JuteRequest,
+    timeoutMs?: number,
+    onReply?: (err: NzcException | null, resp: R | undefined) => void,
+  ): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.send<R>(
+        path,
+        request,
+        timeoutMs,
+        (err, resp) => (err ? reject(err) : resolve(resp as R)),
+        onReply,
+      );
     });
   }
 
@@ -211,12 +250,13 @@ export class RawSession {
       this.pending.delete(p);
       // Not sent yet (waiting for a reconnect): take it back, so it is not applied later behind
       // the caller's back (or behind its retry).
-      if (p.request) {
-        const q = this.client.connectionManager.packetQueue.queue;
-        const i = q.findIndex((packet) => packet.request === p.request);
-        if (i >= 0) q.splice(i, 1);
-      }
-      p.reject(new OperationTimeoutError(`no reply within ${p.timeoutMs} ms`, { path: p.path }));
+      const q = this.client.connectionManager.packetQueue.queue;
+      const i = q.findIndex((packet) => packet.request === p.request);
+      if (i >= 0) q.splice(i, 1);
+      p.settle(
+        new OperationTimeoutError(`no reply within ${p.timeoutMs} ms`, { path: p.path }),
+        undefined,
+      );
     }
     if (this.pending.size === 0 && this.sweeper) {
       clearInterval(this.sweeper);
@@ -224,39 +264,14 @@ export class RawSession {
     }
   }
 
-  /**
-   * Queues a built request on the package's connection manager directly, past the package's
-   * per-operation retry wrapper (an async.whilst loop around every call, run even with
-   * retries 0): core retries by its own policy, and the wrapper cost about 8% of client CPU.
-   */
-  queue<R = JuteResponse>(
-    path: string | undefined,
-    request: JuteRequest,
-    timeoutMs?: number,
-    onReply?: (err: NzcException | null, resp: R | undefined) => void,
-  ): Promise<R> {
-    const cm = this.client.connectionManager;
-    return this.call<R>(
-      path,
-      (done) =>
-        cm.queue(request, (err, resp) => {
-          // Runs inside the package's socket handler, before it reads the rest of the chunk:
-          // a watch registered here is in place for a notification in that same chunk
-          // (registering after the promise settles was one microtask too late).
-          onReply?.(err, resp as R | undefined);
-          done(err, resp as R);
-        }),
-      timeoutMs,
-      request,
-    );
-  }
-
   /** Rejects every request still waiting (used when the session is lost). */
   failAll(makeError: () => ZooKeeperError | ClientClosedError): void {
-    for (const p of this.pending) p.reject(makeError());
+    // Cleared first: a handler may send again at once (a fast path handing over to its retry).
+    const waiting = [...this.pending];
     this.pending.clear();
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = undefined;
+    for (const p of waiting) p.settle(makeError(), undefined);
   }
 
   /**

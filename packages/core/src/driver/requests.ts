@@ -10,11 +10,13 @@
  *   (`data, Stat`): declared GET_DATA.
  * - sync replies `path`, like CreateResponse: declared CREATE.
  * - addWatch and removeWatches reply nothing, like DELETE: declared DELETE.
- * The server's transaction log shows createContainer, createTTL and create2 for these.
+ * The server's transaction log shows createContainer, createTTL and create2 for these. Creates
+ * (and deletes, in ops.ts) are serialized by ./wire.ts, the others by the package's records.
  */
 import { errorFromCode } from '../errors.js';
-import { jute, type JuteRecord, type JuteRequest } from './nzc.js';
-import type { RawSession } from './raw-session.js';
+import { jute, type JuteRequest, type NzcAcl, type NzcStat } from './nzc.js';
+import type { JuteResponse, RawSession } from './raw-session.js';
+import { CreateRequest } from './wire.js';
 
 export const OP = {
   create: 1,
@@ -57,37 +59,9 @@ class PathRecord {
   }
 }
 
-/** A record followed by fixed bytes (CreateTTLRequest = CreateRequest + ttl). */
-class TailRecord {
-  constructor(
-    private readonly inner: JuteRecord,
-    private readonly tail: Buffer,
-  ) {}
-  setChrootPath(p: string | undefined): void {
-    this.inner.setChrootPath(p);
-  }
-  byteLength(): number {
-    return this.inner.byteLength() + this.tail.length;
-  }
-  serialize(buffer: Buffer, offset: number): number {
-    const n = (this.inner as unknown as { serialize(b: Buffer, o: number): number }).serialize(
-      buffer,
-      offset,
-    );
-    this.tail.copy(buffer, offset + n);
-    return n + this.tail.length;
-  }
-}
-
 function int32(v: number): Buffer {
   const b = Buffer.alloc(4);
   b.writeInt32BE(v, 0);
-  return b;
-}
-
-function int64(v: bigint): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeBigInt64BE(v, 0);
   return b;
 }
 
@@ -117,28 +91,21 @@ export interface NzcAclRecordSource {
 export interface Create2Args {
   path: string;
   data: Buffer;
-  acls: NzcAclRecordSource[];
+  acls: readonly NzcAcl[];
   flags: number;
-  ttlMs?: number;
+  ttlMs?: number | undefined;
+}
+
+/** A create reply (parsed as GetData's: the path is `data`): the path, chroot kept, and Stat. */
+export function createdNode(resp: JuteResponse): { path: string; stat: NzcStat } {
+  const p = resp.payload!;
+  return { path: (p.data as Buffer | undefined)?.toString('utf8') ?? '', stat: p.stat as NzcStat };
 }
 
 /** create2 / createContainer / createTTL: resolves to the created path (chroot kept) and Stat. */
 export async function create2(raw: RawSession, a: Create2Args, timeoutMs?: number) {
-  const record = new jute.protocol.CreateRequest!();
-  record.path = a.path;
-  record.data = a.data;
-  record.acl = a.acls.map((x) => x.toRecord());
-  record.flags = a.flags;
-  let real: number = OP.create2;
-  let payload: unknown = record;
-  if (a.flags === 4) real = OP.createContainer;
-  if (a.ttlMs !== undefined) {
-    real = OP.createTTL;
-    payload = new TailRecord(record, int64(BigInt(a.ttlMs)));
-  }
-  const resp = await raw.queue(a.path, disguised(OP.getData, real, payload), timeoutMs);
-  const p = resp.payload!;
-  return { path: (p.data as Buffer | undefined)?.toString('utf8') ?? '', stat: p.stat as never };
+  const req = new CreateRequest(a.path, a.data, a.acls, a.flags, a.ttlMs);
+  return createdNode(await raw.queue(a.path, req, timeoutMs));
 }
 
 /** sync: the server the session is on catches up with the leader for `path`. */

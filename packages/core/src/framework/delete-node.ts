@@ -1,0 +1,126 @@
+/**
+ * The framework's delete: retried where a repeat is safe, recursive on request, and guaranteed
+ * (finished in the background) when a connection loss leaves it unconfirmed. Paths are server
+ * paths, as in ./nodes.ts.
+ */
+import { toStat } from '../convert.js';
+import * as ops from '../driver/ops.js';
+import { DeleteRequest } from '../driver/wire.js';
+import { isRetryable, NoNodeError, NotEmptyError } from '../errors.js';
+import type { FrameworkContext } from './nodes.js';
+import { publish } from './observability.js';
+import { withRetry } from './retry.js';
+
+export interface FrameworkDelete {
+  version: number;
+  guaranteed?: boolean;
+  deleteChildren?: boolean;
+  timeoutMs?: number | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+async function deleteTree(
+  ctx: FrameworkContext,
+  path: string,
+  version: number,
+  timeoutMs?: number,
+): Promise<void> {
+  for (;;) {
+    const raw = ctx.raw();
+    let children: string[];
+    try {
+      children = (await ops.getChildren(raw, path, undefined, timeoutMs)).children;
+    } catch (e) {
+      if (e instanceof NoNodeError) return;
+      throw e;
+    }
+    for (const c of children)
+      await deleteTree(ctx, `${path === '/' ? '' : path}/${c}`, -1, timeoutMs);
+    try {
+      await ops.remove(ctx.raw(), path, version, timeoutMs);
+      return;
+    } catch (e) {
+      if (e instanceof NoNodeError) return;
+      if (!(e instanceof NotEmptyError)) throw e; // a child appeared meanwhile: go round again
+    }
+  }
+}
+
+/**
+ * Deletes a node (and its subtree with deleteChildren). Retried on connection loss; a NONODE on
+ * a repeat means an earlier attempt did it. Guaranteed: when the delete cannot be confirmed,
+ * the call still rejects, and a background job keeps trying until the node is gone, across
+ * reconnects and into a new session, unless the node is an ephemeral of an older session (the
+ * server removes it). The common case (neither guaranteed nor recursive) is one request and one
+ * promise, as in {@link createNode}.
+ */
+export function deleteNode(ctx: FrameworkContext, path: string, o: FrameworkDelete): Promise<void> {
+  if (o.guaranteed || o.deleteChildren) return deleteWithRetry(ctx, path, o, undefined);
+  return new Promise((resolve, reject) => {
+    ctx.raw().send(path, new DeleteRequest(path, o.version), o.timeoutMs, (err) => {
+      if (err === null) resolve();
+      else if (!isRetryable(err)) reject(err);
+      else deleteWithRetry(ctx, path, o, err).then(resolve, reject);
+    });
+  });
+}
+
+/** deleteNode's general case; `failedOnce`: the error of a first attempt already made. */
+async function deleteWithRetry(
+  ctx: FrameworkContext,
+  path: string,
+  o: FrameworkDelete,
+  failedOnce: unknown,
+): Promise<void> {
+  const attempt = async (n: number) => {
+    try {
+      if (o.deleteChildren) await deleteTree(ctx, path, o.version, o.timeoutMs);
+      else await ops.remove(ctx.raw(), path, o.version, o.timeoutMs);
+    } catch (e) {
+      if (n > 0 && e instanceof NoNodeError) return; // our earlier attempt went through
+      throw e;
+    }
+  };
+  const sessionAtStart = (() => {
+    try {
+      return ctx.raw().sessionId;
+    } catch {
+      return 0n;
+    }
+  })();
+  try {
+    if (failedOnce === undefined) {
+      try {
+        await attempt(0); // outside the retry loop first (see createNode)
+        return;
+      } catch (e) {
+        if (!isRetryable(e)) throw e;
+        failedOnce = e;
+      }
+    }
+    await withRetry(attempt, {
+      policy: ctx.retryPolicy,
+      operation: 'delete',
+      path,
+      ...(o.signal ? { signal: o.signal } : {}),
+      failedOnce,
+    });
+  } catch (e) {
+    const retryable = isRetryable(e) || isRetryable((e as Error).cause);
+    if (!o.guaranteed || !retryable) throw e;
+    ctx.background.add({
+      describe: `guaranteed delete ${path}`,
+      run: async () => {
+        const raw = ctx.raw();
+        const stat = await ops.exists(raw, path, undefined);
+        if (stat === null) return;
+        const owner = toStat(stat).ephemeralOwner;
+        if (owner !== 0n && owner !== raw.sessionId && owner === sessionAtStart) return; // dies with its session
+        await attempt(1);
+      },
+    });
+    publish('recipe', { recipe: 'guaranteed-delete', event: 'deferred', path });
+    // As Curator does: the caller still learns the delete is not confirmed yet.
+    throw e;
+  }
+}
