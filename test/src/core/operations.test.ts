@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { Socket } from 'node:net';
 import { test } from 'node:test';
 import {
   BadVersionError,
@@ -80,6 +81,41 @@ test('create and delete carry multi-byte names and data; delete uses the version
   await client.create(node);
   await client.delete(node, { version: 0 }); // 0 is a version, and it matches
   assert.equal(await client.exists(node), null);
+});
+
+test('requests issued together leave in one write, in the order they were issued', async () => {
+  await using root = await TestRoot.create(server);
+  await using started = await startedClient({ connectString: server.connectString });
+  const { client } = started;
+  // Count the socket's writes (internal): one system call each.
+  const socket = (
+    client as unknown as {
+      s: { connection: { raw: { client: { connectionManager: { socket: Socket } } } } };
+    }
+  ).s.connection.raw.client.connectionManager.socket;
+  let writes = 0;
+  const write = socket._write.bind(socket);
+  const writev = socket._writev!.bind(socket);
+  socket._write = (...args) => {
+    writes++;
+    write(...args);
+  };
+  socket._writev = (...args) => {
+    writes++;
+    writev(...args);
+  };
+  const made = await Promise.all(
+    Array.from({ length: 50 }, () =>
+      client.create(root.child('s-'), '', { mode: 'PERSISTENT_SEQUENTIAL' }),
+    ),
+  );
+  assert.ok(writes <= 2, `${writes} writes for 50 creates issued in one tick`);
+  // ZooKeeper applies one session's requests in the order they arrive.
+  const seqs = made.map((m) => Number(m.path.slice(-10)));
+  assert.deepEqual(
+    seqs,
+    seqs.map((_, i) => seqs[0]! + i),
+  );
 });
 
 test('multi uses versions exactly as given: 0 is a version, not "any" (upstream #67)', async () => {

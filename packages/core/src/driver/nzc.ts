@@ -67,7 +67,7 @@ export interface NzcConnectionManager {
   socket?: import('node:net').Socket;
   connectTimeoutHandler: NodeJS.Timeout | null;
   credentials: { scheme: string; auth: Buffer }[];
-  packetQueue: { queue: Packet[] };
+  packetQueue: { queue: Packet[]; prependListener(ev: 'readable', l: () => void): void };
   pendingQueue: Packet[];
   chrootPath?: string;
   watcherManager: {

@@ -19,7 +19,13 @@ import {
   type NzcException,
 } from './nzc.js';
 import { compareVersions, queryServerVersion } from './server-info.js';
-import { installWatchdog, patchReconnectQueue, patchXid, type Watchdog } from './patches.js';
+import {
+  batchWrites,
+  installWatchdog,
+  patchReconnectQueue,
+  patchXid,
+  type Watchdog,
+} from './patches.js';
 
 export type RawEvent =
   | { type: 'connected'; sessionId: bigint; negotiatedTimeoutMs: number }
@@ -85,6 +91,7 @@ export class RawSession {
     const cm = this.client.connectionManager;
     patchXid(cm);
     patchReconnectQueue(cm);
+    batchWrites(cm);
     const servers = opts.connectString.split('/')[0]!.split(',').length;
     // A handshake is one round trip. A server caught while starting can accept TCP and never
     // answer it; one such attempt must not use up the session (a 15 s session once waited
