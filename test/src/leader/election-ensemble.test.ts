@@ -84,10 +84,19 @@ test('at most one leader: 5 participants on a 3-server ensemble while servers di
           break;
         }
         case 3:
-          faults.push(`expire ${target.id}`);
+          // Expire the session of a participant cut off first (it hears SUSPENDED, then the
+          // server drops the session). Closing the session of a still-connected participant
+          // would tell it and the next in line at the same moment: a race no client can win,
+          // which only the epoch covers.
+          faults.push(`cut off and expire ${target.id}`);
+          target.proxies.forEach((p) => p.partition());
+          await timing.waitFor(() => target.started.client.state === 'SUSPENDED', {
+            timeoutMs: 10_000,
+          });
           await expireSession(target.started.client, cluster.connectStringOf(step % 3)).catch(
             () => undefined, // the session may be changing hands already
           );
+          target.proxies.forEach((p) => p.heal());
           break;
       }
       await timing.sleep(1000);

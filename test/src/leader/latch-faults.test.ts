@@ -116,7 +116,10 @@ test('a leader whose session expires is replaced, and rejoins on its new session
   );
   assert.ok(first.signal.aborted);
   assert.equal(one.hasLeadership(), false);
-  assert.deepEqual(check.violations, []);
+  // No two-leader check here: a session closed under a connected client is news to that client
+  // and to the next in line at the same moment, so either may hear first. Only the epoch
+  // protects against that (CURATOR-206); the ensemble test expires sessions of cut-off
+  // participants, which must hear first.
   assert.deepEqual(
     check.epochs,
     [...check.epochs].sort((x, y) => (x < y ? -1 : 1)),
@@ -132,13 +135,18 @@ test('the leader’s node deleted after isLeader ends its leadership at once (CU
   const admin = await WireClient.connect({ connectString: server.connectString });
   await admin.delete(first.nodePath);
   await admin.closeSession();
-  await two.awaitLeadership({ timeoutMs: 10_000 });
+  const second = await two.awaitLeadership({ timeoutMs: 10_000 });
+  // The deletion reaches both clients at once, so the old leader may hear a moment after the
+  // new one leads (no client can do better; the epoch is what protects). What CURATOR-620
+  // broke was the old leader never hearing: its signal must abort, for the node's reason.
+  await timing.waitFor(() => first.signal.aborted, { message: 'the old leader is told' });
   assert.equal((first.signal.reason as LeadershipLostError).why, 'node');
+  assert.ok(second.epoch > first.epoch);
   await timing.waitFor(async () => (await two.getParticipants()).length === 2, {
     message: 'one is back in line with a new node',
   });
-  assert.deepEqual(check.violations, []);
   assert.equal(one.hasLeadership(), false);
+  assert.equal(check.epochs.length, 2, 'one isLeader each; the old one did not lead again');
 });
 
 test('fast successive reconnects leave one node per latch and one leader (CURATOR-504, CURATOR-644)', async () => {
