@@ -225,8 +225,11 @@ export class LeaderLatch extends Lifecycle<LeaderLatchEvents> {
    * the same session comes back (nobody else can have led while it existed).
    */
   private async lead(held: Contention, stop: AbortSignal): Promise<void> {
-    const gone = watchOwnNode(this.client, held);
+    const own = watchOwnNode(this.client, held);
+    const gone = own.signal;
     for (let first = true; ; first = false) {
+      // Waiting for the connection may take long: watch our node through it.
+      if (this.client.holdSignal().aborted) own.arm();
       // Only the session that made the node may lead on it (CURATOR-604, CURATOR-696).
       const hold = await untilHoldable(this.client, held.sessionId, stop);
       if (gone.aborted) return;
@@ -245,6 +248,7 @@ export class LeaderLatch extends Lifecycle<LeaderLatchEvents> {
       const leadership: Leadership = { epoch: held.fencingToken, signal, nodePath: held.nodePath };
       this.current = leadership;
       this.emit('isLeader', leadership);
+      own.arm(); // after the listeners: off the failover's critical path (see watchOwnNode)
       const why = await firstAbort([hold, gone, stop]);
       end('finished');
       this.current = undefined;

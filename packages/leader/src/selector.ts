@@ -162,7 +162,8 @@ export class LeaderSelector extends Lifecycle<LeaderSelectorEvents> {
 
   /** Runs takeLeadership on `held`; resolves true when it threw. */
   private async lead(held: Contention, hold: AbortSignal): Promise<boolean> {
-    const gone = watchOwnNode(this.client, held);
+    const own = watchOwnNode(this.client, held);
+    const gone = own.signal;
     const { signal, end } = leadershipSignal(this.path, [
       [hold, 'connection'],
       [gone, 'node'],
@@ -170,6 +171,7 @@ export class LeaderSelector extends Lifecycle<LeaderSelectorEvents> {
     ]);
     this.current = { epoch: held.fencingToken, signal, nodePath: held.nodePath, end };
     this.emit('isLeader', { epoch: held.fencingToken, signal, nodePath: held.nodePath });
+    own.arm(); // after the listeners, before takeLeadership can release (see watchOwnNode)
     let failed = false;
     try {
       await this.takeLeadership(signal, held.fencingToken);
