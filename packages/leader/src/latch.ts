@@ -231,7 +231,8 @@ export class LeaderLatch extends Lifecycle<LeaderLatchEvents> {
       // Waiting for the connection may take long: watch our node through it.
       if (this.client.holdSignal().aborted) own.arm();
       // Only the session that made the node may lead on it (CURATOR-604, CURATOR-696).
-      const hold = await untilHoldable(this.client, held.sessionId, stop);
+      const now = untilHoldable(this.client, held.sessionId, stop);
+      const hold = now instanceof AbortSignal ? now : await now;
       if (gone.aborted) return;
       if (!first) {
         // Replies come in order behind the reconnect's SetWatches: a deletion during the

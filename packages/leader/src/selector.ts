@@ -140,7 +140,8 @@ export class LeaderSelector extends Lifecycle<LeaderSelectorEvents> {
           data: this.data,
           signal: this.closeSignal,
         });
-        const hold = await untilHoldable(this.client, held.sessionId, this.closeSignal);
+        const now = untilHoldable(this.client, held.sessionId, this.closeSignal);
+        const hold = now instanceof AbortSignal ? now : await now;
         // A turn is used up only once takeLeadership runs: a session lost while waiting in
         // line queues again by itself (CURATOR-16).
         this.queued = this.autoRequeue;

@@ -43,7 +43,21 @@ export function firstAbort(signals: readonly AbortSignal[]): Promise<number> {
  * policy (after SUSPENDED: RECONNECTED to that same session). Rejects with SessionExpiredError
  * once that session is gone, and with the signal's reason on abort.
  */
-export async function untilHoldable(
+export function untilHoldable(
+  client: ZkClient,
+  sessionId: bigint,
+  signal: AbortSignal,
+): Promise<AbortSignal> | AbortSignal {
+  // Usually holdable at once: answer without a promise (a grant is on the failover path).
+  if (!signal.aborted) {
+    const s = client.session;
+    const hold = client.holdSignal();
+    if (s && s.sessionId === sessionId && !s.signal.aborted && !hold.aborted) return hold;
+  }
+  return waitUntilHoldable(client, sessionId, signal);
+}
+
+async function waitUntilHoldable(
   client: ZkClient,
   sessionId: bigint,
   signal: AbortSignal,

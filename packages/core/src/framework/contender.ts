@@ -23,7 +23,7 @@ import type { Stat, WatchEvent } from '../types.js';
 import { deleteNode } from './delete-node.js';
 import { createNode, type FrameworkContext } from './nodes.js';
 import { publish } from './observability.js';
-import { orderTies } from './ties.js';
+import { hasTies, orderTies } from './ties.js';
 import { CREATE_FLAGS } from '../types.js';
 
 /** Decides, from the sorted contenders and our index among them, whether we hold. */
@@ -149,16 +149,14 @@ export async function contend(
       if (!children?.includes(ourName))
         children = (await ops.getChildren(raw, path, undefined)).children;
       const names = o.sortBy ?? [o.lockName];
-      const sorted = await orderTies(
-        raw,
-        path,
-        sortBySequence(
-          children.filter((c) => names.some((n) => c.includes(n))),
-          names,
-        ),
+      const inLine = sortBySequence(
+        children.filter((c) => names.some((n) => c.includes(n))),
         names,
-        ourCzxid,
       );
+      // No await unless names tie (past the sequence limit): a grant is on the failover path.
+      const sorted = hasTies(inLine, names)
+        ? await orderTies(raw, path, inLine, names, ourCzxid)
+        : inLine;
       const index = sorted.indexOf(ourName);
       if (index < 0)
         throw new SessionExpiredError('the contender node is gone', { path: nodePath });

@@ -51,11 +51,13 @@ async function deleteTree(
  * a repeat means an earlier attempt did it. Guaranteed: when the delete cannot be confirmed,
  * the call still rejects, and a background job keeps trying until the node is gone, across
  * reconnects and into a new session, unless the node is an ephemeral of an older session (the
- * server removes it). The common case (neither guaranteed nor recursive) is one request and one
- * promise, as in {@link createNode}.
+ * server removes it). The common case (not recursive; guaranteed or not) is one request and
+ * one promise at first, as in {@link createNode}.
  */
 export function deleteNode(ctx: FrameworkContext, path: string, o: FrameworkDelete): Promise<void> {
-  if (o.guaranteed || o.deleteChildren) return deleteWithRetry(ctx, path, o, undefined);
+  // A guaranteed delete's first attempt takes the cheap path too (recipes release with one,
+  // and a failover waits on it); a retryable failure goes on below, guarantee included.
+  if (o.deleteChildren) return deleteWithRetry(ctx, path, o, undefined);
   return new Promise((resolve, reject) => {
     ctx.raw().send(path, new DeleteRequest(path, o.version), o.timeoutMs, (err) => {
       if (err === null) resolve();

@@ -11,6 +11,17 @@ import type { RawSession } from '../driver/raw-session.js';
 import { toStat } from '../convert.js';
 import { sortKey } from '../paths.js';
 
+/** Whether two of `sorted` (in Curator's order, so equal keys are adjacent) tie. */
+export function hasTies(sorted: readonly string[], lockNames: readonly string[]): boolean {
+  let prev: string | undefined;
+  for (const n of sorted) {
+    const k = sortKey(n, lockNames);
+    if (k === prev) return true;
+    prev = k;
+  }
+  return false;
+}
+
 /**
  * `sorted` (already in Curator's order) with each run of equal sort keys ordered by czxid.
  * Returned unchanged (no request) when no two keys are equal. Tied nodes that vanish while
