@@ -19,13 +19,15 @@
 // 2, the next in line joined right behind the leader: ours then leads on the deletion alone
 // (one round trip less), Curator's still lists.
 import { execFileSync, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { createClient, NoNodeError } from '@zk-recipes/core';
-import { serverWatches, TestingServer } from '@zk-recipes/testing';
+import {
+  compileCuratorProgram,
+  CURATOR_JARS,
+  serverWatches,
+  TestingServer,
+} from '@zk-recipes/testing';
 // The bench workspace package does not depend on @zk-recipes/leader: import its build directly.
 import { LeaderLatch } from '../packages/leader/dist/index.js';
 
@@ -43,40 +45,12 @@ const SETTLE_MS = Number(arg('--settle-ms', 5));
 const FSYNC = !process.argv.includes('--no-fsync');
 if (PARTICIPANTS < 2) throw new Error('--participants must be at least 2');
 
-const JARS = [
-  'curator-recipes.jar',
-  'curator-framework.jar',
-  'curator-client.jar',
-  'zookeeper.jar',
-  'zookeeper-jute.jar',
-  'guava.jar',
-  'slf4j-api.jar',
-  'slf4j-nop.jar',
-].map((j) => `/usr/share/java/${j}`);
-
-/** Compiles bench/java/<name>.java once per source version; returns the class path. */
-function compiledJava(name) {
-  const missing = JARS.filter((j) => !fs.existsSync(j));
-  if (missing.length > 0) throw new Error(`missing ${missing.join(', ')}: run scripts/setup.sh`);
-  const src = path.join(import.meta.dirname, 'java', `${name}.java`);
-  const hash = createHash('sha1').update(fs.readFileSync(src)).digest('hex').slice(0, 12);
-  const out = path.join(os.tmpdir(), `zk-recipes-bench-${name}-${hash}`);
-  if (!fs.existsSync(path.join(out, `${name}.class`))) {
-    const tmp = `${out}.${process.pid}`;
-    fs.mkdirSync(tmp, { recursive: true });
-    execFileSync('javac', ['-d', tmp, '-cp', JARS.join(':'), src], { stdio: 'inherit' });
-    fs.rmSync(out, { recursive: true, force: true });
-    fs.renameSync(tmp, out);
-  }
-  return [out, ...JARS].join(':');
-}
-
 /** The Curator version of the jar on the class path (from its Maven metadata). */
 function curatorVersion() {
   try {
     const props = execFileSync('unzip', [
       '-p',
-      JARS[0],
+      CURATOR_JARS[0],
       'META-INF/maven/org.apache.curator/curator-recipes/pom.properties',
     ]).toString();
     return /version=(\S+)/.exec(props)?.[1] ?? '?';
@@ -164,7 +138,7 @@ const java = spawn(
   'java',
   [
     '-cp',
-    compiledJava('CuratorLeaderBench'),
+    compileCuratorProgram(path.join(import.meta.dirname, 'java', 'CuratorLeaderBench.java')),
     'CuratorLeaderBench',
     connectString,
     `${base}/curator`,

@@ -2,48 +2,17 @@
 // commands with JSON lines (protocol in lock-node-worker.mjs). Every child is killed when this
 // process ends, however it ends: on exit and on SIGINT/SIGTERM here, and, should this process
 // be killed outright, by the children themselves when their standard input closes.
-import { execFileSync, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { clearTimeout, setTimeout } from 'node:timers';
+import { compileCuratorProgram } from '@zk-recipes/testing';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-// The jars test/src/support/java.ts compiles the Curator test peers against (zookeeper.jar's
-// manifest brings in its own dependencies).
-const JARS = [
-  'curator-recipes.jar',
-  'curator-framework.jar',
-  'curator-client.jar',
-  'zookeeper.jar',
-  'guava.jar',
-  'slf4j-api.jar',
-  'slf4j-nop.jar',
-].map((j) => `/usr/share/java/${j}`);
-
 /** Debian's interpreter: python3-kazoo is installed for it (bench/setup.sh). */
 export const PYTHON = '/usr/bin/python3';
-
-/** Compiles bench/java/<name>.java once per source version; returns the class path. */
-function compiledJava(name) {
-  const missing = JARS.filter((j) => !fs.existsSync(j));
-  if (missing.length > 0) throw new Error(`missing ${missing.join(', ')}: run bench/setup.sh`);
-  const src = path.join(here, 'java', `${name}.java`);
-  const hash = createHash('sha1').update(fs.readFileSync(src)).digest('hex').slice(0, 12);
-  const out = path.join(os.tmpdir(), `zk-recipes-bench-${name}-${hash}`);
-  if (!fs.existsSync(path.join(out, `${name}.class`))) {
-    const tmp = `${out}.${process.pid}`;
-    fs.mkdirSync(tmp, { recursive: true });
-    execFileSync('javac', ['-d', tmp, '-cp', JARS.join(':'), src], { stdio: 'inherit' });
-    fs.rmSync(out, { recursive: true, force: true });
-    fs.renameSync(tmp, out);
-  }
-  return [out, ...JARS].join(':');
-}
 
 /** The command line of one worker of `kind` against `connect`. */
 export function workerCommand(kind, connect) {
@@ -53,7 +22,15 @@ export function workerCommand(kind, connect) {
     case 'raw-seq':
       return [process.execPath, [path.join(here, 'lock-node-worker.mjs'), kind, connect]];
     case 'curator':
-      return ['java', ['-cp', compiledJava('CuratorLockBench'), 'CuratorLockBench', connect]];
+      return [
+        'java',
+        [
+          '-cp',
+          compileCuratorProgram(path.join(here, 'java', 'CuratorLockBench.java')),
+          'CuratorLockBench',
+          connect,
+        ],
+      ];
     case 'kazoo':
       return [PYTHON, [path.join(here, 'kazoo_lock_bench.py'), connect]];
     default:

@@ -1,0 +1,55 @@
+/**
+ * Java programs on Apache Curator (interoperability tests, benchmarks), compiled once per
+ * source version against the Debian jars (libcurator-recipes-java, zookeeper, a JDK:
+ * scripts/setup.sh installs them).
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { TestingError } from './errors.js';
+
+/** The Debian jars a Curator program compiles and runs against. */
+export const CURATOR_JARS: readonly string[] = [
+  'curator-recipes.jar',
+  'curator-framework.jar',
+  'curator-client.jar',
+  'zookeeper.jar',
+  'zookeeper-jute.jar',
+  'guava.jar',
+  'slf4j-api.jar',
+  'slf4j-nop.jar',
+].map((j) => `/usr/share/java/${j}`);
+
+/**
+ * Compiles `source` (a `.java` file whose class has the file's name) into a cache folder keyed
+ * by its content, and returns the class path to run it with (`java -cp <it> <Name>`).
+ *
+ * @example
+ * const cp = compileCuratorProgram('test/java/CuratorLockWorker.java');
+ * spawn('java', ['-cp', cp, 'CuratorLockWorker', connectString]);
+ */
+export function compileCuratorProgram(source: string): string {
+  const missing = CURATOR_JARS.filter((j) => !fs.existsSync(j));
+  if (missing.length > 0) {
+    throw new TestingError(
+      'CURATOR_MISSING',
+      `Curator jars missing (${missing.join(', ')}): run scripts/setup.sh`,
+    );
+  }
+  const name = path.basename(source, '.java');
+  const hash = createHash('sha1').update(fs.readFileSync(source)).digest('hex').slice(0, 12);
+  const out = path.join(os.tmpdir(), `zk-recipes-java-${name}-${hash}`);
+  if (!fs.existsSync(path.join(out, `${name}.class`))) {
+    // Compiled beside, then renamed: two processes compiling at once never see half a folder.
+    const tmp = `${out}.${process.pid}`;
+    fs.mkdirSync(tmp, { recursive: true });
+    execFileSync('javac', ['-d', tmp, '-cp', CURATOR_JARS.join(':'), source], {
+      stdio: 'inherit',
+    });
+    fs.rmSync(out, { recursive: true, force: true });
+    fs.renameSync(tmp, out);
+  }
+  return [out, ...CURATOR_JARS].join(':');
+}
