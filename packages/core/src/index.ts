@@ -24,6 +24,7 @@ export { digestAcl, digestId, type AclProvider } from './framework/acl.js';
 export { channels, type ChannelName } from './framework/observability.js';
 export { isProtectedName, PROTECTED_PREFIX } from './framework/nodes.js';
 export { listContenders, type ContenderNode } from './framework/contenders.js';
+export { joinSignals } from './framework/signals.js';
 export {
   IllegalStateError,
   Lifecycle,

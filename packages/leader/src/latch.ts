@@ -4,6 +4,7 @@ import {
   IllegalStateError,
   InvalidArgumentError,
   isRetryable,
+  joinSignals,
   Lifecycle,
   SessionExpiredError,
   validatePath,
@@ -191,7 +192,9 @@ export class LeaderLatch extends Lifecycle<LeaderLatchEvents> {
       let turnOver!: () => void;
       this.turn = new Promise((r) => (turnOver = r));
       this.resigned = new AbortController();
-      const stop = AbortSignal.any([this.closeSignal, this.resigned.signal]);
+      // Not AbortSignal.any: the close signal lives as long as the latch (see joinSignals).
+      const turnSignal = joinSignals([this.closeSignal, this.resigned.signal]);
+      const stop = turnSignal.signal!;
       try {
         held = await this.client.contend(this.path, {
           lockName: LATCH_NAME,
@@ -211,6 +214,7 @@ export class LeaderLatch extends Lifecycle<LeaderLatchEvents> {
         }
       } finally {
         this.ourNode = undefined;
+        turnSignal.dispose();
         // Guaranteed: a delete that cannot be confirmed now goes on in the background, so a
         // node of ours never outlives the latch (CURATOR-3: nothing is re-created after close).
         if (held) await held.release().catch(() => undefined);

@@ -2,6 +2,7 @@ import os from 'node:os';
 import {
   AcquireTimeoutError,
   InvalidArgumentError,
+  joinSignals,
   validatePath,
   type ZkClient,
 } from '@zk-recipes/core';
@@ -238,24 +239,4 @@ export async function withLock<T>(
 ): Promise<T> {
   if (typeof fn !== 'function') throw new InvalidArgumentError('fn', 'fn must be a function');
   return new Mutex(client, path, options).withLock(fn, options);
-}
-
-/**
- * One signal that aborts with the first of `signals`, with its listeners removed by dispose():
- * on Node 20, AbortSignal.any() keeps an entry on each source for every signal composed from
- * it, so a caller passing one long-lived signal to every acquire would grow without bound.
- */
-function joinSignals(signals: AbortSignal[]): { signal?: AbortSignal; dispose: () => void } {
-  if (signals.length <= 1) return { signal: signals[0], dispose: () => undefined };
-  const joined = new AbortController();
-  const onAbort = (e: Event) => joined.abort((e.target as AbortSignal).reason);
-  const dispose = () => signals.forEach((s) => s.removeEventListener('abort', onAbort));
-  for (const s of signals) {
-    if (s.aborted) {
-      joined.abort(s.reason);
-      break;
-    }
-    s.addEventListener('abort', onAbort, { once: true });
-  }
-  return { signal: joined.signal, dispose };
 }
