@@ -132,7 +132,6 @@ export async function contend(
   };
   publish('recipe', { recipe: 'contender', event: 'created', path: nodePath });
   let watched: { raw: RawSession; path: string } | undefined;
-  const ourCzxid = new Map([[ourName, created.stat.czxid]]);
   const granted = (): Contention => {
     publish('recipe', { recipe: 'contender', event: 'granted', path: nodePath });
     return { nodePath, fencingToken: created.stat.czxid, sessionId, stat: created.stat, release };
@@ -155,7 +154,7 @@ export async function contend(
       );
       // No await unless names tie (past the sequence limit): a grant is on the failover path.
       const sorted = hasTies(inLine, names)
-        ? await orderTies(raw, path, inLine, names, ourCzxid)
+        ? await orderTies(raw, path, inLine, names, new Map([[ourName, created.stat.czxid]]))
         : inLine;
       const index = sorted.indexOf(ourName);
       if (index < 0)

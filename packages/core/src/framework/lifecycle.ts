@@ -120,7 +120,7 @@ export abstract class Lifecycle<
   /** Reports an error the recipe survived: the `error` event (if declared) and the channel. */
   protected report(error: unknown): void {
     publish('recipe', { recipe: this.recipe, event: 'error', path: this.path, error });
-    if (this.listeners.get('error')?.size) this.emit('error', ...([error] as Events[keyof Events]));
+    this.emit('error', ...([error] as Events[keyof Events]));
   }
 
   protected abstract onStart(): Promise<void>;
