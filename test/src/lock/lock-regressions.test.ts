@@ -19,7 +19,7 @@ import {
   WireClient,
   timing,
 } from '@zk-recipes/testing';
-import { startedClient, waitForNewSession } from '../support/core-helpers.js';
+import { lostReplyClients, startedClient, waitForNewSession } from '../support/core-helpers.js';
 import { sharedServer } from '../support/shared-server.js';
 
 const server = sharedServer({ tickTimeMs: 200 });
@@ -239,17 +239,8 @@ test("a local waiter queued behind a lease of a lost session is not handed that 
 
 test('a Mutex whose create reply is lost holds its one node, or leaves none when it gives up (failure mode 1)', async () => {
   await using root = await TestRoot.create(server);
-  await using proxy = await FaultProxy.start(server);
-  await using a = await startedClient({
-    connectString: proxy.connectString,
-    sessionTimeoutMs: 8000,
-  });
-  await using giveUp = await startedClient({
-    connectString: proxy.connectString,
-    sessionTimeoutMs: 8000,
-    retryPolicy: noRetry,
-  });
-  await using b = await startedClient({ connectString: server.connectString });
+  await using clients = await lostReplyClients(server);
+  const { proxy, a, giveUp, b } = clients;
   const path = root.child('lock');
   await a.client.ensurePath(path); // so the create whose reply is lost does make the node
   const dropped = proxy.dropNextReply({ op: 'create', path: /lock-$/ });

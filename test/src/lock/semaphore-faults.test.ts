@@ -12,24 +12,15 @@ import {
   TestRoot,
   timing,
 } from '@zk-recipes/testing';
-import { startedClient } from '../support/core-helpers.js';
+import { lostReplyClients, startedClient } from '../support/core-helpers.js';
 import { sharedServer } from '../support/shared-server.js';
 
 const server = sharedServer({ tickTimeMs: 200 });
 
 test('a lost lease-create reply leaves exactly one lease, or none when the acquire gives up; maxLeases still holds (CURATOR-315)', async () => {
   await using root = await TestRoot.create(server);
-  await using proxy = await FaultProxy.start(server);
-  await using a = await startedClient({
-    connectString: proxy.connectString,
-    sessionTimeoutMs: 8000,
-  });
-  await using giveUp = await startedClient({
-    connectString: proxy.connectString,
-    sessionTimeoutMs: 8000,
-    retryPolicy: noRetry,
-  });
-  await using b = await startedClient({ connectString: server.connectString });
+  await using clients = await lostReplyClients(server);
+  const { proxy, a, giveUp, b } = clients;
   const path = root.child('sem');
   const leases = `${path}/leases`;
   const sem = (c: typeof a) => new Semaphore(c.client, path, { maxLeases: 1 });

@@ -1,5 +1,7 @@
+import { FaultProxy } from '@zk-recipes/testing';
 import {
   createClient,
+  noRetry,
   type ClientOptions,
   type StateChange,
   type ZkClient,
@@ -63,4 +65,42 @@ export async function waitForNewSession(
       throw new Error(`no new session within ${timeoutMs} ms (state ${client.state})`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/**
+ * For lost-reply tests: a client `a` behind a fresh fault proxy, a client `giveUp` behind the
+ * same proxy that never retries, and a client `b` straight to the server. `await using` it and
+ * all four close however the test ends.
+ */
+export async function lostReplyClients(server: { connectString: string }) {
+  const proxy = await FaultProxy.start(server);
+  const started: StartedClient[] = [];
+  try {
+    started.push(
+      await startedClient({ connectString: proxy.connectString, sessionTimeoutMs: 8000 }),
+    );
+    started.push(
+      await startedClient({
+        connectString: proxy.connectString,
+        sessionTimeoutMs: 8000,
+        retryPolicy: noRetry,
+      }),
+    );
+    started.push(await startedClient({ connectString: server.connectString }));
+  } catch (e) {
+    for (const s of started) await s[Symbol.asyncDispose]();
+    await proxy.close();
+    throw e;
+  }
+  const [a, giveUp, b] = started as [StartedClient, StartedClient, StartedClient];
+  return {
+    proxy,
+    a,
+    giveUp,
+    b,
+    async [Symbol.asyncDispose]() {
+      for (const s of [b, giveUp, a]) await s[Symbol.asyncDispose]();
+      await proxy.close();
+    },
+  };
 }
