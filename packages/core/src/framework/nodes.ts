@@ -147,31 +147,53 @@ async function findProtected(raw: RawSession, parent: string, prefix: string): P
  *   which is deleted and created anew (CURATOR-604). If the create is finally given up, a
  *   background job deletes whatever it may have left.
  *
- * The common case (neither protected nor with parents to make) is one request and one promise:
- * a callback on the reply settles it, and only a retryable failure hands over to the retry
- * loop, which goes on as if it had made that attempt. Async functions nested four deep (a
- * promise and a microtask each) were part of why core used about 40% more client CPU than the
- * raw package for creates and deletes with 100 in flight (bench/RESULTS.md).
+ * Every create's first attempt is one request and one promise: a callback on the reply settles
+ * it, and only a failure that needs more (a retryable error, or a missing parent with
+ * createParents) hands over to the retry loop, which goes on as if it had made that attempt,
+ * with the same protection id. Async functions nested four deep (a promise and a microtask
+ * each) were part of why core used about 40% more client CPU than the raw package for creates
+ * and deletes with 100 in flight, and the protected create of every lock acquire took that
+ * road too (bench/RESULTS.md).
  */
 export function createNode(
   ctx: FrameworkContext,
   path: string,
   o: FrameworkCreate,
 ): Promise<{ path: string; stat: Stat }> {
-  if (o.protected || o.createParents || o.onQueued !== undefined) {
-    return createWithRetry(ctx, path, o, undefined);
-  }
+  if (o.signal?.aborted) return Promise.reject(o.signal.reason as Error);
   return new Promise((resolve, reject) => {
     checkPacket(ctx, path, o.data.length);
-    const acls = o.acls ?? providerAcls(ctx.aclProvider, path);
-    const request = new CreateRequest(path, o.data, acls, o.flags, o.ttlMs);
-    ctx.raw().send(path, request, o.timeoutMs, (err, resp) => {
-      if (err === null) resolve(createdStat(ctx, createdNode(resp!)));
-      // An unprotected sequential create is never repeated: a repeat could make a second node.
-      else if (!isRetryable(err) || o.mode.includes('SEQUENTIAL')) reject(err);
-      else createWithRetry(ctx, path, o, err).then(resolve, reject);
+    const protectedId = o.protected ? (o.protectedId ?? randomUUID()) : undefined;
+    const target = protectedId === undefined ? path : protectedPath(path, protectedId, o.mode);
+    const acls = o.acls ?? providerAcls(ctx.aclProvider, target);
+    const request = new CreateRequest(target, o.data, acls, o.flags, o.ttlMs);
+    const raw = ctx.raw();
+    raw.send(target, request, o.timeoutMs, (err, resp) => {
+      if (err === null) {
+        resolve(createdStat(ctx, createdNode(resp!)));
+        return;
+      }
+      // The rest of the way as before, without a second queued request behind it.
+      const again = { ...o, protectedId, onQueued: undefined };
+      if (err instanceof NoNodeError && o.createParents) {
+        // Nothing was made: start over (the retry loop makes the parents).
+        createWithRetry(ctx, path, again, undefined).then(resolve, reject);
+      } else if (!isRetryable(err) || (o.mode.includes('SEQUENTIAL') && !o.protected)) {
+        // An unprotected sequential create is never repeated: a repeat could make a second node.
+        reject(err);
+      } else {
+        createWithRetry(ctx, path, again, err).then(resolve, reject);
+      }
     });
+    o.onQueued?.(raw);
   });
+}
+
+/** Where a protected create of `path` goes: `_c_<id>-` before the name (or the bare prefix). */
+function protectedPath(path: string, id: string, mode: CreateMode): string {
+  const { parent, name } = split(path);
+  const bare = mode.includes('SEQUENTIAL') && path.endsWith('/');
+  return `${parent === '/' ? '' : parent}/${PROTECTED_PREFIX}${id}-${bare ? '' : name}`;
 }
 
 function createdStat(
@@ -189,13 +211,13 @@ async function createWithRetry(
   failedOnce: unknown,
 ): Promise<{ path: string; stat: Stat }> {
   checkPacket(ctx, path, o.data.length);
-  const { parent, name: lastName } = split(path);
+  const { parent } = split(path);
   let target = path;
   let prefix: string | undefined;
   if (o.protected) {
-    prefix = `${PROTECTED_PREFIX}${o.protectedId ?? randomUUID()}-`;
-    const name = o.mode.includes('SEQUENTIAL') && path.endsWith('/') ? '' : lastName;
-    target = `${parent === '/' ? '' : parent}/${prefix}${name}`;
+    const id = o.protectedId ?? randomUUID();
+    prefix = `${PROTECTED_PREFIX}${id}-`;
+    target = protectedPath(path, id, o.mode);
   }
   const sequential = o.mode.includes('SEQUENTIAL');
   const ephemeral = o.mode.startsWith('EPHEMERAL');
