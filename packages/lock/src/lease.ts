@@ -83,6 +83,11 @@ function onAbort(signal: AbortSignal, fn: () => void): () => void {
 /**
  * A lease whose signal aborts with `hold` or on release, and whose release runs `free` once
  * (`free` must not throw).
+ *
+ * The signal is made when first read: most holders never read it, and an AbortController, a
+ * relay entry and an Error (with its stack) per lease were a measurable share of an
+ * uncontended acquire+release's client CPU (bench/lock-vs-peers.mjs). Read after the lease
+ * ended, it is already aborted, with the reason it would have had.
  */
 export function leaseOf(
   path: string,
@@ -91,20 +96,31 @@ export function leaseOf(
   hold: AbortSignal,
   free: () => Promise<void>,
 ): Lease {
-  const done = new AbortController();
-  const stopHold = onAbort(hold, () => done.abort(hold.reason));
+  let done: AbortController | undefined;
+  let stopHold: (() => void) | undefined;
   let releasing: Promise<void> | undefined;
-  const release = () =>
-    (releasing ??= (async () => {
-      stopHold();
-      done.abort(new Error('released'));
-      await free();
-    })());
+  /** The hold signal's reason if it had aborted when the lease was released. */
+  let lostFirst: unknown;
+  const release = () => {
+    if (releasing) return releasing;
+    if (hold.aborted) lostFirst = hold.reason;
+    stopHold?.();
+    done?.abort(new Error('released'));
+    return (releasing = free());
+  };
   return {
     path,
     nodePath,
     fencingToken,
-    signal: done.signal,
+    get signal() {
+      if (!done) {
+        const c = new AbortController();
+        done = c;
+        if (releasing) c.abort(lostFirst ?? new Error('released'));
+        else stopHold = onAbort(hold, () => c.abort(hold.reason));
+      }
+      return done.signal;
+    },
     get released() {
       return releasing !== undefined;
     },

@@ -163,8 +163,17 @@ test('lease.signal aborts on SUSPENDED under the standard policy, only on LOST u
     sessionTimeoutMs: 6000,
     errorPolicy: 'session',
   });
+  // Its signal is read for the first time only after its release (it is made when first read).
+  const unread = await new Mutex(standard.client, root.child('c')).acquire();
   const l1 = await holdThroughDisconnect(standard.client, proxy, root.child('a'));
   assert.equal(l1.signal.aborted, true);
+  await unread.release();
+  assert.equal(unread.signal.aborted, true);
+  assert.equal(
+    unread.signal.reason,
+    l1.signal.reason,
+    'the hold was lost before the release: that is the reason, not the release',
+  );
   const l2 = await holdThroughDisconnect(lenient.client, proxy, root.child('b'));
   assert.equal(l2.signal.aborted, false, 'the session lived on');
   await l1.release();
