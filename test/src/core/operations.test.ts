@@ -83,7 +83,7 @@ test('create and delete carry multi-byte names and data; delete uses the version
   assert.equal(await client.exists(node), null);
 });
 
-test('requests issued together leave in one write, in the order they were issued', async () => {
+test('a lone request leaves at once; requests issued behind it leave together, in order', async () => {
   await using root = await TestRoot.create(server);
   await using started = await startedClient({ connectString: server.connectString });
   const { client } = started;
@@ -109,6 +109,7 @@ test('requests issued together leave in one write, in the order they were issued
       client.create(root.child('s-'), '', { mode: 'PERSISTENT_SEQUENTIAL' }),
     ),
   );
+  // The first goes out at once (the connection was idle), the 49 queued behind it in one more.
   assert.ok(writes <= 2, `${writes} writes for 50 creates issued in one tick`);
   // ZooKeeper applies one session's requests in the order they arrive.
   const seqs = made.map((m) => Number(m.path.slice(-10)));
@@ -116,6 +117,12 @@ test('requests issued together leave in one write, in the order they were issued
     seqs,
     seqs.map((_, i) => seqs[0]! + i),
   );
+  // Idle again: a lone request (a release's delete, a failover's listing) is written before
+  // any microtask queued behind it runs, not on the next tick.
+  writes = 0;
+  const lone = client.create(root.child('lone'));
+  assert.equal(writes, 1, 'a request on an idle connection is written at once');
+  await lone;
 });
 
 test('multi uses versions exactly as given: 0 is a version, not "any" (upstream #67)', async () => {

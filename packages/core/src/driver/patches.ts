@@ -189,6 +189,11 @@ export function batchWrites(cm: NzcConnectionManager): void {
   // Before the package's own listener, which writes.
   cm.packetQueue.prependListener('readable', () => {
     if (corked !== undefined || cm.state !== CM_STATE.CONNECTED || !cm.socket) return;
+    // A request on an idle connection (no reply awaited) leaves at once, as the package sends
+    // it: a lone request (a release's delete, a waiter's listing on a failover) would otherwise
+    // wait for every microtask queued behind it. Requests queued while replies are awaited
+    // are the ones that come in crowds.
+    if (cm.pendingQueue.length === 0) return;
     corked = cm.socket;
     corked.cork();
     process.nextTick(uncork);
