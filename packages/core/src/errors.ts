@@ -59,6 +59,22 @@ export class ZkRecipesError extends Error {
   readonly path: string | undefined;
 }
 
+/**
+ * Makes an error without capturing its stack, for abort reasons made on a hot path (a recipe's
+ * close, the end of a leadership): their stack would show only our own signal plumbing, and
+ * capturing two of them was a quarter of a closing leader's work before its delete left
+ * (bench/leader-failover.mjs). Errors thrown to callers keep their stacks.
+ */
+export function stacklessError<E extends Error>(make: () => E): E {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return make();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 /** An error a ZooKeeper server (or the connection to it) reported, with its numeric code. */
 export class ZooKeeperError extends ZkRecipesError {
   override name = 'ZooKeeperError';

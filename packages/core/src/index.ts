@@ -96,6 +96,7 @@ export {
   SessionExpiredError,
   SessionMovedError,
   ServerTooOldError,
+  stacklessError,
   ThrottledOpError,
   UnimplementedError,
   ZkRecipesError,

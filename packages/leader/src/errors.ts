@@ -1,4 +1,4 @@
-import { ZkRecipesError } from '@zk-recipes/core';
+import { stacklessError, ZkRecipesError } from '@zk-recipes/core';
 
 /** Why a leadership ended: the reason its signal aborts with. */
 export type LeadershipEnd =
@@ -31,7 +31,7 @@ export function leadershipSignal(
   const end = (why: LeadershipEnd) => {
     if (c.signal.aborted) return;
     for (const [s, h] of handlers) s.removeEventListener('abort', h);
-    c.abort(new LeadershipLostError(why, path));
+    c.abort(stacklessError(() => new LeadershipLostError(why, path)));
   };
   const handlers = sources.map(([s, why]) => [s, () => end(why)] as const);
   for (const [s, h] of handlers) s.addEventListener('abort', h, { once: true });

@@ -71,6 +71,8 @@ export class LeaderLatch extends Lifecycle<LeaderLatchEvents> {
   private resigned: AbortController | undefined;
   /** Settles when the present turn in line (one node) is over and its node deleted. */
   private turn: Promise<void> | undefined;
+  /** The node we hold, once contend() granted it, until it is released. */
+  private held: Contention | undefined;
 
   constructor(
     readonly client: ZkClient,
@@ -181,6 +183,10 @@ export class LeaderLatch extends Lifecycle<LeaderLatchEvents> {
   }
 
   protected async onClose(): Promise<void> {
+    // The close signal has aborted (our leadership signal with it, synchronously): the delete
+    // goes out now, not after the loop below unwinds through its awaits. The next in line
+    // waits on it, so this is the start of the failover (bench/leader-failover.mjs).
+    void this.held?.release().catch(() => undefined);
     await this.running;
   }
 
@@ -202,6 +208,7 @@ export class LeaderLatch extends Lifecycle<LeaderLatchEvents> {
           signal: stop,
         });
         this.ourNode = held.nodePath;
+        this.held = held;
         failures = 0;
         await this.lead(held, stop);
       } catch (e) {
@@ -214,6 +221,7 @@ export class LeaderLatch extends Lifecycle<LeaderLatchEvents> {
         }
       } finally {
         this.ourNode = undefined;
+        this.held = undefined;
         turnSignal.dispose();
         // Guaranteed: a delete that cannot be confirmed now goes on in the background, so a
         // node of ours never outlives the latch (CURATOR-3: nothing is re-created after close).

@@ -48,6 +48,9 @@ export function leaseDriver(maxLeases = 1): ContenderDriver {
   return driver;
 }
 
+/** The default driver (a mutex), made once rather than per contend. */
+const MUTEX_DRIVER = leaseDriver(1);
+
 /** The wait ran out before the contender held. Its node has been deleted. */
 export class AcquireTimeoutError extends ZkRecipesError {
   override name = 'AcquireTimeoutError';
@@ -102,7 +105,7 @@ export async function contend(
   path: string,
   o: ContendOptions,
 ): Promise<Contention> {
-  const driver = o.driver ?? leaseDriver(1);
+  const driver = o.driver ?? MUTEX_DRIVER;
   const deadline = o.timeoutMs === undefined ? Infinity : Date.now() + o.timeoutMs;
   let pipelined: Promise<string[] | undefined> | undefined;
   const created = await createNode(ctx, `${path}/${o.lockName}`, {
@@ -125,11 +128,15 @@ export async function contend(
   const nodePath = created.path;
   const ourName = nodeName(nodePath);
   const sessionId = created.stat.ephemeralOwner;
-  const release = async () => {
-    await deleteNode(ctx, nodePath, { version: -1, guaranteed: true }).catch((e: unknown) => {
-      if (!(e instanceof NoNodeError)) throw e;
-    });
-  };
+  // Once: a recipe may start its release early (a closing leader, before its loop unwinds) and
+  // again where it always does; the second call gets the first one's promise.
+  let releasing: Promise<void> | undefined;
+  const release = () =>
+    (releasing ??= deleteNode(ctx, nodePath, { version: -1, guaranteed: true }).catch(
+      (e: unknown) => {
+        if (!(e instanceof NoNodeError)) throw e;
+      },
+    ));
   publish('recipe', { recipe: 'contender', event: 'created', path: nodePath });
   let watched: { raw: RawSession; path: string } | undefined;
   const granted = (): Contention => {

@@ -3,7 +3,7 @@
  * once, close() idempotent with a cached promise, `await using`, and typed events whose
  * listeners can never break the recipe or crash the process.
  */
-import { ZkRecipesError } from '../errors.js';
+import { stacklessError, ZkRecipesError } from '../errors.js';
 import { publish } from './observability.js';
 
 export type LifecycleState = 'LATENT' | 'STARTED' | 'CLOSED';
@@ -73,7 +73,7 @@ export abstract class Lifecycle<
     this.closing ??= (async () => {
       const wasStarted = this.lifecycle === 'STARTED';
       this.lifecycle = 'CLOSED';
-      this.closer.abort(new RecipeClosedError(this.path));
+      this.closer.abort(stacklessError(() => new RecipeClosedError(this.path)));
       if (wasStarted) {
         await this.onClose().catch((e: unknown) => this.report(e));
       }
