@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import type { Socket } from 'node:net';
 import { test } from 'node:test';
 import {
   BadVersionError,
@@ -16,7 +15,7 @@ import {
   WireClient,
   timing,
 } from '@zk-recipes/testing';
-import { startedClient } from '../support/core-helpers.js';
+import { countSocketWrites, startedClient } from '../support/core-helpers.js';
 import { sharedServer } from '../support/shared-server.js';
 
 const server = sharedServer({ tickTimeMs: 200, containerCheckIntervalMs: 200 });
@@ -87,30 +86,14 @@ test('a lone request leaves at once; requests issued behind it leave together, i
   await using root = await TestRoot.create(server);
   await using started = await startedClient({ connectString: server.connectString });
   const { client } = started;
-  // Count the socket's writes (internal): one system call each.
-  const socket = (
-    client as unknown as {
-      s: { connection: { raw: { client: { connectionManager: { socket: Socket } } } } };
-    }
-  ).s.connection.raw.client.connectionManager.socket;
-  let writes = 0;
-  const write = socket._write.bind(socket);
-  const writev = socket._writev!.bind(socket);
-  socket._write = (...args) => {
-    writes++;
-    write(...args);
-  };
-  socket._writev = (...args) => {
-    writes++;
-    writev(...args);
-  };
+  const writes = countSocketWrites(client);
   const made = await Promise.all(
     Array.from({ length: 50 }, () =>
       client.create(root.child('s-'), '', { mode: 'PERSISTENT_SEQUENTIAL' }),
     ),
   );
   // The first goes out at once (the connection was idle), the 49 queued behind it in one more.
-  assert.ok(writes <= 2, `${writes} writes for 50 creates issued in one tick`);
+  assert.ok(writes.count <= 2, `${writes.count} writes for 50 creates issued in one tick`);
   // ZooKeeper applies one session's requests in the order they arrive.
   const seqs = made.map((m) => Number(m.path.slice(-10)));
   assert.deepEqual(
@@ -119,10 +102,11 @@ test('a lone request leaves at once; requests issued behind it leave together, i
   );
   // Idle again: a lone request (a release's delete, a failover's listing) is written before
   // any microtask queued behind it runs, not on the next tick.
-  writes = 0;
+  const before = writes.count;
   const lone = client.create(root.child('lone'));
-  assert.equal(writes, 1, 'a request on an idle connection is written at once');
+  assert.equal(writes.count - before, 1, 'a request on an idle connection is written at once');
   await lone;
+  writes.restore();
 });
 
 test('multi uses versions exactly as given: 0 is a version, not "any" (upstream #67)', async () => {

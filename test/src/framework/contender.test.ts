@@ -9,7 +9,7 @@ import {
   TestRoot,
   timing,
 } from '@zk-recipes/testing';
-import { startedClient } from '../support/core-helpers.js';
+import { countSocketWrites, startedClient } from '../support/core-helpers.js';
 
 let server: TestingServer;
 let proxy: FaultProxy;
@@ -129,6 +129,21 @@ test('a release wakes exactly one waiter (no herd) and grants it without a listi
   }
   await Promise.all(waiters);
   await assertNoLeftoverNodes(server, path);
+});
+
+test("a contender's create and the listing queued behind it leave in one write", async () => {
+  await using root = await TestRoot.create(server);
+  const path = root.child('mutex');
+  await c(0).ensurePath(path);
+  const writes = countSocketWrites(c(0));
+  try {
+    const holder = await c(0).contend(path, LOCK);
+    // Not two (the create alone at once, the listing on the next tick): one, at once.
+    assert.equal(writes.count, 1, `${writes.count} writes for the create and its listing`);
+    await holder.release();
+  } finally {
+    writes.restore();
+  }
 });
 
 test('a lease driver grants n at once (a semaphore)', async () => {

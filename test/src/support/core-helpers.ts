@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { FaultProxy } from '@zk-recipes/testing';
 import {
   createClient,
@@ -103,4 +104,31 @@ export async function lostReplyClients(server: { connectString: string }) {
       await proxy.close();
     },
   };
+}
+
+/**
+ * Counts the writes (system calls) on `client`'s present socket (internal), until `restore()`.
+ */
+export function countSocketWrites(client: ZkClient): { readonly count: number; restore(): void } {
+  const socket = (
+    client as unknown as {
+      s: { connection: { raw: { client: { connectionManager: { socket: Socket } } } } };
+    }
+  ).s.connection.raw.client.connectionManager.socket;
+  const counter = { count: 0, restore: () => undefined as void };
+  const write = socket._write;
+  const writev = socket._writev!;
+  socket._write = function (...args) {
+    counter.count++;
+    write.apply(this, args);
+  };
+  socket._writev = function (...args) {
+    counter.count++;
+    writev.apply(this, args);
+  };
+  counter.restore = () => {
+    socket._write = write;
+    socket._writev = writev;
+  };
+  return counter;
 }

@@ -179,7 +179,7 @@ export function installWatchdog(cm: NzcConnectionManager, handshakeTimeoutMs: nu
  * assigns its xid and moves it to its pending queue at once, in order, and one writev sends them
  * all, in that order.
  */
-export function batchWrites(cm: NzcConnectionManager): void {
+export function batchWrites(cm: NzcConnectionManager): WriteBatcher {
   let corked: Socket | undefined;
   const uncork = () => {
     const socket = corked;
@@ -198,4 +198,28 @@ export function batchWrites(cm: NzcConnectionManager): void {
     corked.cork();
     process.nextTick(uncork);
   });
+  return {
+    together(fn) {
+      if (corked !== undefined || cm.state !== CM_STATE.CONNECTED || !cm.socket) {
+        fn(); // they join this tick's write, or wait for the connection anyway
+        return;
+      }
+      const socket = (corked = cm.socket);
+      socket.cork();
+      try {
+        fn();
+      } finally {
+        corked = undefined;
+        socket.uncork();
+      }
+    },
+  };
+}
+
+export interface WriteBatcher {
+  /**
+   * Runs `fn`, and writes the requests it queues in one write as soon as it returns: a
+   * contender's create and the listing queued right behind it leave together, at once.
+   */
+  together(fn: () => void): void;
 }

@@ -168,24 +168,32 @@ export function createNode(
     const acls = o.acls ?? providerAcls(ctx.aclProvider, target);
     const request = new CreateRequest(target, o.data, acls, o.flags, o.ttlMs);
     const raw = ctx.raw();
-    raw.send(target, request, o.timeoutMs, (err, resp) => {
-      if (err === null) {
-        resolve(createdStat(ctx, createdNode(resp!)));
-        return;
-      }
-      // The rest of the way as before, without a second queued request behind it.
-      const again = { ...o, protectedId, onQueued: undefined };
-      if (err instanceof NoNodeError && o.createParents) {
-        // Nothing was made: start over (the retry loop makes the parents).
-        createWithRetry(ctx, path, again, undefined).then(resolve, reject);
-      } else if (!isRetryable(err) || (o.mode.includes('SEQUENTIAL') && !o.protected)) {
-        // An unprotected sequential create is never repeated: a repeat could make a second node.
-        reject(err);
-      } else {
-        createWithRetry(ctx, path, again, err).then(resolve, reject);
-      }
-    });
-    o.onQueued?.(raw);
+    const send = () =>
+      raw.send(target, request, o.timeoutMs, (err, resp) => {
+        if (err === null) {
+          resolve(createdStat(ctx, createdNode(resp!)));
+          return;
+        }
+        // The rest of the way as before, without a second queued request behind it.
+        const again = { ...o, protectedId, onQueued: undefined };
+        if (err instanceof NoNodeError && o.createParents) {
+          // Nothing was made: start over (the retry loop makes the parents).
+          createWithRetry(ctx, path, again, undefined).then(resolve, reject);
+        } else if (!isRetryable(err) || (o.mode.includes('SEQUENTIAL') && !o.protected)) {
+          // An unprotected sequential create is never repeated: a repeat could make a second node.
+          reject(err);
+        } else {
+          createWithRetry(ctx, path, again, err).then(resolve, reject);
+        }
+      });
+    const onQueued = o.onQueued;
+    if (onQueued === undefined) send();
+    // What the caller queues right behind it leaves in the same write, at once.
+    else
+      raw.together(() => {
+        send();
+        onQueued(raw);
+      });
   });
 }
 
