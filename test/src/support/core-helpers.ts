@@ -116,19 +116,20 @@ export function countSocketWrites(client: ZkClient): { readonly count: number; r
     }
   ).s.connection.raw.client.connectionManager.socket;
   const counter = { count: 0, restore: () => undefined as void };
-  const write = socket._write;
-  const writev = socket._writev!;
-  socket._write = function (...args) {
+  // Own properties over the prototype's methods; restore() deletes them again.
+  const write = socket._write.bind(socket);
+  const writev = socket._writev!.bind(socket);
+  socket._write = (...args) => {
     counter.count++;
-    write.apply(this, args);
+    write(...args);
   };
-  socket._writev = function (...args) {
+  socket._writev = (...args) => {
     counter.count++;
-    writev.apply(this, args);
+    writev(...args);
   };
   counter.restore = () => {
-    socket._write = write;
-    socket._writev = writev;
+    delete (socket as Partial<Socket>)._write;
+    delete (socket as Partial<Socket>)._writev;
   };
   return counter;
 }
