@@ -66,7 +66,6 @@ export class LeaderLatch extends Lifecycle<LeaderLatchEvents> {
   private readonly data: Buffer;
   private closeMode: CloseMode;
   private current: Leadership | undefined;
-  private ourNode: string | undefined;
   private running: Promise<void> | undefined;
   private resigned: AbortController | undefined;
   /** Settles when the present turn in line (one node) is over and its node deleted. */
@@ -103,7 +102,7 @@ export class LeaderLatch extends Lifecycle<LeaderLatchEvents> {
 
   /** Our latch node once it was first in line (undefined while waiting; see getParticipants()). */
   get nodePath(): string | undefined {
-    return this.ourNode;
+    return this.held?.nodePath;
   }
 
   /** Closes the latch (giving leadership up); `mode` overrides the closeMode option. */
@@ -207,7 +206,6 @@ export class LeaderLatch extends Lifecycle<LeaderLatchEvents> {
           data: this.data,
           signal: stop,
         });
-        this.ourNode = held.nodePath;
         this.held = held;
         failures = 0;
         await this.lead(held, stop);
@@ -220,7 +218,6 @@ export class LeaderLatch extends Lifecycle<LeaderLatchEvents> {
           await sleep(backoffMs(++failures), this.closeSignal).catch(() => undefined);
         }
       } finally {
-        this.ourNode = undefined;
         this.held = undefined;
         turnSignal.dispose();
         // Guaranteed: a delete that cannot be confirmed now goes on in the background, so a

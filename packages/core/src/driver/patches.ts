@@ -186,25 +186,30 @@ export function batchWrites(cm: NzcConnectionManager): WriteBatcher {
     corked = undefined;
     socket?.uncork();
   };
+  /** The socket to cork now: none while a batch is open or the connection is not up. */
+  const corkable = () =>
+    corked === undefined && cm.state === CM_STATE.CONNECTED ? cm.socket : undefined;
   // Before the package's own listener, which writes.
   cm.packetQueue.prependListener('readable', () => {
-    if (corked !== undefined || cm.state !== CM_STATE.CONNECTED || !cm.socket) return;
+    const socket = corkable();
+    if (!socket) return;
     // A request on an idle connection (no reply awaited) leaves at once, as the package sends
     // it: a lone request (a release's delete, a waiter's listing on a failover) would otherwise
     // wait for every microtask queued behind it. Requests queued while replies are awaited
     // are the ones that come in crowds.
     if (cm.pendingQueue.length === 0) return;
-    corked = cm.socket;
-    corked.cork();
+    corked = socket;
+    socket.cork();
     process.nextTick(uncork);
   });
   return {
     together(fn) {
-      if (corked !== undefined || cm.state !== CM_STATE.CONNECTED || !cm.socket) {
+      const socket = corkable();
+      if (!socket) {
         fn(); // they join this tick's write, or wait for the connection anyway
         return;
       }
-      const socket = (corked = cm.socket);
+      corked = socket;
       socket.cork();
       try {
         fn();

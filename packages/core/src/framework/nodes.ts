@@ -177,8 +177,10 @@ export function createNode(
         // The rest of the way as before, without a second queued request behind it.
         const again = { ...o, protectedId, onQueued: undefined };
         if (err instanceof NoNodeError && o.createParents) {
-          // Nothing was made: start over (the retry loop makes the parents).
-          createWithRetry(ctx, path, again, undefined).then(resolve, reject);
+          // Nothing was made: make the parents, then go on as the general path does.
+          mkdirs(ctx, split(path).parent, o.signal)
+            .then(() => createWithRetry(ctx, path, again, undefined))
+            .then(resolve, reject);
         } else if (!isRetryable(err) || (o.mode.includes('SEQUENTIAL') && !o.protected)) {
           // An unprotected sequential create is never repeated: a repeat could make a second node.
           reject(err);
