@@ -1,35 +1,29 @@
 // LeaderLatch failover against Curator's LeaderLatch (issue 6's benchmark): the time from the
 // leader's close() to the next participant's isLeader, on one server, in one run.
 //
-// Ours: PARTICIPANTS latches in this process, each on its own client (its own session). Each
-// round the leader closes and the time until the next one's isLeader event is recorded; a new
-// latch then joins at the back on the freed client, and the next round starts once it is in
-// line. Curator: the same in one JVM (bench/java/CuratorLeaderBench.java, timed there with
-// System.nanoTime in its LeaderLatchListener). Both warm up first; then blocks of rounds
-// alternate which side goes first, so a noisy neighbour hurts both alike. Each block yields a
-// paired ratio ours/Curator of medians; we report the median of those ratios beside the pooled
-// medians and p99s. For information it also prints how many watches 100 participants of one
-// client leave on the server (the server's `wchc`), ours and Curator's.
+// Two arrangements. By default each side's participants share one process
+// (bench/leader-in-process.mjs: ours in this Node process, Curator's in one JVM), each on its own
+// client (its own session). With --processes every participant runs in its own process, Node
+// or JVM, as a service's replicas do (bench/leader-processes.mjs). Each round the leader closes,
+// the time from just before its close() to the next participant's isLeader is recorded, and the
+// closer joins again at the back. Both sides warm up first; then blocks of rounds alternate
+// which side goes first, so a noisy neighbour hurts both alike. Each block yields a paired ratio
+// ours/Curator of medians; we report the median of those ratios beside the pooled medians and
+// p99s. In the default arrangement it also prints, for information, how many watches 100
+// participants of one client leave on the server (the server's `wchc`), ours and Curator's.
 //
 //   node bench/leader-failover.mjs [--rounds 200] [--block 20] [--warmup 40]
-//     [--participants 3] [--settle-ms 5] [--no-fsync] [--connect host:port]
+//     [--participants 3] [--settle-ms 5] [--no-fsync] [--processes] [--connect host:port]
 //
 // With 3 participants the next in line joined behind a node that was not first then, so on the
 // leader's deletion it lists the children again before it leads, as Curator's always does. With
 // 2, the next in line joined right behind the leader: ours then leads on the deletion alone
 // (one round trip less), Curator's still lists.
-import { execFileSync, spawn } from 'node:child_process';
-import path from 'node:path';
-import readline from 'node:readline';
+import { execFileSync } from 'node:child_process';
 import { createClient, NoNodeError } from '@zk-recipes/core';
-import {
-  compileCuratorProgram,
-  CURATOR_JARS,
-  serverWatches,
-  TestingServer,
-} from '@zk-recipes/testing';
-// The bench workspace package does not depend on @zk-recipes/leader: import its build directly.
-import { LeaderLatch } from '../packages/leader/dist/index.js';
+import { CURATOR_JARS, TestingServer } from '@zk-recipes/testing';
+import { inProcessSides } from './leader-in-process.mjs';
+import { processSide } from './leader-processes.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(name);
@@ -43,6 +37,9 @@ const PARTICIPANTS = Number(arg('--participants', 3));
 // leader (with 2 participants it watches the leader itself).
 const SETTLE_MS = Number(arg('--settle-ms', 5));
 const FSYNC = !process.argv.includes('--no-fsync');
+// Every participant in its own process (bench/leader-processes.mjs), as a service's replicas
+// run; by default all of one side's participants share one process (one Node thread, one JVM).
+const PROCESSES = process.argv.includes('--processes');
 if (PARTICIPANTS < 2) throw new Error('--participants must be at least 2');
 
 /** The Curator version of the jar on the class path (from its Maven metadata). */
@@ -65,122 +62,50 @@ const server = arg('--connect')
 const connectString = arg('--connect') ?? server.connectString;
 const base = `/bench-leader-${process.pid}`;
 
-const ms = (ns) => Number(ns) / 1e6;
 const q = (xs, f) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(f * s.length))];
 };
 const med = (xs) => q(xs, 0.5);
-const sleep = (t) => new Promise((r) => setTimeout(r, t));
 
-// ---- ours ----
-const oursPath = `${base}/ours`;
-const clients = [];
-for (let i = 0; i < PARTICIPANTS; i++) {
-  const c = createClient({ connectString, sessionTimeoutMs: 30_000 });
-  await c.start();
-  clients.push(c);
-}
-const latches = [];
-let nextId = 0;
-
-async function waitInLine(client, at, n) {
-  const deadline = Date.now() + 30_000;
-  const count = () =>
-    client.getChildren(at).then(
-      (r) => r.children.length,
-      (e) => (e instanceof NoNodeError ? 0 : Promise.reject(e)),
-    );
-  while ((await count()) !== n) {
-    if (Date.now() > deadline) throw new Error(`not ${n} in line at ${at}`);
-    await sleep(1);
-  }
-}
-
-async function joinOurs(i) {
-  const latch = new LeaderLatch(clients[i], oursPath, { id: `p${nextId++}` });
-  latches[i] = latch;
-  await latch.start();
-}
-for (let i = 0; i < PARTICIPANTS; i++) {
-  await joinOurs(i);
-  await waitInLine(clients[0], oursPath, i + 1);
-}
-await latches[0].awaitLeadership({ timeoutMs: 30_000 });
-
-/** `n` rounds of ours: failover times in ms. */
-async function oursRounds(n) {
-  const samples = [];
-  for (let r = 0; r < n; r++) {
-    const leader = latches.findIndex((l) => l.hasLeadership());
-    if (leader < 0) throw new Error('no leader before the round');
-    let offs = [];
-    const elected = new Promise((resolve) => {
-      offs = latches
-        .filter((_, i) => i !== leader)
-        .map((l) => l.on('isLeader', () => resolve(process.hrtime.bigint())));
+// ---- the sides ----
+let sides;
+let admin;
+if (PROCESSES) {
+  admin = createClient({ connectString, sessionTimeoutMs: 30_000 });
+  await admin.start();
+  const side = (kind) =>
+    processSide({
+      kind,
+      connect: connectString,
+      electionPath: `${base}/${kind}`,
+      n: PARTICIPANTS,
+      settleMs: SETTLE_MS,
+      inLine: () =>
+        admin.getChildren(`${base}/${kind}`).then(
+          (r) => r.children.length,
+          (e) => (e instanceof NoNodeError ? 0 : Promise.reject(e)),
+        ),
     });
-    const t0 = process.hrtime.bigint();
-    const closed = latches[leader].close();
-    const t1 = await elected;
-    samples.push(ms(t1 - t0));
-    for (const off of offs) off();
-    await closed;
-    await joinOurs(leader);
-    await waitInLine(clients[leader], oursPath, PARTICIPANTS);
-    await sleep(SETTLE_MS);
-  }
-  return samples;
-}
-
-// ---- Curator ----
-const java = spawn(
-  'java',
-  [
-    '-cp',
-    compileCuratorProgram(path.join(import.meta.dirname, 'java', 'CuratorLeaderBench.java')),
-    'CuratorLeaderBench',
+  const both = { ours: await side('ours'), curator: await side('curator') };
+  sides = {
+    rounds: { ours: both.ours.rounds, curator: both.curator.rounds },
+    close: async () => {
+      await both.ours.close();
+      await both.curator.close();
+    },
+  };
+} else {
+  sides = await inProcessSides({
     connectString,
-    `${base}/curator`,
-    String(PARTICIPANTS),
-    String(SETTLE_MS),
-  ],
-  { stdio: ['pipe', 'pipe', 'inherit'] },
-);
-const javaLines = [];
-let javaWake;
-readline.createInterface({ input: java.stdout }).on('line', (l) => {
-  javaLines.push(l);
-  javaWake?.();
-});
-java.on('exit', (code) => {
-  if (code !== 0) javaWake?.();
-});
-/** Lines from the JVM up to (without) the one equal to `end`. */
-async function javaUntil(end) {
-  const got = [];
-  for (;;) {
-    const l = javaLines.shift();
-    if (l === end) return got;
-    if (l !== undefined) {
-      got.push(l);
-      continue;
-    }
-    if (java.exitCode !== null) throw new Error(`the Curator JVM exited (${java.exitCode})`);
-    await new Promise((r) => (javaWake = r));
-    javaWake = undefined;
-  }
-}
-await javaUntil('ready');
-
-async function curatorRounds(n) {
-  java.stdin.write(`rounds ${n}\n`);
-  const lines = await javaUntil('done');
-  return lines.filter((l) => l.startsWith('sample ')).map((l) => ms(BigInt(l.slice(7))));
+    base,
+    participants: PARTICIPANTS,
+    settleMs: SETTLE_MS,
+  });
 }
 
 // ---- the run ----
-const run = { ours: oursRounds, curator: curatorRounds };
+const run = sides.rounds;
 await run.ours(WARMUP);
 await run.curator(WARMUP);
 const samples = { ours: [], curator: [] };
@@ -196,39 +121,8 @@ for (let b = 0; b * BLOCK < ROUNDS; b++) {
   blockRatios.push(m.ours / m.curator);
 }
 
-// ---- watches for 100 participants of one client (information) ----
-async function watchesUnder(at) {
-  const all = [...(await serverWatches({ connectString })).values()].flat();
-  return all.filter((p) => p.startsWith(`${at}/`)).length;
-}
-async function settledWatches(at) {
-  // Watches are set as each participant reads its predecessor: wait until the count holds.
-  let last = -1;
-  for (let i = 0; i < 100; i++) {
-    const n = await watchesUnder(at);
-    if (n === last && n > 0) return n;
-    last = n;
-    await sleep(100);
-  }
-  return last;
-}
-const crowdClient = createClient({ connectString, sessionTimeoutMs: 30_000 });
-await crowdClient.start();
-const crowd = Array.from(
-  { length: 100 },
-  (_, i) => new LeaderLatch(crowdClient, `${base}/crowd-ours`, { id: `c${i}` }),
-);
-for (const l of crowd) await l.start();
-await crowd[0].awaitLeadership({ timeoutMs: 30_000 });
-await waitInLine(crowdClient, `${base}/crowd-ours`, 100);
-const oursWatches = await settledWatches(`${base}/crowd-ours`);
-for (const l of crowd) await l.close();
-await crowdClient.close();
-java.stdin.write(`crowd ${base}/crowd-curator\n`);
-await javaUntil('crowd ready');
-const curatorWatches = await settledWatches(`${base}/crowd-curator`);
-java.stdin.write('uncrowd\n');
-await javaUntil('uncrowd done');
+// ---- watches for 100 participants of one client (information; one process per side) ----
+const watches = PROCESSES ? undefined : await sides.crowdWatches();
 
 // ---- report ----
 const row = (name, xs) => ({
@@ -243,7 +137,8 @@ const ratioBlocks = med(blockRatios);
 const verdict = (r) => (r <= 1.0 ? 'PASS' : 'MISS');
 console.log(
   `LeaderLatch failover, close() to the next isLeader: ours vs Curator ${curatorVersion()} ` +
-    `LeaderLatch; ${PARTICIPANTS} participants on separate sessions; ${ROUNDS} rounds each ` +
+    `LeaderLatch; ${PARTICIPANTS} participants on separate sessions, ` +
+    `${PROCESSES ? 'each in its own process' : 'one process per side'}; ${ROUNDS} rounds each ` +
     `after ${WARMUP} warm-up, blocks of ${BLOCK} alternating, ${SETTLE_MS} ms after each join; ` +
     `fsync ${FSYNC ? 'on' : 'off'}; ` +
     `Node ${process.version}; ${new Date().toISOString()}`,
@@ -269,15 +164,16 @@ console.table([
     verdict: verdict(ratioP99),
   },
 ]);
-console.log(
-  `watches on the server for 100 participants on one client (wchc, paths under the election): ` +
-    `ours ${oursWatches}, Curator ${curatorWatches}`,
-);
+if (watches) {
+  console.log(
+    `watches on the server for 100 participants on one client (wchc, paths under the election): ` +
+      `ours ${watches.ours}, Curator ${watches.curator}`,
+  );
+}
 
-java.stdin.write('quit\n');
-await new Promise((r) => (java.exitCode !== null ? r() : java.once('exit', r)));
-for (const l of latches) await l.close();
-const admin = clients[0];
+await sides.close();
+admin ??= createClient({ connectString, sessionTimeoutMs: 30_000 });
+if (admin.state === 'LATENT') await admin.start();
 for (const p of [
   `${base}/ours`,
   `${base}/crowd-ours`,
@@ -287,5 +183,5 @@ for (const p of [
   await admin.delete(p).catch(() => undefined);
 }
 await admin.delete(base).catch(() => undefined);
-for (const c of clients) await c.close();
+await admin.close();
 await server?.close();

@@ -1,4 +1,4 @@
-import type { Contention, ZkClient } from '@zk-recipes/core';
+import { stacklessError, type Contention, type ZkClient } from '@zk-recipes/core';
 
 /**
  * A watch on a node we hold: `signal` aborts when the node is gone (deleted, or no longer
@@ -16,7 +16,14 @@ export function watchOwnNode(
   client: ZkClient,
   held: Contention,
 ): { signal: AbortSignal; arm: () => void } {
-  const gone = new AbortController();
+  const controller = new AbortController();
+  // An internal signal: its reason is never shown (the leadership's own signal says 'node').
+  // A reason-less abort() would capture a DOMException's stack, and a closing leader takes
+  // this path just before the next in line reads its notification (one process, one thread).
+  const gone = {
+    abort: () => controller.abort(stacklessError(() => new Error('the node is gone'))),
+    signal: controller.signal,
+  };
   const watch = async (): Promise<void> => {
     const stat = await client.exists(held.nodePath, {
       watch: (e) => {
