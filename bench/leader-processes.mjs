@@ -126,6 +126,7 @@ export async function processSide({ kind, connect, electionPath, n, settleMs, in
             resolve(us);
           };
         });
+        elected.catch(() => undefined); // awaited below; not unhandled if it fails first
         closer.send('close');
         const t0 = BigInt(await closer.expect('closing'));
         const t1 = await elected;
