@@ -65,7 +65,7 @@ export class TestingCluster {
           ...serverLines,
         }),
       );
-      return new ServerInstance(dir, p.client, install, options);
+      return new ServerInstance(dir, p.client, install, options, root);
     });
     const cluster = new TestingCluster(servers, timeoutMs, root);
     try {

@@ -47,6 +47,8 @@ export class ServerInstance {
     readonly clientPort: number,
     private readonly install: ZooKeeperInstall,
     private readonly tuning: ServerTuning,
+    /** Removed by the JVM's guard if this process dies while the JVM runs: `dir` or its parent. */
+    private readonly orphanDir: string = dir,
   ) {
     this.cfgFile = path.join(dir, 'zoo.cfg');
     this.logFile = path.join(dir, 'server.log');
@@ -74,6 +76,7 @@ export class ServerInstance {
       args: jvmArgs(this.tuning, this.install.classPath, this.cfgFile),
       logFile: this.logFile,
       cwd: this.dir,
+      orphanDir: this.orphanDir,
     });
     this.jvm = jvm;
     let exited = false;

@@ -8,6 +8,11 @@ import readline from 'node:readline';
  * the pipe closes, the guard reads end-of-file and kills the JVM. That is how "no stray JVMs"
  * holds even when no exit handler of ours gets to run. The guard also relays commands
  * (`term`, `kill`) and reports the JVM's pid and exit status on its standard output.
+ *
+ * End of input while the JVM still runs means this process died without stopping it (our
+ * stop() and kill() close the pipe only after the JVM exited): then no exit handler of ours
+ * removes the server's folder either, so the guard does (`ZKR_ORPHAN_DIR`). Without it every
+ * killed test process left its server's folder in the temp directory.
  */
 const GUARD = `
 "$@" </dev/null >>"$ZKR_LOG" 2>&1 &
@@ -20,7 +25,10 @@ exec 3<&0
       kill) kill -KILL "$j" 2>/dev/null ;;
     esac
   done
-  kill -KILL "$j" 2>/dev/null ) <&3 &
+  if kill -0 "$j" 2>/dev/null; then
+    kill -KILL "$j" 2>/dev/null
+    if [ -n "$ZKR_ORPHAN_DIR" ]; then rm -rf "$ZKR_ORPHAN_DIR"; fi
+  fi ) <&3 &
 r=$!
 wait "$j"
 code=$?
@@ -34,6 +42,8 @@ export interface JvmProcessOptions {
   args: string[];
   logFile: string;
   cwd: string;
+  /** A folder to remove should this process die while the JVM runs (see GUARD). */
+  orphanDir?: string;
 }
 
 /** One guarded JVM. `exited` settles when the JVM is gone. */
@@ -48,7 +58,7 @@ export class JvmProcess {
     fs.appendFileSync(opts.logFile, '');
     this.guard = spawn('/bin/sh', ['-c', GUARD, 'zk-guard', opts.java, ...opts.args], {
       cwd: opts.cwd,
-      env: { ...process.env, ZKR_LOG: opts.logFile },
+      env: { ...process.env, ZKR_LOG: opts.logFile, ZKR_ORPHAN_DIR: opts.orphanDir ?? '' },
       // stderr ignored: the shell reports 'Killed' there; the JVM's output goes to the log file.
       stdio: ['pipe', 'pipe', 'ignore'],
     });
