@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { TestingCluster, WireClient, timing } from '@zk-recipes/testing';
+import { serverMode, TestingCluster, WireClient, timing } from '@zk-recipes/testing';
 
 test('a 3-server ensemble serves, survives its leader being killed, and takes it back', async (t) => {
   const began = performance.now();
@@ -37,5 +37,20 @@ test('a 3-server ensemble serves, survives its leader being killed, and takes it
   const c3 = await WireClient.connect({ connectString: cluster.connectStringOf(first) });
   assert.notEqual(await c3.exists('/after'), null);
   await c3.closeSession();
-  assert.equal(await cluster.leader(), second, 'a rejoining server follows the sitting leader');
+  // It is a member again. Usually it follows the sitting leader, but the ensemble elects
+  // again whenever its leader loses a quorum (on a loaded machine, a follower late past
+  // syncLimit), and then any of the three may lead: ZooKeeper's choice, not the harness's.
+  // Seen once in about 20 suite runs: server 0 led after the restart where server 1 had led
+  // before it; the cause was not visible (the cluster's logs go with it).
+  const port = Number(cluster.connectStringOf(first).split(':')[1]);
+  const mode = await timing.waitFor(
+    async () => {
+      const m = await serverMode('127.0.0.1', port);
+      return m === 'follower' || m === 'leader' ? m : undefined;
+    },
+    { message: 'the restarted server to join the ensemble' },
+  );
+  const leader = await cluster.leader();
+  assert.equal(mode === 'leader', leader === first, 'one leader, as the servers report it');
+  if (leader !== second) t.diagnostic(`the ensemble elected again: ${second} led, now ${leader}`);
 });
