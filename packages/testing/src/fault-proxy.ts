@@ -38,7 +38,17 @@ interface Item {
 
 interface Armed {
   match: RequestMatch;
+  deliverBytes: number;
   resolve: (d: DroppedRequest) => void;
+}
+
+/** How {@link FaultProxy.dropNextReply} drops a reply. */
+export interface DropOptions {
+  /**
+   * Deliver this many of the reply's first bytes before the connection is cut (a reply cut off
+   * mid-frame); default 0, none of it.
+   */
+  deliverBytes?: number;
 }
 
 function matches(m: RequestMatch, opcode: number, path: string | undefined): boolean {
@@ -68,7 +78,7 @@ class Pair {
   private readonly handshakeSeen = [false, false];
   private readonly raw = [false, false];
   private readonly dropXids = new Map<number, (d: DroppedRequest) => void>();
-  private readonly dropInfo = new Map<number, DroppedRequest>();
+  private readonly dropInfo = new Map<number, { info: DroppedRequest; deliverBytes: number }>();
   private timer: NodeJS.Timeout | undefined;
   closed = false;
 
@@ -148,10 +158,16 @@ class Pair {
         // Drop the reply, then cut the connection: the server applied the request, the client
         // never learns it did (failure-scenarios.md: "Lost create reply").
         const resolve = this.dropXids.get(xid)!;
-        const info = this.dropInfo.get(xid)!;
+        const { info, deliverBytes } = this.dropInfo.get(xid)!;
+        const part = frame.subarray(0, Math.min(deliverBytes, frame.length - 1));
         return () => {
-          this.destroy();
-          resolve(info);
+          const cut = () => {
+            this.destroy();
+            resolve(info);
+          };
+          // The part is written out before the connection goes, as TCP would deliver it.
+          if (part.length > 0) this.client.write(part, cut);
+          else cut();
         };
       }
     }
@@ -159,9 +175,9 @@ class Pair {
     return frame;
   }
 
-  armDrop(info: DroppedRequest, resolve: (d: DroppedRequest) => void): void {
+  armDrop(info: DroppedRequest, deliverBytes: number, resolve: (d: DroppedRequest) => void): void {
     this.dropXids.set(info.xid, resolve);
-    this.dropInfo.set(info.xid, info);
+    this.dropInfo.set(info.xid, { info, deliverBytes });
   }
 
   destroy(): void {
@@ -305,11 +321,16 @@ export class FaultProxy {
   }
 
   /**
-   * Lets the next request that matches reach the server, drops the server's reply to it and
-   * then closes that connection. Resolves when the reply has been dropped.
+   * Lets the next request that matches reach the server, drops the server's reply to it (all
+   * of it, or all but its first `deliverBytes`) and then closes that connection. Resolves when
+   * the reply has been dropped.
    */
-  dropNextReply(match: RequestMatch): Promise<DroppedRequest> {
-    return new Promise((resolve) => this.armed.push({ match, resolve }));
+  dropNextReply(match: RequestMatch, options: DropOptions = {}): Promise<DroppedRequest> {
+    const deliverBytes = options.deliverBytes ?? 0;
+    if (!(Number.isInteger(deliverBytes) && deliverBytes >= 0)) {
+      throw new RangeError(`deliverBytes must be an integer >= 0, got ${deliverBytes}`);
+    }
+    return new Promise((resolve) => this.armed.push({ match, deliverBytes, resolve }));
   }
 
   /** @internal */
@@ -320,7 +341,7 @@ export class FaultProxy {
     const i = this.armed.findIndex((a) => matches(a.match, opcode, path));
     if (i < 0) return;
     const [armed] = this.armed.splice(i, 1);
-    pair.armDrop({ xid, opcode, path }, armed!.resolve);
+    pair.armDrop({ xid, opcode, path }, armed!.deliverBytes, armed!.resolve);
   }
 
   /** @internal */

@@ -4,6 +4,7 @@ export type { ServerTuning } from './server-config.js';
 export {
   FaultProxy,
   type DroppedRequest,
+  type DropOptions,
   type RequestMatch,
   type RequestOpName,
 } from './fault-proxy.js';

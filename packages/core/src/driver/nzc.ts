@@ -35,10 +35,12 @@ export interface NzcAcl {
   toRecord(): unknown;
 }
 
+/** A notification: the raw WatcherEvent (with `state`) or the package's Event (with `name`). */
 export interface NzcEvent {
   type: number;
-  name: string;
   path: string;
+  name?: string;
+  state?: number;
 }
 
 type Cb<T> = (err: NzcException | null, value: T, extra?: unknown) => void;
@@ -69,6 +71,8 @@ export interface NzcConnectionManager {
   credentials: { scheme: string; auth: Buffer }[];
   packetQueue: { queue: Packet[]; prependListener(ev: 'readable', l: () => void): void };
   pendingQueue: Packet[];
+  /** The last zxid seen, 8 bytes: sent in the next handshake and SetWatches. */
+  zxid: Buffer;
   chrootPath?: string;
   watcherManager: {
     emit: (event: NzcEvent) => void;
@@ -136,6 +140,11 @@ export interface JuteModule {
 export const nzc = require('node-zookeeper-client') as NzcModule;
 export const jute = require('node-zookeeper-client/lib/jute/index.js') as JuteModule;
 const exceptionModule = require('node-zookeeper-client/lib/Exception.js') as ExceptionModule;
+
+/** The package's exception for a server error code (its table, with unknown codes patched in). */
+export function zkException(code: number): NzcException {
+  return exceptionModule.create(code);
+}
 
 /** node-zookeeper-client's internal connection states (ConnectionManager.js STATES). */
 export const CM_STATE = {

@@ -8,7 +8,7 @@
 import { jute, type NzcAcl, type NzcEvent, type NzcStat } from './nzc.js';
 import type { RawSession } from './raw-session.js';
 import { NoNodeError } from '../errors.js';
-import { DeleteRequest } from './wire.js';
+import { DeleteRequest, READ_OP, ReadRequest } from './wire.js';
 
 const T = jute.OP_CODES;
 const NONODE = -101;
@@ -24,7 +24,7 @@ function request(type: number, payload: Record<string, unknown>, record: string)
 type Watch = ((e: NzcEvent) => void) | undefined;
 
 export async function getData(raw: RawSession, path: string, watch: Watch, timeoutMs?: number) {
-  const req = request(T.GET_DATA!, { path, watch: watch !== undefined }, 'GetDataRequest');
+  const req = new ReadRequest(READ_OP.getData, path, watch !== undefined);
   const cm = raw.client.connectionManager;
   const r = await raw.queue(path, req, timeoutMs, (err) => {
     if (!err && watch) cm.registerDataWatcher(path, watch);
@@ -33,7 +33,7 @@ export async function getData(raw: RawSession, path: string, watch: Watch, timeo
 }
 
 export async function exists(raw: RawSession, path: string, watch: Watch, timeoutMs?: number) {
-  const req = request(T.EXISTS!, { path, watch: watch !== undefined }, 'ExistsRequest');
+  const req = new ReadRequest(READ_OP.exists, path, watch !== undefined);
   const cm = raw.client.connectionManager;
   try {
     const r = await raw.queue(path, req, timeoutMs, (err) => {
@@ -50,11 +50,7 @@ export async function exists(raw: RawSession, path: string, watch: Watch, timeou
 }
 
 export async function getChildren(raw: RawSession, path: string, watch: Watch, timeoutMs?: number) {
-  const req = request(
-    T.GET_CHILDREN2!,
-    { path, watch: watch !== undefined },
-    'GetChildren2Request',
-  );
+  const req = new ReadRequest(READ_OP.getChildren2, path, watch !== undefined);
   const cm = raw.client.connectionManager;
   const r = await raw.queue(path, req, timeoutMs, (err) => {
     if (!err && watch) cm.registerChildWatcher(path, watch);

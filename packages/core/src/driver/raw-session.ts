@@ -28,6 +28,7 @@ import {
   type Watchdog,
   type WriteBatcher,
 } from './patches.js';
+import { readFrames } from './reader.js';
 
 export type RawEvent =
   | { type: 'connected'; sessionId: bigint; negotiatedTimeoutMs: number }
@@ -95,6 +96,7 @@ export class RawSession {
     patchXid(cm);
     patchReconnectQueue(cm);
     this.writes = batchWrites(cm);
+    readFrames(cm); // before the watchdog, which wraps it to note each read
     const servers = opts.connectString.split('/')[0]!.split(',').length;
     // A handshake is one round trip. A server caught while starting can accept TCP and never
     // answer it; one such attempt must not use up the session (a 15 s session once waited

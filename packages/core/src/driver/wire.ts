@@ -1,5 +1,6 @@
 /**
- * Create and delete requests serialized by core in one pass, into one buffer. The package's
+ * Create, delete and read requests serialized by core in one pass, into one buffer, and whose
+ * replies core reads itself (./replies.ts). The package's
  * records are generic: per request they walk a field specification, run a regex per vector
  * field (twice: to size it, then to write it) and copy each string through a temporary
  * buffer; serializing through them was about 15% of core's client CPU with 100 creates and
@@ -9,10 +10,20 @@
  * (it assigns the xid there just before it calls `toBuffer()`), `payload.setChrootPath()`.
  */
 import type { JuteRecord, JuteRequest, NzcAcl } from './nzc.js';
+import {
+  childrenReply,
+  dataReply,
+  noReply,
+  statReply,
+  type OwnReply,
+  type ReplyReader,
+} from './replies.js';
 
 /** Opcodes written on the wire (ZooDefs.OpCode). */
 const DELETE = 2;
+const EXISTS = 3;
 const GET_DATA = 4;
+const GET_CHILDREN2 = 12;
 const CREATE2 = 15;
 const CREATE_CONTAINER = 19;
 const CREATE_TTL = 21;
@@ -47,7 +58,7 @@ function writeString(b: Buffer, s: string, offset: number): number {
  * sets one (as the package's records do), when serialized: a request queued during a
  * disconnect is written after the reconnect.
  */
-abstract class OwnRequest implements JuteRequest {
+abstract class OwnRequest implements JuteRequest, OwnReply {
   readonly header: { xid: number; type: number };
   readonly payload: JuteRecord;
   private chrootPath: string | undefined = undefined;
@@ -56,6 +67,8 @@ abstract class OwnRequest implements JuteRequest {
     declared: number,
     private readonly real: number,
     readonly path: string,
+    /** How core reads the reply (./reader.ts); the declared opcode is the package's fallback. */
+    readonly readReply: ReplyReader,
   ) {
     // The package parses the reply by this opcode (requests.ts explains the disguise).
     this.header = { xid: 0, type: declared };
@@ -106,6 +119,7 @@ export class CreateRequest extends OwnRequest {
       GET_DATA,
       ttlMs !== undefined ? CREATE_TTL : flags === 4 ? CREATE_CONTAINER : CREATE2,
       path,
+      dataReply,
     );
     this.acl = aclBytes(acls);
   }
@@ -129,7 +143,7 @@ export class DeleteRequest extends OwnRequest {
     path: string,
     private readonly version: number,
   ) {
-    super(DELETE, DELETE, path);
+    super(DELETE, DELETE, path, noReply);
   }
 
   protected bodyLength(): number {
@@ -140,3 +154,30 @@ export class DeleteRequest extends OwnRequest {
     b.writeInt32BE(this.version, offset);
   }
 }
+
+const READERS: Record<number, ReplyReader> = {
+  [GET_DATA]: dataReply,
+  [EXISTS]: statReply,
+  [GET_CHILDREN2]: childrenReply,
+};
+
+/** getData, exists or getChildren2: a path and whether to leave a watch. */
+export class ReadRequest extends OwnRequest {
+  constructor(
+    op: typeof GET_DATA | typeof EXISTS | typeof GET_CHILDREN2,
+    path: string,
+    private readonly watch: boolean,
+  ) {
+    super(op, op, path, READERS[op]!);
+  }
+
+  protected bodyLength(): number {
+    return 1;
+  }
+
+  protected writeBody(b: Buffer, offset: number): void {
+    b.writeUInt8(this.watch ? 1 : 0, offset);
+  }
+}
+
+export const READ_OP = { getData: GET_DATA, exists: EXISTS, getChildren2: GET_CHILDREN2 } as const;

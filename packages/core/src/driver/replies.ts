@@ -1,0 +1,129 @@
+/**
+ * Replies and notifications read by core, straight from the frame (./reader.ts says when). The
+ * package's records walk a field specification per reply, run a regex per vector or record
+ * field and copy every 8-byte long into a buffer of its own: parsing a notification took about
+ * 32 µs and a three-child listing's reply about 39 µs of a failover's critical path (marks in
+ * the built code, bench/RESULTS.md "Session 4"). The layouts are jute's (ZooKeeper's
+ * zookeeper.jute: WatcherEvent, Stat, GetDataResponse, GetChildren2Response, ExistsResponse,
+ * Create2Response); the objects keep the shapes the package's records have, which is what
+ * ./ops.ts and ./requests.ts read.
+ */
+import type { NzcStat } from './nzc.js';
+
+/** Reads a reply's body from `b` at `offset`; the frame ends at `end`. */
+export type ReplyReader = (
+  b: Buffer,
+  offset: number,
+  end: number,
+) => Record<string, unknown> | null;
+
+/** A request whose reply core reads itself. */
+export interface OwnReply {
+  readReply: ReplyReader;
+}
+
+export function hasOwnReply(request: object): request is OwnReply {
+  return typeof (request as Partial<OwnReply>).readReply === 'function';
+}
+
+/** Thrown on a body that does not fit its frame; the reader drops the connection. */
+export class MalformedReplyError extends Error {}
+
+function need(end: number, offset: number, n: number): void {
+  if (n < 0 || offset + n > end) throw new MalformedReplyError('reply shorter than its fields');
+}
+
+/** A jute ustring or buffer: int32 length (-1: none), then the bytes. */
+function readBytes(b: Buffer, o: number, end: number): { start: number; length: number } {
+  need(end, o, 4);
+  const length = b.readInt32BE(o);
+  if (length !== -1) need(end, o + 4, length);
+  return { start: o + 4, length };
+}
+
+const STAT_BYTES = 68;
+
+/**
+ * A Stat. Its longs are views into the frame, not copies (the package copies each): every
+ * caller turns them into bigints at once (convert.ts toStat) and keeps nothing.
+ */
+export function readStat(b: Buffer, o: number, end: number): NzcStat {
+  need(end, o, STAT_BYTES);
+  return {
+    czxid: b.subarray(o, o + 8),
+    mzxid: b.subarray(o + 8, o + 16),
+    ctime: b.subarray(o + 16, o + 24),
+    mtime: b.subarray(o + 24, o + 32),
+    version: b.readInt32BE(o + 32),
+    cversion: b.readInt32BE(o + 36),
+    aversion: b.readInt32BE(o + 40),
+    ephemeralOwner: b.subarray(o + 44, o + 52),
+    dataLength: b.readInt32BE(o + 52),
+    numChildren: b.readInt32BE(o + 56),
+    pzxid: b.subarray(o + 60, o + 68),
+  };
+}
+
+/** ExistsResponse, SetDataResponse: `stat`. */
+export const statReply: ReplyReader = (b, o, end) => ({ stat: readStat(b, o, end) });
+
+/**
+ * GetDataResponse, and Create2Response read the same way (`path` in `data`, chroot kept, as
+ * the package reads it under the GET_DATA disguise). The data is copied: callers hand it to
+ * users, and a view would keep the whole socket chunk alive.
+ */
+export const dataReply: ReplyReader = (b, o, end) => {
+  const { start, length } = readBytes(b, o, end);
+  let data: Buffer | undefined;
+  let next = start;
+  if (length !== -1) {
+    data = Buffer.allocUnsafe(length);
+    b.copy(data, 0, start, start + length);
+    next += length;
+  }
+  return { data, stat: readStat(b, next, end) };
+};
+
+/** GetChildren2Response: `children` (names, no chroot involved), `stat`. */
+export const childrenReply: ReplyReader = (b, o, end) => {
+  need(end, o, 4);
+  const n = b.readInt32BE(o);
+  let next = o + 4;
+  let children: string[] | undefined;
+  if (n !== -1) {
+    if (n < 0) throw new MalformedReplyError('negative child count');
+    children = new Array<string>(n);
+    for (let i = 0; i < n; i++) {
+      const { start, length } = readBytes(b, next, end);
+      children[i] = length === -1 ? '' : b.toString('utf8', start, start + length);
+      next = start + Math.max(length, 0);
+    }
+  }
+  return { children, stat: readStat(b, next, end) };
+};
+
+/** delete, addWatch, removeWatches: nothing. */
+export const noReply: ReplyReader = () => null;
+
+/** A notification as the package's WatcherEvent record has it, chroot removed from the path. */
+export interface Notification {
+  type: number;
+  state: number;
+  path: string;
+}
+
+export function readNotification(
+  b: Buffer,
+  o: number,
+  end: number,
+  chroot: string | undefined,
+): Notification {
+  need(end, o, 8);
+  const type = b.readInt32BE(o);
+  const state = b.readInt32BE(o + 4);
+  const { start, length } = readBytes(b, o + 8, end);
+  let path = length === -1 ? '' : b.toString('utf8', start, start + length);
+  // As the package's records do (jute/index.js 476-482).
+  if (chroot) path = path === chroot ? '/' : path.substring(chroot.length);
+  return { type, state, path };
+}

@@ -1,0 +1,104 @@
+// Core reads the server's frames itself (packages/core/src/driver/reader.ts) instead of the
+// package's onSocketData. These tests hold it to what the package did right, and to one thing
+// the package does wrong: a partial frame must not outlive its connection.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { WatchEvent, ZkClient } from '@zk-recipes/core';
+import { FaultProxy, TestRoot, timing } from '@zk-recipes/testing';
+import { startedClient } from '../support/core-helpers.js';
+import { sharedServer } from '../support/shared-server.js';
+
+const server = sharedServer();
+
+/** The package's connection manager behind `client` (internal). */
+function connectionManager(client: ZkClient): { zxid: Buffer } {
+  return (
+    client as unknown as {
+      s: { connection: { raw: { client: { connectionManager: { zxid: Buffer } } } } };
+    }
+  ).s.connection.raw.client.connectionManager;
+}
+
+test('a reply cut off mid-frame with its connection is not read with the next connection', async () => {
+  await using root = await TestRoot.create(server);
+  await using proxy = await FaultProxy.start(server);
+  await using started = await startedClient({
+    connectString: proxy.connectString,
+    sessionTimeoutMs: 6000,
+  });
+  const { client } = started;
+  const node = root.child('n');
+  await client.create(node, 'x'.repeat(300));
+  const sessionId = client.session?.sessionId;
+  // 40 of the reply's 390-odd bytes arrive, then the connection closes. The package kept such
+  // bytes (its pendingBuffer) and read the next connection's handshake behind them.
+  const dropped = proxy.dropNextReply({ op: 'getData', path: node }, { deliverBytes: 40 });
+  const read = client.getData(node); // retried on the next connection
+  await dropped;
+  assert.equal((await read).data.toString(), 'x'.repeat(300));
+  assert.equal(client.session?.sessionId, sessionId, 'the same session, reconnected');
+  assert.equal(client.state, 'RECONNECTED');
+  assert.ok(proxy.acceptedCount >= 2, 'it did reconnect');
+});
+
+test('the last zxid seen is taken from every reply (the next handshake sends it)', async () => {
+  await using root = await TestRoot.create(server);
+  await using started = await startedClient({ connectString: server.connectString });
+  const { client } = started;
+  const cm = connectionManager(client);
+  const made = await client.create(root.child('a'), 'v');
+  assert.equal(cm.zxid.readBigInt64BE(0), made.stat.czxid);
+  const changed = await client.setData(root.child('a'), 'w');
+  assert.equal(cm.zxid.readBigInt64BE(0), changed.mzxid);
+  const read = await client.getChildren(root.path);
+  assert.ok(cm.zxid.readBigInt64BE(0) >= read.stat.pzxid);
+});
+
+test('under a chroot, notifications name paths inside it, and its root is "/"', async () => {
+  await using root = await TestRoot.create(server);
+  await using started = await startedClient({
+    connectString: `${server.connectString}${root.path}`,
+  });
+  const { client } = started;
+  const seen: WatchEvent[] = [];
+  await client.getChildren('/', { watch: (e) => seen.push(e) });
+  await client.create('/a', 'v');
+  await client.getData('/a', { watch: (e) => seen.push(e) });
+  await client.delete('/a');
+  await timing.waitFor(() => seen.length === 2, { message: 'two notifications' });
+  assert.deepEqual(
+    seen.map((e) => [e.type, e.path]),
+    [
+      ['NodeChildrenChanged', '/'],
+      ['NodeDeleted', '/a'],
+    ],
+  );
+});
+
+test('replies and notifications that share a chunk, or span chunks, are each read once, in order', async () => {
+  await using root = await TestRoot.create(server);
+  await using started = await startedClient({ connectString: server.connectString });
+  const { client } = started;
+  const events: string[] = [];
+  const names = Array.from({ length: 200 }, (_, i) => `n${i}`);
+  // 2 kB each: 200 replies of that size arrive in reads that end mid-frame.
+  const value = (n: string, v: number) => `${n}:${v}:`.padEnd(2000, '.');
+  await Promise.all(names.map((n) => client.create(root.child(n), value(n, 0))));
+  // Watches on all, then changes to all: the server answers with replies and notifications
+  // interleaved, many frames to a read.
+  const first = await Promise.all(
+    names.map((n) => client.getData(root.child(n), { watch: (e) => events.push(e.path) })),
+  );
+  assert.deepEqual(
+    first.map((d) => d.data.toString()),
+    names.map((n) => value(n, 0)),
+  );
+  await Promise.all(names.map((n) => client.setData(root.child(n), value(n, 1))));
+  await timing.waitFor(() => events.length === 200, { message: '200 notifications' });
+  assert.deepEqual([...events].sort(), names.map((n) => root.child(n)).sort());
+  const data = await Promise.all(names.map((n) => client.getData(root.child(n))));
+  assert.deepEqual(
+    data.map((d) => d.data.toString()),
+    names.map((n) => value(n, 1)),
+  );
+});
