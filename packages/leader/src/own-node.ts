@@ -1,8 +1,8 @@
-import { stacklessError, type Contention, type ZkClient } from '@zk-recipes/core';
+import type { Contention, ZkClient } from '@zk-recipes/core';
 
 /**
- * A watch on a node we hold: `signal` aborts when the node is gone (deleted, or no longer
- * ours), so a leader stops as soon as its node does (CURATOR-620: a latch node deleted after
+ * A watch on a node we hold: `gone` turns true, and the `onGone` listener runs, when the node
+ * is gone (deleted, or no longer ours), so a leader stops as soon as its node does (CURATOR-620: a latch node deleted after
  * isLeader fired left a second leader). One exists() watch, re-armed on data changes; it is
  * consumed by the node's deletion, so nothing stays on the server.
  *
@@ -12,34 +12,49 @@ import { stacklessError, type Contention, type ZkClient } from '@zk-recipes/core
  * await), so it finds the node and leaves no watch on a missing one. Before any wait that I/O
  * can interrupt, arm first: a deletion must not go unseen.
  */
-export function watchOwnNode(
-  client: ZkClient,
-  held: Contention,
-): { signal: AbortSignal; arm: () => void } {
-  const controller = new AbortController();
-  // An internal signal: its reason is never shown (the leadership's own signal says 'node').
-  // A reason-less abort() would capture a DOMException's stack, and a closing leader takes
-  // this path just before the next in line reads its notification (one process, one thread).
-  const gone = {
-    abort: () => controller.abort(stacklessError(() => new Error('the node is gone'))),
-    signal: controller.signal,
+export interface OwnNodeWatch {
+  /** True once the node is gone (deleted, or no longer ours). */
+  readonly gone: boolean;
+  /** The one function to call when it goes (at once if it has); undefined for none. */
+  onGone(listener: (() => void) | undefined): void;
+  arm(): void;
+}
+
+export function watchOwnNode(client: ZkClient, held: Contention): OwnNodeWatch {
+  // A flag and one callback, not an AbortController: nothing outside the recipe sees it, and
+  // a signal with its listeners is a few µs to make on the grant path, the failover's
+  // critical path (bench/RESULTS.md, "Session 5").
+  let gone = false;
+  let listener: (() => void) | undefined;
+  const lose = () => {
+    if (gone) return;
+    gone = true;
+    listener?.();
   };
   const watch = async (): Promise<void> => {
     const stat = await client.exists(held.nodePath, {
       watch: (e) => {
-        if (e.type === 'NodeDataChanged') void watch().catch(() => gone.abort());
-        else if (e.type !== 'WatchRemoved') gone.abort();
+        if (e.type === 'NodeDataChanged') void watch().catch(lose);
+        else if (e.type !== 'WatchRemoved') lose();
       },
     });
-    if (!stat || stat.ephemeralOwner !== held.sessionId) gone.abort();
+    if (!stat || stat.ephemeralOwner !== held.sessionId) lose();
   };
   let armed = false;
-  const arm = () => {
-    if (armed) return;
-    armed = true;
-    // Any failure to arm (its session ended, the client closed) counts as losing the node:
-    // the caller then joins the line again, which is always safe.
-    watch().catch(() => gone.abort());
+  return {
+    get gone() {
+      return gone;
+    },
+    onGone(l) {
+      listener = l;
+      if (gone) l?.();
+    },
+    arm() {
+      if (armed) return;
+      armed = true;
+      // Any failure to arm (its session ended, the client closed) counts as losing the node:
+      // the caller then joins the line again, which is always safe.
+      watch().catch(lose);
+    },
   };
-  return { signal: gone.signal, arm };
 }

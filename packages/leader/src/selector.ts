@@ -8,7 +8,8 @@ import {
   type Contention,
   type ZkClient,
 } from '@zk-recipes/core';
-import { leadershipSignal, type LeadershipEnd } from './errors.js';
+import type { LeadershipEnd } from './errors.js';
+import { leadershipSignal } from './leadership-signal.js';
 import type { Leadership } from './latch.js';
 import { watchOwnNode } from './own-node.js';
 import { readParticipants, type ElectionParticipant } from './participants.js';
@@ -164,12 +165,11 @@ export class LeaderSelector extends Lifecycle<LeaderSelectorEvents> {
   /** Runs takeLeadership on `held`; resolves true when it threw. */
   private async lead(held: Contention, hold: AbortSignal): Promise<boolean> {
     const own = watchOwnNode(this.client, held);
-    const gone = own.signal;
     const { signal, end } = leadershipSignal(this.path, [
       [hold, 'connection'],
-      [gone, 'node'],
       [this.closeSignal, 'closed'],
     ]);
+    own.onGone(() => end('node'));
     this.current = { epoch: held.fencingToken, signal, nodePath: held.nodePath, end };
     this.emit('isLeader', { epoch: held.fencingToken, signal, nodePath: held.nodePath });
     own.arm(); // after the listeners, before takeLeadership can release (see watchOwnNode)

@@ -22,22 +22,6 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** Resolves with the first of `signals` to abort (its index), or at once if one already has. */
-export function firstAbort(signals: readonly AbortSignal[]): Promise<number> {
-  const i = signals.findIndex((s) => s.aborted);
-  if (i >= 0) return Promise.resolve(i);
-  return new Promise((resolve) => {
-    const handlers = signals.map((s, j) => {
-      const h = () => {
-        signals.forEach((t, k) => t.removeEventListener('abort', handlers[k]!));
-        resolve(j);
-      };
-      s.addEventListener('abort', h, { once: true });
-      return h;
-    });
-  });
-}
-
 /**
  * Resolves once what session `sessionId` holds counts as held again under the client's error
  * policy (after SUSPENDED: RECONNECTED to that same session). Rejects with SessionExpiredError

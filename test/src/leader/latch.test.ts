@@ -100,9 +100,26 @@ test('close modes: silent tells no notLeader listener, notifyLeader does; the si
     const { signal } = await latch.awaitLeadership({ timeoutMs: 10_000 });
     await latch.close();
     assert.equal(signal.aborted, true);
+    assert.equal((signal.reason as LeadershipLostError).why, 'closed');
     assert.equal(notLeader, mode === 'silent' ? 0 : 1, mode);
     await assertNoLeftoverNodes(server, root.child(mode));
   }
+});
+
+test("close() sends the leader's delete before its signal's listeners run (the failover starts at once)", async () => {
+  await using root = await TestRoot.create(server);
+  await using a = await startedClient({ connectString: server.connectString });
+  const latch = new LeaderLatch(a.client, root.child('election'));
+  await latch.start();
+  const { signal, nodePath } = await latch.awaitLeadership({ timeoutMs: 10_000 });
+  // A session's requests are answered in order: an exists() sent from the listener comes after
+  // the delete only if the delete left first.
+  let seen: Promise<unknown> | undefined;
+  signal.addEventListener('abort', () => {
+    seen = a.client.exists(nodePath);
+  });
+  await latch.close();
+  assert.equal(await seen, null);
 });
 
 test('resign() hands leadership to the next in line and joins again at the back', async () => {
@@ -117,6 +134,7 @@ test('resign() hands leadership to the next in line and joins again at the back'
   await timing.waitFor(async () => (await one.getParticipants()).length === 2);
   await one.resign();
   assert.ok(first.signal.aborted);
+  assert.equal((first.signal.reason as LeadershipLostError).why, 'resigned');
   const second = await two.awaitLeadership({ timeoutMs: 10_000 });
   assert.ok(second.epoch > first.epoch);
   await timing.waitFor(async () => (await one.getParticipants()).length === 2);

@@ -32,8 +32,9 @@ type Listener<A extends unknown[]> = (...args: A) => void;
 
 /**
  * Base class of long-lived recipes. Subclasses implement `onStart()` (kick off background
- * work, never awaited past what start needs) and `onClose()` (stop it; called once).
- * `closeSignal` aborts when close() begins: pass it to every wait the recipe makes.
+ * work, never awaited past what start needs) and `onClose()` (stop it; called once), and may
+ * override `onClosing()`. `closeSignal` aborts when close() begins: pass it to every wait the
+ * recipe makes.
  */
 export abstract class Lifecycle<
   Events extends Record<string, unknown[]>,
@@ -73,6 +74,7 @@ export abstract class Lifecycle<
     this.closing ??= (async () => {
       const wasStarted = this.lifecycle === 'STARTED';
       this.lifecycle = 'CLOSED';
+      if (wasStarted) this.onClosing();
       this.closer.abort(stacklessError(() => new RecipeClosedError(this.path)));
       if (wasStarted) {
         await this.onClose().catch((e: unknown) => this.report(e));
@@ -125,4 +127,12 @@ export abstract class Lifecycle<
 
   protected abstract onStart(): Promise<void>;
   protected abstract onClose(): Promise<void>;
+
+  /**
+   * Runs synchronously as close() begins, before the close signal aborts, and only after a
+   * start(): the place for a request others wait on (a leader's delete), which then leaves
+   * ahead of every abort listener. The signal still aborts in the same synchronous run, before
+   * any other code of the process can see the recipe. Must not throw.
+   */
+  protected onClosing(): void {}
 }

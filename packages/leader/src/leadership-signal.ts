@@ -1,0 +1,58 @@
+/** A leadership's signal and the listeners that end it. */
+import { stacklessError } from '@zk-recipes/core';
+import { LeadershipLostError, type LeadershipEnd } from './errors.js';
+
+type Why = LeadershipEnd | (() => LeadershipEnd);
+
+/**
+ * A leadership's signal: aborts with a LeadershipLostError naming the first source to abort (or
+ * `end(why)`), so a leader can tell a lost connection from an interrupt. `ended` resolves with
+ * the reason once it has, so the recipe waits on the same listeners.
+ *
+ * It can be made before it is needed: a latch makes the next one while it waits in line, since
+ * making an AbortSignal (Node 20 makes it on the controller's first `.signal`) and adding a
+ * listener took about 11 and 5 µs each on the grant path, the failover's critical path, when
+ * done there (bench/RESULTS.md, "Session 5").
+ */
+export class LeadershipEnds {
+  private readonly controller = new AbortController();
+  readonly signal: AbortSignal = this.controller.signal;
+  readonly ended: Promise<LeadershipEnd>;
+  private settle!: (why: LeadershipEnd) => void;
+  private readonly handlers: (readonly [AbortSignal, () => void])[] = [];
+
+  constructor(private readonly path: string) {
+    this.ended = new Promise((r) => (this.settle = r));
+  }
+
+  /** Ends the leadership when `source` aborts (at once if it has); `why` may be asked then. */
+  watch(source: AbortSignal, why: Why): void {
+    if (this.signal.aborted) return;
+    const h = () => this.end(typeof why === 'function' ? why() : why);
+    if (source.aborted) {
+      h();
+      return;
+    }
+    this.handlers.push([source, h]);
+    source.addEventListener('abort', h, { once: true });
+  }
+
+  /** Ends it with `why`, unless it has ended. */
+  readonly end = (why: LeadershipEnd): void => {
+    if (this.signal.aborted) return;
+    for (const [s, h] of this.handlers) s.removeEventListener('abort', h);
+    this.handlers.length = 0;
+    this.controller.abort(stacklessError(() => new LeadershipLostError(why, this.path)));
+    this.settle(why);
+  };
+}
+
+/** A leadership's signal, ended by the first of `sources` to abort, or by `end(why)`. */
+export function leadershipSignal(
+  path: string,
+  sources: readonly (readonly [AbortSignal, Why])[],
+): LeadershipEnds {
+  const ends = new LeadershipEnds(path);
+  for (const [s, why] of sources) ends.watch(s, why);
+  return ends;
+}
