@@ -1,19 +1,21 @@
 // LeaderLatch failover against Curator's LeaderLatch (issue 6's benchmark): the time from the
 // leader's close() to the next participant's isLeader, on one server, in one run.
 //
-// Two arrangements. By default each side's participants share one process
-// (bench/leader-in-process.mjs: ours in this Node process, Curator's in one JVM), each on its own
-// client (its own session). With --processes every participant runs in its own process, Node
-// or JVM, as a service's replicas do (bench/leader-processes.mjs). Each round the leader closes,
-// the time from just before its close() to the next participant's isLeader is recorded, and the
+// Two arrangements, both run by default. The target: every participant in its own process,
+// Node or JVM, as a service's replicas run (bench/leader-processes.mjs). For comparison: each
+// side's participants in one process (bench/leader-in-process.mjs: ours in this Node process,
+// sharing its one thread, Curator's in one JVM, on its threads), each on its own client (its own
+// session). --processes or --one-process runs one of them. Each round the leader closes, the
+// time from just before its close() to the next participant's isLeader is recorded, and the
 // closer joins again at the back. Both sides warm up first; then blocks of rounds alternate
 // which side goes first, so a noisy neighbour hurts both alike. Each block yields a paired ratio
 // ours/Curator of medians; we report the median of those ratios beside the pooled medians and
-// p99s. In the default arrangement it also prints, for information, how many watches 100
+// p99s. The one-process arrangement also prints, for information, how many watches 100
 // participants of one client leave on the server (the server's `wchc`), ours and Curator's.
 //
 //   node bench/leader-failover.mjs [--rounds 200] [--block 20] [--warmup 40]
-//     [--participants 3] [--settle-ms 5] [--no-fsync] [--processes] [--connect host:port]
+//     [--participants 3] [--settle-ms 5] [--no-fsync] [--processes | --one-process]
+//     [--connect host:port]
 //
 // With 3 participants the next in line joined behind a node that was not first then, so on the
 // leader's deletion it lists the children again before it leads, as Curator's always does. With
@@ -37,9 +39,15 @@ const PARTICIPANTS = Number(arg('--participants', 3));
 // leader (with 2 participants it watches the leader itself).
 const SETTLE_MS = Number(arg('--settle-ms', 5));
 const FSYNC = !process.argv.includes('--no-fsync');
-// Every participant in its own process (bench/leader-processes.mjs), as a service's replicas
-// run; by default all of one side's participants share one process (one Node thread, one JVM).
-const PROCESSES = process.argv.includes('--processes');
+// Which arrangements run: by default both, the target first (every participant in its own
+// process, bench/leader-processes.mjs, as a service's replicas run), then all of one side's
+// participants in one process (one Node thread, one JVM), for comparison.
+const ONLY_PROCESSES = process.argv.includes('--processes');
+const ONLY_ONE_PROCESS = process.argv.includes('--one-process');
+const ARRANGEMENTS = {
+  processes: !ONLY_ONE_PROCESS,
+  oneProcess: !ONLY_PROCESSES,
+};
 if (PARTICIPANTS < 2) throw new Error('--participants must be at least 2');
 
 /** The Curator version of the jar on the class path (from its Maven metadata). */
@@ -68,112 +76,108 @@ const q = (xs, f) => {
 };
 const med = (xs) => q(xs, 0.5);
 
-// ---- the sides ----
-let sides;
-let admin;
-if (PROCESSES) {
-  admin = createClient({ connectString, sessionTimeoutMs: 30_000 });
-  await admin.start();
-  const side = (kind) =>
-    processSide({
-      kind,
-      connect: connectString,
-      electionPath: `${base}/${kind}`,
-      n: PARTICIPANTS,
+/** Runs the rounds in one arrangement and prints its tables. */
+async function measure(processes) {
+  let sides;
+  if (processes) {
+    const side = (kind) =>
+      processSide({
+        kind,
+        connect: connectString,
+        electionPath: `${base}/${kind}`,
+        n: PARTICIPANTS,
+        settleMs: SETTLE_MS,
+        inLine: () =>
+          admin.getChildren(`${base}/${kind}`).then(
+            (r) => r.children.length,
+            (e) => (e instanceof NoNodeError ? 0 : Promise.reject(e)),
+          ),
+      });
+    const both = { ours: await side('ours'), curator: await side('curator') };
+    sides = {
+      rounds: { ours: both.ours.rounds, curator: both.curator.rounds },
+      close: async () => {
+        await both.ours.close();
+        await both.curator.close();
+      },
+    };
+  } else {
+    sides = await inProcessSides({
+      connectString,
+      base,
+      participants: PARTICIPANTS,
       settleMs: SETTLE_MS,
-      inLine: () =>
-        admin.getChildren(`${base}/${kind}`).then(
-          (r) => r.children.length,
-          (e) => (e instanceof NoNodeError ? 0 : Promise.reject(e)),
-        ),
     });
-  const both = { ours: await side('ours'), curator: await side('curator') };
-  sides = {
-    rounds: { ours: both.ours.rounds, curator: both.curator.rounds },
-    close: async () => {
-      await both.ours.close();
-      await both.curator.close();
-    },
-  };
-} else {
-  sides = await inProcessSides({
-    connectString,
-    base,
-    participants: PARTICIPANTS,
-    settleMs: SETTLE_MS,
-  });
-}
-
-// ---- the run ----
-const run = sides.rounds;
-await run.ours(WARMUP);
-await run.curator(WARMUP);
-const samples = { ours: [], curator: [] };
-const blockRatios = [];
-for (let b = 0; b * BLOCK < ROUNDS; b++) {
-  const order = b % 2 === 0 ? ['ours', 'curator'] : ['curator', 'ours'];
-  const m = {};
-  for (const side of order) {
-    const s = await run[side](Math.min(BLOCK, ROUNDS - b * BLOCK));
-    samples[side].push(...s);
-    m[side] = med(s);
   }
-  blockRatios.push(m.ours / m.curator);
+  try {
+    const run = sides.rounds;
+    await run.ours(WARMUP);
+    await run.curator(WARMUP);
+    const samples = { ours: [], curator: [] };
+    const blockRatios = [];
+    for (let b = 0; b * BLOCK < ROUNDS; b++) {
+      const order = b % 2 === 0 ? ['ours', 'curator'] : ['curator', 'ours'];
+      const m = {};
+      for (const side of order) {
+        const s = await run[side](Math.min(BLOCK, ROUNDS - b * BLOCK));
+        samples[side].push(...s);
+        m[side] = med(s);
+      }
+      blockRatios.push(m.ours / m.curator);
+    }
+    // Watches for 100 participants of one client (information; one process per side).
+    const watches = processes ? undefined : await sides.crowdWatches();
+    report(processes, samples, blockRatios, watches);
+  } finally {
+    await sides.close();
+  }
 }
 
-// ---- watches for 100 participants of one client (information; one process per side) ----
-const watches = PROCESSES ? undefined : await sides.crowdWatches();
-
-// ---- report ----
-const row = (name, xs) => ({
-  side: name,
-  rounds: xs.length,
-  'median (ms)': med(xs).toFixed(3),
-  'p99 (ms)': q(xs, 0.99).toFixed(3),
-});
-const ratioMedian = med(samples.ours) / med(samples.curator);
-const ratioP99 = q(samples.ours, 0.99) / q(samples.curator, 0.99);
-const ratioBlocks = med(blockRatios);
-const verdict = (r) => (r <= 1.0 ? 'PASS' : 'MISS');
-console.log(
-  `LeaderLatch failover, close() to the next isLeader: ours vs Curator ${curatorVersion()} ` +
-    `LeaderLatch; ${PARTICIPANTS} participants on separate sessions, ` +
-    `${PROCESSES ? 'each in its own process' : 'one process per side'}; ${ROUNDS} rounds each ` +
-    `after ${WARMUP} warm-up, blocks of ${BLOCK} alternating, ${SETTLE_MS} ms after each join; ` +
-    `fsync ${FSYNC ? 'on' : 'off'}; ` +
-    `Node ${process.version}; ${new Date().toISOString()}`,
-);
-console.table([row('ours', samples.ours), row('Curator', samples.curator)]);
-console.table([
-  {
-    ratio: 'ours/Curator, median of block ratios',
-    value: ratioBlocks.toFixed(3),
-    target: '<= 1.0',
-    verdict: verdict(ratioBlocks),
-  },
-  {
-    ratio: 'ours/Curator, pooled median',
-    value: ratioMedian.toFixed(3),
-    target: '<= 1.0',
-    verdict: verdict(ratioMedian),
-  },
-  {
-    ratio: 'ours/Curator, pooled p99',
-    value: ratioP99.toFixed(3),
-    target: '<= 1.0',
-    verdict: verdict(ratioP99),
-  },
-]);
-if (watches) {
+function report(processes, samples, blockRatios, watches) {
+  const row = (name, xs) => ({
+    side: name,
+    rounds: xs.length,
+    'median (ms)': med(xs).toFixed(3),
+    'p99 (ms)': q(xs, 0.99).toFixed(3),
+  });
+  const ratioMedian = med(samples.ours) / med(samples.curator);
+  const ratioP99 = q(samples.ours, 0.99) / q(samples.curator, 0.99);
+  const ratioBlocks = med(blockRatios);
+  const verdict = (r) => (r <= 1.0 ? 'PASS' : 'MISS');
   console.log(
-    `watches on the server for 100 participants on one client (wchc, paths under the election): ` +
-      `ours ${watches.ours}, Curator ${watches.curator}`,
+    `\n${processes ? 'TARGET: each participant in its own process, as replicas run' : 'FOR COMPARISON: all of one side in one process (one Node thread, one JVM)'}\n` +
+      `LeaderLatch failover, close() to the next isLeader: ours vs Curator ${curatorVersion()} ` +
+      `LeaderLatch; ${PARTICIPANTS} participants on separate sessions; ${ROUNDS} rounds each ` +
+      `after ${WARMUP} warm-up, blocks of ${BLOCK} alternating, ${SETTLE_MS} ms after each join; ` +
+      `fsync ${FSYNC ? 'on' : 'off'}; ` +
+      `Node ${process.version}; ${new Date().toISOString()}`,
   );
+  console.table([row('ours', samples.ours), row('Curator', samples.curator)]);
+  console.table(
+    [
+      ['median of block ratios', ratioBlocks],
+      ['pooled median', ratioMedian],
+      ['pooled p99', ratioP99],
+    ].map(([what, r]) => ({
+      ratio: `ours/Curator, ${what}`,
+      value: r.toFixed(3),
+      target: '<= 1.0',
+      verdict: verdict(r),
+    })),
+  );
+  if (watches) {
+    console.log(
+      `watches on the server for 100 participants on one client (wchc, paths under the election): ` +
+        `ours ${watches.ours}, Curator ${watches.curator}`,
+    );
+  }
 }
 
-await sides.close();
-admin ??= createClient({ connectString, sessionTimeoutMs: 30_000 });
-if (admin.state === 'LATENT') await admin.start();
+const admin = createClient({ connectString, sessionTimeoutMs: 30_000 });
+await admin.start();
+if (ARRANGEMENTS.processes) await measure(true);
+if (ARRANGEMENTS.oneProcess) await measure(false);
+
 for (const p of [
   `${base}/ours`,
   `${base}/crowd-ours`,
