@@ -102,3 +102,19 @@ test('replies and notifications that share a chunk, or span chunks, are each rea
     names.map((n) => value(n, 1)),
   );
 });
+
+test('a reply many socket reads long arrives whole', async () => {
+  await using root = await TestRoot.create(server);
+  await using started = await startedClient({ connectString: server.connectString });
+  const { client } = started;
+  const big = Buffer.alloc(900 * 1024);
+  for (let i = 0; i < big.length; i++) big[i] = (i * 7919) % 251;
+  await client.create(root.child('big'), big);
+  for (let i = 0; i < 3; i++) {
+    const [a, b] = await Promise.all([
+      client.getData(root.child('big')),
+      client.getData(root.child('big')),
+    ]);
+    assert.ok(a.data.equals(big) && b.data.equals(big));
+  }
+});

@@ -7,7 +7,7 @@
  * next connection's first reply would be read behind stale bytes.
  *
  * Here each chunk is split into whole frames once, a partial frame is kept only for the socket
- * it came from, and then, frame by frame:
+ * it came from (its chunks joined once it is complete), and then, frame by frame:
  * - a notification is read here and given to the package's WatcherManager, as the package
  *   does (it keeps the registrations SetWatches re-arms);
  * - a reply to a request whose reply core reads (./replies.ts OwnReply: core's creates,
@@ -25,8 +25,29 @@ const HEADER_BYTES = 16; // xid int32, zxid int64, err int32
 
 export function readFrames(cm: NzcConnectionManager): void {
   const packageRead = cm.onSocketData;
-  let partial: Buffer | undefined;
-  let partialFrom: Socket | undefined;
+  // The chunks of an incomplete frame, kept as they come (not concatenated on each arrival: a
+  // large reply would be copied once per chunk), and the socket they came from.
+  let parts: Buffer[] = [];
+  let partsBytes = 0;
+  let partsFrom: Socket | undefined;
+
+  /** The bytes to read now, or undefined while the frame begun is still incomplete. */
+  const take = (chunk: Buffer, socket: Socket | undefined): Buffer | undefined => {
+    if (parts.length === 0 || partsFrom !== socket) {
+      parts = [];
+      partsBytes = 0;
+      return chunk;
+    }
+    parts.push(chunk);
+    partsBytes += chunk.length;
+    if (partsBytes < 4) return undefined;
+    if (parts[0]!.length < 4) parts = [Buffer.concat(parts, partsBytes)];
+    if (partsBytes < 4 + parts[0]!.readInt32BE(0)) return undefined;
+    const b = Buffer.concat(parts, partsBytes);
+    parts = [];
+    partsBytes = 0;
+    return b;
+  };
 
   /** Reads one frame (body from `o` to `end`); false: the package should read it. */
   const readOwn = (b: Buffer, o: number, end: number): boolean => {
@@ -57,10 +78,8 @@ export function readFrames(cm: NzcConnectionManager): void {
 
   cm.onSocketData = function (chunk: Buffer) {
     const socket = cm.socket;
-    let b = chunk;
-    if (partial !== undefined && partialFrom === socket) b = Buffer.concat([partial, chunk]);
-    partial = undefined;
-    partialFrom = undefined;
+    const b = take(chunk, socket);
+    if (b === undefined) return;
     let o = 0;
     while (b.length - o >= 4) {
       const size = b.readInt32BE(o);
@@ -70,22 +89,26 @@ export function readFrames(cm: NzcConnectionManager): void {
       }
       const end = o + 4 + size;
       if (end > b.length) break;
-      let own: boolean;
       try {
-        own = readOwn(b, o + 4, end);
+        if (!readOwn(b, o + 4, end)) packageRead.call(cm, b.subarray(o, end));
       } catch (e) {
-        if (!(e instanceof MalformedReplyError)) throw e;
+        // The frames after this one are lost with it, so the connection goes too: read on, a
+        // dropped notification would leave a watcher waiting forever on a live connection. Its
+        // requests fail CONNECTION_LOSS and are retried; SetWatches re-arms the watches. Only a
+        // malformed reply is ours to end here; anything else (thrown from a callback or by the
+        // package) goes on up, as it did from the package's own handler.
         socket?.destroy();
-        return;
+        if (e instanceof MalformedReplyError) return;
+        throw e;
       }
-      if (!own) packageRead.call(cm, b.subarray(o, end));
       o = end;
       // A callback or the package dropped this connection: what is left of it is stale.
       if (cm.socket !== socket || socket?.destroyed) return;
     }
     if (o < b.length) {
-      partial = b.subarray(o);
-      partialFrom = socket;
+      parts = [b.subarray(o)];
+      partsBytes = b.length - o;
+      partsFrom = socket;
     }
   };
 }

@@ -84,7 +84,10 @@ export const dataReply: ReplyReader = (b, o, end) => {
   return { data, stat: readStat(b, next, end) };
 };
 
-/** GetChildren2Response: `children` (names, no chroot involved), `stat`. */
+/**
+ * GetChildren2Response: `children` (names, no chroot involved), `stat`. A null name (length -1,
+ * which servers do not send) reads as '' here; the package gave undefined.
+ */
 export const childrenReply: ReplyReader = (b, o, end) => {
   need(end, o, 4);
   const n = b.readInt32BE(o);

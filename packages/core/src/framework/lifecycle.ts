@@ -74,7 +74,13 @@ export abstract class Lifecycle<
     this.closing ??= (async () => {
       const wasStarted = this.lifecycle === 'STARTED';
       this.lifecycle = 'CLOSED';
-      if (wasStarted) this.onClosing();
+      if (wasStarted) {
+        try {
+          this.onClosing();
+        } catch (e) {
+          this.report(e); // close() never rejects, and the close signal must still abort
+        }
+      }
       this.closer.abort(stacklessError(() => new RecipeClosedError(this.path)));
       if (wasStarted) {
         await this.onClose().catch((e: unknown) => this.report(e));
