@@ -13,6 +13,10 @@ import readline from 'node:readline';
  * stop() and kill() close the pipe only after the JVM exited): then no exit handler of ours
  * removes the server's folder either, so the guard does (`ZKR_ORPHAN_DIR`). Without it every
  * killed test process left its server's folder in the temp directory.
+ *
+ * A signal sent to the whole process group (Ctrl-C, timeout(1), a CI job's cancellation) reaches
+ * the guard too, and would end it before it read that end of input, with the JVM gone the same
+ * way and the folder left behind: so it traps TERM, HUP and INT and does the same cleanup.
  */
 const GUARD = `
 "$@" </dev/null >>"$ZKR_LOG" 2>&1 &
@@ -30,6 +34,7 @@ exec 3<&0
     if [ -n "$ZKR_ORPHAN_DIR" ]; then rm -rf "$ZKR_ORPHAN_DIR"; fi
   fi ) <&3 &
 r=$!
+trap 'kill -KILL "$j" 2>/dev/null; wait "$j"; if [ -n "$ZKR_ORPHAN_DIR" ]; then rm -rf "$ZKR_ORPHAN_DIR"; fi; kill "$r" 2>/dev/null; exit 0' TERM HUP INT
 wait "$j"
 code=$?
 echo "exit $code"

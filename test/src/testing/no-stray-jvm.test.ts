@@ -35,3 +35,23 @@ for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
     });
   });
 }
+
+test("a signal to the test process's whole process group (timeout(1), a CI cancellation) leaves no JVM and no folder", async () => {
+  // A process group of its own, as a shell or timeout(1) gives the command it runs.
+  const child = spawn(process.execPath, [holder], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    detached: true,
+  });
+  const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
+  const [pidText, dir] = chunk.toString().trim().split(' ');
+  const pid = Number(pidText);
+  assert.ok(pid > 0 && alive(pid), 'the JVM runs');
+  assert.ok(dir && fs.existsSync(dir), 'the server has its folder');
+  process.kill(-child.pid!, 'SIGTERM');
+  await once(child, 'exit');
+  await timing.waitFor(() => !alive(pid), { timeoutMs: 5000, message: `JVM ${pid} to exit` });
+  await timing.waitFor(() => !fs.existsSync(dir), {
+    timeoutMs: 5000,
+    message: `${dir} to be removed`,
+  });
+});
