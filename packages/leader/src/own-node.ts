@@ -2,8 +2,8 @@ import type { Contention, ZkClient } from '@zk-recipes/core';
 
 /**
  * A watch on a node we hold: `gone` turns true, and the `onGone` listener runs, when the node
- * is gone (deleted, or no longer ours), so a leader stops as soon as its node does (CURATOR-620: a latch node deleted after
- * isLeader fired left a second leader). One exists() watch, re-armed on data changes; it is
+ * is gone (deleted, or no longer ours), so a leader stops as soon as its node does
+ * (CURATOR-620: a latch node deleted after isLeader fired left a second leader). One exists() watch, re-armed on data changes; it is
  * consumed by the node's deletion, so nothing stays on the server.
  *
  * `arm()` sends the exists() (once; later calls do nothing). Callers arm right after telling

@@ -77,8 +77,11 @@ class Pair {
   private readonly splitters = [new FrameSplitter(), new FrameSplitter()];
   private readonly handshakeSeen = [false, false];
   private readonly raw = [false, false];
-  private readonly dropXids = new Map<number, (d: DroppedRequest) => void>();
-  private readonly dropInfo = new Map<number, { info: DroppedRequest; deliverBytes: number }>();
+  /** Replies to drop, by xid. */
+  private readonly drops = new Map<
+    number,
+    { info: DroppedRequest; deliverBytes: number; resolve: (d: DroppedRequest) => void }
+  >();
   private timer: NodeJS.Timeout | undefined;
   closed = false;
 
@@ -154,11 +157,10 @@ class Pair {
       const xid = frame.readInt32BE(4);
       if (dir === 0) {
         this.proxy.observeRequest(this, xid, frame.readInt32BE(8), frame);
-      } else if (this.dropXids.has(xid)) {
+      } else if (this.drops.has(xid)) {
         // Drop the reply, then cut the connection: the server applied the request, the client
         // never learns it did (failure-scenarios.md: "Lost create reply").
-        const resolve = this.dropXids.get(xid)!;
-        const { info, deliverBytes } = this.dropInfo.get(xid)!;
+        const { info, deliverBytes, resolve } = this.drops.get(xid)!;
         const part = frame.subarray(0, Math.min(deliverBytes, frame.length - 1));
         return () => {
           const cut = () => {
@@ -176,8 +178,7 @@ class Pair {
   }
 
   armDrop(info: DroppedRequest, deliverBytes: number, resolve: (d: DroppedRequest) => void): void {
-    this.dropXids.set(info.xid, resolve);
-    this.dropInfo.set(info.xid, { info, deliverBytes });
+    this.drops.set(info.xid, { info, deliverBytes, resolve });
   }
 
   destroy(): void {

@@ -19,6 +19,7 @@ import readline from 'node:readline';
  * way and the folder left behind: so it traps TERM, HUP and INT and does the same cleanup.
  */
 const GUARD = `
+orphan() { if [ -n "$ZKR_ORPHAN_DIR" ]; then rm -rf "$ZKR_ORPHAN_DIR"; fi; }
 "$@" </dev/null >>"$ZKR_LOG" 2>&1 &
 j=$!
 echo "pid $j"
@@ -31,10 +32,10 @@ exec 3<&0
   done
   if kill -0 "$j" 2>/dev/null; then
     kill -KILL "$j" 2>/dev/null
-    if [ -n "$ZKR_ORPHAN_DIR" ]; then rm -rf "$ZKR_ORPHAN_DIR"; fi
+    orphan
   fi ) <&3 &
 r=$!
-trap 'kill -KILL "$j" 2>/dev/null; wait "$j"; if [ -n "$ZKR_ORPHAN_DIR" ]; then rm -rf "$ZKR_ORPHAN_DIR"; fi; kill "$r" 2>/dev/null; exit 0' TERM HUP INT
+trap 'kill -KILL "$j" 2>/dev/null; wait "$j"; orphan; kill "$r" 2>/dev/null; exit 0' TERM HUP INT
 wait "$j"
 code=$?
 echo "exit $code"

@@ -24,7 +24,7 @@ import {
   TestRoot,
   timing,
 } from '@zk-recipes/testing';
-import { startedClient, waitForNewSession } from '../support/core-helpers.js';
+import { connectionManagerOf, startedClient, waitForNewSession } from '../support/core-helpers.js';
 import { sharedServer } from '../support/shared-server.js';
 
 const server = sharedServer({ tickTimeMs: 200 });
@@ -119,11 +119,7 @@ test('the xid wraps before 2^31 instead of throwing', async () => {
   await using started = await startedClient({ connectString: server.connectString });
   const { client } = started;
   // Reach the package's connection manager (internal) to skip 2^31 requests.
-  const cm = (
-    client as unknown as {
-      s: { connection: { raw: { client: { connectionManager: { xid: number } } } } };
-    }
-  ).s.connection.raw.client.connectionManager;
+  const cm = connectionManagerOf(client);
   cm.xid = 2 ** 31 - 3;
   for (let i = 0; i < 8; i++) assert.ok(await client.exists('/'));
   assert.ok(cm.xid > 0 && cm.xid < 100, `xid wrapped to ${cm.xid}`);

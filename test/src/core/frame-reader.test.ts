@@ -3,21 +3,12 @@
 // the package does wrong: a partial frame must not outlive its connection.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { WatchEvent, ZkClient } from '@zk-recipes/core';
+import type { WatchEvent } from '@zk-recipes/core';
 import { FaultProxy, TestRoot, timing } from '@zk-recipes/testing';
-import { startedClient } from '../support/core-helpers.js';
+import { connectionManagerOf, startedClient } from '../support/core-helpers.js';
 import { sharedServer } from '../support/shared-server.js';
 
 const server = sharedServer();
-
-/** The package's connection manager behind `client` (internal). */
-function connectionManager(client: ZkClient): { zxid: Buffer } {
-  return (
-    client as unknown as {
-      s: { connection: { raw: { client: { connectionManager: { zxid: Buffer } } } } };
-    }
-  ).s.connection.raw.client.connectionManager;
-}
 
 test('a reply cut off mid-frame with its connection is not read with the next connection', async () => {
   await using root = await TestRoot.create(server);
@@ -45,7 +36,7 @@ test('the last zxid seen is taken from every reply (the next handshake sends it)
   await using root = await TestRoot.create(server);
   await using started = await startedClient({ connectString: server.connectString });
   const { client } = started;
-  const cm = connectionManager(client);
+  const cm = connectionManagerOf(client);
   const made = await client.create(root.child('a'), 'v');
   assert.equal(cm.zxid.readBigInt64BE(0), made.stat.czxid);
   const changed = await client.setData(root.child('a'), 'w');

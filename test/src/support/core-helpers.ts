@@ -106,15 +106,28 @@ export async function lostReplyClients(server: { connectString: string }) {
   };
 }
 
+/** The parts of node-zookeeper-client's connection manager that tests reach (internal). */
+export interface TestConnectionManager {
+  socket: Socket;
+  xid: number;
+  /** The last zxid seen, 8 bytes. */
+  zxid: Buffer;
+}
+
+/** The connection manager of `client`'s present session (internal). */
+export function connectionManagerOf(client: ZkClient): TestConnectionManager {
+  return (
+    client as unknown as {
+      s: { connection: { raw: { client: { connectionManager: TestConnectionManager } } } };
+    }
+  ).s.connection.raw.client.connectionManager;
+}
+
 /**
  * Counts the writes (system calls) on `client`'s present socket (internal), until `restore()`.
  */
 export function countSocketWrites(client: ZkClient): { readonly count: number; restore(): void } {
-  const socket = (
-    client as unknown as {
-      s: { connection: { raw: { client: { connectionManager: { socket: Socket } } } } };
-    }
-  ).s.connection.raw.client.connectionManager.socket;
+  const socket = connectionManagerOf(client).socket;
   const counter = { count: 0, restore: () => undefined as void };
   // Own properties over the prototype's methods; restore() deletes them again.
   const write = socket._write.bind(socket);
