@@ -5,7 +5,13 @@ import * as ops from './driver/ops.js';
 import type { RawSession } from './driver/raw-session.js';
 import * as requests from './driver/requests.js';
 import { InvalidArgumentError, ServerTooOldError } from './errors.js';
-import { contend, type ContendOptions, type Contention } from './framework/contender.js';
+import {
+  AcquireTimeoutError,
+  contend,
+  type ContendOptions,
+  type Contention,
+} from './framework/contender.js';
+import { Deadline } from './kit/deadline.js';
 import { deleteNode, type FrameworkDelete } from './framework/delete-node.js';
 import {
   checkPacket,
@@ -16,7 +22,7 @@ import {
   type FrameworkCreate,
 } from './framework/nodes.js';
 import { channels, publish } from './framework/observability.js';
-import { withRetry } from './framework/retry.js';
+import { withRetry, type RetryPolicy } from './framework/retry.js';
 import { fromWireResults, toWireOps, type MultiOp, type MultiResult } from './multi.js';
 import { withWatch } from './one-shot-watches.js';
 import type { ClientOptions } from './options.js';
@@ -41,6 +47,11 @@ export interface PersistentWatch {
 /** Options of calls that may wait: an AbortSignal and a deadline per request. */
 export interface CallOptions extends RequestOptions {
   signal?: AbortSignal;
+  /**
+   * This call's retry policy instead of the client's: `noRetry` where the caller must know of
+   * a connection loss itself (a conditional write whose outcome it will check).
+   */
+  retryPolicy?: RetryPolicy;
 }
 
 export interface DeleteOptions extends CallOptions {
@@ -235,12 +246,13 @@ export class ZkClient {
   private retry<T>(
     operation: string,
     path: string,
-    signal: AbortSignal | undefined,
+    options: CallOptions,
     run: (raw: RawSession) => Promise<T>,
   ) {
+    const { signal } = options;
     return this.traced(operation, path, () =>
       withRetry(() => run(this.s.raw()), {
-        policy: this.s.retryPolicy,
+        policy: options.retryPolicy ?? this.s.retryPolicy,
         operation,
         path,
         ...(signal ? { signal } : {}),
@@ -312,6 +324,7 @@ export class ZkClient {
         deleteChildren: options.deleteChildren === true,
         timeoutMs: options.timeoutMs,
         signal: options.signal,
+        retryPolicy: options.retryPolicy,
       };
     } catch (e) {
       return rejected(e);
@@ -328,7 +341,7 @@ export class ZkClient {
   ): Promise<Stat | null> {
     const p = this.toServer(path, false, options);
     const watch = this.mapWatch(options.watch);
-    const stat = await this.retry('exists', p, options.signal, (raw) => {
+    const stat = await this.retry('exists', p, options, (raw) => {
       const w = this.s.watches.arm(raw, p, watch, 'data');
       return withWatch(w, () => ops.exists(raw, p, w?.fn, options.timeoutMs));
     });
@@ -342,7 +355,7 @@ export class ZkClient {
   ): Promise<{ data: Buffer; stat: Stat }> {
     const p = this.toServer(path, false, options);
     const watch = this.mapWatch(options.watch);
-    const r = await this.retry('getData', p, options.signal, (raw) => {
+    const r = await this.retry('getData', p, options, (raw) => {
       const w = this.s.watches.arm(raw, p, watch, 'data');
       return withWatch(w, () => ops.getData(raw, p, w?.fn, options.timeoutMs));
     });
@@ -361,7 +374,7 @@ export class ZkClient {
     checkPacket(this.s, p, buf.length);
     const version = toVersion(options.version);
     return toStat(
-      await this.retry('setData', p, options.signal, (raw) =>
+      await this.retry('setData', p, options, (raw) =>
         ops.setData(raw, p, buf, version, options.timeoutMs),
       ),
     );
@@ -374,7 +387,7 @@ export class ZkClient {
   ): Promise<{ children: string[]; stat: Stat }> {
     const p = this.toServer(path, false, options);
     const watch = this.mapWatch(options.watch);
-    const r = await this.retry('getChildren', p, options.signal, (raw) => {
+    const r = await this.retry('getChildren', p, options, (raw) => {
       const w = this.s.watches.arm(raw, p, watch, 'children');
       return withWatch(w, () => ops.getChildren(raw, p, w?.fn, options.timeoutMs));
     });
@@ -383,7 +396,7 @@ export class ZkClient {
 
   async getACL(path: string, options: CallOptions = {}): Promise<{ acl: Acl[]; stat: Stat }> {
     const p = this.toServer(path, false, options);
-    const { acl, stat } = await this.retry('getACL', p, options.signal, (raw) =>
+    const { acl, stat } = await this.retry('getACL', p, options, (raw) =>
       ops.getACL(raw, p, options.timeoutMs),
     );
     return {
@@ -401,7 +414,7 @@ export class ZkClient {
     const acls = toNzcAcls(acl);
     const version = toVersion(options.version);
     return toStat(
-      await this.retry('setACL', p, options.signal, (raw) =>
+      await this.retry('setACL', p, options, (raw) =>
         ops.setACL(raw, p, acls, version, options.timeoutMs),
       ),
     );
@@ -410,7 +423,7 @@ export class ZkClient {
   /** Waits until the server this session is on has caught up with the leader (ZooKeeper sync). */
   async sync(path: string, options: CallOptions = {}): Promise<void> {
     const p = this.toServer(path, false, options);
-    await this.retry('sync', p, options.signal, (raw) => requests.sync(raw, p, options.timeoutMs));
+    await this.retry('sync', p, options, (raw) => requests.sync(raw, p, options.timeoutMs));
   }
 
   /**
@@ -501,13 +514,16 @@ export class ZkClient {
     ) {
       throw new InvalidArgumentError('lockName', 'lockName must be a non-empty name without "/"');
     }
-    const t = options.timeoutMs;
-    if (t !== undefined && !(Number.isFinite(t) && t >= 0)) {
-      throw new InvalidArgumentError('timeoutMs', 'timeoutMs must be a number >= 0');
+    const deadline = options.deadline ?? Deadline.of(options);
+    await this.ensureNamespace(deadline.signal);
+    try {
+      const c = await contend(this.s, p, { ...options, deadline });
+      return { ...c, nodePath: this.fromServer(c.nodePath) };
+    } catch (e) {
+      // The caller's path, not the server's (a namespace differs).
+      if (e instanceof AcquireTimeoutError) throw new AcquireTimeoutError(path, e.timeoutMs);
+      throw e;
     }
-    await this.ensureNamespace(options.signal);
-    const c = await contend(this.s, p, options);
-    return { ...c, nodePath: this.fromServer(c.nodePath) };
   }
 
   /** Adds credentials now and for every later connection and session. */

@@ -1,6 +1,7 @@
 /** Arguments of create: checked before anything is sent (the path by the client's toServer). */
 import { toBuffer, toNzcAcls } from './convert.js';
 import { InvalidArgumentError } from './errors.js';
+import type { RetryPolicy } from './framework/retry.js';
 import type { FrameworkCreate } from './framework/nodes.js';
 import {
   CREATE_FLAGS,
@@ -31,6 +32,8 @@ export interface CreateOptions extends RequestOptions {
    */
   protectedId?: string;
   signal?: AbortSignal;
+  /** This call's retry policy instead of the client's (see CallOptions). */
+  retryPolicy?: RetryPolicy;
 }
 
 /** What `create` returns: the path the server gave the node (sequential names differ), and its Stat. */
@@ -85,6 +88,7 @@ export function createArgs(
     protectedId: options.protectedId,
     timeoutMs: options.timeoutMs,
     signal: options.signal,
+    retryPolicy: options.retryPolicy,
     minServer: ttl ? '3.5.3' : '3.5.0',
   };
 }

@@ -22,22 +22,24 @@ export {
 } from './framework/retry.js';
 export { digestAcl, digestId, type AclProvider } from './framework/acl.js';
 export { channels, type ChannelName } from './framework/observability.js';
-export { isProtectedName, PROTECTED_PREFIX } from './framework/nodes.js';
-export { listContenders, type ContenderNode } from './framework/contenders.js';
-export { joinSignals } from './framework/signals.js';
 export {
   IllegalStateError,
-  Lifecycle,
   RecipeClosedError,
   type LifecycleState,
 } from './framework/lifecycle.js';
 export {
   AcquireTimeoutError,
-  leaseDriver,
   type ContendOptions,
-  type ContenderDriver,
   type Contention,
 } from './framework/contender.js';
+export {
+  bytesSerializer,
+  jsonSerializer,
+  SerializationError,
+  stringSerializer,
+  zodSerializer,
+  type Serializer,
+} from './kit/serializer.js';
 export type {
   PersistentWatchEvent,
   PersistentWatchEventType,
@@ -96,7 +98,6 @@ export {
   SessionExpiredError,
   SessionMovedError,
   ServerTooOldError,
-  stacklessError,
   ThrottledOpError,
   UnimplementedError,
   ZkRecipesError,

@@ -61,6 +61,14 @@ export function joinPath(...parts: string[]): string {
   return validatePath(`/${pieces.join('/')}`);
 }
 
+/**
+ * The path of `name` under `parent`, both already valid (no check: recipes build child paths
+ * on their hot paths). The root's children are `/name`, not `//name`.
+ */
+export function childPath(parent: string, name: string): string {
+  return parent === '/' ? `/${name}` : `${parent}/${name}`;
+}
+
 /** The components of a valid path: `/a/b` gives `['a', 'b']`, `/` gives `[]`. */
 export function splitPath(path: string): string[] {
   validatePath(path);

@@ -25,7 +25,7 @@ export function checkCallOptions(options: unknown): void {
   if (typeof options !== 'object' || options === null) {
     throw new InvalidArgumentError('options', 'options must be an object');
   }
-  const o = options as { timeoutMs?: unknown; signal?: unknown };
+  const o = options as { timeoutMs?: unknown; signal?: unknown; retryPolicy?: unknown };
   if (o.timeoutMs !== undefined) {
     const t = o.timeoutMs;
     if (typeof t !== 'number' || !Number.isFinite(t) || t <= 0 || t > 2 ** 31 - 1) {
@@ -34,5 +34,12 @@ export function checkCallOptions(options: unknown): void {
   }
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
     throw new InvalidArgumentError('signal', 'signal must be an AbortSignal');
+  }
+  const r = o.retryPolicy as { kind?: unknown } | undefined;
+  if (r !== undefined && (typeof r !== 'object' || r === null || typeof r.kind !== 'string')) {
+    throw new InvalidArgumentError(
+      'retryPolicy',
+      'retryPolicy must be a retry policy (noRetry, ...)',
+    );
   }
 }

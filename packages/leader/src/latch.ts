@@ -4,13 +4,12 @@ import {
   IllegalStateError,
   InvalidArgumentError,
   isRetryable,
-  joinSignals,
-  Lifecycle,
   SessionExpiredError,
   validatePath,
   type Contention,
   type ZkClient,
 } from '@zk-recipes/core';
+import { joinSignals, Lifecycle } from '@zk-recipes/core/recipe';
 import { LeadershipLostError } from './errors.js';
 import { LeadershipEnds } from './leadership-signal.js';
 import { readParticipants, type ElectionParticipant } from './participants.js';

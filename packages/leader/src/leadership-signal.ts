@@ -1,5 +1,5 @@
 /** A leadership's signal and the listeners that end it. */
-import { stacklessError } from '@zk-recipes/core';
+import { stacklessError } from '@zk-recipes/core/recipe';
 import { LeadershipLostError, type LeadershipEnd } from './errors.js';
 
 type Why = LeadershipEnd | (() => LeadershipEnd);

@@ -1,4 +1,5 @@
-import { listContenders, type ZkClient } from '@zk-recipes/core';
+import type { ZkClient } from '@zk-recipes/core';
+import { listContenders } from '@zk-recipes/core/recipe';
 
 /** One participant of an election, as read from its node. */
 export interface ElectionParticipant {

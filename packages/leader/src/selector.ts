@@ -2,12 +2,12 @@ import {
   ClientClosedError,
   InvalidArgumentError,
   isRetryable,
-  Lifecycle,
   SessionExpiredError,
   validatePath,
   type Contention,
   type ZkClient,
 } from '@zk-recipes/core';
+import { Lifecycle } from '@zk-recipes/core/recipe';
 import type { LeadershipEnd } from './errors.js';
 import { leadershipSignal } from './leadership-signal.js';
 import type { Leadership } from './latch.js';

@@ -12,7 +12,7 @@
  */
 import { channels, nodeName, type Contention, type ZkClient } from '@zk-recipes/core';
 import { fencingTokenOf } from './lease.js';
-import type { LocalLine } from './local-queue.js';
+import type { LocalLine } from './local-line.js';
 import { watchForRevocation } from './revocation.js';
 
 const stateChanges = new WeakMap<ZkClient, { count: number }>();
@@ -165,7 +165,7 @@ export class HeldLock {
  * What a holder's release does: hands the node to the next local waiter when it may, else
  * deletes it and lets the next waiter contend. Never throws.
  */
-export async function handOn(line: LocalLine, node: HeldLock): Promise<void> {
+export async function handOn(line: LocalLine<HeldLock>, node: HeldLock): Promise<void> {
   if (line.waiting > 0 && (await node.mayHandOff()) && line.waiting > 0) {
     node.handoffs++;
     if (channels.recipe.hasSubscribers) {

@@ -1,4 +1,4 @@
-import { NoNodeError, type Contention, type Stat, type ZkClient } from '@zk-recipes/core';
+import type { Contention } from '@zk-recipes/core';
 
 /**
  * The most times one lock node may be handed from holder to holder inside its process
@@ -126,24 +126,6 @@ export function leaseOf(
     },
     release,
     [Symbol.asyncDispose]: release,
-  };
-}
-
-/**
- * A node this client made and holds (a semaphore lease, a downgraded read node), in the shape
- * the contender gives: released with a guaranteed delete, a node already gone being fine.
- */
-export function heldNode(client: ZkClient, nodePath: string, stat: Stat): Contention {
-  return {
-    nodePath,
-    fencingToken: stat.czxid,
-    sessionId: stat.ephemeralOwner,
-    stat,
-    release: async () => {
-      await client.delete(nodePath, { guaranteed: true }).catch((e: unknown) => {
-        if (!(e instanceof NoNodeError)) throw e;
-      });
-    },
   };
 }
 

@@ -2,13 +2,13 @@ import os from 'node:os';
 import {
   AcquireTimeoutError,
   InvalidArgumentError,
-  joinSignals,
   validatePath,
   type ZkClient,
 } from '@zk-recipes/core';
+import { Deadline } from '@zk-recipes/core/recipe';
 import { handOn, HeldLock } from './held-lock.js';
 import { leaseOf, MAX_LOCAL_HANDOFFS, type Lease } from './lease.js';
-import { localLine, type LocalLine } from './local-queue.js';
+import { localLine, type LocalLine } from './local-line.js';
 import { participants, type Participant } from './participants.js';
 import { heldInScope, nestedLease, runInScope, type Scoped } from './reentrancy.js';
 
@@ -40,8 +40,9 @@ export interface MutexOptions {
 
 export interface AcquireOptions {
   signal?: AbortSignal;
-  /** How long to wait for the lock, in ms. Default: no limit. */
+  /** How long to wait for the lock, in ms; 0 takes it only if it is free now. Default: no limit. */
   timeoutMs?: number;
+
   /**
    * Called (once) when someone asks for the lock back with requestRevoke() (Curator's
    * `__REVOKE__` message). Cooperative: release when it suits you. A revocation request also
@@ -64,14 +65,13 @@ function checkOptions(options: MutexOptions): void {
   }
 }
 
-function checkAcquire(options: AcquireOptions): void {
-  const t = options.timeoutMs;
-  if (t !== undefined && !(typeof t === 'number' && t >= 0 && Number.isFinite(t))) {
-    throw new InvalidArgumentError('timeoutMs', 'timeoutMs must be a number >= 0');
-  }
+/** The acquire's deadline, made once from its options (validated). */
+function checkAcquire(options: AcquireOptions): Deadline {
+  const deadline = Deadline.of(options);
   if (options.onRevoke !== undefined && typeof options.onRevoke !== 'function') {
     throw new InvalidArgumentError('onRevoke', 'onRevoke must be a function');
   }
+  return deadline;
 }
 
 /** The first non-internal IPv4 address, as Curator's default node data (its local address). */
@@ -81,6 +81,8 @@ export function localAddress(): string {
   }
   return '127.0.0.1';
 }
+
+const watchJoinsOf = (node: HeldLock | undefined) => node?.watchJoins();
 
 /**
  * A distributed mutex: Curator's InterProcessMutex protocol, so Java services using Curator and
@@ -97,7 +99,7 @@ export class Mutex {
   readonly reentrant: boolean;
   readonly maxLocalHandoffs: number;
   private readonly data: Buffer;
-  private readonly line: LocalLine;
+  private readonly line: LocalLine<HeldLock>;
 
   constructor(
     readonly client: ZkClient,
@@ -113,7 +115,10 @@ export class Mutex {
     this.data = typeof d === 'string' ? Buffer.from(d) : Buffer.from(d);
     this.reentrant = options.reentrant === true;
     this.maxLocalHandoffs = options.maxLocalHandoffs ?? DEFAULT_MAX_LOCAL_HANDOFFS;
-    this.line = localLine(client, path);
+    this.line = localLine<HeldLock>(client, path);
+    // Someone waits behind a held node: from now on its holder must hear of other processes'
+    // contenders, so that a hand-off never passes over them unbounded.
+    this.line.onWait = watchJoinsOf;
   }
 
   /**
@@ -169,33 +174,20 @@ export class Mutex {
   }
 
   private async take(options: AcquireOptions): Promise<Scoped> {
-    checkAcquire(options);
+    const deadline = checkAcquire(options);
     if (this.reentrant) {
       const outer = heldInScope(this.line);
       if (outer) return { lease: nestedLease(outer, options.onRevoke), node: outer.node };
     }
-    const t = options.timeoutMs;
-    const deadline = t === undefined ? undefined : Date.now() + t;
-    const signals = [options.signal, t === undefined ? undefined : AbortSignal.timeout(t)].filter(
-      (s): s is AbortSignal => s !== undefined,
-    );
-    let node: HeldLock | undefined;
-    const waitSignal = joinSignals(signals);
-    try {
-      node = await this.line.take(waitSignal.signal);
-    } catch (e) {
-      if (options.signal?.aborted) throw e;
-      throw new AcquireTimeoutError(this.path, t ?? 0);
-    } finally {
-      waitSignal.dispose();
-    }
+    const turn = await this.line.take(deadline);
+    if (turn === undefined) throw new AcquireTimeoutError(this.path, deadline.timeoutMs ?? 0);
+    let node = turn.node;
     if (!node) {
       try {
         const held = await this.client.contend(this.path, {
           lockName: LOCK_NAME,
           data: this.data,
-          ...(options.signal ? { signal: options.signal } : {}),
-          ...(deadline === undefined ? {} : { timeoutMs: Math.max(0, deadline - Date.now()) }),
+          deadline,
         });
         node = new HeldLock(this.client, this.path, held, this.maxLocalHandoffs);
       } catch (e) {

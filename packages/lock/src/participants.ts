@@ -1,5 +1,6 @@
 /** Who holds a lock and who waits: introspection over the lock's nodes. */
-import { listContenders, type ZkClient } from '@zk-recipes/core';
+import type { ZkClient } from '@zk-recipes/core';
+import { listContenders } from '@zk-recipes/core/recipe';
 import { fencingTokenOf } from './lease.js';
 
 export interface Participant {

@@ -17,12 +17,18 @@ import {
   AcquireTimeoutError,
   NodeExistsError,
   validatePath,
-  type ContenderDriver,
   type ZkClient,
 } from '@zk-recipes/core';
-import { heldNode, makeLease, type Lease } from './lease.js';
+import {
+  childPath,
+  Deadline,
+  heldNode,
+  protectedName,
+  type ContenderDriver,
+} from '@zk-recipes/core/recipe';
+import { makeLease, type Lease } from './lease.js';
 import { participants, type Participant } from './participants.js';
-import { localQueue, takeTurn } from './local-queue.js';
+import { localLine } from './local-line.js';
 import { localAddress, type AcquireOptions, type MutexOptions } from './mutex.js';
 
 export const READ_LOCK_NAME = '__READ__';
@@ -101,25 +107,28 @@ export class ReadWriteLock {
   }
 
   private async acquireWrite(o: AcquireOptions = {}): Promise<Lease> {
+    const deadline = Deadline.of(o);
     // Writers of one client queue locally: at most one write node per client and path.
-    const release = await takeTurn(localQueue(this.client, `${this.path}\u0000write`), o.signal);
+    const line = localLine(this.client, `${this.path}\u0000write`);
+    if ((await line.take(deadline)) === undefined) {
+      throw new AcquireTimeoutError(this.path, deadline.timeoutMs ?? 0);
+    }
     try {
       const held = await this.client.contend(this.path, {
         lockName: WRITE_LOCK_NAME,
         sortBy: NAMES,
         driver: writerDriver,
         data: this.data,
-        ...(o.signal ? { signal: o.signal } : {}),
-        ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
+        deadline,
       });
       const lease = makeLease(this.path, held, this.client.holdSignal(), () => {
         if (this.write === lease) this.write = undefined;
-        release();
+        line.passOn();
       });
       this.write = lease;
       return lease;
     } catch (e) {
-      release();
+      line.passOn();
       throw e;
     }
   }
@@ -132,8 +141,7 @@ export class ReadWriteLock {
       sortBy: NAMES,
       driver: readerDriver,
       data: this.data,
-      ...(o.signal ? { signal: o.signal } : {}),
-      ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
+      deadline: Deadline.of(o),
     });
     return makeLease(this.path, held, this.client.holdSignal(), () => undefined);
   }
@@ -142,7 +150,7 @@ export class ReadWriteLock {
   private async downgrade(write: Lease): Promise<Lease> {
     const name = write.nodePath.slice(write.nodePath.lastIndexOf('/') + 1);
     const seq = name.slice(name.lastIndexOf(WRITE_LOCK_NAME) + WRITE_LOCK_NAME.length);
-    const nodePath = `${this.path === '/' ? '' : this.path}/_c_${randomUUID()}-${READ_LOCK_NAME}${seq}`;
+    const nodePath = childPath(this.path, protectedName(randomUUID(), `${READ_LOCK_NAME}${seq}`));
     let stat;
     try {
       stat = (await this.client.create(nodePath, this.data, { mode: 'EPHEMERAL' })).stat;

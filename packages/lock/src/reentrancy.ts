@@ -12,7 +12,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { HeldLock } from './held-lock.js';
 import { leaseOf, type Lease } from './lease.js';
-import type { LocalLine } from './local-queue.js';
+import type { LocalLine } from './local-line.js';
 
 /** A lease held in an async scope, with the node it holds. */
 export interface Scoped {
@@ -20,16 +20,16 @@ export interface Scoped {
   readonly node: HeldLock;
 }
 
-const scope = new AsyncLocalStorage<ReadonlyMap<LocalLine, Scoped>>();
+const scope = new AsyncLocalStorage<ReadonlyMap<LocalLine<HeldLock>, Scoped>>();
 
 /** The unreleased lease this async context holds on `line`, if any. */
-export function heldInScope(line: LocalLine): Scoped | undefined {
+export function heldInScope(line: LocalLine<HeldLock>): Scoped | undefined {
   const held = scope.getStore()?.get(line);
   return held && !held.lease.released ? held : undefined;
 }
 
 /** Runs `fn` in an async context that holds `held` on `line`. */
-export function runInScope<T>(line: LocalLine, held: Scoped, fn: () => T): T {
+export function runInScope<T>(line: LocalLine<HeldLock>, held: Scoped, fn: () => T): T {
   const next = new Map(scope.getStore());
   next.set(line, held);
   return scope.run(next, fn);

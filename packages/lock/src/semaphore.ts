@@ -11,46 +11,14 @@ import {
   InvalidArgumentError,
   SessionExpiredError,
   validatePath,
-  type WatchEvent,
   type ZkClient,
 } from '@zk-recipes/core';
-import { heldNode, makeLease, type Lease } from './lease.js';
+import { childPath, Deadline, heldNode, waitForChildren } from '@zk-recipes/core/recipe';
+import { makeLease, type Lease } from './lease.js';
 import { participants, type Participant } from './participants.js';
 import { localAddress, Mutex, type AcquireOptions, type MutexOptions } from './mutex.js';
 
 const LEASE_NAME = 'lease-';
-
-function abortError(signal: AbortSignal): Error {
-  const r: unknown = signal.reason;
-  return r instanceof Error ? r : new DOMException('aborted', 'AbortError');
-}
-
-/** Waits for the next watch event, the deadline or the signal. */
-function nextEvent(
-  events: WatchEvent[],
-  wake: { fn?: () => void },
-  deadline: number,
-  signal?: AbortSignal,
-) {
-  return new Promise<'event' | 'timeout'>((resolve, reject) => {
-    if (signal?.aborted) return reject(abortError(signal));
-    if (events.length > 0) return resolve('event');
-    const ms = deadline - Date.now();
-    const timer =
-      ms === Infinity
-        ? undefined
-        : setTimeout(() => done(() => resolve('timeout')), Math.max(0, ms));
-    const onAbort = () => done(() => reject(abortError(signal!)));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const done = (then: () => void) => {
-      if (timer) clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      wake.fn = undefined;
-      then();
-    };
-    wake.fn = () => done(() => resolve('event'));
-  });
-}
 
 export interface SemaphoreOptions extends MutexOptions {
   /** How many leases can be held at once. */
@@ -80,53 +48,40 @@ export class Semaphore {
       throw new InvalidArgumentError('maxLeases', 'maxLeases must be an integer >= 1');
     this.maxLeases = n;
     this.data = options.data ?? localAddress(); // as Curator: the framework's default data
-    this.inner = new Mutex(client, `${path === '/' ? '' : path}/locks`, options);
+    this.inner = new Mutex(client, childPath(path, 'locks'), options);
   }
 
   /** Waits for a lease. Rejects with the signal's reason or AcquireTimeoutError, leaving no node. */
   async acquire(options: AcquireOptions = {}): Promise<Lease> {
-    const t = options.timeoutMs;
-    const deadline = t === undefined ? Infinity : Date.now() + t;
-    const inner = await this.inner.acquire(options);
-    const leases = `${this.path === '/' ? '' : this.path}/leases`;
+    const deadline = Deadline.of(options);
+    const inner = await this.inner.acquire(deadline.toOptions()).catch((e: unknown) => {
+      // The semaphore's path, not its inner mutex's.
+      if (e instanceof AcquireTimeoutError) throw this.timedOut(deadline);
+      throw e;
+    });
+    const leases = childPath(this.path, 'leases');
     let nodePath: string | undefined;
     try {
       const made = await this.client.create(`${leases}/${LEASE_NAME}`, this.data, {
         mode: 'EPHEMERAL_SEQUENTIAL',
         protected: true,
         createParents: true,
-        ...(options.signal ? { signal: options.signal } : {}),
+        ...(deadline.signal ? { signal: deadline.signal } : {}),
       });
       nodePath = made.path;
       const ours = made.path.slice(leases.length + 1);
-      const events: WatchEvent[] = [];
-      const wake: { fn?: () => void } = {};
-      for (;;) {
-        events.length = 0;
-        const { children } = await this.client.getChildren(leases, {
-          watch: (e) => {
-            events.push(e);
-            wake.fn?.();
-          },
-        });
-        if (!children.includes(ours))
-          throw new SessionExpiredError('the lease node is gone', { path: made.path });
-        if (children.length <= this.maxLeases) {
-          // The listing's watch is no longer wanted: leave nothing on the server.
-          if (events.length === 0) {
-            await this.client.removeWatches(leases, { type: 'children' }).catch(() => undefined);
-          }
-          break;
-        }
-        if ((await nextEvent(events, wake, deadline, options.signal)) === 'timeout') {
-          throw new AcquireTimeoutError(this.path, t ?? 0);
-        }
-        if (events.some((e) => e.type === 'SessionLost')) {
-          throw new SessionExpiredError('the session ended while waiting', { path: made.path });
-        }
-      }
-      const leasePath = made.path;
-      const held = heldNode(this.client, leasePath, made.stat);
+      const free = await waitForChildren(
+        this.client,
+        leases,
+        (children) => {
+          if (!children.includes(ours))
+            throw new SessionExpiredError('the lease node is gone', { path: made.path });
+          return children.length <= this.maxLeases;
+        },
+        deadline,
+      );
+      if (free === undefined) throw this.timedOut(deadline);
+      const held = heldNode(this.client, made.path, made.stat);
       return makeLease(this.path, held, this.client.holdSignal(), () => undefined);
     } catch (e) {
       // Never leave a lease behind an aborted or failed acquire (CURATOR-315, CURATOR-462).
@@ -139,9 +94,13 @@ export class Semaphore {
     }
   }
 
+  private timedOut(deadline: Deadline): AcquireTimeoutError {
+    return new AcquireTimeoutError(this.path, deadline.timeoutMs ?? 0);
+  }
+
   /** The lease holders, in creation order (the first maxLeases hold, any others wait). */
   participants(): Promise<Participant[]> {
-    return participants(this.client, `${this.path === '/' ? '' : this.path}/leases`, [LEASE_NAME]);
+    return participants(this.client, childPath(this.path, 'leases'), [LEASE_NAME]);
   }
 
   /** Takes a lease only if one is free now; never waits for one. */

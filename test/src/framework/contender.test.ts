@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { AcquireTimeoutError, leaseDriver, type Contention, type ZkClient } from '@zk-recipes/core';
+import { AcquireTimeoutError, type Contention, type ZkClient } from '@zk-recipes/core';
+import { leaseDriver } from '@zk-recipes/core/recipe';
 import {
   assertNoLeftoverNodes,
   assertNoLeftoverWatches,

@@ -2,7 +2,7 @@
 // recipe's hooks do. No server is involved: the class does no I/O itself.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Lifecycle } from '@zk-recipes/core';
+import { Lifecycle } from '@zk-recipes/core/recipe';
 
 class Probe extends Lifecycle<{ error: [unknown] }> {
   readonly steps: string[] = [];

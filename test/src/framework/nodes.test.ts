@@ -6,13 +6,13 @@ import {
   DataTooLargeError,
   digestAcl,
   InvalidArgumentError,
-  isProtectedName,
   NoAuthError,
   NodeExistsError,
   NoNodeError,
   noRetry,
   retryNTimes,
 } from '@zk-recipes/core';
+import { isProtectedName } from '@zk-recipes/core/recipe';
 import { randomUUID } from 'node:crypto';
 import { childrenOf, FaultProxy, TestRoot, WireClient, timing } from '@zk-recipes/testing';
 import { startedClient, waitForNewSession } from '../support/core-helpers.js';

@@ -14,52 +14,66 @@
  * 5. On abort, timeout or error, remove our watch and delete our node (guaranteed) before
  *    rejecting, so no orphan blocks the others (CURATOR-62, CURATOR-205).
  */
-import { nodeName, sortBySequence } from '../paths.js';
+import { childPath, nodeName } from '../paths.js';
+import { toStat } from '../convert.js';
 import * as ops from '../driver/ops.js';
 import type { RawSession } from '../driver/raw-session.js';
 import { NoNodeError, SessionExpiredError, ZkRecipesError } from '../errors.js';
+import { Deadline, waitFor, type WaitOptions } from '../kit/deadline.js';
 import type { OneShotWatches } from '../one-shot-watches.js';
 import type { Stat, WatchEvent } from '../types.js';
 import { deleteNode } from './delete-node.js';
+import { breakTies, hasTies, lineOf, tiedNames } from './line.js';
 import { createNode, type FrameworkContext } from './nodes.js';
 import { publish } from './observability.js';
-import { hasTies, orderTies } from './ties.js';
 import { CREATE_FLAGS } from '../types.js';
+
+/**
+ * A driver's verdict: we hold, or which node to watch. `holdsWhenGone`: once that node is gone
+ * we hold, without listing again. Say so only when it is true whatever else changes: the
+ * nodes ahead of ours can only leave, and every new node sorts after ours (a later sequence,
+ * or a later czxid past the sequence limit), so a waiter that was next in line when it listed
+ * holds when its predecessor goes. It saves a round trip per hand-off.
+ */
+export type ContenderVerdict =
+  { holds: true } | { holds: false; watch: string; holdsWhenGone?: boolean };
 
 /** Decides, from the sorted contenders and our index among them, whether we hold. */
 export interface ContenderDriver {
-  evaluate(
-    sorted: readonly string[],
-    ourIndex: number,
-  ): { holds: true } | { holds: false; watch: string };
+  evaluate(sorted: readonly string[], ourIndex: number): ContenderVerdict;
 }
 
-/** The leaseDriver()s and their `maxLeases`: the contender knows what their verdicts mean. */
-const leaseDrivers = new WeakMap<ContenderDriver, number>();
-
-/** Holds when among the first `maxLeases`; otherwise watches the node `maxLeases` ahead. */
+/**
+ * Holds when among the first `maxLeases`; otherwise watches the node `maxLeases` ahead, and
+ * holds once it is gone if that node was the last holder ahead of us.
+ */
 export function leaseDriver(maxLeases = 1): ContenderDriver {
-  const driver: ContenderDriver = {
+  return {
     evaluate(sorted, i) {
-      return i < maxLeases ? { holds: true } : { holds: false, watch: sorted[i - maxLeases]! };
+      if (i < maxLeases) return { holds: true };
+      return { holds: false, watch: sorted[i - maxLeases]!, holdsWhenGone: i === maxLeases };
     },
   };
-  leaseDrivers.set(driver, maxLeases);
-  return driver;
 }
 
 /** The default driver (a mutex), made once rather than per contend. */
 const MUTEX_DRIVER = leaseDriver(1);
 
-/** The wait ran out before the contender held. Its node has been deleted. */
+/**
+ * The wait ran out before the lock, lease or leadership was granted; nothing was left behind.
+ * `path` is the recipe's path (the lock's, the latch's), `timeoutMs` the caller's timeout.
+ */
 export class AcquireTimeoutError extends ZkRecipesError {
   override name = 'AcquireTimeoutError';
-  constructor(path: string, timeoutMs: number) {
+  constructor(
+    path: string,
+    readonly timeoutMs: number,
+  ) {
     super('ACQUIRE_TIMEOUT', `not granted within ${timeoutMs} ms`, { path });
   }
 }
 
-export interface ContendOptions {
+export interface ContendOptions extends WaitOptions {
   /** The name inside the node's name that contenders sort by: `lock-`, `latch-`, `__READ__`. */
   lockName: string;
   /**
@@ -70,9 +84,8 @@ export interface ContendOptions {
   sortBy?: readonly string[];
   data?: Buffer;
   driver?: ContenderDriver;
-  signal?: AbortSignal;
-  /** How long to wait for the grant; 0 checks once and never waits. Default: no limit. */
-  timeoutMs?: number;
+  /** The deadline of the whole acquire, when the caller made one already (else signal and timeoutMs). */
+  deadline?: Deadline;
 }
 
 /** A contender that holds. */
@@ -90,11 +103,6 @@ export interface ContenderContext extends FrameworkContext {
   watches: OneShotWatches;
 }
 
-function abortError(signal: AbortSignal): Error {
-  const r: unknown = signal.reason;
-  return r instanceof Error ? r : new DOMException('aborted', 'AbortError');
-}
-
 /**
  * Creates a contender under `path` (a server path) and resolves once the driver says it holds.
  * Rejects with the signal's reason, AcquireTimeoutError, SessionExpiredError (its node went with
@@ -106,7 +114,9 @@ export async function contend(
   o: ContendOptions,
 ): Promise<Contention> {
   const driver = o.driver ?? MUTEX_DRIVER;
-  const deadline = o.timeoutMs === undefined ? Infinity : Date.now() + o.timeoutMs;
+  const deadline = o.deadline ?? Deadline.of(o);
+  const signal = deadline.signal;
+  const names = o.sortBy ?? [o.lockName];
   let pipelined: Promise<string[] | undefined> | undefined;
   const created = await createNode(ctx, `${path}/${o.lockName}`, {
     data: o.data ?? Buffer.alloc(0),
@@ -114,7 +124,7 @@ export async function contend(
     flags: CREATE_FLAGS.EPHEMERAL_SEQUENTIAL,
     createParents: true,
     protected: true,
-    ...(o.signal ? { signal: o.signal } : {}),
+    ...(signal ? { signal } : {}),
     // Saves a round trip: the server answers a session's requests in order, so a getChildren
     // queued right behind the create lists our node once the create succeeds. If the create
     // failed or was repeated, the listing may not show our node, and we list again below.
@@ -143,9 +153,10 @@ export async function contend(
     publish('recipe', { recipe: 'contender', event: 'granted', path: nodePath });
     return { nodePath, fencingToken: created.stat.czxid, sessionId, stat: created.stat, release };
   };
+  const timedOut = () => new AcquireTimeoutError(path, deadline.timeoutMs ?? 0);
   try {
     for (let first = true; ; first = false) {
-      o.signal?.throwIfAborted();
+      deadline.throwIfAborted();
       const raw = ctx.raw();
       if (raw.sessionId !== sessionId)
         throw new SessionExpiredError('the contender node went with its session', {
@@ -154,33 +165,28 @@ export async function contend(
       let children = first ? await pipelined : undefined;
       if (!children?.includes(ourName))
         children = (await ops.getChildren(raw, path, undefined)).children;
-      const names = o.sortBy ?? [o.lockName];
-      const inLine = sortBySequence(
-        children.filter((c) => names.some((n) => c.includes(n))),
-        names,
-      );
+      const inLine = lineOf(children, names);
       // No await unless names tie (past the sequence limit): a grant is on the failover path.
       const sorted = hasTies(inLine, names)
-        ? await orderTies(raw, path, inLine, names, new Map([[ourName, created.stat.czxid]]))
+        ? breakTies(
+            inLine,
+            names,
+            await czxidsOf(raw, path, tiedNames(inLine, names), ourName, created.stat),
+          )
         : inLine;
       const index = sorted.indexOf(ourName);
       if (index < 0)
         throw new SessionExpiredError('the contender node is gone', { path: nodePath });
       const verdict = driver.evaluate(sorted, index);
       if (verdict.holds) return granted();
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) throw new AcquireTimeoutError(nodePath, o.timeoutMs ?? 0);
-      const target = `${path === '/' ? '' : path}/${verdict.watch}`;
-      const woke = await waitForChange(ctx, raw, target, remaining, o.signal, (w) => (watched = w));
-      if (woke === 'timeout') throw new AcquireTimeoutError(nodePath, o.timeoutMs ?? 0); // watch still set
+      if (deadline.expired) throw timedOut();
+      const target = childPath(path, verdict.watch);
+      const woke = await waitForChange(ctx, raw, target, deadline, (w) => (watched = w));
+      if (woke === undefined) throw timedOut(); // watch still set
       watched = undefined; // it fired, or was never set: nothing left on the server
-      // We waited on the first in line, which is gone: with a lease driver we hold now, no
-      // listing needed. Nodes ahead of us can only leave; every new node sorts after ours
-      // (later sequence, or later czxid past the limit). Saves a round trip per hand-off.
       if (
         (woke === 'deleted' || woke === 'gone') &&
-        index === leaseDrivers.get(driver) &&
-        o.sortBy === undefined &&
+        verdict.holdsWhenGone === true &&
         ctx.raw().sessionId === sessionId
       ) {
         return granted();
@@ -198,19 +204,38 @@ export async function contend(
   }
 }
 
+/** The czxids of the tied names (ours known already); a name whose node is gone has none. */
+async function czxidsOf(
+  raw: RawSession,
+  parent: string,
+  tied: readonly string[],
+  ourName: string,
+  ourStat: Stat,
+): Promise<Map<string, bigint>> {
+  const czxids = new Map([[ourName, ourStat.czxid]]);
+  await Promise.all(
+    tied
+      .filter((n) => n !== ourName)
+      .map(async (n) => {
+        const stat = await ops.exists(raw, childPath(parent, n), undefined); // null when gone
+        if (stat) czxids.set(n, toStat(stat).czxid);
+      }),
+  );
+  return czxids;
+}
+
 /**
  * Watches `target` with getData and waits for its change: 'gone' when it no longer exists,
- * 'deleted' when its deletion fires the watch, 'changed' on another event, 'timeout' at the
+ * 'deleted' when its deletion fires the watch, 'changed' on another event, undefined at the
  * deadline. Rejects on abort or when the session is lost.
  */
 async function waitForChange(
   ctx: ContenderContext,
   raw: RawSession,
   target: string,
-  timeoutMs: number,
-  signal: AbortSignal | undefined,
+  deadline: Deadline,
   onWatch: (w: { raw: RawSession; path: string }) => void,
-): Promise<'gone' | 'deleted' | 'changed' | 'timeout'> {
+): Promise<'gone' | 'deleted' | 'changed' | undefined> {
   let fired!: (e: WatchEvent) => void;
   const event = new Promise<WatchEvent>((r) => (fired = r));
   const armed = ctx.watches.arm(raw, target, (e) => fired(e), 'data');
@@ -222,27 +247,11 @@ async function waitForChange(
     throw e;
   }
   onWatch({ raw, path: target });
-  // The signal may have aborted while getData was in flight: an 'abort' listener added now
-  // would never fire.
-  if (signal?.aborted) throw abortError(signal);
-  return new Promise((resolve, reject) => {
-    const timer =
-      timeoutMs === Infinity
-        ? undefined
-        : setTimeout(() => done(() => resolve('timeout')), timeoutMs);
-    const onAbort = () => done(() => reject(abortError(signal!)));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const done = (then: () => void) => {
-      if (timer) clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      then();
-    };
+  return waitFor<'deleted' | 'changed'>(deadline, (settle, fail) => {
     void event.then((e) =>
-      done(() =>
-        e.type === 'SessionLost'
-          ? reject(new SessionExpiredError('the session ended while waiting', { path: target }))
-          : resolve(e.type === 'NodeDeleted' ? 'deleted' : 'changed'),
-      ),
+      e.type === 'SessionLost'
+        ? fail(new SessionExpiredError('the session ended while waiting', { path: target }))
+        : settle(e.type === 'NodeDeleted' ? 'deleted' : 'changed'),
     );
   });
 }

@@ -7,9 +7,10 @@ import { toStat } from '../convert.js';
 import * as ops from '../driver/ops.js';
 import { DeleteRequest } from '../driver/wire.js';
 import { isRetryable, NoNodeError, NotEmptyError } from '../errors.js';
+import { childPath } from '../paths.js';
 import type { FrameworkContext } from './nodes.js';
 import { publish } from './observability.js';
-import { withRetry } from './retry.js';
+import { withRetry, type RetryPolicy } from './retry.js';
 
 export interface FrameworkDelete {
   version: number;
@@ -17,6 +18,8 @@ export interface FrameworkDelete {
   deleteChildren?: boolean;
   timeoutMs?: number | undefined;
   signal?: AbortSignal | undefined;
+  /** This delete's retry policy instead of the client's. */
+  retryPolicy?: RetryPolicy | undefined;
 }
 
 async function deleteTree(
@@ -34,8 +37,7 @@ async function deleteTree(
       if (e instanceof NoNodeError) return;
       throw e;
     }
-    for (const c of children)
-      await deleteTree(ctx, `${path === '/' ? '' : path}/${c}`, -1, timeoutMs);
+    for (const c of children) await deleteTree(ctx, childPath(path, c), -1, timeoutMs);
     try {
       await ops.remove(ctx.raw(), path, version, timeoutMs);
       return;
@@ -101,7 +103,7 @@ async function deleteWithRetry(
       }
     }
     await withRetry(attempt, {
-      policy: ctx.retryPolicy,
+      policy: o.retryPolicy ?? ctx.retryPolicy,
       operation: 'delete',
       path,
       ...(o.signal ? { signal: o.signal } : {}),

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { stripChroot, toNzcAcls, toStat } from '../convert.js';
+import { childPath } from '../paths.js';
 import { create2, createdNode, type Create2Args } from '../driver/requests.js';
 import { CreateRequest } from '../driver/wire.js';
 import * as ops from '../driver/ops.js';
@@ -51,6 +52,7 @@ function split(path: string): { parent: string; name: string } {
 export const PROTECTED_PREFIX = '_c_';
 const PROTECTED_LENGTH = 40;
 
+/** A protected node's name: `_c_<uuid>-<name>` (Curator's; `name` may be empty). */
 export function protectedName(uuid: string, name: string): string {
   return `${PROTECTED_PREFIX}${uuid}-${name}`;
 }
@@ -83,6 +85,8 @@ export interface FrameworkCreate {
   protectedId?: string | undefined;
   timeoutMs?: number | undefined;
   signal?: AbortSignal | undefined;
+  /** This create's retry policy instead of the client's. */
+  retryPolicy?: RetryPolicy | undefined;
   /**
    * Called right after the create request is queued (first attempt), so a caller can queue
    * another request behind it: ZooKeeper answers one session's requests in order.
@@ -129,9 +133,7 @@ export async function mkdirs(
 async function findProtected(raw: RawSession, parent: string, prefix: string): Promise<string[]> {
   try {
     const { children } = await ops.getChildren(raw, parent, undefined);
-    return children
-      .filter((c) => c.startsWith(prefix))
-      .map((c) => `${parent === '/' ? '' : parent}/${c}`);
+    return children.filter((c) => c.startsWith(prefix)).map((c) => childPath(parent, c));
   } catch (e) {
     if (e instanceof NoNodeError) return [];
     throw e;
@@ -203,7 +205,7 @@ export function createNode(
 function protectedPath(path: string, id: string, mode: CreateMode): string {
   const { parent, name } = split(path);
   const bare = mode.includes('SEQUENTIAL') && path.endsWith('/');
-  return `${parent === '/' ? '' : parent}/${PROTECTED_PREFIX}${id}-${bare ? '' : name}`;
+  return childPath(parent, protectedName(id, bare ? '' : name));
 }
 
 function createdStat(
@@ -226,7 +228,7 @@ async function createWithRetry(
   let prefix: string | undefined;
   if (o.protected) {
     const id = o.protectedId ?? randomUUID();
-    prefix = `${PROTECTED_PREFIX}${id}-`;
+    prefix = protectedName(id, '');
     target = protectedPath(path, id, o.mode);
   }
   const sequential = o.mode.includes('SEQUENTIAL');
@@ -289,7 +291,7 @@ async function createWithRetry(
         return once();
       },
       {
-        policy: ctx.retryPolicy,
+        policy: o.retryPolicy ?? ctx.retryPolicy,
         operation: 'create',
         path,
         ...(o.signal ? { signal: o.signal } : {}),

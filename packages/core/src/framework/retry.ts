@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { isRetryable, ZkRecipesError } from '../errors.js';
 import { parseOptions } from '../validate.js';
+import { sleep } from '../kit/abort.js';
 import { publish } from './observability.js';
 
 export type RetryPolicy =
@@ -116,25 +117,6 @@ export class RetriesExhaustedError extends ZkRecipesError {
       { cause, path },
     );
   }
-}
-
-/** Sleeps `ms`, or rejects with the signal's reason when it aborts first. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason as Error);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason as Error);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 export interface RetryOptions {

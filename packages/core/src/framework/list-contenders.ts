@@ -4,8 +4,9 @@
  */
 import type { ZkClient } from '../client.js';
 import { NoNodeError } from '../errors.js';
-import { sortBySequence, sortKey } from '../paths.js';
+import { childPath } from '../paths.js';
 import type { Stat } from '../types.js';
+import { breakTies, lineOf } from './line.js';
 
 /** One contender's node, as read from the server. */
 export interface ContenderNode {
@@ -38,28 +39,21 @@ export async function listContenders(
     if (e instanceof NoNodeError) return [];
     throw e;
   }
-  const sorted = sortBySequence(
-    children.filter((c) => lockNames.some((n) => c.includes(n))),
-    lockNames,
-  );
-  const base = path === '/' ? '' : path;
   const read = await Promise.all(
-    sorted.map(async (name) => {
-      const nodePath = `${base}/${name}`;
+    lineOf(children, lockNames).map(async (name) => {
       try {
-        const { data, stat } = await client.getData(nodePath, options);
-        return { nodePath, data, stat };
+        const { data, stat } = await client.getData(childPath(path, name), options);
+        return { name, node: { nodePath: childPath(path, name), data, stat } };
       } catch (e) {
         if (e instanceof NoNodeError) return undefined;
         throw e;
       }
     }),
   );
-  const present = read.filter((p): p is ContenderNode => p !== undefined);
-  // Names that tie past the sequence limit are in creation order (framework/ties.ts).
-  const key = (n: ContenderNode) => sortKey(n.nodePath.slice(base.length + 1), lockNames);
-  return present
-    .map((n, i) => ({ n, i, k: key(n) }))
-    .sort((a, b) => (a.k === b.k ? (a.n.stat.czxid < b.n.stat.czxid ? -1 : 1) : a.i - b.i))
-    .map((x) => x.n);
+  const present = new Map(
+    read.filter((r) => r !== undefined).map((r) => [r.name, r.node] as const),
+  );
+  // Names that tie past the sequence limit are in creation order (./line.ts).
+  const czxids = new Map([...present].map(([name, n]) => [name, n.stat.czxid] as const));
+  return breakTies([...present.keys()], lockNames, czxids).map((name) => present.get(name)!);
 }

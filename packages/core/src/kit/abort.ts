@@ -1,0 +1,60 @@
+/**
+ * The abort plumbing every recipe shares: the reason a signal aborted with, a cancellable
+ * sleep, and one signal joined from several.
+ */
+
+/**
+ * The error a wait rejects with when `signal` aborts: its reason when that is an Error (a
+ * recipe's close, the caller's own reason, a TimeoutError), else an `AbortError` DOMException,
+ * as `fetch` rejects.
+ */
+export function abortReason(signal: AbortSignal): Error {
+  const r: unknown = signal.reason;
+  return r instanceof Error ? r : new DOMException('aborted', 'AbortError');
+}
+
+/** Resolves after `ms`, or rejects with {@link abortReason} when `signal` aborts first. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.reject(abortReason(signal));
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortReason(signal!));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * One signal that aborts with the first of `signals` (with its reason), whose listeners
+ * dispose() removes. Use it instead of AbortSignal.any() where a source lives long (a caller's
+ * signal passed to every acquire, a recipe's close signal): on Node 20, AbortSignal.any()
+ * keeps an entry on each source for every signal composed from it, until the source is
+ * collected. `undefined` entries are skipped.
+ *
+ * @example
+ * const wait = joinSignals([options.signal, this.closeSignal]);
+ * try { await waitFor(Deadline.of({ signal: wait.signal }), subscribe); } finally { wait.dispose(); }
+ */
+export function joinSignals(signals: readonly (AbortSignal | undefined)[]): {
+  signal?: AbortSignal;
+  dispose: () => void;
+} {
+  const present = signals.filter((s): s is AbortSignal => s !== undefined);
+  if (present.length <= 1) return { signal: present[0], dispose: () => undefined };
+  const joined = new AbortController();
+  const onAbort = (e: Event) => joined.abort((e.target as AbortSignal).reason);
+  const dispose = () => present.forEach((s) => s.removeEventListener('abort', onAbort));
+  for (const s of present) {
+    if (s.aborted) {
+      joined.abort(s.reason);
+      break;
+    }
+    s.addEventListener('abort', onAbort, { once: true });
+  }
+  return { signal: joined.signal, dispose };
+}

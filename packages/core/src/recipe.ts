@@ -1,0 +1,38 @@
+/**
+ * The recipe kit: what a recipe package is made of, published as `@zk-recipes/core/recipe`
+ * (the main entry point holds the user API). Each mechanism exists once, here: waits and
+ * deadlines, the contender and the order of a line, protected names, the lifecycle of
+ * long-lived recipes, serializers, versioned read-modify-write, and waiting on children.
+ * docs/recipes/writing-a-recipe.md builds a recipe from it.
+ */
+export { abortReason, joinSignals, sleep } from './kit/abort.js';
+export { Deadline, waitFor, type WaitOptions } from './kit/deadline.js';
+export { waitForChildren } from './kit/children.js';
+export {
+  update,
+  UpdateConflictError,
+  UpdateOutcomeUnknownError,
+  type UpdateOptions,
+  type Versioned,
+} from './kit/update.js';
+export {
+  bytesSerializer,
+  jsonSerializer,
+  SerializationError,
+  stringSerializer,
+  zodSerializer,
+  type Serializer,
+} from './kit/serializer.js';
+export { heldNode } from './kit/held-node.js';
+export { childPath } from './paths.js';
+export { isProtectedName, PROTECTED_PREFIX, protectedName } from './framework/nodes.js';
+export { Lifecycle, type LifecycleState } from './framework/lifecycle.js';
+export {
+  leaseDriver,
+  type ContendOptions,
+  type ContenderDriver,
+  type ContenderVerdict,
+  type Contention,
+} from './framework/contender.js';
+export { listContenders, type ContenderNode } from './framework/list-contenders.js';
+export { stacklessError } from './errors.js';
