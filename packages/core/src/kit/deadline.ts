@@ -74,7 +74,7 @@ export class Deadline {
  */
 export function waitFor<T>(
   deadline: Deadline,
-  subscribe: (settle: (value: T) => void, fail: (error: unknown) => void) => (() => void) | void,
+  subscribe: (settle: (value: T) => void, fail: (error: Error) => void) => (() => void) | void,
 ): Promise<T | undefined> {
   const { signal } = deadline;
   if (signal?.aborted) return Promise.reject(abortReason(signal));
