@@ -273,7 +273,8 @@ export class ZkClient {
    * containers), protected (Curator's protection mode), acl (else the ACL provider's).
    * Retried on connection loss, except an unprotected sequential create (a repeat could make a
    * second node). Sent as create2/createContainer/createTTL: node-zookeeper-client alone returns
-   * no Stat and silently makes a container a plain persistent node (notes §1).
+   * no Stat and silently makes a container a plain persistent node (docs/low-level-client.md,
+   * "Missing operations").
    */
   create(
     path: string,

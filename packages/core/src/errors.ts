@@ -62,7 +62,7 @@ export class ZkRecipesError extends Error {
 /**
  * Makes an error without capturing its stack, for abort reasons made on a hot path (a recipe's
  * close, the end of a leadership): their stack would show only our own signal plumbing, and
- * capturing two of them was a quarter of a closing leader's work before its delete left
+ * capturing them was a large share of a closing leader's work before its delete left
  * (bench/leader-failover.mjs). Errors thrown to callers keep their stacks.
  */
 export function stacklessError<E extends Error>(make: () => E): E {
@@ -153,7 +153,7 @@ const BY_CODE: ReadonlyMap<
 /**
  * The typed error for a numeric ZooKeeper code. Codes this library has no class for (a newer
  * server's) still become a {@link ZooKeeperError} whose `code` is `UNKNOWN(<n>)`: they never
- * crash the process (node-zookeeper-client notes §2, Errors).
+ * crash the process (docs/low-level-client.md, "Unknown error codes").
  */
 export function errorFromCode(zkCode: number, path?: string, cause?: unknown): ZooKeeperError {
   const C = BY_CODE.get(zkCode);

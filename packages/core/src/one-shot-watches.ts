@@ -1,7 +1,7 @@
 /**
- * One-shot watches (getData, exists, getChildren) as core promises them: each fires exactly
- * once, with its event, or with `SessionLost` when its session dies first (node-zookeeper-client
- * never tells pending watchers: notes §2, Session expiry; upstream #104), or with
+ * One-shot watches (getData, exists, getChildren) as core promises them: each fires exactly once,
+ * with its event, or with `SessionLost` when its session dies first (node-zookeeper-client never
+ * tells pending watchers: docs/low-level-client.md, "Session expiry"; upstream #104), or with
  * `WatchRemoved` when removeWatches() takes it away.
  */
 import type { NzcEvent } from './driver/nzc.js';
@@ -79,7 +79,8 @@ export class OneShotWatches {
   /**
    * Removes the session's watches on `path`: on the server, and from node-zookeeper-client's
    * own table too, which would otherwise re-arm them with SetWatches on the next reconnect
-   * (notes §5 B6). Each removed watcher hears WatchRemoved, once.
+   * (docs/low-level-client.md, "Removed watches re-armed"). Each removed watcher hears
+   * WatchRemoved, once.
    */
   async remove(
     raw: RawSession,

@@ -184,8 +184,8 @@ export class LeaderLatch extends Lifecycle<LeaderLatchEvents> {
   protected override onClosing(): void {
     // The next in line waits on our delete, so this is the start of the failover
     // (bench/leader-failover.mjs): it leaves before the close signal's abort listeners run
-    // (about 33 µs of them on this path), not after the loop below unwinds through its awaits.
-    // Our leadership signal aborts with the close signal, in this same synchronous run.
+    // (they take time on this path: ADR 0012), not after the loop below unwinds through its
+    // awaits. Our leadership signal aborts with the close signal, in this same synchronous run.
     void this.held?.release().catch(() => undefined);
   }
 

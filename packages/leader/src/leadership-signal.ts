@@ -11,8 +11,8 @@ type Why = LeadershipEnd | (() => LeadershipEnd);
  *
  * It can be made before it is needed: a latch makes the next one while it waits in line, since
  * making an AbortSignal (Node 20 makes it on the controller's first `.signal`) and adding a
- * listener took about 11 and 5 µs each on the grant path, the failover's critical path, when
- * done there (bench/RESULTS.md, "Session 5").
+ * listener on the grant path put both on the failover's critical path (bench/RESULTS.md,
+ * "Figures moved out of source comments").
  */
 export class LeadershipEnds {
   private readonly controller = new AbortController();

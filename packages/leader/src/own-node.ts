@@ -22,8 +22,8 @@ export interface OwnNodeWatch {
 
 export function watchOwnNode(client: ZkClient, held: Contention): OwnNodeWatch {
   // A flag and one callback, not an AbortController: nothing outside the recipe sees it, and
-  // a signal with its listeners is a few µs to make on the grant path, the failover's
-  // critical path (bench/RESULTS.md, "Session 5").
+  // a signal with its listeners made on the grant path is on the failover's critical path
+  // (bench/RESULTS.md, "Figures moved out of source comments").
   let gone = false;
   let listener: (() => void) | undefined;
   const lose = () => {

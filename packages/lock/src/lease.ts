@@ -38,8 +38,9 @@ export interface Lease extends AsyncDisposable {
    * `czxid * 2^16 + handoffs` (the lock node's creation zxid, and how many times that node had
    * been handed over inside its process before this grant). Give it to the resource the lock
    * protects, and have the resource refuse a token lower than the highest it has seen: that is
-   * what makes a holder that paused past its session harmless (failure-scenarios.md 4,
-   * CURATOR-206). A re-entrant (nested) lease carries its outer lease's token.
+   * what makes a holder that paused past its session harmless (docs/failure-scenarios.md, 4:
+   * process pause while holding; CURATOR-206). A re-entrant (nested) lease carries its outer
+   * lease's token.
    */
   readonly fencingToken: bigint;
   /**
@@ -58,7 +59,7 @@ const relays = new WeakMap<AbortSignal, Set<() => void>>();
  * Every lease of a session listens to the same hold signal, so one listener per signal relays
  * to all: a listener each would trip Node's MaxListenersExceededWarning past 10 held locks, and
  * AbortSignal.any([hold, ...]) on Node 20 keeps a reference to every signal ever composed from a
- * long-lived one (about 65 bytes a lease: a leak at thousands of hand-offs a second).
+ * long-lived one (a leak at thousands of hand-offs a second).
  */
 function onAbort(signal: AbortSignal, fn: () => void): () => void {
   if (signal.aborted) {

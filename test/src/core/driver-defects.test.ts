@@ -1,5 +1,5 @@
 // Regression tests for node-zookeeper-client 1.1.3 defects that core compensates
-// (../shared/notes/node-zookeeper-client.md). Each fails without its compensation.
+// (docs/low-level-client.md). Each fails without its compensation.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';

@@ -1,6 +1,6 @@
 // Regression tests for node-zookeeper-client defects met around reconnects and unknown server
-// codes (../shared/notes/node-zookeeper-client.md §2, §5 B1/B3). Each fails without its
-// compensation in packages/core/src/driver/.
+// codes (docs/low-level-client.md, "Unknown error codes", "Stale AUTH and SetWatches packets",
+// "Oversized SetWatches"). Each fails without its compensation in packages/core/src/driver/.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { QuotaExceededError, ZooKeeperError, type WatchEvent } from '@zk-recipes/core';

@@ -37,9 +37,10 @@ test('create returns the path and Stat in every mode; containers and TTL nodes a
   assert.match(es.path, /\/es-\d{10}$/);
   assert.equal(es.stat.ephemeralOwner, sid);
 
-  // node-zookeeper-client alone makes a plain persistent node here (notes §1). The server
-  // shows clients ephemeralOwner 0 for containers and TTL nodes (DataTree's
-  // getClientEphemeralOwner), so what proves the kind is the server removing them.
+  // node-zookeeper-client alone makes a plain persistent node here (docs/low-level-client.md,
+  // "Missing operations"). The server shows clients ephemeralOwner 0 for containers and TTL
+  // nodes (DataTree's getClientEphemeralOwner), so what proves the kind is the server removing
+  // them.
   const c = await client.create(root.child('c'), '', { mode: 'CONTAINER' });
   assert.equal(c.stat.ephemeralOwner, 0n);
   await client.create(root.child('c', 'child'));

@@ -1,5 +1,5 @@
-// Named regressions from real lock bugs (failure-scenarios.md), each against a real server and
-// a real fault.
+// Named regressions from real lock bugs (docs/failure-scenarios.md), each against a real server
+// and a real fault.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {

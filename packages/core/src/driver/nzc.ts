@@ -1,8 +1,8 @@
 /**
  * The one module that loads node-zookeeper-client (pinned exactly at 1.1.3: everything below
- * leans on its internals, line numbers from ../shared/notes/node-zookeeper-client.md). It
- * declares the few internals we touch and installs the process-wide patch; per-connection
- * patches live in ./patches.ts.
+ * leans on its internals; line numbers are the 1.1.3 tarball's, and docs/low-level-client.md
+ * lists its defects). It declares the few internals we touch and installs the process-wide
+ * patch; per-connection patches live in ./patches.ts.
  */
 import { createRequire } from 'node:module';
 
@@ -158,11 +158,12 @@ export const CM_STATE = {
 } as const;
 
 /**
- * Unknown server error codes: `Exception.create` throws for any code outside its table of 20,
- * and it is called inside the socket data handler, so a newer server's code (QUOTAEXCEEDED,
- * THROTTLEDOP, ...) crashes the host process (notes §2, Errors; §5 B1). ConnectionManager and
- * Transaction look `Exception.create` up at call time, so replacing the property suffices: an
- * unknown code becomes an exception that carries the real code to our callback.
+ * Unknown server error codes: `Exception.create` throws for any code outside its table of 20, and
+ * it is called inside the socket data handler, so a newer server's code (QUOTAEXCEEDED,
+ * THROTTLEDOP, ...) crashes the host process (docs/low-level-client.md, "Unknown error codes").
+ * ConnectionManager and Transaction look `Exception.create` up at call time, so replacing the
+ * property suffices: an unknown code becomes an exception that carries the real code to our
+ * callback.
  */
 function installUnknownCodePatch(): void {
   const original = exceptionModule.create;

@@ -1,13 +1,17 @@
 /**
  * Per-connection compensations for node-zookeeper-client 1.1.3 defects, applied to one
- * client's ConnectionManager through its instance properties (no fork; notes §5 B). Each one
- * has a regression test under test/src/core/ that fails without it.
+ * client's ConnectionManager through its instance properties (no fork). Each one has a
+ * regression test under test/src/core/ that fails without it; docs/low-level-client.md
+ * describes each defect.
  */
 import type { Socket } from 'node:net';
 import { CM_STATE, jute, type NzcConnectionManager, type Packet } from './nzc.js';
 
 const XID_LIMIT = 2 ** 31 - 1;
-/** SetWatches chunks stay well under the server's 1 MiB jute.maxbuffer (notes §5 B3). */
+/**
+ * SetWatches chunks stay well under the server's 1 MiB jute.maxbuffer
+ * (docs/low-level-client.md, "Oversized SetWatches").
+ */
 const SET_WATCHES_CHUNK_BYTES = 128 * 1024;
 
 /**
@@ -112,7 +116,7 @@ export interface Watchdog {
  *   timeout does. Pings go out after 1/3 of idleness, so a live server always answers in time.
  *   Destroying it makes the package report a disconnect, which we surface as SUSPENDED while
  *   the server still needs the remaining third before it can expire the session
- *   (failure-scenarios.md 2).
+ *   (docs/failure-scenarios.md, 2: SUSPENDED is not LOST).
  * - handshake: a server that accepts TCP and never answers the connect request is dropped
  *   after `handshakeTimeoutMs`, so the client moves on to the next server.
  */

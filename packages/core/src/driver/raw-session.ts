@@ -2,7 +2,7 @@
  * One node-zookeeper-client instance, that is one ZooKeeper session at most: patched on
  * creation, every request given a deadline and tracked until it settles. When the session is
  * lost the owner discards this object and makes a new one (the package cannot reuse a client
- * after expiry: notes §2, Session expiry).
+ * after expiry: docs/low-level-client.md, "Session expiry").
  */
 import {
   ClientClosedError,
@@ -109,7 +109,8 @@ export class RawSession {
     for (const a of opts.auth) this.client.addAuthInfo(a.scheme, a.auth);
     cm.on('state', (s) => this.onState(s));
     // The package drops notifications no one-shot watcher of its own waits for, which is every
-    // event of a persistent watch (notes §5 B6): see them all first.
+    // event of a persistent watch (docs/low-level-client.md, "Persistent watch events"): see
+    // them all first.
     const onWatchEvent = opts.onWatchEvent;
     if (onWatchEvent) {
       const emit = cm.watcherManager.emit.bind(cm.watcherManager);
@@ -189,15 +190,16 @@ export class RawSession {
   /**
    * Queues a built request on the package's connection manager directly, past the package's
    * per-operation retry wrapper (an async.whilst loop around every call, run even with
-   * retries 0): core retries by its own policy, and the wrapper cost about 8% of client CPU.
+   * retries 0): core retries by its own policy, and the wrapper's cost showed in client CPU
+   * (ADR 0005).
    *
-   * `handler` hears exactly once: the reply, a typed error, OPERATIONTIMEOUT at the deadline
-   * (the package may never call back: notes §2), or the error given to {@link failAll} when the
-   * session ends. `onReply` hears every reply the package delivers, first, from inside its
-   * socket handler, before it reads the rest of the chunk: a watch registered there is in place
-   * for a notification in that same chunk (registering after a promise settles was one
-   * microtask too late). Callback-based, not a promise: the framework's common create and
-   * delete build one promise per call on it (bench/core-vs-raw.mjs).
+   * `handler` hears exactly once: the reply, a typed error, OPERATIONTIMEOUT at the deadline (the
+   * package may never call back: docs/low-level-client.md, "Requests that never return"), or the
+   * error given to {@link failAll} when the session ends. `onReply` hears every reply the package
+   * delivers, first, from inside its socket handler, before it reads the rest of the chunk: a watch
+   * registered there is in place for a notification in that same chunk (registering after a promise
+   * settles was one microtask too late). Callback-based, not a promise: the framework's common
+   * create and delete build one promise per call on it (bench/core-vs-raw.mjs).
    */
   send<R = JuteResponse>(
     path: string | undefined,
@@ -292,9 +294,9 @@ export class RawSession {
   }
 
   /**
-   * Closes the session (its ephemerals go at once) and the connection. Bounded: a silent
-   * server leaves the package in CLOSING with its socket open (notes §2, close()), so after
-   * `graceMs` the socket is destroyed.
+   * Closes the session (its ephemerals go at once) and the connection. Bounded: a silent server
+   * leaves the package in CLOSING with its socket open (docs/low-level-client.md, "close()"), so
+   * after `graceMs` the socket is destroyed.
    */
   async close(graceMs = 2000): Promise<void> {
     if (this.ended) return;

@@ -1,10 +1,10 @@
 /**
- * Core reads the frames the server sends (notes §5 C: replacing onSocketData). The package's
- * onSocketData copies the rest of a chunk again for every frame in it (Buffer.concat, 395-399
- * and 578-580), parses every reply through its generic records (./replies.ts has the cost),
- * and keeps a partial frame across connections: it never clears `pendingBuffer` on reconnect,
- * and it returns with one set when it drops a connection on a reply it cannot match, so the
- * next connection's first reply would be read behind stale bytes.
+ * Core reads the frames the server sends, replacing onSocketData (docs/low-level-client.md,
+ * "Reading frames"). The package's onSocketData copies the rest of a chunk again for every frame in
+ * it (Buffer.concat, 395-399 and 578-580), parses every reply through its generic records
+ * (./replies.ts has the cost), and keeps a partial frame across connections: it never clears
+ * `pendingBuffer` on reconnect, and it returns with one set when it drops a connection on a reply
+ * it cannot match, so the next connection's first reply would be read behind stale bytes.
  *
  * Here each chunk is split into whole frames once, a partial frame is kept only for the socket
  * it came from (its chunks joined once it is complete), and then, frame by frame:

@@ -1,12 +1,11 @@
 /**
  * Replies and notifications read by core, straight from the frame (./reader.ts says when). The
  * package's records walk a field specification per reply, run a regex per vector or record
- * field and copy every 8-byte long into a buffer of its own: parsing a notification took about
- * 32 µs and a three-child listing's reply about 39 µs of a failover's critical path (marks in
- * the built code, bench/RESULTS.md "Session 4"). The layouts are jute's (ZooKeeper's
- * zookeeper.jute: WatcherEvent, Stat, GetDataResponse, GetChildren2Response, ExistsResponse,
- * Create2Response); the objects keep the shapes the package's records have, which is what
- * ./ops.ts and ./requests.ts read.
+ * field and copy every 8-byte long into a buffer of its own, and a failover's critical path parses
+ * two messages that way: the notification and the listing's reply (ADR 0012). The layouts are
+ * jute's (ZooKeeper's zookeeper.jute: WatcherEvent, Stat, GetDataResponse, GetChildren2Response,
+ * ExistsResponse, Create2Response); the objects keep the shapes the package's records have, which
+ * is what ./ops.ts and ./requests.ts read.
  */
 import type { NzcStat } from './nzc.js';
 

@@ -2,10 +2,10 @@
  * Requests node-zookeeper-client 1.1.3 cannot make: create2 (create returning a Stat),
  * createContainer, createTTL, sync, addWatch, removeWatches, and multi with versions as given.
  *
- * The trick (notes §5 B5): the package parses a reply by the opcode in the request's header
- * object, while the bytes on the wire come from `toBuffer()`. So each request carries, in its
- * header object, an opcode whose reply has the same wire layout as the real one, and writes the
- * real opcode into its bytes:
+ * The trick (docs/low-level-client.md, "Missing operations"): the package parses a reply by the
+ * opcode in the request's header object, while the bytes on the wire come from `toBuffer()`. So
+ * each request carries, in its header object, an opcode whose reply has the same wire layout as the
+ * real one, and writes the real opcode into its bytes:
  * - create2 / createContainer / createTTL reply `path, Stat`, laid out like GetDataResponse
  *   (`data, Stat`): declared GET_DATA.
  * - sync replies `path`, like CreateResponse: declared CREATE.

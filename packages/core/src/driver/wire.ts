@@ -3,11 +3,11 @@
  * replies core reads itself (./replies.ts). The package's
  * records are generic: per request they walk a field specification, run a regex per vector
  * field (twice: to size it, then to write it) and copy each string through a temporary
- * buffer; serializing through them was about 15% of core's client CPU with 100 creates and
- * deletes in flight (a CPU profile of bench/core-vs-raw.mjs). The bytes are jute's, exactly as
- * the package's records write them (CreateRequest, DeleteRequest in ZooKeeper's
- * zookeeper.jute); the objects keep the shape the package's connection manager uses: `header`
- * (it assigns the xid there just before it calls `toBuffer()`), `payload.setChrootPath()`.
+ * buffer; serializing through them was a large share of core's client CPU with many creates and
+ * deletes in flight (ADR 0010; a CPU profile of bench/core-vs-raw.mjs). The bytes are jute's,
+ * exactly as the package's records write them (CreateRequest, DeleteRequest in ZooKeeper's
+ * zookeeper.jute); the objects keep the shape the package's connection manager uses: `header` (it
+ * assigns the xid there just before it calls `toBuffer()`), `payload.setChrootPath()`.
  */
 import type { JuteRecord, JuteRequest, NzcAcl } from './nzc.js';
 import {

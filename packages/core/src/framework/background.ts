@@ -1,9 +1,9 @@
 /**
  * Work that must eventually happen even though the call that needed it has returned: guaranteed
- * deletes whose delete failed on a connection loss, and the removal of a protected create that
- * was abandoned (Curator's "guaranteed" and "background delete"; failure-scenarios.md 1 and
- * CURATOR-678). Jobs run while connected, retry with backoff, and end when done or moot. On
- * close, whatever is left is dropped (and logged): nothing keeps the process alive.
+ * deletes whose delete failed on a connection loss, and the removal of a protected create that was
+ * abandoned (Curator's "guaranteed" and "background delete"; docs/failure-scenarios.md, 1: lost
+ * create reply, and CURATOR-678). Jobs run while connected, retry with backoff, and end when done
+ * or moot. On close, whatever is left is dropped (and logged): nothing keeps the process alive.
  */
 import type { Logger } from '../options.js';
 

@@ -48,7 +48,7 @@ function split(path: string): { parent: string; name: string } {
   return { parent: i === 0 ? '/' : path.slice(0, i), name: path.slice(i + 1) };
 }
 
-/** Curator's protection prefix: `_c_` + a lower-case UUID + `-` (curator-protocol.md). */
+/** Curator's protection prefix: `_c_` + a lower-case UUID + `-` (docs/protocol.md). */
 export const PROTECTED_PREFIX = '_c_';
 const PROTECTED_LENGTH = 40;
 
@@ -143,7 +143,7 @@ async function findProtected(raw: RawSession, parent: string, prefix: string): P
 /**
  * Creates a node the framework's way. Returns its path (server path without chroot) and Stat.
  * - Sequential creates are repeated after a connection loss only when protected: an unprotected
- *   repeat could leave a second node (failure-scenarios.md 1).
+ *   repeat could leave a second node (docs/failure-scenarios.md, 1: lost create reply).
  * - Protected: the name gets `_c_<uuid>-`; before each repeat the parent is listed for that
  *   prefix, and a node found there is ours, unless it is an ephemeral of an older session,
  *   which is deleted and created anew (CURATOR-604). If the create is finally given up, a
@@ -153,9 +153,9 @@ async function findProtected(raw: RawSession, parent: string, prefix: string): P
  * it, and only a failure that needs more (a retryable error, or a missing parent with
  * createParents) hands over to the retry loop, which goes on as if it had made that attempt,
  * with the same protection id. Async functions nested four deep (a promise and a microtask
- * each) were part of why core used about 40% more client CPU than the raw package for creates
- * and deletes with 100 in flight, and the protected create of every lock acquire took that
- * road too (bench/RESULTS.md).
+ * each) were part of why core used more client CPU than the raw package for creates and
+ * deletes with many in flight, and the protected create of every lock acquire took that road
+ * too (ADR 0010).
  */
 export function createNode(
   ctx: FrameworkContext,
