@@ -3,7 +3,7 @@
  * knows nothing of them: core sends addWatch itself, sees their events through the raw event
  * hook, and re-adds them after every reconnect, because the package's SetWatches (v1) does not
  * carry them and events in the gap are lost: listeners then get a `Resync` event, their cue to
- * read the state again (docs/failure-scenarios.md, 6: watch caveats).
+ * read the state again (docs/failure-modes.md, 6: watch caveats).
  */
 import type { NzcEvent } from './driver/nzc.js';
 import type { RawSession } from './driver/raw-session.js';

@@ -26,7 +26,7 @@ export type StateListener = (change: StateChange) => void;
  * How recipes judge SUSPENDED. `standard` (the default, as in Curator): SUSPENDED already means
  * what the session holds may be lost, so a lock holder stops work at once. `session`: only
  * LOST counts; choose it when a short disconnect must not interrupt a holder, and rely on
- * fencing tokens (docs/failure-scenarios.md, 2: SUSPENDED is not LOST, and 4: process pause
+ * fencing tokens (docs/failure-modes.md, 2: SUSPENDED is not LOST, and 4: process pause
  * while holding).
  */
 export type ErrorPolicy = 'standard' | 'session';

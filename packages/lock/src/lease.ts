@@ -38,7 +38,7 @@ export interface Lease extends AsyncDisposable {
    * `czxid * 2^16 + handoffs` (the lock node's creation zxid, and how many times that node had
    * been handed over inside its process before this grant). Give it to the resource the lock
    * protects, and have the resource refuse a token lower than the highest it has seen: that is
-   * what makes a holder that paused past its session harmless (docs/failure-scenarios.md, 4:
+   * what makes a holder that paused past its session harmless (docs/failure-modes.md, 4:
    * process pause while holding; CURATOR-206). A re-entrant (nested) lease carries its outer
    * lease's token.
    */

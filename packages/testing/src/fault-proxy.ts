@@ -159,7 +159,7 @@ class Pair {
         this.proxy.observeRequest(this, xid, frame.readInt32BE(8), frame);
       } else if (this.drops.has(xid)) {
         // Drop the reply, then cut the connection: the server applied the request, the client
-        // never learns it did (docs/failure-scenarios.md, 1: lost create reply).
+        // never learns it did (docs/failure-modes.md, 1: lost create reply).
         const { info, deliverBytes, resolve } = this.drops.get(xid)!;
         const part = frame.subarray(0, Math.min(deliverBytes, frame.length - 1));
         return () => {

@@ -1,4 +1,4 @@
-// Named regressions from real lock bugs (docs/failure-scenarios.md), each against a real server
+// Named regressions from real lock bugs (docs/failure-modes.md), each against a real server
 // and a real fault.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

@@ -141,7 +141,7 @@ test('a Mutex while a 3-server ensemble loses and regains servers, connections a
     // A server expires only a session it has not heard from: the holder is cut off first.
     // (Closing the session of a holder that is still connected would race the FIN to the
     // holder against the watch event and a round trip of the next in line: a process stalled
-    // there is docs/failure-scenarios.md, 4: process pause while holding, which only the
+    // there is docs/failure-modes.md, 4: process pause while holding, which only the
     // fencing token answers, CURATOR-206.)
     const old = w(4).sessionId!;
     await underHolder(4, async () => {

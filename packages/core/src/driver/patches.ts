@@ -116,7 +116,7 @@ export interface Watchdog {
  *   timeout does. Pings go out after 1/3 of idleness, so a live server always answers in time.
  *   Destroying it makes the package report a disconnect, which we surface as SUSPENDED while
  *   the server still needs the remaining third before it can expire the session
- *   (docs/failure-scenarios.md, 2: SUSPENDED is not LOST).
+ *   (docs/failure-modes.md, 2: SUSPENDED is not LOST).
  * - handshake: a server that accepts TCP and never answers the connect request is dropped
  *   after `handshakeTimeoutMs`, so the client moves on to the next server.
  */

@@ -1,7 +1,7 @@
 /**
  * Work that must eventually happen even though the call that needed it has returned: guaranteed
  * deletes whose delete failed on a connection loss, and the removal of a protected create that was
- * abandoned (Curator's "guaranteed" and "background delete"; docs/failure-scenarios.md, 1: lost
+ * abandoned (Curator's "guaranteed" and "background delete"; docs/failure-modes.md, 1: lost
  * create reply, and CURATOR-678). Jobs run while connected, retry with backoff, and end when done
  * or moot. On close, whatever is left is dropped (and logged): nothing keeps the process alive.
  */

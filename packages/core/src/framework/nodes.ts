@@ -143,7 +143,7 @@ async function findProtected(raw: RawSession, parent: string, prefix: string): P
 /**
  * Creates a node the framework's way. Returns its path (server path without chroot) and Stat.
  * - Sequential creates are repeated after a connection loss only when protected: an unprotected
- *   repeat could leave a second node (docs/failure-scenarios.md, 1: lost create reply).
+ *   repeat could leave a second node (docs/failure-modes.md, 1: lost create reply).
  * - Protected: the name gets `_c_<uuid>-`; before each repeat the parent is listed for that
  *   prefix, and a node found there is ours, unless it is an ephemeral of an older session,
  *   which is deleted and created anew (CURATOR-604). If the create is finally given up, a

@@ -2,7 +2,7 @@
  * Retry policies as plain, frozen values (validated when built), and the one loop that applies
  * them. Only what is safe to repeat is retried: connection loss, operation timeout, session
  * moved (isRetryable). Whether an operation may be repeated at all is the caller's call: a
- * sequential create is not, unless it is protected (docs/failure-scenarios.md, 1: lost create
+ * sequential create is not, unless it is protected (docs/failure-modes.md, 1: lost create
  * reply).
  */
 import { z } from 'zod';
