@@ -1,18 +1,20 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SessionExpiredError } from '@zk-recipes/core';
-import { expireSession, FaultProxy, TestRoot, WireClient, timing } from '@zk-recipes/testing';
+import { expireSession, TestRoot, WireClient, timing } from '@zk-recipes/testing';
 import { assertLegalSequence, startedClient, waitForNewSession } from '../support/core-helpers.js';
 import { sharedServer } from '../support/shared-server.js';
+import { proxiedClients } from '../support/proxied-clients.js';
 
 const server = sharedServer({ tickTimeMs: 200 });
 
 test('CONNECTED on start, SUSPENDED on a dropped connection, RECONNECTED to the same session', async () => {
-  await using proxy = await FaultProxy.start(server);
-  await using started = await startedClient({
-    connectString: proxy.connectString,
-    sessionTimeoutMs: 4000,
+  await using fx = await proxiedClients(server, {
+    client: { sessionTimeoutMs: 4000 },
+    root: false,
   });
+  const { proxy } = fx;
+  const [started] = fx.clients;
   const { client, changes, states } = started;
   assert.equal(client.state, 'CONNECTED');
   const sessionId = client.session!.sessionId;
@@ -28,12 +30,12 @@ test('CONNECTED on start, SUSPENDED on a dropped connection, RECONNECTED to the 
 });
 
 test('errorPolicy session: SUSPENDED does not abort the hold signal, LOST does', async () => {
-  await using proxy = await FaultProxy.start(server);
-  await using started = await startedClient({
-    connectString: proxy.connectString,
-    sessionTimeoutMs: 4000,
-    errorPolicy: 'session',
+  await using fx = await proxiedClients(server, {
+    client: { sessionTimeoutMs: 4000, errorPolicy: 'session' },
+    root: false,
   });
+  const { proxy } = fx;
+  const [started] = fx.clients;
   const { client } = started;
   const hold = client.holdSignal();
   proxy.closeAll();
@@ -46,11 +48,12 @@ test('errorPolicy session: SUSPENDED does not abort the hold signal, LOST does',
 });
 
 test('session expiry: LOST, then a new session by itself (RECONNECTED, new id); old signal aborts', async () => {
-  await using root = await TestRoot.create(server);
-  await using started = await startedClient({
-    connectString: server.connectString,
-    sessionTimeoutMs: 4000,
+  await using fx = await proxiedClients(server, {
+    client: { sessionTimeoutMs: 4000 },
+    proxy: false,
   });
+  const { root } = fx;
+  const [started] = fx.clients;
   const { client, changes, states } = started;
   const first = client.session!;
   await client.create(root.child('eph'), 'x', { mode: 'EPHEMERAL' });
@@ -70,12 +73,10 @@ test('session expiry: LOST, then a new session by itself (RECONNECTED, new id); 
 });
 
 test('silent partition: the holder hears SUSPENDED before anyone can see its ephemeral deleted', async () => {
-  await using root = await TestRoot.create(server);
-  await using proxy = await FaultProxy.start(server);
-  const { client, states } = await startedClient({
-    connectString: proxy.connectString,
-    sessionTimeoutMs: 2000,
-  });
+  await using fx = await proxiedClients(server, { clients: [{ sessionTimeoutMs: 2000 }] });
+  const { root, proxy } = fx;
+  const [started] = fx.clients;
+  const { client, states } = started;
   const observer = await WireClient.connect({ connectString: server.connectString });
   try {
     const node = root.child('held');
@@ -103,7 +104,6 @@ test('silent partition: the holder hears SUSPENDED before anyone can see its eph
     assert.deepEqual(states(), ['CONNECTED', 'SUSPENDED', 'LOST', 'RECONNECTED']);
   } finally {
     await observer.closeSession();
-    await client.close();
   }
 });
 

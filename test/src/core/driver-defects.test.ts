@@ -26,6 +26,7 @@ import {
 } from '@zk-recipes/testing';
 import { connectionManagerOf, startedClient, waitForNewSession } from '../support/core-helpers.js';
 import { sharedServer } from '../support/shared-server.js';
+import { proxiedClients } from '../support/proxied-clients.js';
 
 const server = sharedServer({ tickTimeMs: 200 });
 
@@ -52,17 +53,13 @@ test('handshake watchdog: a server that accepts TCP and never answers is dropped
 });
 
 test('every request has a deadline: a request over a silent connection fails OPERATIONTIMEOUT', async () => {
-  await using proxy = await FaultProxy.start(server);
-  const { client } = await startedClient({
-    connectString: proxy.connectString,
-    sessionTimeoutMs: 10_000,
-    retryPolicy: noRetry,
+  await using fx = await proxiedClients(server, {
+    clients: [{ retryPolicy: noRetry }, { retryPolicy: retryNTimes(2, 10) }],
+    client: { sessionTimeoutMs: 10_000 },
+    root: false,
   });
-  const retrying = await startedClient({
-    connectString: proxy.connectString,
-    sessionTimeoutMs: 10_000,
-    retryPolicy: retryNTimes(2, 10),
-  });
+  const { proxy } = fx;
+  const [{ client }, retrying] = fx.clients;
   try {
     proxy.partition();
     const began = performance.now();
@@ -82,8 +79,6 @@ test('every request has a deadline: a request over a silent connection fails OPE
     });
   } finally {
     proxy.heal();
-    await client.close();
-    await retrying.client.close();
   }
 });
 
@@ -92,13 +87,11 @@ function digestId(user: string, password: string): string {
 }
 
 test('credentials go out before requests queued during a disconnect (no NOAUTH)', async () => {
-  await using root = await TestRoot.create(server);
-  await using proxy = await FaultProxy.start(server);
-  await using started = await startedClient({
-    connectString: proxy.connectString,
-    sessionTimeoutMs: 6000,
-    auth: [{ scheme: 'digest', credentials: 'app:secret' }],
+  await using fx = await proxiedClients(server, {
+    clients: [{ sessionTimeoutMs: 6000, auth: [{ scheme: 'digest', credentials: 'app:secret' }] }],
   });
+  const { root, proxy } = fx;
+  const [started] = fx.clients;
   const { client } = started;
   const node = root.child('guarded');
   await client.create(node, 'v', {
@@ -126,8 +119,9 @@ test('the xid wraps before 2^31 instead of throwing', async () => {
 });
 
 test('setData with empty data works and getData returns an empty Buffer', async () => {
-  await using root = await TestRoot.create(server);
-  await using started = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { proxy: false });
+  const { root } = fx;
+  const [started] = fx.clients;
   const { client } = started;
   const node = root.child('n');
   await client.create(node, 'abc');
@@ -141,11 +135,12 @@ test('setData with empty data works and getData returns an empty Buffer', async 
 });
 
 test('watchers pending when the session dies are told (SessionLost), exactly once', async () => {
-  await using root = await TestRoot.create(server);
-  await using started = await startedClient({
-    connectString: server.connectString,
-    sessionTimeoutMs: 4000,
+  await using fx = await proxiedClients(server, {
+    client: { sessionTimeoutMs: 4000 },
+    proxy: false,
   });
+  const { root } = fx;
+  const [started] = fx.clients;
   const { client } = started;
   const events: WatchEvent[] = [];
   await client.exists(root.child('never'), { watch: (e) => events.push(e) });
@@ -162,8 +157,9 @@ test('watchers pending when the session dies are told (SessionLost), exactly onc
 });
 
 test('a watch fires once with its event', async () => {
-  await using root = await TestRoot.create(server);
-  await using started = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { proxy: false });
+  const { root } = fx;
+  const [started] = fx.clients;
   const { client } = started;
   const events: WatchEvent[] = [];
   await client.exists(root.child('w'), { watch: (e) => events.push(e) });
@@ -188,12 +184,12 @@ test('close() leaves no handle that keeps the process alive', async () => {
 });
 
 test('after LOST the new session gets the credentials again', async () => {
-  await using root = await TestRoot.create(server);
-  await using started = await startedClient({
-    connectString: server.connectString,
-    sessionTimeoutMs: 4000,
-    auth: [{ scheme: 'digest', credentials: 'app:secret' }],
+  await using fx = await proxiedClients(server, {
+    clients: [{ sessionTimeoutMs: 4000, auth: [{ scheme: 'digest', credentials: 'app:secret' }] }],
+    proxy: false,
   });
+  const { root } = fx;
+  const [started] = fx.clients;
   const { client } = started;
   const node = root.child('guarded');
   await client.create(node, 'v', {
@@ -225,11 +221,12 @@ test('an operation the server is too old for is refused before sending, with a t
 });
 
 test('a handshake that is never answered costs at most a fifth of the session, not all of it', async () => {
-  await using proxy = await FaultProxy.start(server);
-  await using started = await startedClient({
-    connectString: proxy.connectString,
-    sessionTimeoutMs: 10_000,
+  await using fx = await proxiedClients(server, {
+    client: { sessionTimeoutMs: 10_000 },
+    root: false,
   });
+  const { proxy } = fx;
+  const [started] = fx.clients;
   proxy.partition(); // new connections: TCP accepted, no byte answered (a server caught starting)
   proxy.closeAll();
   await timing.sleep(500); // the reconnect right after the close

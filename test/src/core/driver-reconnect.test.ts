@@ -4,15 +4,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { QuotaExceededError, ZooKeeperError, type WatchEvent } from '@zk-recipes/core';
-import {
-  FaultProxy,
-  serverWatches,
-  TestingServer,
-  TestRoot,
-  WireClient,
-  timing,
-} from '@zk-recipes/testing';
+import { serverWatches, TestingServer, TestRoot, WireClient, timing } from '@zk-recipes/testing';
 import { startedClient } from '../support/core-helpers.js';
+import { proxiedClients } from '../support/proxied-clients.js';
 
 test('an error code node-zookeeper-client does not know (QUOTAEXCEEDED) is a typed error, not a crash', async () => {
   await using server = await TestingServer.start({ extraConfig: { enforceQuota: true } });
@@ -43,13 +37,13 @@ test('an error code node-zookeeper-client does not know (QUOTAEXCEEDED) is a typ
 
 test('stale AUTH and SetWatches packets do not pile up over failed connects', async () => {
   await using server = await TestingServer.start({ tickTimeMs: 200 });
-  await using root = await TestRoot.create(server);
-  await using proxy = await FaultProxy.start(server);
-  await using started = await startedClient({
-    connectString: proxy.connectString,
-    sessionTimeoutMs: 10_000,
-    auth: [{ scheme: 'digest', credentials: 'app:secret' }],
+  await using fx = await proxiedClients(server, {
+    clients: [
+      { sessionTimeoutMs: 10_000, auth: [{ scheme: 'digest', credentials: 'app:secret' }] },
+    ],
   });
+  const { root, proxy } = fx;
+  const [started] = fx.clients;
   const { client } = started;
   await client.exists(root.child('w'), { watch: () => undefined }); // so SetWatches is sent
   const accepted = proxy.acceptedCount;
@@ -68,12 +62,9 @@ test('stale AUTH and SetWatches packets do not pile up over failed connects', as
 
 test('SetWatches is split under the packet limit: 12,000 watches survive a reconnect', async () => {
   await using server = await TestingServer.start({ tickTimeMs: 200 });
-  await using root = await TestRoot.create(server);
-  await using proxy = await FaultProxy.start(server);
-  await using started = await startedClient({
-    connectString: proxy.connectString,
-    sessionTimeoutMs: 10_000,
-  });
+  await using fx = await proxiedClients(server, { clients: [{ sessionTimeoutMs: 10_000 }] });
+  const { root, proxy } = fx;
+  const [started] = fx.clients;
   const { client, states } = started;
   // 12,000 paths of ~110 bytes: about 1.3 MB of SetWatches, over the 1 MiB jute.maxbuffer.
   const pad = 'x'.repeat(80);

@@ -4,19 +4,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { WatchEvent } from '@zk-recipes/core';
-import { FaultProxy, TestRoot, timing } from '@zk-recipes/testing';
-import { connectionManagerOf, startedClient } from '../support/core-helpers.js';
+import { timing } from '@zk-recipes/testing';
+import { connectionManagerOf } from '../support/core-helpers.js';
 import { sharedServer } from '../support/shared-server.js';
+import { proxiedClients } from '../support/proxied-clients.js';
 
 const server = sharedServer();
 
 test('a reply cut off mid-frame with its connection is not read with the next connection', async () => {
-  await using root = await TestRoot.create(server);
-  await using proxy = await FaultProxy.start(server);
-  await using started = await startedClient({
-    connectString: proxy.connectString,
-    sessionTimeoutMs: 6000,
-  });
+  await using fx = await proxiedClients(server, { clients: [{ sessionTimeoutMs: 6000 }] });
+  const { root, proxy } = fx;
+  const [started] = fx.clients;
   const { client } = started;
   const node = root.child('n');
   await client.create(node, 'x'.repeat(300));
@@ -33,8 +31,9 @@ test('a reply cut off mid-frame with its connection is not read with the next co
 });
 
 test('the last zxid seen is taken from every reply (the next handshake sends it)', async () => {
-  await using root = await TestRoot.create(server);
-  await using started = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { proxy: false });
+  const { root } = fx;
+  const [started] = fx.clients;
   const { client } = started;
   const cm = connectionManagerOf(client);
   const made = await client.create(root.child('a'), 'v');
@@ -46,11 +45,8 @@ test('the last zxid seen is taken from every reply (the next handshake sends it)
 });
 
 test('under a chroot, notifications name paths inside it, and its root is "/"', async () => {
-  await using root = await TestRoot.create(server);
-  await using started = await startedClient({
-    connectString: `${server.connectString}${root.path}`,
-  });
-  const { client } = started;
+  await using fx = await proxiedClients(server, { client: { chroot: true }, proxy: false });
+  const [{ client }] = fx.clients;
   const seen: WatchEvent[] = [];
   await client.getChildren('/', { watch: (e) => seen.push(e) });
   await client.create('/a', 'v');
@@ -67,8 +63,9 @@ test('under a chroot, notifications name paths inside it, and its root is "/"', 
 });
 
 test('replies and notifications that share a chunk, or span chunks, are each read once, in order', async () => {
-  await using root = await TestRoot.create(server);
-  await using started = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { proxy: false });
+  const { root } = fx;
+  const [started] = fx.clients;
   const { client } = started;
   const events: string[] = [];
   const names = Array.from({ length: 200 }, (_, i) => `n${i}`);
@@ -95,8 +92,9 @@ test('replies and notifications that share a chunk, or span chunks, are each rea
 });
 
 test('a reply many socket reads long arrives whole', async () => {
-  await using root = await TestRoot.create(server);
-  await using started = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { proxy: false });
+  const { root } = fx;
+  const [started] = fx.clients;
   const { client } = started;
   const big = Buffer.alloc(900 * 1024);
   for (let i = 0; i < big.length; i++) big[i] = (i * 7919) % 251;

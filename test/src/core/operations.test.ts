@@ -8,21 +8,17 @@ import {
   NoWatcherError,
   type PersistentWatchEvent,
 } from '@zk-recipes/core';
-import {
-  assertNoLeftoverWatches,
-  FaultProxy,
-  TestRoot,
-  WireClient,
-  timing,
-} from '@zk-recipes/testing';
-import { countSocketWrites, startedClient } from '../support/core-helpers.js';
+import { assertNoLeftoverWatches, TestRoot, WireClient, timing } from '@zk-recipes/testing';
+import { countSocketWrites } from '../support/core-helpers.js';
 import { sharedServer } from '../support/shared-server.js';
+import { proxiedClients } from '../support/proxied-clients.js';
 
 const server = sharedServer({ tickTimeMs: 200, containerCheckIntervalMs: 200 });
 
 test('create returns the path and Stat in every mode; containers and TTL nodes are real', async () => {
-  await using root = await TestRoot.create(server);
-  await using started = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { proxy: false });
+  const { root } = fx;
+  const [started] = fx.clients;
   const { client } = started;
   const sid = client.session!.sessionId;
   const p = await client.create(root.child('p'), 'd');
@@ -65,8 +61,9 @@ test('create returns the path and Stat in every mode; containers and TTL nodes a
 });
 
 test('create and delete carry multi-byte names and data; delete uses the version as given', async () => {
-  await using root = await TestRoot.create(server);
-  await using started = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { proxy: false });
+  const { root } = fx;
+  const [started] = fx.clients;
   const { client } = started;
   const node = root.child('nœud-ü'); // more UTF-8 bytes than characters, in path and data
   const made = await client.create(node, 'données');
@@ -84,8 +81,9 @@ test('create and delete carry multi-byte names and data; delete uses the version
 });
 
 test('a lone request leaves at once; requests issued behind it leave together, in order', async () => {
-  await using root = await TestRoot.create(server);
-  await using started = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { proxy: false });
+  const { root } = fx;
+  const [started] = fx.clients;
   const { client } = started;
   const writes = countSocketWrites(client);
   const made = await Promise.all(
@@ -111,8 +109,9 @@ test('a lone request leaves at once; requests issued behind it leave together, i
 });
 
 test('multi uses versions exactly as given: 0 is a version, not "any" (upstream #67)', async () => {
-  await using root = await TestRoot.create(server);
-  await using started = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { proxy: false });
+  const { root } = fx;
+  const [started] = fx.clients;
   const { client } = started;
   const n = root.child('n');
   await client.create(n, 'v0');
@@ -151,11 +150,9 @@ test('multi uses versions exactly as given: 0 is a version, not "any" (upstream 
 });
 
 test('sync, server version, and a chroot in the connect string', async () => {
-  await using root = await TestRoot.create(server);
-  await using started = await startedClient({
-    connectString: `${server.connectString}${root.path}`,
-  });
-  const { client } = started;
+  await using fx = await proxiedClients(server, { client: { chroot: true }, proxy: false });
+  const { root } = fx;
+  const [{ client }] = fx.clients;
   await client.sync('/');
   const made = await client.create('/inside', 'x');
   assert.equal(made.path, '/inside', 'paths come back without the chroot');
@@ -171,12 +168,9 @@ test('sync, server version, and a chroot in the connect string', async () => {
 });
 
 test('persistent and recursive watches hear every change, survive a reconnect, and leave nothing', async () => {
-  await using root = await TestRoot.create(server);
-  await using proxy = await FaultProxy.start(server);
-  await using started = await startedClient({
-    connectString: proxy.connectString,
-    sessionTimeoutMs: 6000,
-  });
+  await using fx = await proxiedClients(server, { clients: [{ sessionTimeoutMs: 6000 }] });
+  const { root, proxy } = fx;
+  const [started] = fx.clients;
   const { client } = started;
   const exact: PersistentWatchEvent[] = [];
   const tree: PersistentWatchEvent[] = [];
@@ -233,12 +227,9 @@ test('addAuthInfo adds credentials now and for every later session', async () =>
 });
 
 test('removeWatches removes one-shot watches on the server and for good (not re-armed on reconnect)', async () => {
-  await using root = await TestRoot.create(server);
-  await using proxy = await FaultProxy.start(server);
-  await using started = await startedClient({
-    connectString: proxy.connectString,
-    sessionTimeoutMs: 6000,
-  });
+  await using fx = await proxiedClients(server, { clients: [{ sessionTimeoutMs: 6000 }] });
+  const { root, proxy } = fx;
+  const [started] = fx.clients;
   const { client } = started;
   const node = root.child('n');
   const other = root.child('other');

@@ -11,18 +11,15 @@ import {
   type Logger,
 } from '@zk-recipes/core';
 import { FaultProxy, TestRoot, WireClient, timing } from '@zk-recipes/testing';
-import { startedClient } from '../support/core-helpers.js';
 import { sharedServer } from '../support/shared-server.js';
+import { proxiedClients } from '../support/proxied-clients.js';
 
 const server = sharedServer({ tickTimeMs: 200 });
 
 test('a watch notification arriving in the same chunk as its reply is not lost', async () => {
-  await using root = await TestRoot.create(server);
-  await using proxy = await FaultProxy.start(server);
-  await using started = await startedClient({
-    connectString: proxy.connectString,
-    sessionTimeoutMs: 8000,
-  });
+  await using fx = await proxiedClients(server, { clients: [{ sessionTimeoutMs: 8000 }] });
+  const { root, proxy } = fx;
+  const [started] = fx.clients;
   const node = root.child('n');
   await started.client.create(node);
   const other = await WireClient.connect({ connectString: server.connectString });
@@ -43,13 +40,11 @@ test('a watch notification arriving in the same chunk as its reply is not lost',
 });
 
 test('an abort while the contender is waiting for its getData reply is not ignored', async () => {
-  await using root = await TestRoot.create(server);
-  await using proxy = await FaultProxy.start(server);
-  await using holder = await startedClient({ connectString: server.connectString });
-  await using slow = await startedClient({
-    connectString: proxy.connectString,
-    sessionTimeoutMs: 10_000,
+  await using fx = await proxiedClients(server, {
+    clients: [{ direct: true }, { sessionTimeoutMs: 10_000 }],
   });
+  const { root, proxy } = fx;
+  const [holder, slow] = fx.clients;
   const path = root.child('lock');
   const held = await holder.client.contend(path, { lockName: 'lock-' });
   proxy.setLatency(300); // every round trip of `slow` takes 600 ms
@@ -103,13 +98,11 @@ test('a listener that throws stops neither the others nor the state machine; its
 });
 
 test('a request that timed out before it was sent is not sent later', async () => {
-  await using root = await TestRoot.create(server);
-  await using proxy = await FaultProxy.start(server);
-  await using started = await startedClient({
-    connectString: proxy.connectString,
-    sessionTimeoutMs: 8000,
-    retryPolicy: noRetry,
+  await using fx = await proxiedClients(server, {
+    client: { sessionTimeoutMs: 8000, retryPolicy: noRetry },
   });
+  const { root, proxy } = fx;
+  const [started] = fx.clients;
   const node = root.child('n');
   await started.client.create(node, 'before');
   proxy.rejectConnections(); // disconnected; requests wait in the queue for a reconnect

@@ -14,20 +14,19 @@ import {
 } from '@zk-recipes/core';
 import { isProtectedName } from '@zk-recipes/core/recipe';
 import { randomUUID } from 'node:crypto';
-import { childrenOf, FaultProxy, TestRoot, WireClient, timing } from '@zk-recipes/testing';
-import { startedClient, waitForNewSession } from '../support/core-helpers.js';
+import { childrenOf, WireClient, timing } from '@zk-recipes/testing';
+import { waitForNewSession } from '../support/core-helpers.js';
 import { sharedServer } from '../support/shared-server.js';
+import { proxiedClients } from '../support/proxied-clients.js';
 
 const server = sharedServer({ tickTimeMs: 200, containerCheckIntervalMs: 200 });
 
 test('a protected create whose reply is lost leaves exactly one node, and finds it', async () => {
-  await using root = await TestRoot.create(server);
-  await using proxy = await FaultProxy.start(server);
-  await using started = await startedClient({
-    connectString: proxy.connectString,
-    sessionTimeoutMs: 6000,
-    retryPolicy: retryNTimes(5, 50),
+  await using fx = await proxiedClients(server, {
+    client: { sessionTimeoutMs: 6000, retryPolicy: retryNTimes(5, 50) },
   });
+  const { root, proxy } = fx;
+  const [started] = fx.clients;
   const { client } = started;
   const dropped = proxy.dropNextReply({ op: 'create', path: /lock-$/ });
   const made = await client.create(root.child('lock-'), 'me', {
@@ -44,13 +43,11 @@ test('a protected create whose reply is lost leaves exactly one node, and finds 
 });
 
 test('an unprotected sequential create is not repeated after a lost reply (it could make two)', async () => {
-  await using root = await TestRoot.create(server);
-  await using proxy = await FaultProxy.start(server);
-  await using started = await startedClient({
-    connectString: proxy.connectString,
-    sessionTimeoutMs: 6000,
-    retryPolicy: retryNTimes(5, 50),
+  await using fx = await proxiedClients(server, {
+    client: { sessionTimeoutMs: 6000, retryPolicy: retryNTimes(5, 50) },
   });
+  const { root, proxy } = fx;
+  const [started] = fx.clients;
   const { client } = started;
   void proxy.dropNextReply({ op: 'create', path: /job-$/ });
   await assert.rejects(
@@ -65,13 +62,11 @@ test('an unprotected sequential create is not repeated after a lost reply (it co
 });
 
 test('a plain create and a delete whose replies are lost are repeated on the next connection', async () => {
-  await using root = await TestRoot.create(server);
-  await using proxy = await FaultProxy.start(server);
-  await using started = await startedClient({
-    connectString: proxy.connectString,
-    sessionTimeoutMs: 6000,
-    retryPolicy: retryNTimes(5, 50),
+  await using fx = await proxiedClients(server, {
+    client: { sessionTimeoutMs: 6000, retryPolicy: retryNTimes(5, 50) },
   });
+  const { root, proxy } = fx;
+  const [started] = fx.clients;
   const { client } = started;
   const node = root.child('plain');
   const lostCreate = proxy.dropNextReply({ op: 'create', path: /\/plain$/ });
@@ -87,13 +82,11 @@ test('a plain create and a delete whose replies are lost are repeated on the nex
 });
 
 test('a guaranteed delete cut off by a partition still deletes, after the reconnect', async () => {
-  await using root = await TestRoot.create(server);
-  await using proxy = await FaultProxy.start(server);
-  await using started = await startedClient({
-    connectString: proxy.connectString,
-    sessionTimeoutMs: 8000,
-    retryPolicy: noRetry,
+  await using fx = await proxiedClients(server, {
+    client: { sessionTimeoutMs: 8000, retryPolicy: noRetry },
   });
+  const { root, proxy } = fx;
+  const [started] = fx.clients;
   const { client } = started;
   const node = root.child('doomed');
   await client.create(node);
@@ -109,13 +102,11 @@ test('a guaranteed delete cut off by a partition still deletes, after the reconn
 });
 
 test('a guaranteed delete survives into a new session for a persistent node', async () => {
-  await using root = await TestRoot.create(server);
-  await using proxy = await FaultProxy.start(server);
-  await using started = await startedClient({
-    connectString: proxy.connectString,
-    sessionTimeoutMs: 1500,
-    retryPolicy: noRetry,
+  await using fx = await proxiedClients(server, {
+    client: { sessionTimeoutMs: 1500, retryPolicy: noRetry },
   });
+  const { root, proxy } = fx;
+  const [started] = fx.clients;
   const { client } = started;
   const node = root.child('doomed');
   await client.create(node);
@@ -131,8 +122,9 @@ test('a guaranteed delete survives into a new session for a persistent node', as
 });
 
 test('createParents makes containers; deleteChildren removes a tree; ensurePath is idempotent', async () => {
-  await using root = await TestRoot.create(server);
-  await using started = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { proxy: false });
+  const { root } = fx;
+  const [started] = fx.clients;
   const { client } = started;
   const leaf = root.child('a', 'b', 'c');
   await assert.rejects(client.create(leaf), NoNodeError);
@@ -153,10 +145,10 @@ test('createParents makes containers; deleteChildren removes a tree; ensurePath 
 });
 
 test('a namespace view cannot reach outside its namespace', async () => {
-  await using root = await TestRoot.create(server);
+  await using fx = await proxiedClients(server, { proxy: false });
+  const { root } = fx;
+  const [{ client }] = fx.clients;
   const outside = root.child('secret');
-  await using started = await startedClient({ connectString: server.connectString });
-  const { client } = started;
   await client.create(outside, 'hidden');
   const ns = client.usingNamespace(`${root.path.slice(1)}/ns`);
   const made = await ns.create('/a', 'in');
@@ -183,33 +175,28 @@ test('a namespace view cannot reach outside its namespace', async () => {
 });
 
 test('the ACL provider applies to created nodes and their parents, and denies another identity', async () => {
-  await using root = await TestRoot.create(server);
   const acl = [digestAcl('app', 'secret')];
-  const { client } = await startedClient({
-    connectString: server.connectString,
-    auth: [{ scheme: 'digest', credentials: 'app:secret' }],
-    aclProvider: { defaultAcl: acl },
+  await using fx = await proxiedClients(server, {
+    clients: [
+      { auth: [{ scheme: 'digest', credentials: 'app:secret' }], aclProvider: { defaultAcl: acl } },
+      { retryPolicy: noRetry },
+    ],
+    proxy: false,
   });
-  const { client: stranger } = await startedClient({
-    connectString: server.connectString,
-    retryPolicy: noRetry,
-  });
-  try {
-    await client.create(root.child('p', 'n'), 'private', { createParents: true });
-    assert.deepEqual((await client.getACL(root.child('p', 'n'))).acl, acl);
-    assert.deepEqual((await client.getACL(root.child('p'))).acl, acl, 'the parent too');
-    await assert.rejects(stranger.getData(root.child('p', 'n')), NoAuthError);
-    assert.equal((await client.getData(root.child('p', 'n'))).data.toString(), 'private');
-    await client.delete(root.child('p'), { deleteChildren: true });
-  } finally {
-    await client.close();
-    await stranger.close();
-  }
+  const { root } = fx;
+  const [{ client }, { client: stranger }] = fx.clients;
+  await client.create(root.child('p', 'n'), 'private', { createParents: true });
+  assert.deepEqual((await client.getACL(root.child('p', 'n'))).acl, acl);
+  assert.deepEqual((await client.getACL(root.child('p'))).acl, acl, 'the parent too');
+  await assert.rejects(stranger.getData(root.child('p', 'n')), NoAuthError);
+  assert.equal((await client.getData(root.child('p', 'n'))).data.toString(), 'private');
+  await client.delete(root.child('p'), { deleteChildren: true });
 });
 
 test('oversize data is refused before sending; the connection stays up', async () => {
-  await using root = await TestRoot.create(server);
-  await using started = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { proxy: false });
+  const { root } = fx;
+  const [started] = fx.clients;
   const { client, states } = started;
   const big = Buffer.alloc(1024 * 1024);
   await assert.rejects(client.create(root.child('big'), big), (e: unknown) => {
@@ -229,13 +216,11 @@ test('oversize data is refused before sending; the connection stays up', async (
 });
 
 test('a protected create that is given up is deleted in the background', async () => {
-  await using root = await TestRoot.create(server);
-  await using proxy = await FaultProxy.start(server);
-  await using started = await startedClient({
-    connectString: proxy.connectString,
-    sessionTimeoutMs: 6000,
-    retryPolicy: noRetry,
+  await using fx = await proxiedClients(server, {
+    client: { sessionTimeoutMs: 6000, retryPolicy: noRetry },
   });
+  const { root, proxy } = fx;
+  const [started] = fx.clients;
   const { client } = started;
   void proxy.dropNextReply({ op: 'create', path: /item-$/ });
   await assert.rejects(
@@ -249,12 +234,12 @@ test('a protected create that is given up is deleted in the background', async (
 });
 
 test('a namespace and a chroot together', async () => {
-  await using root = await TestRoot.create(server);
-  await using started = await startedClient({
-    connectString: `${server.connectString}${root.path}`,
-    namespace: 'app',
+  await using fx = await proxiedClients(server, {
+    client: { chroot: true, namespace: 'app' },
+    proxy: false,
   });
-  const { client } = started;
+  const { root } = fx;
+  const [{ client }] = fx.clients;
   const made = await client.create('/x', 'y', { createParents: true });
   assert.equal(made.path, '/x');
   assert.deepEqual(await childrenOf(server, root.path), ['app']);
@@ -268,13 +253,11 @@ test('a namespace and a chroot together', async () => {
 });
 
 test("a protected create's recovery deletes an older session's node with its prefix and keeps its own (CURATOR-604)", async () => {
-  await using root = await TestRoot.create(server);
-  await using proxy = await FaultProxy.start(server);
-  await using started = await startedClient({
-    connectString: proxy.connectString,
-    sessionTimeoutMs: 6000,
-    retryPolicy: retryNTimes(5, 50),
+  await using fx = await proxiedClients(server, {
+    client: { sessionTimeoutMs: 6000, retryPolicy: retryNTimes(5, 50) },
   });
+  const { root, proxy } = fx;
+  const [started] = fx.clients;
   const { client } = started;
   const id = randomUUID();
   // An ephemeral with our protection prefix, owned by another (for us: older) session.

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { channels, retryNTimes, type Logger } from '@zk-recipes/core';
-import { FaultProxy, TestingServer, TestRoot, timing } from '@zk-recipes/testing';
-import { startedClient } from '../support/core-helpers.js';
+import { TestingServer, timing } from '@zk-recipes/testing';
+import { proxiedClients } from '../support/proxied-clients.js';
 
 test('operations, retries, states and recipe events are published on diagnostics channels; the logger hears states', async () => {
   await using server = await TestingServer.start({ tickTimeMs: 200 });
-  await using root = await TestRoot.create(server);
-  await using proxy = await FaultProxy.start(server);
+  await using fx = await proxiedClients(server, { clients: 0 });
+  const { root, proxy } = fx;
   const seen: Record<string, object[]> = { operation: [], retry: [], state: [], recipe: [] };
   const subs = Object.entries(channels).map(([name, ch]) => {
     const fn = (m: unknown) => seen[name]!.push(m as object);
@@ -21,8 +21,7 @@ test('operations, retries, states and recipe events are published on diagnostics
     warn: () => undefined,
     error: () => undefined,
   };
-  const { client } = await startedClient({
-    connectString: proxy.connectString,
+  const { client } = await fx.add({
     sessionTimeoutMs: 6000,
     retryPolicy: retryNTimes(20, 50),
     logger,
@@ -48,6 +47,5 @@ test('operations, retries, states and recipe events are published on diagnostics
     assert.ok(logged.includes('zk state'));
   } finally {
     subs.forEach((off) => off());
-    await client.close();
   }
 });

@@ -14,9 +14,9 @@ import {
   withRetry,
   type RetryPolicy,
 } from '@zk-recipes/core';
-import { FaultProxy, TestRoot, timing } from '@zk-recipes/testing';
-import { startedClient } from '../support/core-helpers.js';
+import { timing } from '@zk-recipes/testing';
 import { sharedServer } from '../support/shared-server.js';
+import { proxiedClients } from '../support/proxied-clients.js';
 
 /** An attempt that fails with connection loss `failures` times, then succeeds. */
 function flaky(failures: number) {
@@ -116,13 +116,11 @@ test('policies are validated when built', () => {
 const server = sharedServer({ tickTimeMs: 200 });
 
 test('against a real server: reads retry through a partition and succeed once it heals', async () => {
-  await using root = await TestRoot.create(server);
-  await using proxy = await FaultProxy.start(server);
-  await using started = await startedClient({
-    connectString: proxy.connectString,
-    sessionTimeoutMs: 10_000,
-    retryPolicy: retryUntilElapsed(20_000, 100),
+  await using fx = await proxiedClients(server, {
+    client: { sessionTimeoutMs: 10_000, retryPolicy: retryUntilElapsed(20_000, 100) },
   });
+  const { root, proxy } = fx;
+  const [started] = fx.clients;
   const { client } = started;
   await client.create(root.child('n'), 'v');
   proxy.partition();

@@ -5,18 +5,17 @@ import {
   assertNoLeftoverNodes,
   assertNoLeftoverWatches,
   serverWatches,
-  TestRoot,
   timing,
 } from '@zk-recipes/testing';
-import { startedClient } from '../support/core-helpers.js';
 import { sharedServer } from '../support/shared-server.js';
+import { proxiedClients } from '../support/proxied-clients.js';
 
 const server = sharedServer();
 
 test('runWhileLeader runs the task only while leading, stops it on loss, and runs it again when leadership returns', async () => {
-  await using root = await TestRoot.create(server);
-  await using a = await startedClient({ connectString: server.connectString });
-  await using b = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { clients: 2, proxy: false });
+  const { root } = fx;
+  const [a, b] = fx.clients;
   const path = root.child('leader');
   const running = new Set<string>();
   let overlaps = 0;
@@ -59,8 +58,9 @@ test('runWhileLeader runs the task only while leading, stops it on loss, and run
 });
 
 test('a task that throws gives leadership up so another participant can run it', async () => {
-  await using root = await TestRoot.create(server);
-  await using a = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { proxy: false });
+  const { root } = fx;
+  const [a] = fx.clients;
   const path = root.child('leader');
   const errors: unknown[] = [];
   let healthyRuns = 0;
@@ -85,8 +85,9 @@ test('a task that throws gives leadership up so another participant can run it',
 });
 
 test('observeLeader yields who leads now and at each change, and leaves no watch behind', async () => {
-  await using root = await TestRoot.create(server);
-  await using a = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { proxy: false });
+  const { root } = fx;
+  const [a] = fx.clients;
   const path = root.child('leader');
   const seen: (string | undefined)[] = [];
   const ac = new AbortController();

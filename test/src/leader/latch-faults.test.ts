@@ -5,14 +5,13 @@ import {
   assertNoLeftoverNodes,
   childrenOf,
   expireSession,
-  FaultProxy,
-  TestRoot,
   timing,
   WireClient,
 } from '@zk-recipes/testing';
 import type { ZkClient } from '@zk-recipes/core';
-import { startedClient, waitForNewSession } from '../support/core-helpers.js';
+import { waitForNewSession } from '../support/core-helpers.js';
 import { sharedServer } from '../support/shared-server.js';
+import { proxiedClients } from '../support/proxied-clients.js';
 
 const server = sharedServer({ tickTimeMs: 200 });
 
@@ -55,13 +54,11 @@ async function leaderThenFollower(a: ZkClient, b: ZkClient, path: string) {
 }
 
 test('a partitioned leader’s signal aborts before another participant is elected', async (t) => {
-  await using root = await TestRoot.create(server);
-  await using proxy = await FaultProxy.start(server);
-  await using a = await startedClient({
-    connectString: proxy.connectString,
-    sessionTimeoutMs: 2000,
+  await using fx = await proxiedClients(server, {
+    clients: [{ sessionTimeoutMs: 2000 }, { direct: true }],
   });
-  await using b = await startedClient({ connectString: server.connectString });
+  const { root, proxy } = fx;
+  const [a, b] = fx.clients;
   await using pair = await leaderThenFollower(a.client, b.client, root.child('leader'));
   const { one, two, first: lead, check } = pair;
   let abortedAt = 0;
@@ -87,12 +84,12 @@ test('a partitioned leader’s signal aborts before another participant is elect
 });
 
 test('a leader whose session expires is replaced, and rejoins on its new session with a new node (CURATOR-696)', async (t) => {
-  await using root = await TestRoot.create(server);
-  await using a = await startedClient({
-    connectString: server.connectString,
-    sessionTimeoutMs: 4000,
+  await using fx = await proxiedClients(server, {
+    clients: [{ sessionTimeoutMs: 4000 }, {}],
+    proxy: false,
   });
-  await using b = await startedClient({ connectString: server.connectString });
+  const { root } = fx;
+  const [a, b] = fx.clients;
   await using pair = await leaderThenFollower(a.client, b.client, root.child('leader'));
   const { one, two, first, check } = pair;
   const oldSession = a.client.session!.sessionId;
@@ -127,9 +124,9 @@ test('a leader whose session expires is replaced, and rejoins on its new session
 });
 
 test('the leader’s node deleted after isLeader ends its leadership at once (CURATOR-620)', async () => {
-  await using root = await TestRoot.create(server);
-  await using a = await startedClient({ connectString: server.connectString });
-  await using b = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { clients: 2, proxy: false });
+  const { root } = fx;
+  const [a, b] = fx.clients;
   await using pair = await leaderThenFollower(a.client, b.client, root.child('leader'));
   const { one, two, first, check } = pair;
   const admin = await WireClient.connect({ connectString: server.connectString });
@@ -150,16 +147,11 @@ test('the leader’s node deleted after isLeader ends its leadership at once (CU
 });
 
 test('fast successive reconnects leave one node per latch and one leader (CURATOR-504, CURATOR-644)', async () => {
-  await using root = await TestRoot.create(server);
-  await using proxy = await FaultProxy.start(server);
-  await using a = await startedClient({
-    connectString: proxy.connectString,
-    sessionTimeoutMs: 6000,
+  await using fx = await proxiedClients(server, {
+    clients: [{ sessionTimeoutMs: 6000 }, { sessionTimeoutMs: 6000 }],
   });
-  await using b = await startedClient({
-    connectString: proxy.connectString,
-    sessionTimeoutMs: 6000,
-  });
+  const { root, proxy } = fx;
+  const [a, b] = fx.clients;
   const path = root.child('leader');
   const check = checker();
   const latches = [
@@ -190,16 +182,11 @@ test('fast successive reconnects leave one node per latch and one leader (CURATO
 });
 
 test('two latches under repeated drops settle on one leader and stop handing it back and forth (CURATOR-645)', async () => {
-  await using root = await TestRoot.create(server);
-  await using proxy = await FaultProxy.start(server);
-  await using a = await startedClient({
-    connectString: proxy.connectString,
-    sessionTimeoutMs: 3000,
+  await using fx = await proxiedClients(server, {
+    clients: [{ sessionTimeoutMs: 3000 }, { sessionTimeoutMs: 3000 }],
   });
-  await using b = await startedClient({
-    connectString: proxy.connectString,
-    sessionTimeoutMs: 3000,
-  });
+  const { root, proxy } = fx;
+  const [a, b] = fx.clients;
   const path = root.child('leader');
   await using one = new LeaderLatch(a.client, path, { id: 'one' });
   await using two = new LeaderLatch(b.client, path, { id: 'two' });
@@ -221,9 +208,9 @@ test('two latches under repeated drops settle on one leader and stop handing it 
 });
 
 test('close() racing the predecessor’s deletion leaves no node re-created after close (CURATOR-3)', async () => {
-  await using root = await TestRoot.create(server);
-  await using a = await startedClient({ connectString: server.connectString });
-  await using b = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { clients: 2, proxy: false });
+  const { root } = fx;
+  const [a, b] = fx.clients;
   for (let i = 0; i < 15; i++) {
     const path = root.child(`race-${i}`);
     const leader = new LeaderLatch(a.client, path, { id: 'leader' });

@@ -11,19 +11,19 @@ import {
   assertNoLeftoverNodes,
   assertNoLeftoverWatches,
   childrenOf,
-  FaultProxy,
   serverWatches,
-  TestRoot,
   timing,
 } from '@zk-recipes/testing';
 import { startedClient } from '../support/core-helpers.js';
 import { sharedServer } from '../support/shared-server.js';
+import { proxiedClients } from '../support/proxied-clients.js';
 
 const server = sharedServer();
 
 test("one leader among three latches; Curator's _c_<uuid>-latch-<seq> layout with the id as data", async () => {
-  await using root = await TestRoot.create(server);
-  await using a = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { proxy: false });
+  const { root } = fx;
+  const [a] = fx.clients;
   const path = root.child('election');
   const latches = ['one', 'two', 'three'].map((id) => new LeaderLatch(a.client, path, { id }));
   for (const l of latches) await l.start();
@@ -67,8 +67,9 @@ test("one leader among three latches; Curator's _c_<uuid>-latch-<seq> layout wit
 });
 
 test('awaitLeadership: a timeout, an abort and close() end the wait, each with its typed error', async () => {
-  await using root = await TestRoot.create(server);
-  await using a = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { proxy: false });
+  const { root } = fx;
+  const [a] = fx.clients;
   const path = root.child('election');
   await using leader = new LeaderLatch(a.client, path, { id: 'leader' });
   await leader.start();
@@ -90,8 +91,9 @@ test('awaitLeadership: a timeout, an abort and close() end the wait, each with i
 });
 
 test('close modes: silent tells no notLeader listener, notifyLeader does; the signal aborts in both', async () => {
-  await using root = await TestRoot.create(server);
-  await using a = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { proxy: false });
+  const { root } = fx;
+  const [a] = fx.clients;
   for (const mode of ['silent', 'notifyLeader'] as const) {
     const latch = new LeaderLatch(a.client, root.child(mode), { closeMode: mode });
     let notLeader = 0;
@@ -107,8 +109,9 @@ test('close modes: silent tells no notLeader listener, notifyLeader does; the si
 });
 
 test("close() sends the leader's delete before its signal's listeners run (the failover starts at once)", async () => {
-  await using root = await TestRoot.create(server);
-  await using a = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { proxy: false });
+  const { root } = fx;
+  const [a] = fx.clients;
   const latch = new LeaderLatch(a.client, root.child('election'));
   await latch.start();
   const { signal, nodePath } = await latch.awaitLeadership({ timeoutMs: 10_000 });
@@ -123,8 +126,9 @@ test("close() sends the leader's delete before its signal's listeners run (the f
 });
 
 test('resign() hands leadership to the next in line and joins again at the back', async () => {
-  await using root = await TestRoot.create(server);
-  await using a = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { proxy: false });
+  const { root } = fx;
+  const [a] = fx.clients;
   const path = root.child('election');
   await using one = new LeaderLatch(a.client, path, { id: 'one' });
   await using two = new LeaderLatch(a.client, path, { id: 'two' });
@@ -160,9 +164,9 @@ test('bad input gets a typed error before anything is sent', async () => {
 });
 
 test('100 participants in one process: no more than one watch each on the server, and a new leader wakes one, not all', async () => {
-  await using root = await TestRoot.create(server);
-  await using proxy = await FaultProxy.start(server);
-  await using a = await startedClient({ connectString: proxy.connectString });
+  await using fx = await proxiedClients(server);
+  const { root, proxy } = fx;
+  const [a] = fx.clients;
   const path = root.child('election');
   const latches = Array.from(
     { length: 100 },
@@ -200,8 +204,9 @@ test('100 participants in one process: no more than one watch each on the server
 });
 
 test('a listener that throws is reported on the error event and does not stop the latch', async () => {
-  await using root = await TestRoot.create(server);
-  await using a = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { proxy: false });
+  const { root } = fx;
+  const [a] = fx.clients;
   await using latch = new LeaderLatch(a.client, root.child('election'));
   const errors: unknown[] = [];
   latch.on('isLeader', () => {

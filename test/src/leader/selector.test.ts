@@ -7,11 +7,11 @@ import {
   assertNoLeftoverWatches,
   childrenOf,
   expireSession,
-  TestRoot,
   timing,
 } from '@zk-recipes/testing';
-import { startedClient, waitForNewSession } from '../support/core-helpers.js';
+import { waitForNewSession } from '../support/core-helpers.js';
 import { sharedServer } from '../support/shared-server.js';
+import { proxiedClients } from '../support/proxied-clients.js';
 
 const server = sharedServer({ tickTimeMs: 200 });
 
@@ -20,8 +20,9 @@ const aborted = (signal: AbortSignal) =>
   new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }));
 
 test('leadership lasts while takeLeadership runs; one leader at a time; the mutex layout with the id as data', async () => {
-  await using root = await TestRoot.create(server);
-  await using a = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { proxy: false });
+  const { root } = fx;
+  const [a] = fx.clients;
   const path = root.child('jobs');
   let leading = 0;
   let overlaps = 0;
@@ -63,8 +64,9 @@ test('leadership lasts while takeLeadership runs; one leader at a time; the mute
 });
 
 test('a selector keeps requeueing after repeated interrupts (CURATOR-518) and after its callback throws (CURATOR-15)', async () => {
-  await using root = await TestRoot.create(server);
-  await using a = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { proxy: false });
+  const { root } = fx;
+  const [a] = fx.clients;
   let turns = 0;
   const reasons: unknown[] = [];
   const errors: unknown[] = [];
@@ -97,11 +99,12 @@ test('a selector keeps requeueing after repeated interrupts (CURATOR-518) and af
 });
 
 test('a selector whose session expires while it leads is told, and leads again on the new session (CURATOR-16)', async () => {
-  await using root = await TestRoot.create(server);
-  await using a = await startedClient({
-    connectString: server.connectString,
-    sessionTimeoutMs: 4000,
+  await using fx = await proxiedClients(server, {
+    client: { sessionTimeoutMs: 4000 },
+    proxy: false,
   });
+  const { root } = fx;
+  const [a] = fx.clients;
   const sessions: bigint[] = [];
   const reasons: unknown[] = [];
   await using selector = new LeaderSelector(a.client, root.child('jobs'), {
@@ -124,8 +127,9 @@ test('a selector whose session expires while it leads is told, and leads again o
 });
 
 test('close() aborts the leadership signal, waits for takeLeadership, and leaves nothing', async () => {
-  await using root = await TestRoot.create(server);
-  await using a = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { proxy: false });
+  const { root } = fx;
+  const [a] = fx.clients;
   const path = root.child('jobs');
   let returned = false;
   const selector = new LeaderSelector(a.client, path, {

@@ -19,8 +19,9 @@ import {
   WireClient,
   timing,
 } from '@zk-recipes/testing';
-import { lostReplyClients, startedClient, waitForNewSession } from '../support/core-helpers.js';
+import { lostReplyClients, waitForNewSession } from '../support/core-helpers.js';
 import { sharedServer } from '../support/shared-server.js';
+import { proxiedClients } from '../support/proxied-clients.js';
 
 const server = sharedServer({ tickTimeMs: 200 });
 
@@ -45,16 +46,15 @@ async function stat(path: string) {
 }
 
 test('release failing on connection loss does not block later acquires in this process or another (CURATOR-678)', async () => {
-  await using root = await TestRoot.create(server);
-  await using proxy = await FaultProxy.start(server);
   // No retries and a short deadline, so the delete of the release fails at once.
-  await using a = await startedClient({
-    connectString: proxy.connectString,
-    sessionTimeoutMs: 8000,
-    requestTimeoutMs: 500,
-    retryPolicy: noRetry,
+  await using fx = await proxiedClients(server, {
+    clients: [
+      { sessionTimeoutMs: 8000, requestTimeoutMs: 500, retryPolicy: noRetry },
+      { direct: true },
+    ],
   });
-  await using b = await startedClient({ connectString: server.connectString });
+  const { root, proxy } = fx;
+  const [a, b] = fx.clients;
   const path = root.child('lock');
   const first = await new Mutex(a.client, path).acquire();
   proxy.partition();
@@ -80,13 +80,11 @@ test('release failing on connection loss does not block later acquires in this p
 });
 
 test('a read-write lock whose nodes are gone across a connection loss fails with a typed error, then acquires cleanly (CURATOR-307)', async () => {
-  await using root = await TestRoot.create(server);
-  await using proxy = await FaultProxy.start(server);
-  await using w = await startedClient({ connectString: server.connectString });
-  await using r = await startedClient({
-    connectString: proxy.connectString,
-    sessionTimeoutMs: 8000,
+  await using fx = await proxiedClients(server, {
+    clients: [{ direct: true }, { sessionTimeoutMs: 8000 }],
   });
+  const { root, proxy } = fx;
+  const [w, r] = fx.clients;
   const path = root.child('rw');
   const writer = await new ReadWriteLock(w.client, path).writeLock().acquire();
   const rw = new ReadWriteLock(r.client, path);
@@ -146,15 +144,12 @@ async function replaceSession(client: ZkClient, proxy: FaultProxy): Promise<Wire
 }
 
 test("an acquire whose create is retried on a new session does not take the old session's node as its own (CURATOR-604, failure mode 5)", async () => {
-  await using root = await TestRoot.create(server);
-  await using proxy = await FaultProxy.start(server);
   // The retry sleeps past the session's end, so it runs on the next session.
-  await using c = await startedClient({
-    connectString: proxy.connectString,
-    sessionTimeoutMs: 2000,
-    retryPolicy: retryNTimes(2, 3500),
+  await using fx = await proxiedClients(server, {
+    clients: [{ sessionTimeoutMs: 2000, retryPolicy: retryNTimes(2, 3500) }, { direct: true }],
   });
-  await using d = await startedClient({ connectString: server.connectString });
+  const { root, proxy } = fx;
+  const [c, d] = fx.clients;
   const path = root.child('lock');
   await c.client.ensurePath(path);
   const dropped = proxy.dropNextReply({ op: 'create', path: /lock-$/ });
@@ -177,13 +172,11 @@ test("an acquire whose create is retried on a new session does not take the old 
 });
 
 test("after a new session, an acquire waits for the old session's node until the server removes it (failure mode 5)", async () => {
-  await using root = await TestRoot.create(server);
-  await using proxy = await FaultProxy.start(server);
-  await using c = await startedClient({
-    connectString: proxy.connectString,
-    sessionTimeoutMs: 2000,
+  await using fx = await proxiedClients(server, {
+    clients: [{ sessionTimeoutMs: 2000 }, { direct: true }],
   });
-  await using d = await startedClient({ connectString: server.connectString });
+  const { root, proxy } = fx;
+  const [c, d] = fx.clients;
   const path = root.child('lock');
   const mutex = new Mutex(c.client, path);
   const old: Lease = await mutex.acquire();
@@ -212,13 +205,11 @@ test("after a new session, an acquire waits for the old session's node until the
 });
 
 test("a local waiter queued behind a lease of a lost session is not handed that session's node (failure mode 5, CURATOR-604)", async () => {
-  await using root = await TestRoot.create(server);
-  await using proxy = await FaultProxy.start(server);
-  await using c = await startedClient({
-    connectString: proxy.connectString,
-    sessionTimeoutMs: 2000,
+  await using fx = await proxiedClients(server, {
+    clients: [{ sessionTimeoutMs: 2000 }, { direct: true }],
   });
-  await using d = await startedClient({ connectString: server.connectString });
+  const { root, proxy } = fx;
+  const [c, d] = fx.clients;
   const path = root.child('lock');
   const mutex = new Mutex(c.client, path);
   const old = await mutex.acquire();

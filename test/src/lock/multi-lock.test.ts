@@ -2,21 +2,16 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AcquireTimeoutError } from '@zk-recipes/core';
 import { MultiLock, Mutex, ReadWriteLock, requestRevoke } from '@zk-recipes/lock';
-import {
-  assertNoLeftoverNodes,
-  assertNoLeftoverWatches,
-  TestRoot,
-  timing,
-} from '@zk-recipes/testing';
-import { startedClient } from '../support/core-helpers.js';
+import { assertNoLeftoverNodes, assertNoLeftoverWatches, timing } from '@zk-recipes/testing';
 import { sharedServer } from '../support/shared-server.js';
+import { proxiedClients } from '../support/proxied-clients.js';
 
 const server = sharedServer({ tickTimeMs: 200 });
 
 test('two MultiLocks over the same paths in opposite orders do not deadlock', async () => {
-  await using root = await TestRoot.create(server);
-  await using a = await startedClient({ connectString: server.connectString });
-  await using b = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { clients: 2, proxy: false });
+  const { root } = fx;
+  const [a, b] = fx.clients;
   const x = root.child('x');
   const y = root.child('y');
   const ab = new MultiLock(a.client, [x, y]);
@@ -40,9 +35,9 @@ test('two MultiLocks over the same paths in opposite orders do not deadlock', as
 });
 
 test('a MultiLock is all or nothing: when one lock cannot be had, none is kept', async () => {
-  await using root = await TestRoot.create(server);
-  await using a = await startedClient({ connectString: server.connectString });
-  await using b = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { clients: 2, proxy: false });
+  const { root } = fx;
+  const [a, b] = fx.clients;
   const x = root.child('x');
   const y = root.child('y');
   const blocker = await new Mutex(b.client, y).acquire();
@@ -57,10 +52,9 @@ test('a MultiLock is all or nothing: when one lock cannot be had, none is kept',
 });
 
 test('participants: who holds, who waits, with their data and fencing tokens', async () => {
-  await using root = await TestRoot.create(server);
-  await using a = await startedClient({ connectString: server.connectString });
-  await using b = await startedClient({ connectString: server.connectString });
-  await using c = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { clients: 3, proxy: false });
+  const { root } = fx;
+  const [a, b, c] = fx.clients;
   const path = root.child('lock');
   const held = await new Mutex(a.client, path, { data: 'worker-a' }).acquire();
   const waiters = [
@@ -100,9 +94,9 @@ test('participants: who holds, who waits, with their data and fencing tokens', a
 });
 
 test('revocation: a __REVOKE__ request reaches the holder, which releases; no watch is left', async () => {
-  await using root = await TestRoot.create(server);
-  await using a = await startedClient({ connectString: server.connectString });
-  await using b = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { clients: 2, proxy: false });
+  const { root } = fx;
+  const [a, b] = fx.clients;
   const path = root.child('lock');
   let revoked = 0;
   const held = await new Mutex(a.client, path).acquire({

@@ -6,27 +6,20 @@ import { Mutex } from '@zk-recipes/lock';
 import {
   assertNoLeftoverNodes,
   assertNoLeftoverWatches,
-  FaultProxy,
-  TestRoot,
   WireClient,
   timing,
 } from '@zk-recipes/testing';
-import { startedClient } from '../support/core-helpers.js';
 import { sharedServer } from '../support/shared-server.js';
+import { proxiedClients } from '../support/proxied-clients.js';
 
 const server = sharedServer({ tickTimeMs: 200 });
 
 test('a partitioned holder sees lease.signal abort before another process is granted the lock', async (t) => {
-  await using root = await TestRoot.create(server);
-  await using proxy = await FaultProxy.start(server);
-  await using holder = await startedClient({
-    connectString: proxy.connectString,
-    sessionTimeoutMs: 2000,
+  await using fx = await proxiedClients(server, {
+    clients: [{ sessionTimeoutMs: 2000 }, { direct: true, sessionTimeoutMs: 8000 }],
   });
-  await using waiter = await startedClient({
-    connectString: server.connectString,
-    sessionTimeoutMs: 8000,
-  });
+  const { root, proxy } = fx;
+  const [holder, waiter] = fx.clients;
   const path = root.child('lock');
   const lease = await new Mutex(holder.client, path).acquire();
   let abortedAt = 0;
@@ -53,9 +46,9 @@ test('a partitioned holder sees lease.signal abort before another process is gra
 });
 
 test('1,000 waiters in one process hold one znode and under 5 MB of heap; no watch remains after', async (t) => {
-  await using root = await TestRoot.create(server);
-  await using other = await startedClient({ connectString: server.connectString });
-  await using local = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { clients: 2, proxy: false });
+  const { root } = fx;
+  const [other, local] = fx.clients;
   const path = root.child('lock');
   const held = await new Mutex(other.client, path).acquire();
   v8.setFlagsFromString('--expose-gc');

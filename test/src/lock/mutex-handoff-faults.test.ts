@@ -2,26 +2,17 @@ import assert from 'node:assert/strict';
 import { setImmediate as tick } from 'node:timers/promises';
 import { test } from 'node:test';
 import { Mutex, requestRevoke } from '@zk-recipes/lock';
-import {
-  assertNoLeftoverNodes,
-  assertNoLeftoverWatches,
-  FaultProxy,
-  TestRoot,
-  timing,
-} from '@zk-recipes/testing';
-import { startedClient } from '../support/core-helpers.js';
+import { assertNoLeftoverNodes, assertNoLeftoverWatches, timing } from '@zk-recipes/testing';
 import { assertNoChildWatch, holderWatches } from '../support/handoff-helpers.js';
 import { sharedServer } from '../support/shared-server.js';
+import { proxiedClients } from '../support/proxied-clients.js';
 
 const server = sharedServer({ tickTimeMs: 200 });
 
 test('no hand-off onto a node whose session was in doubt; a handed-off lease aborts when it is', async () => {
-  await using root = await TestRoot.create(server);
-  await using proxy = await FaultProxy.start(server);
-  await using local = await startedClient({
-    connectString: proxy.connectString,
-    sessionTimeoutMs: 8000,
-  });
+  await using fx = await proxiedClients(server, { clients: [{ sessionTimeoutMs: 8000 }] });
+  const { root, proxy } = fx;
+  const [local] = fx.clients;
   const path = root.child('lock');
   const mutex = new Mutex(local.client, path);
   const first = await mutex.acquire();
@@ -53,10 +44,9 @@ test('no hand-off onto a node whose session was in doubt; a handed-off lease abo
 });
 
 test('revocation reaches the holder a node was handed to, and ends hand-offs of that node', async () => {
-  await using root = await TestRoot.create(server);
-  await using proxy = await FaultProxy.start(server);
-  await using local = await startedClient({ connectString: proxy.connectString });
-  await using admin = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { clients: [{}, { direct: true }] });
+  const { root, proxy } = fx;
+  const [local, admin] = fx.clients;
   const path = root.child('lock');
   const mutex = new Mutex(local.client, path);
   const told: string[] = [];
@@ -85,9 +75,9 @@ test('revocation reaches the holder a node was handed to, and ends hand-offs of 
 });
 
 test('fifty locks held at once on one client: every lease signal aborts on SUSPENDED, no listener warning', async () => {
-  await using root = await TestRoot.create(server);
-  await using proxy = await FaultProxy.start(server);
-  await using local = await startedClient({ connectString: proxy.connectString });
+  await using fx = await proxiedClients(server);
+  const { root, proxy } = fx;
+  const [local] = fx.clients;
   const warnings: Error[] = [];
   const onWarning = (w: Error) => warnings.push(w);
   process.on('warning', onWarning);

@@ -8,22 +8,20 @@ import {
   assertNoLeftoverNodes,
   assertNoLeftoverWatches,
   childrenOf,
-  FaultProxy,
-  TestRoot,
   timing,
 } from '@zk-recipes/testing';
-import { startedClient } from '../support/core-helpers.js';
 import { assertNoChildWatch, holderWatches, requests } from '../support/handoff-helpers.js';
 import { sharedServer } from '../support/shared-server.js';
+import { proxiedClients } from '../support/proxied-clients.js';
 
 const server = sharedServer({ tickTimeMs: 200 });
 
 const low = (token: bigint) => token & 0xffffn;
 
 test('a release hands the node to the next local waiter, with no request to the server', async () => {
-  await using root = await TestRoot.create(server);
-  await using proxy = await FaultProxy.start(server);
-  await using local = await startedClient({ connectString: proxy.connectString });
+  await using fx = await proxiedClients(server);
+  const { root, proxy } = fx;
+  const [local] = fx.clients;
   const path = root.child('lock');
   const mutex = new Mutex(local.client, path);
   const first = await mutex.acquire();
@@ -53,9 +51,9 @@ test('a release hands the node to the next local waiter, with no request to the 
 });
 
 test('fencing tokens rise strictly in grant order across hand-offs and other processes', async () => {
-  await using root = await TestRoot.create(server);
-  await using busy = await startedClient({ connectString: server.connectString });
-  await using other = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { clients: 2, proxy: false });
+  const { root } = fx;
+  const [busy, other] = fx.clients;
   const path = root.child('lock');
   const grants: { token: bigint; node: string; who: string }[] = [];
   let inside = 0;
@@ -91,10 +89,9 @@ test('fencing tokens rise strictly in grant order across hand-offs and other pro
 });
 
 test('a waiter in another process waits for at most maxLocalHandoffs + 1 local holders, however late the watch', async (t) => {
-  await using root = await TestRoot.create(server);
-  await using proxy = await FaultProxy.start(server);
-  await using local = await startedClient({ connectString: proxy.connectString });
-  await using remote = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { clients: [{}, { direct: true }] });
+  const { root, proxy } = fx;
+  const [local, remote] = fx.clients;
   const path = root.child('lock');
   const cap = 5;
   let localGrants = 0;
@@ -155,10 +152,9 @@ test('a waiter in another process waits for at most maxLocalHandoffs + 1 local h
 });
 
 test("another process's contender ends hand-offs: the next local waiter queues behind it", async () => {
-  await using root = await TestRoot.create(server);
-  await using proxy = await FaultProxy.start(server);
-  await using local = await startedClient({ connectString: proxy.connectString });
-  await using remote = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { clients: [{}, { direct: true }] });
+  const { root, proxy } = fx;
+  const [local, remote] = fx.clients;
   const path = root.child('lock');
   const mutex = new Mutex(local.client, path);
   const first = await mutex.acquire();
@@ -184,9 +180,9 @@ test("another process's contender ends hand-offs: the next local waiter queues b
 });
 
 test('no hand-off while a contender of another process is already in line', async () => {
-  await using root = await TestRoot.create(server);
-  await using local = await startedClient({ connectString: server.connectString });
-  await using remote = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { clients: 2, proxy: false });
+  const { root } = fx;
+  const [local, remote] = fx.clients;
   const path = root.child('lock');
   const mutex = new Mutex(local.client, path);
   const first = await mutex.acquire();
@@ -207,8 +203,9 @@ test('no hand-off while a contender of another process is already in line', asyn
 });
 
 test('maxLocalHandoffs is validated; 0 turns hand-offs off', async () => {
-  await using root = await TestRoot.create(server);
-  await using local = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { proxy: false });
+  const { root } = fx;
+  const [local] = fx.clients;
   const path = root.child('lock');
   for (const bad of [-1, 1.5, MAX_LOCAL_HANDOFFS + 1, '3', Number.NaN]) {
     assert.throws(

@@ -7,20 +7,19 @@ import {
   assertNoLeftoverNodes,
   assertNoLeftoverWatches,
   childrenOf,
-  FaultProxy,
-  TestRoot,
   timing,
 } from '@zk-recipes/testing';
 import { startedClient } from '../support/core-helpers.js';
 import { requests } from '../support/handoff-helpers.js';
 import { sharedServer } from '../support/shared-server.js';
+import { proxiedClients } from '../support/proxied-clients.js';
 
 const server = sharedServer({ tickTimeMs: 200 });
 
 test('a nested acquire in the same async chain re-enters at once; the inner release keeps the node, the outer frees it', async () => {
-  await using root = await TestRoot.create(server);
-  await using proxy = await FaultProxy.start(server);
-  await using local = await startedClient({ connectString: proxy.connectString });
+  await using fx = await proxiedClients(server);
+  const { root, proxy } = fx;
+  const [local] = fx.clients;
   const path = root.child('lock');
   const mutex = new Mutex(local.client, path, { reentrant: true });
   await mutex.withLock(async (outer) => {
@@ -64,8 +63,9 @@ test('a nested acquire in the same async chain re-enters at once; the inner rele
 });
 
 test('off by default: a nested acquire waits, and with timeoutMs it times out cleanly', async () => {
-  await using root = await TestRoot.create(server);
-  await using local = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { proxy: false });
+  const { root } = fx;
+  const [local] = fx.clients;
   const path = root.child('lock');
   const mutex = new Mutex(local.client, path);
   await mutex.withLock(async (outer) => {
@@ -81,9 +81,9 @@ test('off by default: a nested acquire waits, and with timeoutMs it times out cl
 });
 
 test('concurrent async chains are not re-entrant, even when started by the same caller', async () => {
-  await using root = await TestRoot.create(server);
-  await using local = await startedClient({ connectString: server.connectString });
-  await using other = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { clients: 2, proxy: false });
+  const { root } = fx;
+  const [local, other] = fx.clients;
   const path = root.child('lock');
   const mutex = new Mutex(local.client, path, { reentrant: true });
   let inside = 0;
@@ -134,8 +134,9 @@ test('concurrent async chains are not re-entrant, even when started by the same 
 });
 
 test('the outer release frees the node even while a nested lease is open; its signal aborts', async () => {
-  await using root = await TestRoot.create(server);
-  await using local = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { proxy: false });
+  const { root } = fx;
+  const [local] = fx.clients;
   const path = root.child('lock');
   const mutex = new Mutex(local.client, path, { reentrant: true });
   let inner: Lease | undefined;

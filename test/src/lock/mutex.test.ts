@@ -13,8 +13,8 @@ import {
   TestRoot,
   timing,
 } from '@zk-recipes/testing';
-import { startedClient } from '../support/core-helpers.js';
 import { sharedServer } from '../support/shared-server.js';
+import { proxiedClients } from '../support/proxied-clients.js';
 
 const server = sharedServer({ tickTimeMs: 200 });
 const worker = fileURLToPath(new URL('../support/lock-worker.js', import.meta.url));
@@ -52,8 +52,9 @@ test('mutual exclusion: 4 processes x 40 acquisitions, never two holders, tokens
 });
 
 test("the lock node is Curator's: _c_<uuid>-lock-<seq>, data the host's address", async () => {
-  await using root = await TestRoot.create(server);
-  await using started = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { proxy: false });
+  const { root } = fx;
+  const [started] = fx.clients;
   const path = root.child('lock');
   await using lease = await new Mutex(started.client, path).acquire();
   const [name] = await childrenOf(server, path);
@@ -67,8 +68,9 @@ test("the lock node is Curator's: _c_<uuid>-lock-<seq>, data the host's address"
 });
 
 test('many acquirers in one process hold one znode at a time, and all get their turn', async () => {
-  await using root = await TestRoot.create(server);
-  await using started = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { proxy: false });
+  const { root } = fx;
+  const [started] = fx.clients;
   const path = root.child('lock');
   let inside = 0;
   let most = 0;
@@ -93,9 +95,9 @@ test('many acquirers in one process hold one znode at a time, and all get their 
 });
 
 test('tryAcquire never waits; a timeout and an abort leave nothing behind', async () => {
-  await using root = await TestRoot.create(server);
-  await using a = await startedClient({ connectString: server.connectString });
-  await using b = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { clients: 2, proxy: false });
+  const { root } = fx;
+  const [a, b] = fx.clients;
   const path = root.child('lock');
   const held = await new Mutex(a.client, path).acquire();
   assert.equal(await new Mutex(b.client, path).tryAcquire(), undefined);
@@ -122,8 +124,9 @@ test('tryAcquire never waits; a timeout and an abort leave nothing behind', asyn
 });
 
 test('withLock releases when fn throws; release is idempotent; await using releases', async () => {
-  await using root = await TestRoot.create(server);
-  await using started = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { proxy: false });
+  const { root } = fx;
+  const [started] = fx.clients;
   const path = root.child('lock');
   await assert.rejects(
     withLock(started.client, path, () => {
@@ -152,17 +155,11 @@ async function holdThroughDisconnect(client: ZkClient, proxy: FaultProxy, path: 
 }
 
 test('lease.signal aborts on SUSPENDED under the standard policy, only on LOST under session', async () => {
-  await using root = await TestRoot.create(server);
-  await using proxy = await FaultProxy.start(server);
-  await using standard = await startedClient({
-    connectString: proxy.connectString,
-    sessionTimeoutMs: 6000,
+  await using fx = await proxiedClients(server, {
+    clients: [{ sessionTimeoutMs: 6000 }, { sessionTimeoutMs: 6000, errorPolicy: 'session' }],
   });
-  await using lenient = await startedClient({
-    connectString: proxy.connectString,
-    sessionTimeoutMs: 6000,
-    errorPolicy: 'session',
-  });
+  const { root, proxy } = fx;
+  const [standard, lenient] = fx.clients;
   // Its signal is read for the first time only after its release (it is made when first read).
   const unread = await new Mutex(standard.client, root.child('c')).acquire();
   const l1 = await holdThroughDisconnect(standard.client, proxy, root.child('a'));

@@ -8,9 +8,9 @@ import {
   WireClient,
   timing,
 } from '@zk-recipes/testing';
-import { startedClient } from '../support/core-helpers.js';
 import { sharedServer } from '../support/shared-server.js';
 import { exitCodes, javaWorkerProcess, tsWorkerProcess } from '../support/workers.js';
+import { proxiedClients } from '../support/proxied-clients.js';
 
 const server = sharedServer({ tickTimeMs: 200 });
 
@@ -25,10 +25,9 @@ async function settledWithin<T>(p: Promise<T>, ms: number): Promise<boolean> {
 }
 
 test("readers share, a writer excludes everyone; Curator's __READ__/__WRIT__ layout", async () => {
-  await using root = await TestRoot.create(server);
-  await using a = await startedClient({ connectString: server.connectString });
-  await using b = await startedClient({ connectString: server.connectString });
-  await using c = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { clients: 3, proxy: false });
+  const { root } = fx;
+  const [a, b, c] = fx.clients;
   const path = root.child('rw');
   const r1 = await new ReadWriteLock(a.client, path).readLock().acquire();
   const r2 = await new ReadWriteLock(b.client, path).readLock().acquire();
@@ -53,9 +52,9 @@ test("readers share, a writer excludes everyone; Curator's __READ__/__WRIT__ lay
 });
 
 test('a write-to-read downgrade keeps a waiting writer out (CURATOR-621, CURATOR-276)', async () => {
-  await using root = await TestRoot.create(server);
-  await using a = await startedClient({ connectString: server.connectString });
-  await using b = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { clients: 2, proxy: false });
+  const { root } = fx;
+  const [a, b] = fx.clients;
   const path = root.child('rw');
   const rw = new ReadWriteLock(a.client, path);
   const write = await rw.writeLock().acquire();

@@ -8,12 +8,12 @@ import {
   assertNoLeftoverNodes,
   assertNoLeftoverWatches,
   childrenOf,
-  FaultProxy,
   TestRoot,
   timing,
 } from '@zk-recipes/testing';
-import { lostReplyClients, startedClient } from '../support/core-helpers.js';
+import { lostReplyClients } from '../support/core-helpers.js';
 import { sharedServer } from '../support/shared-server.js';
+import { proxiedClients } from '../support/proxied-clients.js';
 
 const server = sharedServer({ tickTimeMs: 200 });
 
@@ -46,15 +46,11 @@ test('a lost lease-create reply leaves exactly one lease, or none when the acqui
 });
 
 test('a connection cut while a Semaphore acquire waits for a lease leaves no orphan lease; maxLeases still holds (CURATOR-315)', async () => {
-  await using root = await TestRoot.create(server);
-  await using proxy = await FaultProxy.start(server);
-  await using holder = await startedClient({ connectString: server.connectString });
-  await using waiter = await startedClient({
-    connectString: proxy.connectString,
-    sessionTimeoutMs: 8000,
-    retryPolicy: noRetry,
+  await using fx = await proxiedClients(server, {
+    clients: [{ direct: true }, { sessionTimeoutMs: 8000, retryPolicy: noRetry }, { direct: true }],
   });
-  await using other = await startedClient({ connectString: server.connectString });
+  const { root, proxy } = fx;
+  const [holder, waiter, other] = fx.clients;
   const path = root.child('sem');
   const leases = `${path}/leases`;
   const sem = (c: typeof holder) => new Semaphore(c.client, path, { maxLeases: 1 });

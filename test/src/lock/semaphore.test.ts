@@ -9,51 +9,45 @@ import {
   TestRoot,
   timing,
 } from '@zk-recipes/testing';
-import { startedClient } from '../support/core-helpers.js';
 import { sharedServer } from '../support/shared-server.js';
 import { exitCodes, javaWorkerProcess, tsWorkerProcess } from '../support/workers.js';
+import { proxiedClients } from '../support/proxied-clients.js';
 
 const server = sharedServer({ tickTimeMs: 200 });
 
 test("at most maxLeases holders at once; Curator's SemaphoreV2 layout", async () => {
-  await using root = await TestRoot.create(server);
+  await using fx = await proxiedClients(server, { clients: 5, proxy: false });
+  const { root, clients } = fx;
   const path = root.child('sem');
-  const clients = await Promise.all(
-    [0, 1, 2, 3, 4].map(() => startedClient({ connectString: server.connectString })),
+  let inside = 0;
+  let most = 0;
+  let leaseNames: string[] = [];
+  await Promise.all(
+    clients.map(async ({ client }) => {
+      const sem = new Semaphore(client, path, { maxLeases: 2 });
+      for (let r = 0; r < 3; r++) {
+        const lease = await sem.acquire();
+        inside++;
+        most = Math.max(most, inside);
+        leaseNames = leaseNames.length ? leaseNames : await childrenOf(server, `${path}/leases`);
+        await timing.sleep(30);
+        inside--;
+        await lease.release();
+      }
+    }),
   );
-  try {
-    let inside = 0;
-    let most = 0;
-    let leaseNames: string[] = [];
-    await Promise.all(
-      clients.map(async ({ client }) => {
-        const sem = new Semaphore(client, path, { maxLeases: 2 });
-        for (let r = 0; r < 3; r++) {
-          const lease = await sem.acquire();
-          inside++;
-          most = Math.max(most, inside);
-          leaseNames = leaseNames.length ? leaseNames : await childrenOf(server, `${path}/leases`);
-          await timing.sleep(30);
-          inside--;
-          await lease.release();
-        }
-      }),
-    );
-    assert.equal(most, 2, 'never more than maxLeases, and the leases were used');
-    assert.match(leaseNames[0]!, /^_c_[0-9a-f-]{36}-lease-\d{10}$/);
-    assert.deepEqual((await childrenOf(server, path)).sort(), ['leases', 'locks']);
-    await assertNoLeftoverNodes(server, `${path}/leases`);
-    await assertNoLeftoverNodes(server, `${path}/locks`);
-    await assertNoLeftoverWatches(server, { under: root.path });
-  } finally {
-    for (const c of clients) await c.client.close();
-  }
+  assert.equal(most, 2, 'never more than maxLeases, and the leases were used');
+  assert.match(leaseNames[0]!, /^_c_[0-9a-f-]{36}-lease-\d{10}$/);
+  assert.deepEqual((await childrenOf(server, path)).sort(), ['leases', 'locks']);
+  await assertNoLeftoverNodes(server, `${path}/leases`);
+  await assertNoLeftoverNodes(server, `${path}/locks`);
+  await assertNoLeftoverWatches(server, { under: root.path });
 });
 
 test('a timeout or an abort while waiting leaves no lease node behind (CURATOR-462)', async () => {
-  await using root = await TestRoot.create(server);
-  await using a = await startedClient({ connectString: server.connectString });
-  await using b = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { clients: 2, proxy: false });
+  const { root } = fx;
+  const [a, b] = fx.clients;
   const path = root.child('sem');
   const sem = (c: typeof a) => new Semaphore(c.client, path, { maxLeases: 1 });
   const held = await sem(a).acquire();
@@ -74,8 +68,9 @@ test('a timeout or an abort while waiting leaves no lease node behind (CURATOR-4
 });
 
 test('SemaphoreMutex is not re-entrant: its own holder cannot take it again', async () => {
-  await using root = await TestRoot.create(server);
-  await using a = await startedClient({ connectString: server.connectString });
+  await using fx = await proxiedClients(server, { proxy: false });
+  const { root } = fx;
+  const [a] = fx.clients;
   const m = new SemaphoreMutex(a.client, root.child('m'));
   const first: Lease = await m.acquire();
   assert.equal(await m.tryAcquire(), undefined);
