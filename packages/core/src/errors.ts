@@ -45,11 +45,39 @@ const NAME_BY_NUMBER = new Map<number, ZooKeeperCodeName>(
   Object.entries(ZooKeeperCode).map(([k, v]) => [v, k as ZooKeeperCodeName]),
 );
 
+/**
+ * Every `code` a zk-recipes error carries: ZooKeeper's code names for what a server or the
+ * connection reported (`UNKNOWN(<n>)` for a code this library has no name for), and the
+ * library's own, each package's listed here so that one switch over `code` sees them all.
+ */
+export type ErrorCode =
+  | ZooKeeperCodeName
+  | `UNKNOWN(${number})`
+  // core
+  | 'INVALID_ARGUMENT'
+  | 'CONNECT_TIMEOUT'
+  | 'CLIENT_CLOSED'
+  | 'SERVER_TOO_OLD'
+  | 'DATA_TOO_LARGE'
+  | 'RETRIES_EXHAUSTED'
+  | 'ILLEGAL_STATE'
+  | 'RECIPE_CLOSED'
+  | 'ACQUIRE_TIMEOUT'
+  | 'SERIALIZATION'
+  | 'UPDATE_CONFLICT'
+  | 'UPDATE_OUTCOME_UNKNOWN'
+  // @zk-recipes/leader
+  | 'LEADERSHIP_LOST'
+  // @zk-recipes/testing
+  | 'ZOOKEEPER_NOT_FOUND'
+  | 'SERVER_START_FAILED'
+  | 'LEFTOVERS';
+
 /** Base class of every error zk-recipes throws. */
 export class ZkRecipesError extends Error {
   override name = 'ZkRecipesError';
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     options?: { cause?: unknown; path?: string },
   ) {
@@ -79,7 +107,7 @@ export function stacklessError<E extends Error>(make: () => E): E {
 export class ZooKeeperError extends ZkRecipesError {
   override name = 'ZooKeeperError';
   constructor(
-    code: string,
+    code: ZooKeeperCodeName | `UNKNOWN(${number})`,
     readonly zkCode: number,
     message: string,
     options?: { cause?: unknown; path?: string },
@@ -158,7 +186,7 @@ const BY_CODE: ReadonlyMap<
 export function errorFromCode(zkCode: number, path?: string, cause?: unknown): ZooKeeperError {
   const C = BY_CODE.get(zkCode);
   if (C) return new C(undefined, { path, cause });
-  const name = NAME_BY_NUMBER.get(zkCode) ?? `UNKNOWN(${zkCode})`;
+  const name = NAME_BY_NUMBER.get(zkCode) ?? (`UNKNOWN(${zkCode})` as const);
   const where = path === undefined ? '' : ` (path ${path})`;
   return new ZooKeeperError(name, zkCode, `${name}${where}`, { path, cause });
 }

@@ -84,6 +84,7 @@ export {
   ConnectionLossError,
   ConnectTimeoutError,
   errorFromCode,
+  type ErrorCode,
   InvalidAclError,
   InvalidArgumentError,
   isRetryable,

@@ -7,6 +7,7 @@ import { Connection } from './connection.js';
 import { toBuffer } from './convert.js';
 import type { RawSession } from './driver/raw-session.js';
 import { ClientClosedError, ConnectTimeoutError, InvalidArgumentError } from './errors.js';
+import { IllegalStateError } from './framework/lifecycle.js';
 import { openAclProvider, type AclProvider } from './framework/acl.js';
 import { Background } from './framework/background.js';
 import type { FrameworkContext } from './framework/nodes.js';
@@ -77,13 +78,15 @@ export class Shared implements FrameworkContext {
   raw(): RawSession {
     if (this.closePromise) throw new ClientClosedError();
     const raw = this.connection.raw;
-    if (!raw) throw new InvalidArgumentError('client', 'call start() first');
+    if (!raw)
+      throw new IllegalStateError('LATENT', 'the client is not started: call start() first');
     return raw;
   }
 
   async start(options: { signal?: AbortSignal; timeoutMs?: number }): Promise<void> {
     if (this.closePromise) throw new ClientClosedError();
-    if (this.started) throw new InvalidArgumentError('start', 'start() was already called');
+    if (this.started)
+      throw new IllegalStateError(this.connection.state, 'start() was already called');
     this.started = true;
     options.signal?.throwIfAborted();
     const timeoutMs = options.timeoutMs ?? this.startTimeoutMs;

@@ -5,14 +5,18 @@
  */
 import { stacklessError, ZkRecipesError } from '../errors.js';
 import { publish } from './observability.js';
+import type { ConnectionState } from '../states.js';
 
 export type LifecycleState = 'LATENT' | 'STARTED' | 'CLOSED';
 
-/** A recipe was used in a state that does not allow it (started twice, used after close). */
+/**
+ * A client or recipe was used in a state that does not allow it (a call before start(),
+ * started twice, used after close). `state` is the state it was in.
+ */
 export class IllegalStateError extends ZkRecipesError {
   override name = 'IllegalStateError';
   constructor(
-    readonly state: LifecycleState,
+    readonly state: LifecycleState | ConnectionState,
     message: string,
     options?: { path?: string },
   ) {
