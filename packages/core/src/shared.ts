@@ -6,7 +6,7 @@
 import { Connection } from './connection.js';
 import { toBuffer } from './convert.js';
 import type { RawSession } from './driver/raw-session.js';
-import { ClientClosedError, ConnectTimeoutError, InvalidArgumentError } from './errors.js';
+import { ClientClosedError, ConnectTimeoutError } from './errors.js';
 import { IllegalStateError } from './framework/lifecycle.js';
 import { openAclProvider, type AclProvider } from './framework/acl.js';
 import { Background } from './framework/background.js';

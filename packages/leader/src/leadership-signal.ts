@@ -18,11 +18,17 @@ export class LeadershipEnds {
   private readonly controller = new AbortController();
   readonly signal: AbortSignal = this.controller.signal;
   readonly ended: Promise<LeadershipEnd>;
+  private endedWhy: LeadershipEnd | undefined;
   private settle!: (why: LeadershipEnd) => void;
   private readonly handlers: (readonly [AbortSignal, () => void])[] = [];
 
   constructor(private readonly path: string) {
     this.ended = new Promise((r) => (this.settle = r));
+  }
+
+  /** Why it ended, once it has: `ended`'s value without waiting for it. */
+  get why(): LeadershipEnd | undefined {
+    return this.endedWhy;
   }
 
   /** Ends the leadership when `source` aborts (at once if it has); `why` may be asked then. */
@@ -42,17 +48,8 @@ export class LeadershipEnds {
     if (this.signal.aborted) return;
     for (const [s, h] of this.handlers) s.removeEventListener('abort', h);
     this.handlers.length = 0;
+    this.endedWhy = why;
     this.controller.abort(stacklessError(() => new LeadershipLostError(why, this.path)));
     this.settle(why);
   };
-}
-
-/** A leadership's signal, ended by the first of `sources` to abort, or by `end(why)`. */
-export function leadershipSignal(
-  path: string,
-  sources: readonly (readonly [AbortSignal, Why])[],
-): LeadershipEnds {
-  const ends = new LeadershipEnds(path);
-  for (const [s, why] of sources) ends.watch(s, why);
-  return ends;
 }

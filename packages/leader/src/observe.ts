@@ -8,7 +8,8 @@ import {
 import { LATCH_NAME } from './latch.js';
 import { readParticipants, type ElectionParticipant } from './participants.js';
 import { SELECTOR_LOCK_NAME } from './selector.js';
-import { backoffMs, sleep } from './waits.js';
+import { sleep } from '@zk-recipes/core/recipe';
+import { backoffMs } from './waits.js';
 
 export interface ObserveLeaderOptions {
   /** Which election's nodes: `latch` (LeaderLatch, the default) or `selector` (LeaderSelector). */

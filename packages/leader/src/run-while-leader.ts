@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type ZkClient } from '@zk-recipes/core';
 import { LeaderLatch, type Leadership } from './latch.js';
-import { backoffMs, sleep } from './waits.js';
+import { sleep } from '@zk-recipes/core/recipe';
+import { backoffMs } from './waits.js';
 
 export interface RunWhileLeaderOptions {
   /** This participant's id (the latch node's data). */

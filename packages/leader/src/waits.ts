@@ -1,26 +1,6 @@
 /** Waits the election recipes share; each ends on its signal, so none can hang a close(). */
 import { SessionExpiredError, type ZkClient } from '@zk-recipes/core';
-
-function reasonOf(signal: AbortSignal): Error {
-  const r: unknown = signal.reason;
-  return r instanceof Error ? r : new DOMException('aborted', 'AbortError');
-}
-
-/** Resolves after `ms`, or rejects with the signal's reason. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.reject(reasonOf(signal));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(reasonOf(signal));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
+import { Deadline, joinSignals, waitFor } from '@zk-recipes/core/recipe';
 
 /**
  * Resolves once what session `sessionId` holds counts as held again under the client's error
@@ -54,17 +34,12 @@ async function waitUntilHoldable(
     }
     const hold = client.holdSignal();
     if (!hold.aborted) return hold;
-    await new Promise<void>((resolve) => {
-      const off = client.onStateChange(() => done());
-      const done = () => {
-        off();
-        signal.removeEventListener('abort', done);
-        s.signal.removeEventListener('abort', done);
-        resolve();
-      };
-      signal.addEventListener('abort', done, { once: true });
-      s.signal.addEventListener('abort', done, { once: true });
-    });
+    // Any state change, the caller's abort or the session's end: look again.
+    const wake = joinSignals([signal, s.signal]);
+    await waitFor(Deadline.of({ signal: wake.signal }), (settle) =>
+      client.onStateChange(() => settle(true)),
+    ).catch(() => undefined);
+    wake.dispose();
   }
 }
 

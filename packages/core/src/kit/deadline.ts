@@ -54,6 +54,11 @@ export class Deadline {
     if (this.signal?.aborted) throw abortReason(this.signal);
   }
 
+  /** The same deadline, ended also by `signal` (a recipe's close signal joined to the caller's). */
+  withSignal(signal: AbortSignal | undefined): Deadline {
+    return new Deadline(signal, this.timeoutMs, this.at);
+  }
+
   /** `{ signal, timeoutMs }` with what is left, for a call that takes options. */
   toOptions(): WaitOptions {
     const left = this.remainingMs();

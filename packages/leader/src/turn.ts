@@ -1,0 +1,239 @@
+/**
+ * The turn LeaderLatch and LeaderSelector share: join the line (client.contend), wait until
+ * the session may hold, lead while the node, the session and the recipe allow, release the
+ * node, and go round, backing off after failures. Each recipe supplies what differs: what
+ * leading is (the latch waits for its signal; the selector runs takeLeadership), whether a
+ * leadership lost with the connection leads again on the same node (`keepsNode`), its queue,
+ * and its close mode (docs/recipes/leader.md, "SUSPENDED").
+ */
+import {
+  ClientClosedError,
+  InvalidArgumentError,
+  isRetryable,
+  SessionExpiredError,
+  type Contention,
+  type ZkClient,
+} from '@zk-recipes/core';
+import { joinSignals, Lifecycle, sleep } from '@zk-recipes/core/recipe';
+import { LeadershipLostError, type LeadershipEnd } from './errors.js';
+import { LeadershipEnds } from './leadership-signal.js';
+import { watchOwnNode } from './own-node.js';
+import { readParticipants, type ElectionParticipant } from './participants.js';
+import { backoffMs, untilHoldable } from './waits.js';
+
+/** What a leader gets: how long it leads (the signal) and its fencing epoch. */
+export interface Leadership {
+  /**
+   * Grows with each new leadership on the path: the czxid of the leader's node, so it only
+   * grows as leadership passes down the line. A latch that keeps its node through a short
+   * disconnect (same session) keeps its epoch: nobody else led in between.
+   */
+  readonly epoch: bigint;
+  /** Aborts the moment leadership may be lost: per the client's error policy, on node loss, on close. */
+  readonly signal: AbortSignal;
+  /** The leader's node. */
+  readonly nodePath: string;
+}
+
+export interface LeaderEvents extends Record<string, unknown[]> {
+  isLeader: [Leadership];
+  notLeader: [];
+  /** An error the recipe survived (it goes on), or a leader's callback that threw. */
+  error: [unknown];
+}
+
+/** How a leadership ended, as `leading()` tells the turn: its signal's reason, or `failed`. */
+export type LeadingEnd = LeadershipEnd | 'failed';
+
+/** What a recipe tells the turn at construction. */
+export interface TurnOptions {
+  /** The nodes' lock name: `_c_<uuid>-<lockName><seq>`. */
+  readonly lockName: string;
+  /** This participant's id (unchecked: the turn checks it), written as its node's data. */
+  readonly id: unknown;
+  /**
+   * Whether a leadership lost with the connection leads again on the same node when the same
+   * session comes back (the latch), rather than releasing the node (the selector).
+   */
+  readonly keepsNode: boolean;
+}
+
+/** A participant of an election that takes turns at leading; see the module's comment. */
+export abstract class LeaderTurns extends Lifecycle<LeaderEvents> {
+  readonly id: string;
+  private readonly data: Buffer;
+  private running: Promise<void> | undefined;
+  /** Aborts the present turn without closing (resign). */
+  private left: AbortController | undefined;
+  /** Settles when the present turn is over and its node deleted. */
+  private turn: Promise<void> | undefined;
+  /** The node we hold, once contend() granted it, until it is released. */
+  protected held: Contention | undefined;
+  protected current: Leadership | undefined;
+  /** The present leadership's ends (current's signal), to end it early. */
+  protected currentEnds: LeadershipEnds | undefined;
+
+  /** `path` must be validated by the subclass, so it checks its options in its own order. */
+  protected constructor(
+    recipe: string,
+    readonly client: ZkClient,
+    path: string,
+    private readonly options: TurnOptions,
+  ) {
+    super(recipe, path);
+    const id = options.id ?? '';
+    if (typeof id !== 'string') throw new InvalidArgumentError('id', 'id must be a string');
+    this.id = id;
+    this.data = Buffer.from(id);
+  }
+
+  /** Whether this participant leads now (its leadership signal has not aborted). */
+  hasLeadership(): boolean {
+    return this.current !== undefined && !this.current.signal.aborted;
+  }
+
+  /** Every participant in line order; the first leads. */
+  getParticipants(): Promise<ElectionParticipant[]> {
+    return readParticipants(this.client, this.path, this.options.lockName);
+  }
+
+  /** The participant that leads now, or undefined when there is none. */
+  async getLeader(): Promise<ElectionParticipant | undefined> {
+    return (await this.getParticipants())[0];
+  }
+
+  protected onStart(): Promise<void> {
+    this.running = this.run();
+    return Promise.resolve();
+  }
+
+  protected async onClose(): Promise<void> {
+    await this.running;
+  }
+
+  /**
+   * What leading is, from isLeader on: resolves when it is over, with how it ended. A recipe
+   * that only waits for the signal returns `ends.ended` itself: an async wrapper would put
+   * ticks between the signal's end and the turn going on.
+   */
+  protected abstract leading(leadership: Leadership, ends: LeadershipEnds): Promise<LeadingEnd>;
+
+  /** Before each turn: a promise to wait on first (then the loop looks again), or undefined to go. */
+  protected nextTurn(): Promise<void> | undefined {
+    return undefined;
+  }
+
+  /** Called just before isLeader: the turn is used now (not while waiting in line). */
+  protected willLead(): void {}
+
+  /** Whether to emit notLeader as a leadership ends. */
+  protected tellsNotLeader(): boolean {
+    return true;
+  }
+
+  /** Ends the present turn (leadership or place in line); resolves once its node is deleted. */
+  protected async leaveTurn(): Promise<void> {
+    const turn = this.turn;
+    this.left?.abort(new LeadershipLostError('resigned', this.path));
+    await turn;
+  }
+
+  /** Joins the line, leads while allowed, and joins again after losing the node or session. */
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.closeSignal.aborted) {
+      const wait = this.nextTurn();
+      if (wait) {
+        await wait;
+        continue;
+      }
+      let held: Contention | undefined;
+      let failed = false;
+      let turnOver!: () => void;
+      this.turn = new Promise((r) => (turnOver = r));
+      this.left = new AbortController();
+      // Not AbortSignal.any: the close signal lives as long as the recipe (see joinSignals).
+      const turnSignal = joinSignals([this.closeSignal, this.left.signal]);
+      const stop = turnSignal.signal!;
+      try {
+        // Made now, while we wait in line, not on the grant (see LeadershipEnds).
+        const first = this.leadershipEnds(stop);
+        held = await this.client.contend(this.path, {
+          lockName: this.options.lockName,
+          data: this.data,
+          signal: stop,
+        });
+        this.held = held;
+        failed = await this.lead(held, stop, first);
+        failures = failed ? failures + 1 : 0;
+      } catch (e) {
+        if (this.closeSignal.aborted || e instanceof ClientClosedError) break;
+        // A session lost is routine: join again on the new session at once (CURATOR-16), as
+        // after leaving the turn. A connection lost mid-request is routine too (not
+        // reported), but waits a little.
+        if (!(e instanceof SessionExpiredError) && !stop.aborted) {
+          if (!isRetryable(e)) this.report(e);
+          failed = true;
+          failures++;
+        }
+      } finally {
+        this.held = undefined;
+        turnSignal.dispose();
+        // Guaranteed: a delete that cannot be confirmed now goes on in the background, so a
+        // node of ours never outlives the recipe (CURATOR-3: nothing is re-created after close).
+        if (held) await held.release().catch(() => undefined);
+        turnOver();
+      }
+      // After failures in a row, wait before the next turn, so a callback that throws at once
+      // cannot spin; but never stop taking turns (CURATOR-15, CURATOR-518).
+      if (failed) await sleep(backoffMs(failures), this.closeSignal).catch(() => undefined);
+    }
+  }
+
+  /** A leadership's signal for this turn; `stop` aborts on close (it joins the close signal) and on leaving. */
+  private leadershipEnds(stop: AbortSignal): LeadershipEnds {
+    const ends = new LeadershipEnds(this.path);
+    ends.watch(stop, () => (this.closeSignal.aborted ? 'closed' : 'resigned'));
+    return ends;
+  }
+
+  /**
+   * Leads on `held` for as long as the session, the node and the recipe allow; resolves true
+   * when leading failed. Returns (to release the node) once leadership ends, except that with
+   * `keepsNode` a leadership lost with the connection leads again on the same node when the
+   * same session comes back (nobody else can have led while it existed).
+   */
+  private async lead(held: Contention, stop: AbortSignal, first: LeadershipEnds): Promise<boolean> {
+    const own = watchOwnNode(this.client, held);
+    for (let ends = first; ; ends = this.leadershipEnds(stop)) {
+      // Waiting for the connection may take long: watch our node through it.
+      if (this.client.holdSignal().aborted) own.arm();
+      // Only the session that made the node may lead on it (CURATOR-604, CURATOR-696).
+      const now = untilHoldable(this.client, held.sessionId, stop);
+      const hold = now instanceof AbortSignal ? now : await now;
+      if (own.gone) return false;
+      if (ends !== first) {
+        // Replies come in order behind the reconnect's SetWatches: a deletion during the
+        // disconnect has fired our watch by the time this exists() answers.
+        const stat = await this.client.exists(held.nodePath, { signal: stop });
+        if (!stat || own.gone || hold.aborted) return false;
+      }
+      ends.watch(hold, 'connection');
+      own.onGone(() => ends.end('node'));
+      const { signal } = ends;
+      const leadership: Leadership = { epoch: held.fencingToken, signal, nodePath: held.nodePath };
+      this.current = leadership;
+      this.currentEnds = ends;
+      this.willLead();
+      this.emit('isLeader', leadership);
+      own.arm(); // after the listeners: off the failover's critical path (see watchOwnNode)
+      const why = await this.leading(leadership, ends);
+      own.onGone(undefined);
+      this.current = undefined;
+      this.currentEnds = undefined;
+      if (this.tellsNotLeader()) this.emit('notLeader');
+      if (why === 'failed') return true;
+      if (why !== 'connection' || !this.options.keepsNode) return false;
+    }
+  }
+}
