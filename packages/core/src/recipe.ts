@@ -15,14 +15,8 @@ export {
   type UpdateOptions,
   type Versioned,
 } from './kit/update.js';
-export {
-  bytesSerializer,
-  jsonSerializer,
-  SerializationError,
-  stringSerializer,
-  zodSerializer,
-  type Serializer,
-} from './kit/serializer.js';
+// The serializers themselves are user API (a recipe's options take one): the main entry point.
+export { SerializationError, type Serializer } from './kit/serializer.js';
 export { heldNode } from './kit/held-node.js';
 export { childPath } from './paths.js';
 export { isProtectedName, PROTECTED_PREFIX, protectedName } from './framework/nodes.js';

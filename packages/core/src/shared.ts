@@ -8,6 +8,7 @@ import { toBuffer } from './convert.js';
 import type { RawSession } from './driver/raw-session.js';
 import { ClientClosedError, ConnectTimeoutError } from './errors.js';
 import { IllegalStateError } from './framework/lifecycle.js';
+import { Deadline, waitFor } from './kit/deadline.js';
 import { openAclProvider, type AclProvider } from './framework/acl.js';
 import { Background } from './framework/background.js';
 import type { FrameworkContext } from './framework/nodes.js';
@@ -87,40 +88,23 @@ export class Shared implements FrameworkContext {
     if (this.closePromise) throw new ClientClosedError();
     if (this.started)
       throw new IllegalStateError(this.connection.state, 'start() was already called');
+    const timeoutMs = options.timeoutMs ?? this.startTimeoutMs;
+    const deadline = Deadline.of({ timeoutMs });
     this.started = true;
     options.signal?.throwIfAborted();
-    const timeoutMs = options.timeoutMs ?? this.startTimeoutMs;
     const signal = options.signal
       ? AbortSignal.any([options.signal, this.closing.signal])
       : this.closing.signal;
-    const connected = new Promise<void>((resolve, reject) => {
-      const cleanup = () => {
-        clearTimeout(timer);
-        this.connection.off('state', onState);
-        signal.removeEventListener('abort', onAbort);
-      };
+    const connected = waitFor<true>(deadline.withSignal(signal), (settle) => {
       const onState = (c: { state: string }) => {
-        if (c.state !== 'CONNECTED') return;
-        cleanup();
-        resolve();
+        if (c.state === 'CONNECTED') settle(true);
       };
       this.connection.on('state', onState);
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new ConnectTimeoutError(this.connectString, timeoutMs));
-      }, timeoutMs);
-      const onAbort = () => {
-        cleanup();
-        const reason: unknown = signal.reason;
-        reject(
-          reason instanceof Error ? reason : new DOMException('start() aborted', 'AbortError'),
-        );
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
+      return () => this.connection.off('state', onState);
     });
     this.connection.open();
     try {
-      await connected;
+      if (!(await connected)) throw new ConnectTimeoutError(this.connectString, timeoutMs);
     } catch (e) {
       await this.close();
       throw e;

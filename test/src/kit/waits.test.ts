@@ -3,20 +3,22 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { z } from 'zod';
-import { InvalidArgumentError } from '@zk-recipes/core';
+import {
+  InvalidArgumentError,
+  jsonSerializer,
+  SerializationError,
+  stringSerializer,
+  zodSerializer,
+} from '@zk-recipes/core';
 import {
   abortReason,
   childPath,
   Deadline,
   joinSignals,
-  jsonSerializer,
   protectedName,
   isProtectedName,
-  SerializationError,
   sleep,
-  stringSerializer,
   waitFor,
-  zodSerializer,
 } from '@zk-recipes/core/recipe';
 
 test('a deadline validates timeoutMs and counts down; 0 is already expired', () => {
