@@ -5,6 +5,7 @@
  */
 import type { Socket } from 'node:net';
 import { CM_STATE, jute, type NzcConnectionManager, type Packet } from './nzc.js';
+import { OpCode } from './opcodes.js';
 
 const XID_LIMIT = 2 ** 31 - 1;
 /** SetWatches chunks stay well under the server's 1 MiB jute.maxbuffer (notes §5 B3). */
@@ -77,8 +78,7 @@ function splitSetWatches(packet: Packet): Packet[] {
  * rest in their order.
  */
 export function patchReconnectQueue(cm: NzcConnectionManager): void {
-  const AUTH = jute.OP_CODES.AUTH;
-  const SET_WATCHES = jute.OP_CODES.SET_WATCHES;
+  const { auth: AUTH, setWatches: SET_WATCHES } = OpCode;
   cm.on('state', (state) => {
     if (state !== CM_STATE.CONNECTED) return;
     const q = cm.packetQueue.queue;

@@ -8,7 +8,6 @@
  */
 import * as ops from '../driver/ops.js';
 import type { RawSession } from '../driver/raw-session.js';
-import { toStat } from '../convert.js';
 import { sortKey } from '../paths.js';
 
 /** Whether two of `sorted` (in Curator's order, so equal keys are adjacent) tie. */
@@ -47,7 +46,7 @@ export async function orderTies(
       .filter((n) => !czxids.has(n))
       .map(async (n) => {
         const stat = await ops.exists(raw, `${base}/${n}`, undefined); // null when gone
-        if (stat) czxids.set(n, toStat(stat).czxid);
+        if (stat) czxids.set(n, stat.czxid);
       }),
   );
   const present = sorted.filter((n) => !tied.includes(n) || czxids.has(n));
