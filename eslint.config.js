@@ -37,6 +37,31 @@ export default tseslint.config(
     },
   },
   {
+    // Only core's driver/ knows node-zookeeper-client and its shapes (docs/architecture.md).
+    files: ['packages/core/src/**/*.ts'],
+    ignores: ['packages/core/src/driver/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/driver/nzc.js', 'node-zookeeper-client', 'node-zookeeper-client/*'],
+              message: 'only driver/ knows node-zookeeper-client: use RawSession and core types',
+            },
+          ],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'MemberExpression[property.name=/^(connectionManager|watcherManager)$/]',
+          message: "the package's connection manager is the driver's: add a RawSession method",
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {

@@ -1,6 +1,8 @@
 import type { SessionInfo } from './connection.js';
 import { createArgs, type CreateOptions, type CreateResult } from './create.js';
-import { toBuffer, toNzcAcls, toStat, toVersion } from './convert.js';
+import { toAcls, toBuffer, toVersion } from './convert.js';
+import { checkAcls } from './driver/acls.js';
+import { OpCode } from './driver/opcodes.js';
 import * as ops from './driver/ops.js';
 import type { RawSession } from './driver/raw-session.js';
 import * as requests from './driver/requests.js';
@@ -17,16 +19,15 @@ import {
   checkPacket,
   createNode,
   ensurePath,
-  mkdirs,
   providerAcls,
   type FrameworkCreate,
 } from './framework/nodes.js';
 import { channels, publish } from './framework/observability.js';
 import { withRetry, type RetryPolicy } from './framework/retry.js';
 import { fromWireResults, toWireOps, type MultiOp, type MultiResult } from './multi.js';
+import { Namespace } from './namespace.js';
 import { withWatch } from './one-shot-watches.js';
 import type { ClientOptions } from './options.js';
-import { checkPath, validatePath } from './paths.js';
 import { checkCallOptions } from './validate.js';
 import type { PersistentWatchListener, PersistentWatchMode } from './persistent-watches.js';
 import { Shared } from './shared.js';
@@ -66,22 +67,10 @@ export interface DeleteOptions extends CallOptions {
 const EMPTY = Buffer.alloc(0);
 /** The options of a call given none (one object for all: a default `{}` is made per call). */
 const NO_OPTIONS = Object.freeze({});
-const NAMESPACE = /^[^/]+(\/[^/]+)*$/;
 
 /** A rejected promise with what a synchronous check threw (always one of our errors). */
 function rejected(e: unknown): Promise<never> {
   return Promise.reject(e instanceof Error ? e : new Error(String(e)));
-}
-
-function namespacePath(ns: string | undefined): string | undefined {
-  if (ns === undefined || ns === '') return undefined;
-  if (typeof ns !== 'string' || !NAMESPACE.test(ns)) {
-    throw new InvalidArgumentError(
-      'namespace',
-      'a namespace is a relative path: "app" or "app/sub"',
-    );
-  }
-  return validatePath(`/${ns}`);
 }
 
 /**
@@ -91,19 +80,19 @@ function namespacePath(ns: string | undefined): string | undefined {
  * its connection.
  */
 export class ZkClient {
-  private readonly ns: string | undefined;
+  private readonly ns: Namespace;
 
   /** @internal use {@link createClient} or {@link ZkClient.usingNamespace} */
   constructor(
     private readonly s: Shared,
     namespace: string | undefined,
   ) {
-    this.ns = namespacePath(namespace);
+    this.ns = new Namespace(namespace);
   }
 
   /** This view's namespace (`app/sub`), or undefined. */
   get namespace(): string | undefined {
-    return this.ns?.slice(1);
+    return this.ns.root?.slice(1);
   }
 
   /**
@@ -156,9 +145,7 @@ export class ZkClient {
 
   /** `host:port` of the server the connection is on now; undefined while disconnected. */
   get connectedServer(): string | undefined {
-    const raw = this.s.connection.raw;
-    const socket = raw?.connected ? raw.client.connectionManager.socket : undefined;
-    return socket?.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : undefined;
+    return this.s.connection.raw?.connectedServer;
   }
 
   /** The version of the server the session is on (`3.8.0`), once known after connect. */
@@ -187,36 +174,6 @@ export class ZkClient {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
-  }
-
-  // ---- paths --------------------------------------------------------------------------
-
-  /** The server path (namespace applied) of a caller's path, validated with the call's options. */
-  private toServer(path: string, sequential = false, options?: unknown): string {
-    checkPath(path, sequential);
-    checkCallOptions(options);
-    if (this.ns === undefined) return path;
-    return path === '/' ? this.ns : this.ns + path;
-  }
-
-  /** The caller's path for a server path (chroot already stripped by the driver). */
-  private fromServer(path: string): string {
-    const ns = this.ns;
-    if (ns === undefined) return path;
-    if (path === ns) return '/';
-    return path.startsWith(`${ns}/`) ? path.slice(ns.length) : path;
-  }
-
-  private mapWatch(watch: Watcher | undefined): Watcher | undefined {
-    if (watch === undefined || this.ns === undefined) return watch;
-    if (typeof watch !== 'function')
-      throw new InvalidArgumentError('watch', 'watch must be a function');
-    return (e) => watch({ ...e, path: this.fromServer(e.path) });
-  }
-
-  /** The namespace node itself, persistent (a container would vanish when emptied). */
-  private async ensureNamespace(signal?: AbortSignal): Promise<void> {
-    if (this.ns !== undefined) await mkdirs(this.s, this.ns, signal, { containers: false });
   }
 
   /** Runs `run`, publishing it on the operation channel when someone listens. */
@@ -287,7 +244,7 @@ export class ZkClient {
     let o: FrameworkCreate & { minServer: string };
     try {
       o = createArgs(path, data, options);
-      serverPath = this.toServer(path, o.mode.includes('SEQUENTIAL'), options);
+      serverPath = this.ns.toServer(path, o.mode.includes('SEQUENTIAL'), options);
       const raw = this.s.raw();
       if (!raw.serverAtLeast(o.minServer)) {
         throw new ServerTooOldError(`create (${o.mode})`, o.minServer, raw.serverVersion!);
@@ -295,21 +252,21 @@ export class ZkClient {
     } catch (e) {
       return rejected(e);
     }
-    if (this.ns !== undefined) return this.createInNamespace(serverPath, o);
+    if (this.ns.root !== undefined) return this.createInNamespace(serverPath, o);
     if (!channels.operation.hasSubscribers) return createNode(this.s, serverPath, o);
     return this.traced('create', serverPath, () => createNode(this.s, serverPath, o));
   }
 
   private async createInNamespace(serverPath: string, o: FrameworkCreate): Promise<CreateResult> {
-    await this.ensureNamespace(o.signal);
+    await this.ns.ensure(this.s, o.signal);
     const r = await this.traced('create', serverPath, () => createNode(this.s, serverPath, o));
-    return { path: this.fromServer(r.path), stat: r.stat };
+    return { path: this.ns.fromServer(r.path), stat: r.stat };
   }
 
   /** Makes sure `path` and its ancestors exist (as containers where the server can). */
   async ensurePath(path: string, options: { signal?: AbortSignal } = {}): Promise<void> {
-    const serverPath = this.toServer(path, false, options);
-    await this.ensureNamespace(options.signal);
+    const serverPath = this.ns.toServer(path, false, options);
+    await this.ns.ensure(this.s, options.signal);
     await ensurePath(this.s, serverPath, options.signal);
   }
 
@@ -318,7 +275,7 @@ export class ZkClient {
     let serverPath: string;
     let o: FrameworkDelete;
     try {
-      serverPath = this.toServer(path, false, options);
+      serverPath = this.ns.toServer(path, false, options);
       o = {
         version: toVersion(options.version),
         guaranteed: options.guaranteed === true,
@@ -340,13 +297,13 @@ export class ZkClient {
     path: string,
     options: CallOptions & { watch?: Watcher } = {},
   ): Promise<Stat | null> {
-    const p = this.toServer(path, false, options);
-    const watch = this.mapWatch(options.watch);
+    const p = this.ns.toServer(path, false, options);
+    const watch = this.ns.mapWatch(options.watch);
     const stat = await this.retry('exists', p, options, (raw) => {
       const w = this.s.watches.arm(raw, p, watch, 'data');
       return withWatch(w, () => ops.exists(raw, p, w?.fn, options.timeoutMs));
     });
-    return stat ? toStat(stat) : null;
+    return stat;
   }
 
   /** The node's data (an empty Buffer for a node without data) and Stat. */
@@ -354,13 +311,13 @@ export class ZkClient {
     path: string,
     options: CallOptions & { watch?: Watcher } = {},
   ): Promise<{ data: Buffer; stat: Stat }> {
-    const p = this.toServer(path, false, options);
-    const watch = this.mapWatch(options.watch);
+    const p = this.ns.toServer(path, false, options);
+    const watch = this.ns.mapWatch(options.watch);
     const r = await this.retry('getData', p, options, (raw) => {
       const w = this.s.watches.arm(raw, p, watch, 'data');
       return withWatch(w, () => ops.getData(raw, p, w?.fn, options.timeoutMs));
     });
-    return { data: r.data ?? EMPTY, stat: toStat(r.stat) };
+    return { data: r.data ?? EMPTY, stat: r.stat };
   }
 
   /** Sets the node's data (empty data included); `version` -1 (default) matches any. */
@@ -369,15 +326,13 @@ export class ZkClient {
     data: Buffer | string,
     options: CallOptions & { version?: number } = {},
   ): Promise<Stat> {
-    const p = this.toServer(path, false, options);
+    const p = this.ns.toServer(path, false, options);
     // setData(path, null) throws TypeError in the package (upstream #94): always a Buffer.
     const buf = toBuffer(data);
     checkPacket(this.s, p, buf.length);
     const version = toVersion(options.version);
-    return toStat(
-      await this.retry('setData', p, options, (raw) =>
-        ops.setData(raw, p, buf, version, options.timeoutMs),
-      ),
+    return this.retry('setData', p, options, (raw) =>
+      ops.setData(raw, p, buf, version, options.timeoutMs),
     );
   }
 
@@ -386,24 +341,18 @@ export class ZkClient {
     path: string,
     options: CallOptions & { watch?: Watcher } = {},
   ): Promise<{ children: string[]; stat: Stat }> {
-    const p = this.toServer(path, false, options);
-    const watch = this.mapWatch(options.watch);
+    const p = this.ns.toServer(path, false, options);
+    const watch = this.ns.mapWatch(options.watch);
     const r = await this.retry('getChildren', p, options, (raw) => {
       const w = this.s.watches.arm(raw, p, watch, 'children');
       return withWatch(w, () => ops.getChildren(raw, p, w?.fn, options.timeoutMs));
     });
-    return { children: r.children, stat: toStat(r.stat) };
+    return { children: r.children, stat: r.stat };
   }
 
   async getACL(path: string, options: CallOptions = {}): Promise<{ acl: Acl[]; stat: Stat }> {
-    const p = this.toServer(path, false, options);
-    const { acl, stat } = await this.retry('getACL', p, options, (raw) =>
-      ops.getACL(raw, p, options.timeoutMs),
-    );
-    return {
-      acl: acl.map((a) => ({ perms: a.perms, scheme: a.id.scheme, id: a.id.id })),
-      stat: toStat(stat),
-    };
+    const p = this.ns.toServer(path, false, options);
+    return this.retry('getACL', p, options, (raw) => ops.getACL(raw, p, options.timeoutMs));
   }
 
   async setACL(
@@ -411,19 +360,17 @@ export class ZkClient {
     acl: readonly Acl[],
     options: CallOptions & { version?: number } = {},
   ): Promise<Stat> {
-    const p = this.toServer(path, false, options);
-    const acls = toNzcAcls(acl);
+    const p = this.ns.toServer(path, false, options);
+    const acls = toAcls(acl);
     const version = toVersion(options.version);
-    return toStat(
-      await this.retry('setACL', p, options, (raw) =>
-        ops.setACL(raw, p, acls, version, options.timeoutMs),
-      ),
+    return this.retry('setACL', p, options, (raw) =>
+      ops.setACL(raw, p, acls, version, options.timeoutMs),
     );
   }
 
   /** Waits until the server this session is on has caught up with the leader (ZooKeeper sync). */
   async sync(path: string, options: CallOptions = {}): Promise<void> {
-    const p = this.toServer(path, false, options);
+    const p = this.ns.toServer(path, false, options);
     await this.retry('sync', p, options, (raw) => requests.sync(raw, p, options.timeoutMs));
   }
 
@@ -436,17 +383,18 @@ export class ZkClient {
   async multi(ops_: readonly MultiOp[], options: RequestOptions = {}): Promise<MultiResult[]> {
     checkCallOptions(options);
     const wire = toWireOps(ops_).map((op) => {
-      const path = this.toServer(op.path, op.type === requests.OP.create && (op.mode ?? 0) >= 2);
+      const path = this.ns.toServer(op.path, op.type === OpCode.create && (op.mode ?? 0) >= 2);
       if (op.data) checkPacket(this.s, path, op.data.length);
-      const acls =
-        op.type === requests.OP.create
-          ? (op.acls ?? providerAcls(this.s.aclProvider, path))
-          : op.acls;
+      let acls = op.acls;
+      if (op.type === OpCode.create && acls === undefined) {
+        acls = providerAcls(this.s.aclProvider, path);
+        checkAcls(acls); // refused here, before anything is sent, as the caller's own are
+      }
       return { ...op, path, ...(acls ? { acls } : {}) };
     });
-    await this.ensureNamespace();
+    await this.ns.ensure(this.s);
     const results = fromWireResults(await requests.multi(this.s.raw(), wire, options.timeoutMs));
-    return results.map((r) => (r.op === 'create' ? { ...r, path: this.fromServer(r.path) } : r));
+    return results.map((r) => (r.op === 'create' ? { ...r, path: this.ns.fromServer(r.path) } : r));
   }
 
   /**
@@ -459,7 +407,7 @@ export class ZkClient {
     listener: PersistentWatchListener,
     options: RequestOptions & { mode?: PersistentWatchMode } = {},
   ): Promise<PersistentWatch> {
-    const p = this.toServer(path, false, options);
+    const p = this.ns.toServer(path, false, options);
     const mode = options.mode ?? 'persistent';
     if (mode !== 'persistent' && mode !== 'persistentRecursive') {
       throw new InvalidArgumentError('mode', 'mode must be persistent or persistentRecursive');
@@ -467,7 +415,9 @@ export class ZkClient {
     if (typeof listener !== 'function')
       throw new InvalidArgumentError('listener', 'listener must be a function');
     const mapped: PersistentWatchListener =
-      this.ns === undefined ? listener : (e) => listener({ ...e, path: this.fromServer(e.path) });
+      this.ns.root === undefined
+        ? listener
+        : (e) => listener({ ...e, path: this.ns.fromServer(e.path) });
     const raw = this.s.raw();
     this.requireServer('addWatch', '3.6.0', raw);
     await this.s.persistent.watch(raw, p, mode, mapped, options.timeoutMs);
@@ -488,7 +438,7 @@ export class ZkClient {
     path: string,
     options: RequestOptions & { type?: 'data' | 'children' | 'any' } = {},
   ): Promise<void> {
-    const p = this.toServer(path, false, options);
+    const p = this.ns.toServer(path, false, options);
     const type = options.type ?? 'any';
     if (!['data', 'children', 'any'].includes(type)) {
       throw new InvalidArgumentError('type', 'type must be data, children or any');
@@ -506,7 +456,7 @@ export class ZkClient {
    * `nodePath` is in this view's namespace; `fencingToken` is the node's czxid.
    */
   async contend(path: string, options: ContendOptions): Promise<Contention> {
-    const p = this.toServer(path); // its timeoutMs may be 0: checked below
+    const p = this.ns.toServer(path); // its timeoutMs may be 0: checked below
     checkCallOptions({ signal: options?.signal });
     if (
       typeof options?.lockName !== 'string' ||
@@ -516,10 +466,10 @@ export class ZkClient {
       throw new InvalidArgumentError('lockName', 'lockName must be a non-empty name without "/"');
     }
     const deadline = options.deadline ?? Deadline.of(options);
-    await this.ensureNamespace(deadline.signal);
+    await this.ns.ensure(this.s, deadline.signal);
     try {
       const c = await contend(this.s, p, { ...options, deadline });
-      return { ...c, nodePath: this.fromServer(c.nodePath) };
+      return { ...c, nodePath: this.ns.fromServer(c.nodePath) };
     } catch (e) {
       // The caller's path, not the server's (a namespace differs).
       if (e instanceof AcquireTimeoutError) throw new AcquireTimeoutError(path, e.timeoutMs);
@@ -534,7 +484,7 @@ export class ZkClient {
     }
     const auth = toBuffer(credentials, 'credentials');
     this.s.auth.push({ scheme, auth });
-    this.s.connection.raw?.client.addAuthInfo(scheme, auth);
+    this.s.connection.raw?.addAuthInfo(scheme, auth);
   }
 }
 

@@ -5,7 +5,6 @@
  * expiry on reconnect: upstream #20), and then opens a new session by itself.
  */
 import { EventEmitter } from 'node:events';
-import type { NzcEvent } from './driver/nzc.js';
 import { RawSession, type RawEvent } from './driver/raw-session.js';
 import { SessionExpiredError } from './errors.js';
 import type { Logger } from './options.js';
@@ -16,6 +15,7 @@ import {
   type ErrorPolicy,
   type StateChange,
 } from './states.js';
+import type { WatchEvent } from './types.js';
 
 export interface ConnectionConfig {
   connectString: string;
@@ -36,7 +36,7 @@ export interface SessionInfo {
   readonly negotiatedTimeoutMs: number;
 }
 
-export class Connection extends EventEmitter<{ state: [StateChange]; watch: [NzcEvent] }> {
+export class Connection extends EventEmitter<{ state: [StateChange]; watch: [WatchEvent] }> {
   state: ConnectionState | 'LATENT' = 'LATENT';
   raw: RawSession | undefined;
   private sessionController = new AbortController();

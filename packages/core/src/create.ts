@@ -1,5 +1,5 @@
 /** Arguments of create: checked before anything is sent (the path by the client's toServer). */
-import { toBuffer, toNzcAcls } from './convert.js';
+import { toAcls, toBuffer } from './convert.js';
 import { InvalidArgumentError } from './errors.js';
 import type { RetryPolicy } from './framework/retry.js';
 import type { FrameworkCreate } from './framework/nodes.js';
@@ -82,7 +82,7 @@ export function createArgs(
     mode,
     flags: CREATE_FLAGS[mode],
     ttlMs,
-    acls: options.acl === undefined ? undefined : toNzcAcls(options.acl), // else the provider's
+    acls: options.acl === undefined ? undefined : toAcls(options.acl), // else the provider's
     createParents: options.createParents === true,
     protected: options.protected === true,
     protectedId: options.protectedId,

@@ -1,7 +1,7 @@
 /** Transactions: validation of the caller's operations and conversion of the results. */
-import { toBuffer, toNzcAcls, toStat, toVersion } from './convert.js';
-import type { NzcStat } from './driver/nzc.js';
-import { OP, type MultiOp as WireOp, type MultiResult as WireResult } from './driver/requests.js';
+import { toAcls, toBuffer, toVersion } from './convert.js';
+import { OpCode as OP } from './driver/opcodes.js';
+import type { MultiOp as WireOp, MultiResult as WireResult } from './driver/requests.js';
 import { InvalidArgumentError } from './errors.js';
 import { validatePath } from './paths.js';
 import { CREATE_FLAGS, type Acl, type Stat } from './types.js';
@@ -54,7 +54,7 @@ export function toWireOps(ops: readonly MultiOp[]): WireOp[] {
           path: o.path,
           data: toBuffer(o.data, `${field}.data`),
           // No ACL given: the client fills in its ACL provider's for the path.
-          ...(o.acl === undefined ? {} : { acls: toNzcAcls(o.acl) }),
+          ...(o.acl === undefined ? {} : { acls: toAcls(o.acl) }),
           mode: CREATE_FLAGS[mode],
         };
       }
@@ -89,7 +89,7 @@ export function fromWireResults(results: WireResult[]): MultiResult[] {
       case OP.delete:
         return { op: 'delete' };
       case OP.setData:
-        return { op: 'setData', stat: toStat(r.stat as NzcStat) };
+        return { op: 'setData', stat: r.stat! };
       default:
         return { op: 'check' };
     }

@@ -4,19 +4,11 @@
  * tells pending watchers: docs/low-level-client.md, "Session expiry"; upstream #104), or with
  * `WatchRemoved` when removeWatches() takes it away.
  */
-import type { NzcEvent } from './driver/nzc.js';
 import type { RawSession } from './driver/raw-session.js';
 import * as requests from './driver/requests.js';
 import { safely, type ListenerErrorReporter } from './persistent-watches.js';
 import { InvalidArgumentError } from './errors.js';
-import type { Watcher, WatchEventType } from './types.js';
-
-const EVENT_TYPES: Record<number, WatchEventType> = {
-  1: 'NodeCreated',
-  2: 'NodeDeleted',
-  3: 'NodeDataChanged',
-  4: 'NodeChildrenChanged',
-};
+import type { Watcher, WatchEvent } from './types.js';
 
 /** data: getData and exists watches; children: getChildren watches. */
 export type WatchKind = 'data' | 'children';
@@ -30,7 +22,7 @@ interface Entry {
 
 /** A registered watch: `fn` goes to the driver, `cancel` undoes it when the request fails. */
 export interface ArmedWatch {
-  fn: (e: NzcEvent) => void;
+  fn: (e: WatchEvent) => void;
   cancel(): void;
 }
 
@@ -53,12 +45,7 @@ export class OneShotWatches {
     this.entries.add(entry);
     return {
       fn: (e) => {
-        if (this.entries.delete(entry))
-          safely(
-            watch,
-            { type: EVENT_TYPES[e.type] ?? 'NodeDataChanged', path: e.path },
-            this.report,
-          );
+        if (this.entries.delete(entry)) safely(watch, { type: e.type, path: e.path }, this.report);
       },
       cancel: () => void this.entries.delete(entry),
     };
@@ -77,10 +64,9 @@ export class OneShotWatches {
   }
 
   /**
-   * Removes the session's watches on `path`: on the server, and from node-zookeeper-client's
-   * own table too, which would otherwise re-arm them with SetWatches on the next reconnect
-   * (docs/low-level-client.md, "Removed watches re-armed"). Each removed watcher hears
-   * WatchRemoved, once.
+   * Removes the session's watches on `path`: on the server, and from the session's table too
+   * (driver/watchers.ts), which would otherwise re-arm them with SetWatches on the next
+   * reconnect (docs/low-level-client.md, "Removed watches re-armed"). Each removed watcher hears WatchRemoved, once.
    */
   async remove(
     raw: RawSession,
@@ -89,12 +75,7 @@ export class OneShotWatches {
     timeoutMs?: number,
   ): Promise<void> {
     await requests.removeWatches(raw, path, { children: 1, data: 2, any: 3 }[type], timeoutMs);
-    const wm = raw.client.connectionManager.watcherManager;
-    if (type !== 'children') {
-      delete wm.dataWatchers[path];
-      delete wm.existenceWatchers[path];
-    }
-    if (type !== 'data') delete wm.childWatchers[path];
+    raw.forgetWatches(path, type);
     this.fireWhere(
       (w) => w.raw === raw && w.path === path && (type === 'any' || w.kind === type),
       'WatchRemoved',

@@ -5,9 +5,9 @@
  * carry them and events in the gap are lost: listeners then get a `Resync` event, their cue to
  * read the state again (docs/failure-modes.md, 6: watch caveats).
  */
-import type { NzcEvent } from './driver/nzc.js';
 import type { RawSession } from './driver/raw-session.js';
 import * as requests from './driver/requests.js';
+import type { WatchEvent } from './types.js';
 
 export type PersistentWatchMode = 'persistent' | 'persistentRecursive';
 
@@ -33,13 +33,6 @@ interface Entry {
   /** The addWatch that armed it; later listeners wait for it too. */
   armed?: Promise<void>;
 }
-
-const TYPES: Record<number, PersistentWatchEventType> = {
-  1: 'NodeCreated',
-  2: 'NodeDeleted',
-  3: 'NodeDataChanged',
-  4: 'NodeChildrenChanged',
-};
 
 export const key = (path: string, mode: PersistentWatchMode) => `${mode}\u0000${path}`;
 
@@ -100,10 +93,10 @@ export class PersistentWatches {
     return true;
   }
 
-  /** Delivers a raw notification to every watch that covers its path. */
-  dispatch(raw: NzcEvent): void {
-    const type = TYPES[raw.type];
-    if (!type) return;
+  /** Delivers a node event (the driver passes no other) to every watch that covers its path. */
+  dispatch(raw: WatchEvent): void {
+    const type = raw.type;
+    if (type === 'SessionLost' || type === 'WatchRemoved') return;
     for (const e of this.entries.values()) {
       // Recursive watches never report children changes (ZooKeeper's AddWatchMode contract).
       if (type === 'NodeChildrenChanged' && e.mode === 'persistentRecursive') continue;

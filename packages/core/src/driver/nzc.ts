@@ -35,12 +35,20 @@ export interface NzcAcl {
   toRecord(): unknown;
 }
 
-/** A notification: the raw WatcherEvent (with `state`) or the package's Event (with `name`). */
+/** A notification as the package's WatcherEvent record has it (chroot stripped). */
 export interface NzcEvent {
   type: number;
   path: string;
-  name?: string;
   state?: number;
+}
+
+/** What the package's ConnectionManager asks of its `watcherManager` (./watchers.ts is ours). */
+export interface NzcWatcherTable {
+  emit(e: NzcEvent): void;
+  isEmpty(): boolean;
+  getDataWatcherPaths(): string[];
+  getExistenceWatcherPaths(): string[];
+  getChildWatcherPaths(): string[];
 }
 
 type Cb<T> = (err: NzcException | null, value: T, extra?: unknown) => void;
@@ -74,19 +82,12 @@ export interface NzcConnectionManager {
   /** The last zxid seen, 8 bytes: sent in the next handshake and SetWatches. */
   zxid: Buffer;
   chrootPath?: string;
-  watcherManager: {
-    emit: (event: NzcEvent) => void;
-    dataWatchers: Record<string, unknown[]>;
-    childWatchers: Record<string, unknown[]>;
-    existenceWatchers: Record<string, unknown[]>;
-  };
+  /** Replaced by core's table on creation (./watchers.ts). */
+  watcherManager: NzcWatcherTable;
   connect: () => void;
   onSocketConnected: (this: NzcConnectionManager) => void;
   onSocketData: (this: NzcConnectionManager, b: Buffer) => void;
   queue(req: JuteRequest, cb?: (err: NzcException | null, resp?: unknown) => void): void;
-  registerDataWatcher(path: string, watcher: (e: NzcEvent) => void): void;
-  registerChildWatcher(path: string, watcher: (e: NzcEvent) => void): void;
-  registerExistenceWatcher(path: string, watcher: (e: NzcEvent) => void): void;
   on(ev: 'state', l: (s: number) => void): void;
 }
 
@@ -134,7 +135,6 @@ interface ExceptionModule {
 export interface JuteModule {
   Request: { new (header: unknown, payload: unknown): JuteRequest; prototype: JuteRequest };
   protocol: Record<string, new (...args: unknown[]) => JuteRecord>;
-  OP_CODES: Record<string, number>;
 }
 
 export const nzc = require('node-zookeeper-client') as NzcModule;

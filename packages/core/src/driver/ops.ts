@@ -3,14 +3,19 @@
  * RawSession.queue for why), with the package's watcher bookkeeping reproduced: a watcher is
  * registered in the reply callback, once the server has accepted the request (index.js
  * getData/exists/getChildren), so that SetWatches re-arms exactly what the server holds and a
- * notification that follows the reply in the same chunk finds it.
+ * notification that follows the reply in the same chunk finds it. They take and return core's
+ * types (Stat, Acl); the conversions are the driver's (./stat.ts, ./acls.ts).
  */
-import { jute, type NzcAcl, type NzcEvent, type NzcStat } from './nzc.js';
+import { jute } from './nzc.js';
 import type { RawSession } from './raw-session.js';
 import { NoNodeError } from '../errors.js';
+import type { Acl, Stat } from '../types.js';
+import { fromAclRecords, packageAcls } from './acls.js';
+import { OpCode } from './opcodes.js';
+import { statOf } from './stat.js';
+import type { WatchFn } from './watchers.js';
 import { DeleteRequest, READ_OP, ReadRequest } from './wire.js';
 
-const T = jute.OP_CODES;
 const NONODE = -101;
 
 function request(type: number, payload: Record<string, unknown>, record: string) {
@@ -21,28 +26,26 @@ function request(type: number, payload: Record<string, unknown>, record: string)
   return new jute.Request(header, body);
 }
 
-type Watch = ((e: NzcEvent) => void) | undefined;
+type Watch = WatchFn | undefined;
 
 export async function getData(raw: RawSession, path: string, watch: Watch, timeoutMs?: number) {
   const req = new ReadRequest(READ_OP.getData, path, watch !== undefined);
-  const cm = raw.client.connectionManager;
   const r = await raw.queue(path, req, timeoutMs, (err) => {
-    if (!err && watch) cm.registerDataWatcher(path, watch);
+    if (!err && watch) raw.watches.register('data', path, watch);
   });
-  return { data: r.payload!.data as Buffer | undefined, stat: r.payload!.stat as NzcStat };
+  return { data: r.payload!.data as Buffer | undefined, stat: statOf(r.payload!.stat) };
 }
 
 export async function exists(raw: RawSession, path: string, watch: Watch, timeoutMs?: number) {
   const req = new ReadRequest(READ_OP.exists, path, watch !== undefined);
-  const cm = raw.client.connectionManager;
   try {
     const r = await raw.queue(path, req, timeoutMs, (err) => {
       if (!watch) return;
-      if (!err) cm.registerDataWatcher(path, watch);
+      if (!err) raw.watches.register('data', path, watch);
       // NONODE is an answer here: the server has set an existence watch.
-      else if (err.code === NONODE) cm.registerExistenceWatcher(path, watch);
+      else if (err.code === NONODE) raw.watches.register('exist', path, watch);
     });
-    return r.payload!.stat as NzcStat;
+    return statOf(r.payload!.stat);
   } catch (e) {
     if (!(e instanceof NoNodeError)) throw e;
     return null;
@@ -51,13 +54,12 @@ export async function exists(raw: RawSession, path: string, watch: Watch, timeou
 
 export async function getChildren(raw: RawSession, path: string, watch: Watch, timeoutMs?: number) {
   const req = new ReadRequest(READ_OP.getChildren2, path, watch !== undefined);
-  const cm = raw.client.connectionManager;
   const r = await raw.queue(path, req, timeoutMs, (err) => {
-    if (!err && watch) cm.registerChildWatcher(path, watch);
+    if (!err && watch) raw.watches.register('child', path, watch);
   });
   return {
     children: (r.payload!.children as string[] | undefined) ?? [],
-    stat: r.payload!.stat as NzcStat,
+    stat: statOf(r.payload!.stat),
   };
 }
 
@@ -67,38 +69,42 @@ export async function setData(
   data: Buffer,
   version: number,
   timeoutMs?: number,
-) {
+): Promise<Stat> {
   const r = await raw.queue(
     path,
-    request(T.SET_DATA!, { path, data, version }, 'SetDataRequest'),
+    request(OpCode.setData, { path, data, version }, 'SetDataRequest'),
     timeoutMs,
   );
-  return r.payload!.stat as NzcStat;
+  return statOf(r.payload!.stat);
 }
 
 export async function remove(raw: RawSession, path: string, version: number, timeoutMs?: number) {
   await raw.queue(path, new DeleteRequest(path, version), timeoutMs);
 }
 
-export async function getACL(raw: RawSession, path: string, timeoutMs?: number) {
-  const r = await raw.queue(path, request(T.GET_ACL!, { path }, 'GetACLRequest'), timeoutMs);
+export async function getACL(
+  raw: RawSession,
+  path: string,
+  timeoutMs?: number,
+): Promise<{ acl: Acl[]; stat: Stat }> {
+  const r = await raw.queue(path, request(OpCode.getACL, { path }, 'GetACLRequest'), timeoutMs);
   // Records here (perms, id.scheme, id.id), not the package's ACL objects (`permission`).
   const acl = (r.payload!.acl as { perms: number; id: { scheme: string; id: string } }[]) ?? [];
-  return { acl, stat: r.payload!.stat as NzcStat };
+  return { acl: fromAclRecords(acl), stat: statOf(r.payload!.stat) };
 }
 
 export async function setACL(
   raw: RawSession,
   path: string,
-  acls: NzcAcl[],
+  acls: readonly Acl[],
   version: number,
   timeoutMs?: number,
-) {
-  const acl = acls.map((a) => a.toRecord());
+): Promise<Stat> {
+  const acl = packageAcls(acls).map((a) => a.toRecord());
   const r = await raw.queue(
     path,
-    request(T.SET_ACL!, { path, acl, version }, 'SetACLRequest'),
+    request(OpCode.setACL, { path, acl, version }, 'SetACLRequest'),
     timeoutMs,
   );
-  return r.payload!.stat as NzcStat;
+  return statOf(r.payload!.stat);
 }

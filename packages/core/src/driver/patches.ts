@@ -6,6 +6,7 @@
  */
 import type { Socket } from 'node:net';
 import { CM_STATE, jute, type NzcConnectionManager, type Packet } from './nzc.js';
+import { OpCode } from './opcodes.js';
 
 const XID_LIMIT = 2 ** 31 - 1;
 /**
@@ -81,8 +82,7 @@ function splitSetWatches(packet: Packet): Packet[] {
  * rest in their order.
  */
 export function patchReconnectQueue(cm: NzcConnectionManager): void {
-  const AUTH = jute.OP_CODES.AUTH;
-  const SET_WATCHES = jute.OP_CODES.SET_WATCHES;
+  const { auth: AUTH, setWatches: SET_WATCHES } = OpCode;
   cm.on('state', (state) => {
     if (state !== CM_STATE.CONNECTED) return;
     const q = cm.packetQueue.queue;

@@ -2,15 +2,18 @@
  * One node-zookeeper-client instance, that is one ZooKeeper session at most: patched on
  * creation, every request given a deadline and tracked until it settles. When the session is
  * lost the owner discards this object and makes a new one (the package cannot reuse a client
- * after expiry: docs/low-level-client.md, "Session expiry").
+ * after expiry: docs/low-level-client.md, "Session expiry"). Everything above the driver reaches the package
+ * through this object's methods, never through `client`.
  */
 import {
   ClientClosedError,
   errorFromCode,
-  OperationTimeoutError,
   stacklessError,
   type ZooKeeperError,
 } from '../errors.js';
+import type { WatchEvent } from '../types.js';
+import { closeWithin } from './close.js';
+import { Deadlines } from './deadlines.js';
 import {
   CM_STATE,
   nzc,
@@ -19,7 +22,7 @@ import {
   type NzcEvent,
   type NzcException,
 } from './nzc.js';
-import { compareVersions, queryServerVersion } from './server-info.js';
+import { ServerVersion } from './server-info.js';
 import {
   batchWrites,
   installWatchdog,
@@ -29,6 +32,7 @@ import {
   type WriteBatcher,
 } from './patches.js';
 import { readFrames } from './reader.js';
+import { eventType, WatchTable } from './watchers.js';
 
 export type RawEvent =
   | { type: 'connected'; sessionId: bigint; negotiatedTimeoutMs: number }
@@ -48,41 +52,24 @@ export interface RawSessionOptions {
   requestTimeoutMs: number;
   auth: readonly { scheme: string; auth: Buffer }[];
   onEvent: (e: RawEvent) => void;
-  /** Every watch notification the server sends, before the package dispatches it. */
-  onWatchEvent?: (e: NzcEvent) => void;
+  /** Every watch notification the server sends, before the one-shot watchers hear it. */
+  onWatchEvent?: (e: WatchEvent) => void;
 }
 
 /** What a request's sender hears, exactly once: a typed error, or null and the reply. */
 export type ReplyHandler<R = JuteResponse> = (err: Error | null, resp: R | undefined) => void;
 
-interface PendingCall {
-  settle: ReplyHandler<never>;
-  deadline: number;
-  path: string | undefined;
-  timeoutMs: number;
-  /** The queued request, so a deadline can take it back if it has not been sent yet. */
-  request: JuteRequest;
-}
-
-/**
- * Deadlines are checked by one sweep per session while requests are pending, not by a timer per
- * request: a Timeout object per request was a measurable share of allocation (and so of GC) at
- * thousands of requests per second (bench/core-vs-raw.mjs). A request times out between
- * timeoutMs and timeoutMs + SWEEP_MS after it was issued.
- */
-const SWEEP_MS = 25;
-
 export class RawSession {
+  /** The package's client: the driver's alone (tests reach its connection manager too). */
   readonly client: NzcClient;
-  private readonly pending = new Set<PendingCall>();
-  private sweeper: NodeJS.Timeout | undefined;
+  /** The one-shot watches this session holds on the server (./watchers.ts). */
+  readonly watches: WatchTable;
+  private readonly deadlines: Deadlines;
   private readonly watchdog: Watchdog;
   private ended = false;
   private readonly writes: WriteBatcher;
   negotiatedTimeoutMs = 0;
-  /** The version of the server this session last connected to, once known. */
-  serverVersion: string | undefined;
-  private readonly atLeast = new Map<string, boolean>();
+  private readonly version = new ServerVersion();
 
   constructor(private readonly opts: RawSessionOptions) {
     // retries: 0: the package's own retry repeats any CONNECTION_LOSS, non-idempotent
@@ -93,10 +80,20 @@ export class RawSession {
       retries: 0,
     });
     const cm = this.client.connectionManager;
+    this.deadlines = new Deadlines((request) => {
+      const q = cm.packetQueue.queue;
+      const i = q.findIndex((packet) => packet.request === request);
+      if (i >= 0) q.splice(i, 1);
+    });
+    // The package would dispatch notifications to its own table; core's replaces it, and the
+    // package reads it only to build SetWatches.
+    const notify = (n: NzcEvent) => this.onNotification(n);
+    this.watches = new WatchTable(notify);
+    cm.watcherManager = this.watches;
     patchXid(cm);
     patchReconnectQueue(cm);
     this.writes = batchWrites(cm);
-    readFrames(cm); // before the watchdog, which wraps it to note each read
+    readFrames(cm, notify); // before the watchdog, which wraps it to note each read
     const servers = opts.connectString.split('/')[0]!.split(',').length;
     // A handshake is one round trip. A server caught while starting can accept TCP and never
     // answer it; one such attempt must not use up the session (a 15 s session once waited
@@ -108,17 +105,18 @@ export class RawSession {
     this.watchdog = installWatchdog(cm, Math.floor(handshakeMs));
     for (const a of opts.auth) this.client.addAuthInfo(a.scheme, a.auth);
     cm.on('state', (s) => this.onState(s));
-    // The package drops notifications no one-shot watcher of its own waits for, which is every
-    // event of a persistent watch (docs/low-level-client.md, "Persistent watch events"): see
-    // them all first.
-    const onWatchEvent = opts.onWatchEvent;
-    if (onWatchEvent) {
-      const emit = cm.watcherManager.emit.bind(cm.watcherManager);
-      cm.watcherManager.emit = (e) => {
-        onWatchEvent(e);
-        emit(e);
-      };
-    }
+  }
+
+  /**
+   * Every notification: the persistent watches' hook hears it first (no one-shot watcher
+   * waits for their events: docs/low-level-client.md, "Persistent watch events"), then the one-shot watchers it fires.
+   */
+  private onNotification(n: NzcEvent): void {
+    const type = eventType(n.type);
+    if (type === undefined) return; // not a node event: servers send none
+    const e: WatchEvent = { type, path: n.path };
+    this.opts.onWatchEvent?.(e);
+    this.watches.dispatch(e);
   }
 
   private onState(s: number): void {
@@ -154,24 +152,21 @@ export class RawSession {
     const socket = this.client.connectionManager.socket;
     const host = socket?.remoteAddress;
     const port = socket?.remotePort;
-    if (!host || !port) return;
-    void queryServerVersion(host, port).then((v) => {
-      if (!v) return;
-      this.serverVersion = v;
-      this.atLeast.clear();
-    });
+    if (host && port) this.version.learn(host, port);
+  }
+
+  /** The version of the server this session last connected to, once known. */
+  get serverVersion(): string | undefined {
+    return this.version.value;
+  }
+  /** A test pretends an older server here (test/src/core/driver-defects.test.ts). */
+  set serverVersion(v: string | undefined) {
+    this.version.value = v;
   }
 
   /** Whether the server is known to be at least `version`; true while its version is unknown. */
   serverAtLeast(version: string): boolean {
-    const v = this.serverVersion;
-    if (v === undefined) return true;
-    let ok = this.atLeast.get(version);
-    if (ok === undefined) {
-      ok = compareVersions(v, version) >= 0;
-      this.atLeast.set(version, ok);
-    }
-    return ok;
+    return this.version.isAtLeast(version);
   }
 
   get sessionId(): bigint {
@@ -185,6 +180,30 @@ export class RawSession {
   /** True while the underlying connection is up (requests go out now). */
   get connected(): boolean {
     return this.client.connectionManager.state === CM_STATE.CONNECTED;
+  }
+
+  /** `host:port` of the server the connection is on now; undefined while disconnected. */
+  get connectedServer(): string | undefined {
+    const socket = this.connected ? this.client.connectionManager.socket : undefined;
+    return socket?.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : undefined;
+  }
+
+  /** The connect string's chroot, which the server's paths carry (undefined: none). */
+  get chroot(): string | undefined {
+    return this.client.connectionManager.chrootPath;
+  }
+
+  /**
+   * Forgets this session's one-shot watches on `path` after removeWatches took them off the
+   * server, so that the next reconnect's SetWatches does not set them again (docs/low-level-client.md, "Removed watches re-armed").
+   */
+  forgetWatches(path: string, type: 'data' | 'children' | 'any'): void {
+    this.watches.forget(path, type);
+  }
+
+  /** Adds credentials to this connection now, and to each reconnect of it. */
+  addAuthInfo(scheme: string, auth: Buffer): void {
+    this.client.addAuthInfo(scheme, auth);
   }
 
   /**
@@ -213,28 +232,18 @@ export class RawSession {
       return;
     }
     const t = timeoutMs ?? this.opts.requestTimeoutMs;
-    const entry: PendingCall = {
-      settle: handler,
-      deadline: Date.now() + t,
-      path,
-      timeoutMs: t,
-      request,
-    };
-    this.pending.add(entry);
-    // Ref'd while requests wait (a caller awaiting a reply keeps the process alive), and
-    // cleared as soon as none do, so an idle client holds no timer.
-    this.sweeper ??= setInterval(() => this.sweep(), SWEEP_MS);
+    const entry = this.deadlines.track(handler, path, t, request);
     try {
       this.client.connectionManager.queue(request, (err, resp) => {
         // Even after a deadline: the server did what the reply says (a watch it set is set).
         if (onReply) onReply(err, resp as R | undefined);
-        if (!this.pending.delete(entry)) return; // already timed out or failed
+        if (!this.deadlines.settle(entry)) return; // already timed out or failed
         if (err) handler(toError(err, path), undefined);
         else handler(null, resp as R);
       });
     } catch (e) {
       // The package throws synchronously on bad arguments (AssertionError, TypeError).
-      this.pending.delete(entry);
+      this.deadlines.settle(entry);
       handler(e instanceof Error ? e : new Error(String(e)), undefined);
     }
   }
@@ -262,35 +271,9 @@ export class RawSession {
     });
   }
 
-  private sweep(): void {
-    const now = Date.now();
-    for (const p of this.pending) {
-      if (p.deadline > now) continue;
-      this.pending.delete(p);
-      // Not sent yet (waiting for a reconnect): take it back, so it is not applied later behind
-      // the caller's back (or behind its retry).
-      const q = this.client.connectionManager.packetQueue.queue;
-      const i = q.findIndex((packet) => packet.request === p.request);
-      if (i >= 0) q.splice(i, 1);
-      p.settle(
-        new OperationTimeoutError(`no reply within ${p.timeoutMs} ms`, { path: p.path }),
-        undefined,
-      );
-    }
-    if (this.pending.size === 0 && this.sweeper) {
-      clearInterval(this.sweeper);
-      this.sweeper = undefined;
-    }
-  }
-
   /** Rejects every request still waiting (used when the session is lost). */
   failAll(makeError: () => ZooKeeperError | ClientClosedError): void {
-    // Cleared first: a handler may send again at once (a fast path handing over to its retry).
-    const waiting = [...this.pending];
-    this.pending.clear();
-    if (this.sweeper) clearInterval(this.sweeper);
-    this.sweeper = undefined;
-    for (const p of waiting) p.settle(makeError(), undefined);
+    this.deadlines.failAll(makeError);
   }
 
   /**
@@ -302,27 +285,7 @@ export class RawSession {
     if (this.ended) return;
     this.ended = true;
     this.watchdog.stop();
-    const cm = this.client.connectionManager;
-    const done = () =>
-      cm.state === CM_STATE.CLOSED ||
-      cm.state === CM_STATE.SESSION_EXPIRED ||
-      cm.state === CM_STATE.AUTHENTICATION_FAILED;
-    if (!done()) {
-      const wasConnected = cm.state === CM_STATE.CONNECTED;
-      this.client.close();
-      if (wasConnected) {
-        const deadline = Date.now() + graceMs;
-        while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-      }
-    }
-    // Whatever state it is in, no socket and no reconnect loop may outlive close(): in CLOSING
-    // the package's socket-close handler does not reconnect (ConnectionManager.js onSocketClosed).
-    if (!done()) cm.state = CM_STATE.CLOSING;
-    cm.connect = () => undefined;
-    // The package's per-attempt connect timer is not cleared by destroy(): it would hold the
-    // process for up to sessionTimeout / servers after close.
-    if (cm.connectTimeoutHandler) clearTimeout(cm.connectTimeoutHandler);
-    cm.socket?.destroy();
+    await closeWithin(this.client, graceMs);
     this.failAll(() => new ClientClosedError());
   }
 }

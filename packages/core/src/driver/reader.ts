@@ -8,8 +8,8 @@
  *
  * Here each chunk is split into whole frames once, a partial frame is kept only for the socket
  * it came from (its chunks joined once it is complete), and then, frame by frame:
- * - a notification is read here and given to the package's WatcherManager, as the package
- *   does (it keeps the registrations SetWatches re-arms);
+ * - a notification is read here and handed to `onNotification` (./raw-session.ts: the
+ *   persistent watches' hook, then core's watch table, ./watchers.ts);
  * - a reply to a request whose reply core reads (./replies.ts OwnReply: core's creates,
  *   deletes, getData, exists, getChildren) is read here and handed to that request's callback,
  *   with the same checks and bookkeeping as the package's (xid order, last zxid seen);
@@ -17,13 +17,13 @@
  *   the package's onSocketData, one whole frame at a time, so its own buffering never engages.
  */
 import type { Socket } from 'node:net';
-import { CM_STATE, zkException, type NzcConnectionManager } from './nzc.js';
+import { CM_STATE, zkException, type NzcConnectionManager, type NzcEvent } from './nzc.js';
 import { hasOwnReply, MalformedReplyError, readNotification } from './replies.js';
 
 const XID_NOTIFICATION = -1;
 const HEADER_BYTES = 16; // xid int32, zxid int64, err int32
 
-export function readFrames(cm: NzcConnectionManager): void {
+export function readFrames(cm: NzcConnectionManager, onNotification: (n: NzcEvent) => void): void {
   const packageRead = cm.onSocketData;
   // The chunks of an incomplete frame, kept as they come (not concatenated on each arrival: a
   // large reply would be copied once per chunk), and the socket they came from.
@@ -54,7 +54,7 @@ export function readFrames(cm: NzcConnectionManager): void {
     if (cm.state === CM_STATE.CONNECTING || end - o < HEADER_BYTES) return false;
     const xid = b.readInt32BE(o);
     if (xid === XID_NOTIFICATION) {
-      cm.watcherManager.emit(readNotification(b, o + HEADER_BYTES, end, cm.chrootPath));
+      onNotification(readNotification(b, o + HEADER_BYTES, end, cm.chrootPath));
       return true;
     }
     const packet = cm.pendingQueue[0];

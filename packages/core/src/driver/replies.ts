@@ -4,10 +4,13 @@
  * field and copy every 8-byte long into a buffer of its own, and a failover's critical path parses
  * two messages that way: the notification and the listing's reply (ADR 0012). The layouts are
  * jute's (ZooKeeper's zookeeper.jute: WatcherEvent, Stat, GetDataResponse, GetChildren2Response,
- * ExistsResponse, Create2Response); the objects keep the shapes the package's records have, which
- * is what ./ops.ts and ./requests.ts read.
+ * ExistsResponse, Create2Response); the objects keep the shapes the package's records have (field
+ * names), which is what ./ops.ts and ./requests.ts read, except that a Stat is core's already
+ * (./stat.ts).
  */
-import type { NzcStat } from './nzc.js';
+import type { Stat } from '../types.js';
+import { stripRoot } from './chroot.js';
+import { readStatAt } from './stat.js';
 
 /** Reads a reply's body from `b` at `offset`; the frame ends at `end`. */
 export type ReplyReader = (
@@ -43,24 +46,12 @@ function readBytes(b: Buffer, o: number, end: number): { start: number; length: 
 const STAT_BYTES = 68;
 
 /**
- * A Stat. Its longs are views into the frame, not copies (the package copies each): every
- * caller turns them into bigints at once (convert.ts toStat) and keeps nothing.
+ * A Stat, read straight into core's shape: no intermediate record (the package copies each long
+ * into a buffer of its own; core once kept views and converted them, an object more per reply).
  */
-export function readStat(b: Buffer, o: number, end: number): NzcStat {
+export function readStat(b: Buffer, o: number, end: number): Stat {
   need(end, o, STAT_BYTES);
-  return {
-    czxid: b.subarray(o, o + 8),
-    mzxid: b.subarray(o + 8, o + 16),
-    ctime: b.subarray(o + 16, o + 24),
-    mtime: b.subarray(o + 24, o + 32),
-    version: b.readInt32BE(o + 32),
-    cversion: b.readInt32BE(o + 36),
-    aversion: b.readInt32BE(o + 40),
-    ephemeralOwner: b.subarray(o + 44, o + 52),
-    dataLength: b.readInt32BE(o + 52),
-    numChildren: b.readInt32BE(o + 56),
-    pzxid: b.subarray(o + 60, o + 68),
-  };
+  return readStatAt(b, o);
 }
 
 /** ExistsResponse, SetDataResponse: `stat`. */
@@ -124,8 +115,8 @@ export function readNotification(
   const type = b.readInt32BE(o);
   const state = b.readInt32BE(o + 4);
   const { start, length } = readBytes(b, o + 8, end);
-  let path = length === -1 ? '' : b.toString('utf8', start, start + length);
-  // As the package's records do (jute/index.js 476-482).
-  if (chroot) path = path === chroot ? '/' : path.substring(chroot.length);
-  return { type, state, path };
+  const path = length === -1 ? '' : b.toString('utf8', start, start + length);
+  // The server names the path with the chroot; the package's records strip it (jute/index.js
+  // 476-482), and so does core.
+  return { type, state, path: stripRoot(path, chroot) };
 }

@@ -14,24 +14,14 @@
  * (and deletes, in ops.ts) are serialized by ./wire.ts, the others by the package's records.
  */
 import { errorFromCode } from '../errors.js';
-import { jute, type JuteRequest, type NzcAcl, type NzcStat } from './nzc.js';
+import type { Acl, Stat } from '../types.js';
+import { packageAcls } from './acls.js';
+import { addRoot, stripRoot } from './chroot.js';
+import { jute, type JuteRequest } from './nzc.js';
+import { OpCode as OP } from './opcodes.js';
 import type { JuteResponse, RawSession } from './raw-session.js';
+import { statOf } from './stat.js';
 import { CreateRequest } from './wire.js';
-
-export const OP = {
-  create: 1,
-  delete: 2,
-  getData: 4,
-  setData: 5,
-  sync: 9,
-  check: 13,
-  multi: 14,
-  create2: 15,
-  removeWatches: 18,
-  createContainer: 19,
-  createTTL: 21,
-  addWatch: 106,
-} as const;
 
 /** A path (chroot prepended, as the package's records do) followed by fixed bytes. */
 class PathRecord {
@@ -44,8 +34,7 @@ class PathRecord {
     this.chrootPath = p;
   }
   private full(): Buffer {
-    const c = this.chrootPath;
-    return Buffer.from(!c ? this.path : this.path === '/' ? c : c + this.path, 'utf8');
+    return Buffer.from(addRoot(this.path, this.chrootPath), 'utf8');
   }
   byteLength(): number {
     return 4 + this.full().length + this.tail.length;
@@ -84,28 +73,28 @@ function disguised(declared: number, real: number, payload: unknown): JuteReques
   return req;
 }
 
-export interface NzcAclRecordSource {
-  toRecord(): unknown;
-}
-
 export interface Create2Args {
   path: string;
   data: Buffer;
-  acls: readonly NzcAcl[];
+  acls: readonly Acl[];
   flags: number;
   ttlMs?: number | undefined;
 }
 
-/** A create reply (parsed as GetData's: the path is `data`): the path, chroot kept, and Stat. */
-export function createdNode(resp: JuteResponse): { path: string; stat: NzcStat } {
+/**
+ * A create reply (parsed as GetData's: the path is `data`): the path the server gave the node,
+ * which carries the chroot (stripped here, so it is a server path as the caller's was), and Stat.
+ */
+export function createdNode(raw: RawSession, resp: JuteResponse): { path: string; stat: Stat } {
   const p = resp.payload!;
-  return { path: (p.data as Buffer | undefined)?.toString('utf8') ?? '', stat: p.stat as NzcStat };
+  const path = (p.data as Buffer | undefined)?.toString('utf8') ?? '';
+  return { path: stripRoot(path, raw.chroot), stat: statOf(p.stat) };
 }
 
-/** create2 / createContainer / createTTL: resolves to the created path (chroot kept) and Stat. */
+/** create2 / createContainer / createTTL: resolves to the created path and Stat. */
 export async function create2(raw: RawSession, a: Create2Args, timeoutMs?: number) {
   const req = new CreateRequest(a.path, a.data, a.acls, a.flags, a.ttlMs);
-  return createdNode(await raw.queue(a.path, req, timeoutMs));
+  return createdNode(raw, await raw.queue(a.path, req, timeoutMs));
 }
 
 /** sync: the server the session is on catches up with the leader for `path`. */
@@ -144,10 +133,10 @@ export async function removeWatches(
 }
 
 export interface MultiOp {
-  type: 1 | 2 | 5 | 13;
+  type: typeof OP.create | typeof OP.delete | typeof OP.setData | typeof OP.check;
   path: string;
   data?: Buffer;
-  acls?: NzcAclRecordSource[];
+  acls?: readonly Acl[];
   mode?: number;
   version?: number;
 }
@@ -155,7 +144,7 @@ export interface MultiOp {
 export interface MultiResult {
   type: number;
   path?: string;
-  stat?: unknown;
+  stat?: Stat;
 }
 
 /**
@@ -173,17 +162,23 @@ export async function multi(
   const TransactionRequest = (
     jute as unknown as { TransactionRequest: new (ops: unknown[]) => unknown }
   ).TransactionRequest;
-  const req = new jute.Request(header, new TransactionRequest(ops));
+  // The package's records take its ACL objects (Transaction.js calls their toRecord()).
+  const records = ops.map((op) => (op.acls ? { ...op, acls: packageAcls(op.acls) } : op));
+  const req = new jute.Request(header, new TransactionRequest(records));
   const resp = await raw.queue(undefined, req, timeoutMs);
-  const results = (resp.payload as { results: (MultiResult & { err?: number })[] }).results;
+  type Result = { type: number; path?: string; stat?: unknown; err?: number };
+  const results = (resp.payload as { results: Result[] }).results;
   // A failed transaction is a reply without error whose results are ERROR (-1) records: the
   // failing op carries its code, the others 0 or RUNTIMEINCONSISTENCY (-2). Transaction.js
   // does this scan for its own callers; we bypass it, so we scan too.
-  const errors = results.map((r, i) => ({ i, err: r.type === -1 ? (r.err ?? 0) : 0 }));
+  const errors = results.map((r, i) => ({ i, err: r.type === OP.error ? (r.err ?? 0) : 0 }));
   const failed = errors.find((e) => e.err !== 0 && e.err !== -2) ?? errors.find((e) => e.err !== 0);
   if (failed) {
     const err = errorFromCode(failed.err, ops[failed.i]?.path);
     throw Object.assign(err, { opIndex: failed.i });
   }
-  return results;
+  // setData's Stat is the package's record: core's from here up.
+  return results.map((r) =>
+    r.stat === undefined ? (r as MultiResult) : { ...r, stat: statOf(r.stat) },
+  );
 }

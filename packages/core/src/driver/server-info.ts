@@ -36,3 +36,31 @@ export function compareVersions(a: string, b: string): number {
   }
   return 0;
 }
+
+/** What a session knows of its server's version: learned after each connect, asked per request. */
+export class ServerVersion {
+  /** The version of the server last connected to, once known. */
+  value: string | undefined;
+  private readonly atLeast = new Map<string, boolean>();
+
+  /** Asks the server at host:port (not awaited: until it answers, the version is unknown). */
+  learn(host: string, port: number): void {
+    void queryServerVersion(host, port).then((v) => {
+      if (!v) return;
+      this.value = v;
+      this.atLeast.clear();
+    });
+  }
+
+  /** Whether the server is known to be at least `version`; true while its version is unknown. */
+  isAtLeast(version: string): boolean {
+    const v = this.value;
+    if (v === undefined) return true;
+    let ok = this.atLeast.get(version); // memoized: asked on every create
+    if (ok === undefined) {
+      ok = compareVersions(v, version) >= 0;
+      this.atLeast.set(version, ok);
+    }
+    return ok;
+  }
+}

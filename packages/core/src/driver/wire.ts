@@ -9,7 +9,11 @@
  * zookeeper.jute); the objects keep the shape the package's connection manager uses: `header` (it
  * assigns the xid there just before it calls `toBuffer()`), `payload.setChrootPath()`.
  */
-import type { JuteRecord, JuteRequest, NzcAcl } from './nzc.js';
+import type { Acl } from '../types.js';
+import { aclBytes } from './acls.js';
+import { addRoot } from './chroot.js';
+import type { JuteRecord, JuteRequest } from './nzc.js';
+import { OpCode } from './opcodes.js';
 import {
   childrenReply,
   dataReply,
@@ -19,39 +23,7 @@ import {
   type ReplyReader,
 } from './replies.js';
 
-/** Opcodes written on the wire (ZooDefs.OpCode). */
-const DELETE = 2;
-const EXISTS = 3;
-const GET_DATA = 4;
-const GET_CHILDREN2 = 12;
-const CREATE2 = 15;
-const CREATE_CONTAINER = 19;
-const CREATE_TTL = 21;
-
-/** An ACL list as jute writes vector<ACL>: count, then perms, scheme, id of each. */
-const aclBytesCache = new WeakMap<readonly NzcAcl[], Buffer>();
-function aclBytes(acls: readonly NzcAcl[]): Buffer {
-  let b = aclBytesCache.get(acls); // the provider's lists are converted once, so this hits
-  if (b) return b;
-  let size = 4;
-  for (const a of acls) size += 12 + Buffer.byteLength(a.id.scheme) + Buffer.byteLength(a.id.id);
-  b = Buffer.alloc(size);
-  let o = b.writeInt32BE(acls.length, 0);
-  for (const a of acls) {
-    o = b.writeInt32BE(a.permission, o);
-    o = writeString(b, a.id.scheme, o);
-    o = writeString(b, a.id.id, o);
-  }
-  aclBytesCache.set(acls, b);
-  return b;
-}
-
-/** A jute ustring: int32 byte length, then UTF-8. Returns the offset after it. */
-function writeString(b: Buffer, s: string, offset: number): number {
-  const n = b.write(s, offset + 4, 'utf8');
-  b.writeInt32BE(n, offset);
-  return offset + 4 + n;
-}
+const { delete: DELETE, exists: EXISTS, getData: GET_DATA, getChildren2: GET_CHILDREN2 } = OpCode;
 
 /**
  * The fields every request here shares. The path gets the chroot when the connection manager
@@ -84,8 +56,7 @@ abstract class OwnRequest implements JuteRequest, OwnReply {
   protected abstract writeBody(b: Buffer, offset: number): void;
 
   toBuffer(): Buffer {
-    const c = this.chrootPath;
-    const path = !c ? this.path : this.path === '/' ? c : c + this.path;
+    const path = addRoot(this.path, this.chrootPath);
     const pathBytes = Buffer.byteLength(path);
     const size = 8 + 4 + pathBytes + this.bodyLength();
     // Every byte is written below, so the pooled, unzeroed allocation is safe.
@@ -111,13 +82,17 @@ export class CreateRequest extends OwnRequest {
   constructor(
     path: string,
     private readonly data: Buffer,
-    acls: readonly NzcAcl[],
+    acls: readonly Acl[],
     private readonly flags: number,
     private readonly ttlMs: number | undefined,
   ) {
     super(
       GET_DATA,
-      ttlMs !== undefined ? CREATE_TTL : flags === 4 ? CREATE_CONTAINER : CREATE2,
+      ttlMs !== undefined
+        ? OpCode.createTTL
+        : flags === 4
+          ? OpCode.createContainer
+          : OpCode.create2,
       path,
       dataReply,
     );

@@ -15,7 +15,6 @@
  *    rejecting, so no orphan blocks the others (CURATOR-62, CURATOR-205).
  */
 import { childPath, nodeName } from '../paths.js';
-import { toStat } from '../convert.js';
 import * as ops from '../driver/ops.js';
 import type { RawSession } from '../driver/raw-session.js';
 import { NoNodeError, SessionExpiredError, ZkRecipesError } from '../errors.js';
@@ -218,7 +217,7 @@ async function czxidsOf(
       .filter((n) => n !== ourName)
       .map(async (n) => {
         const stat = await ops.exists(raw, childPath(parent, n), undefined); // null when gone
-        if (stat) czxids.set(n, toStat(stat).czxid);
+        if (stat) czxids.set(n, stat.czxid);
       }),
   );
   return czxids;

@@ -3,7 +3,6 @@
  * (finished in the background) when a connection loss leaves it unconfirmed. Paths are server
  * paths, as in ./nodes.ts.
  */
-import { toStat } from '../convert.js';
 import * as ops from '../driver/ops.js';
 import { DeleteRequest } from '../driver/wire.js';
 import { isRetryable, NoNodeError, NotEmptyError } from '../errors.js';
@@ -118,7 +117,7 @@ async function deleteWithRetry(
         const raw = ctx.raw();
         const stat = await ops.exists(raw, path, undefined);
         if (stat === null) return;
-        const owner = toStat(stat).ephemeralOwner;
+        const owner = stat.ephemeralOwner;
         if (owner !== 0n && owner !== raw.sessionId && owner === sessionAtStart) return; // dies with its session
         await attempt(1);
       },

@@ -5,14 +5,13 @@
  * chroot not: node-zookeeper-client adds that).
  */
 import { randomUUID } from 'node:crypto';
-import { stripChroot, toNzcAcls, toStat } from '../convert.js';
+import { stripRoot } from '../driver/chroot.js';
 import { childPath } from '../paths.js';
 import { create2, createdNode, type Create2Args } from '../driver/requests.js';
 import { CreateRequest } from '../driver/wire.js';
 import * as ops from '../driver/ops.js';
 import type { RawSession } from '../driver/raw-session.js';
 import { DataTooLargeError, isRetryable, NodeExistsError, NoNodeError } from '../errors.js';
-import type { NzcAcl, NzcStat } from '../driver/nzc.js';
 import type { Acl } from '../types.js';
 import type { CreateMode, Stat } from '../types.js';
 import { aclFor, type AclProvider } from './acl.js';
@@ -30,16 +29,12 @@ export interface FrameworkContext {
   chroot: string | undefined;
 }
 
-/** The provider's ACLs as node-zookeeper-client objects, converted once per ACL list. */
-const converted = new WeakMap<readonly Acl[], NzcAcl[]>();
-export function providerAcls(provider: AclProvider, path: string): NzcAcl[] {
-  const acl = aclFor(provider, path);
-  let c = converted.get(acl);
-  if (!c) {
-    c = toNzcAcls(acl);
-    converted.set(acl, c);
-  }
-  return c;
+/**
+ * The provider's ACL for `path`, as it gives it: the driver checks and converts each list once
+ * (driver/acls.ts), so a provider's lists cost a lookup per create.
+ */
+export function providerAcls(provider: AclProvider, path: string): readonly Acl[] {
+  return aclFor(provider, path);
 }
 
 /** Parent and name of an already validated path (no second validation on the hot path). */
@@ -77,8 +72,8 @@ export interface FrameworkCreate {
   mode: CreateMode;
   flags: number;
   ttlMs?: number | undefined;
-  /** Explicit ACL (already converted); else the provider's for the path. */
-  acls?: readonly NzcAcl[] | undefined;
+  /** Explicit ACL (already checked and copied: convert.ts toAcls); else the provider's. */
+  acls?: readonly Acl[] | undefined;
   createParents?: boolean;
   protected?: boolean;
   /** The protection id to use (a UUID) instead of a new one. */
@@ -173,7 +168,7 @@ export function createNode(
     const send = () =>
       raw.send(target, request, o.timeoutMs, (err, resp) => {
         if (err === null) {
-          resolve(createdStat(ctx, createdNode(resp!)));
+          resolve(createdNode(raw, resp!));
           return;
         }
         // The rest of the way as before, without a second queued request behind it.
@@ -208,13 +203,6 @@ function protectedPath(path: string, id: string, mode: CreateMode): string {
   return childPath(parent, protectedName(id, bare ? '' : name));
 }
 
-function createdStat(
-  ctx: FrameworkContext,
-  r: { path: string; stat: NzcStat },
-): { path: string; stat: Stat } {
-  return { path: stripChroot(r.path, ctx.chroot), stat: toStat(r.stat) };
-}
-
 /** createNode's general case; `failedOnce`: the error of a first attempt already made. */
 async function createWithRetry(
   ctx: FrameworkContext,
@@ -240,11 +228,11 @@ async function createWithRetry(
     try {
       const pending = create2(raw, args, o.timeoutMs);
       o.onQueued?.(raw);
-      return createdStat(ctx, await pending);
+      return await pending;
     } catch (e) {
       if (!(e instanceof NoNodeError) || !o.createParents) throw e;
       await mkdirs(ctx, parent, o.signal);
-      return createdStat(ctx, await create2(ctx.raw(), args, o.timeoutMs));
+      return await create2(ctx.raw(), args, o.timeoutMs);
     }
   };
   const recover = async (): Promise<{ path: string; stat: Stat } | undefined> => {
@@ -257,13 +245,13 @@ async function createWithRetry(
     for (const found of await findProtected(raw, parent, prefix)) {
       const stat = await ops.exists(raw, found, undefined);
       if (stat === null) continue;
-      const s = toStat(stat);
+      const s = stat;
       if (ephemeral && s.ephemeralOwner !== raw.sessionId) {
         await ops.remove(raw, found, -1).catch((e: unknown) => {
           if (!(e instanceof NoNodeError)) throw e;
         });
       } else {
-        mine ??= { path: stripChroot(found, ctx.chroot), stat: s };
+        mine ??= { path: stripRoot(found, ctx.chroot), stat: s };
       }
     }
     return mine;
