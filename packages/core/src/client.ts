@@ -11,7 +11,7 @@ import {
   AcquireTimeoutError,
   contend,
   type ContendOptions,
-  type Contention,
+  type HeldNode,
 } from './framework/contender.js';
 import { Deadline } from './kit/deadline.js';
 import { deleteNode, type FrameworkDelete } from './framework/delete-node.js';
@@ -30,7 +30,7 @@ import { withWatch } from './one-shot-watches.js';
 import type { ClientOptions } from './options.js';
 import { checkCallOptions } from './validate.js';
 import type { PersistentWatchListener, PersistentWatchMode } from './persistent-watches.js';
-import { Shared } from './shared.js';
+import { ClientCore } from './client-core.js';
 import type { ConnectionState, ErrorPolicy, StateListener } from './states.js';
 import type { Acl, RequestOptions, Stat, Watcher } from './types.js';
 
@@ -84,7 +84,7 @@ export class ZkClient {
 
   /** @internal use {@link createClient} or {@link ZkClient.usingNamespace} */
   constructor(
-    private readonly s: Shared,
+    private readonly s: ClientCore,
     namespace: string | undefined,
   ) {
     this.ns = new Namespace(namespace);
@@ -280,7 +280,7 @@ export class ZkClient {
         version: toVersion(options.version),
         guaranteed: options.guaranteed === true,
         deleteChildren: options.deleteChildren === true,
-        timeoutMs: options.timeoutMs,
+        timeoutMs: options.requestTimeoutMs,
         signal: options.signal,
         retryPolicy: options.retryPolicy,
       };
@@ -301,7 +301,7 @@ export class ZkClient {
     const watch = this.ns.mapWatch(options.watch);
     const stat = await this.retry('exists', p, options, (raw) => {
       const w = this.s.watches.arm(raw, p, watch, 'data');
-      return withWatch(w, () => ops.exists(raw, p, w?.fn, options.timeoutMs));
+      return withWatch(w, () => ops.exists(raw, p, w?.fn, options.requestTimeoutMs));
     });
     return stat;
   }
@@ -315,7 +315,7 @@ export class ZkClient {
     const watch = this.ns.mapWatch(options.watch);
     const r = await this.retry('getData', p, options, (raw) => {
       const w = this.s.watches.arm(raw, p, watch, 'data');
-      return withWatch(w, () => ops.getData(raw, p, w?.fn, options.timeoutMs));
+      return withWatch(w, () => ops.getData(raw, p, w?.fn, options.requestTimeoutMs));
     });
     return { data: r.data ?? EMPTY, stat: r.stat };
   }
@@ -332,7 +332,7 @@ export class ZkClient {
     checkPacket(this.s, p, buf.length);
     const version = toVersion(options.version);
     return this.retry('setData', p, options, (raw) =>
-      ops.setData(raw, p, buf, version, options.timeoutMs),
+      ops.setData(raw, p, buf, version, options.requestTimeoutMs),
     );
   }
 
@@ -345,14 +345,14 @@ export class ZkClient {
     const watch = this.ns.mapWatch(options.watch);
     const r = await this.retry('getChildren', p, options, (raw) => {
       const w = this.s.watches.arm(raw, p, watch, 'children');
-      return withWatch(w, () => ops.getChildren(raw, p, w?.fn, options.timeoutMs));
+      return withWatch(w, () => ops.getChildren(raw, p, w?.fn, options.requestTimeoutMs));
     });
     return { children: r.children, stat: r.stat };
   }
 
   async getACL(path: string, options: CallOptions = {}): Promise<{ acl: Acl[]; stat: Stat }> {
     const p = this.ns.toServer(path, false, options);
-    return this.retry('getACL', p, options, (raw) => ops.getACL(raw, p, options.timeoutMs));
+    return this.retry('getACL', p, options, (raw) => ops.getACL(raw, p, options.requestTimeoutMs));
   }
 
   async setACL(
@@ -364,14 +364,14 @@ export class ZkClient {
     const acls = toAcls(acl);
     const version = toVersion(options.version);
     return this.retry('setACL', p, options, (raw) =>
-      ops.setACL(raw, p, acls, version, options.timeoutMs),
+      ops.setACL(raw, p, acls, version, options.requestTimeoutMs),
     );
   }
 
   /** Waits until the server this session is on has caught up with the leader (ZooKeeper sync). */
   async sync(path: string, options: CallOptions = {}): Promise<void> {
     const p = this.ns.toServer(path, false, options);
-    await this.retry('sync', p, options, (raw) => requests.sync(raw, p, options.timeoutMs));
+    await this.retry('sync', p, options, (raw) => requests.sync(raw, p, options.requestTimeoutMs));
   }
 
   /**
@@ -393,7 +393,9 @@ export class ZkClient {
       return { ...op, path, ...(acls ? { acls } : {}) };
     });
     await this.ns.ensure(this.s);
-    const results = fromWireResults(await requests.multi(this.s.raw(), wire, options.timeoutMs));
+    const results = fromWireResults(
+      await requests.multi(this.s.raw(), wire, options.requestTimeoutMs),
+    );
     return results.map((r) => (r.op === 'create' ? { ...r, path: this.ns.fromServer(r.path) } : r));
   }
 
@@ -420,7 +422,7 @@ export class ZkClient {
         : (e) => listener({ ...e, path: this.ns.fromServer(e.path) });
     const raw = this.s.raw();
     this.requireServer('addWatch', '3.6.0', raw);
-    await this.s.persistent.watch(raw, p, mode, mapped, options.timeoutMs);
+    await this.s.persistent.watch(raw, p, mode, mapped, options.requestTimeoutMs);
     let removed: Promise<void> | undefined;
     const remove = () =>
       (removed ??= this.s.closePromise
@@ -445,7 +447,7 @@ export class ZkClient {
     }
     const raw = this.s.raw();
     this.requireServer('removeWatches', '3.5.0', raw);
-    await this.s.watches.remove(raw, p, type, options.timeoutMs);
+    await this.s.watches.remove(raw, p, type, options.requestTimeoutMs);
   }
 
   /**
@@ -455,8 +457,8 @@ export class ZkClient {
    * contender. On abort, timeout or error its node is deleted before the promise rejects.
    * `nodePath` is in this view's namespace; `fencingToken` is the node's czxid.
    */
-  async contend(path: string, options: ContendOptions): Promise<Contention> {
-    const p = this.ns.toServer(path); // its timeoutMs may be 0: checked below
+  async contend(path: string, options: ContendOptions): Promise<HeldNode> {
+    const p = this.ns.toServer(path); // its options are a wait's: checked by Deadline.of below
     checkCallOptions({ signal: options?.signal });
     if (
       typeof options?.lockName !== 'string' ||
@@ -498,6 +500,6 @@ export class ZkClient {
  * client.onStateChange(({ state }) => console.log(state));
  */
 export function createClient(options: ClientOptions): ZkClient {
-  const shared = new Shared(options);
+  const shared = new ClientCore(options);
   return new ZkClient(shared, shared.namespace);
 }

@@ -86,7 +86,7 @@ export function createArgs(
     createParents: options.createParents === true,
     protected: options.protected === true,
     protectedId: options.protectedId,
-    timeoutMs: options.timeoutMs,
+    timeoutMs: options.requestTimeoutMs,
     signal: options.signal,
     retryPolicy: options.retryPolicy,
     minServer: ttl ? '3.5.3' : '3.5.0',

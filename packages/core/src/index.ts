@@ -27,11 +27,7 @@ export {
   RecipeClosedError,
   type LifecycleState,
 } from './framework/lifecycle.js';
-export {
-  AcquireTimeoutError,
-  type ContendOptions,
-  type Contention,
-} from './framework/contender.js';
+export { AcquireTimeoutError, type ContendOptions, type HeldNode } from './framework/contender.js';
 export {
   bytesSerializer,
   jsonSerializer,

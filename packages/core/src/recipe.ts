@@ -19,14 +19,14 @@ export {
 export { SerializationError, type Serializer } from './kit/serializer.js';
 export { heldNode } from './kit/held-node.js';
 export { childPath } from './paths.js';
-export { isProtectedName, PROTECTED_PREFIX, protectedName } from './framework/nodes.js';
+export { isProtectedName, PROTECTED_PREFIX, protectedName } from './framework/protection.js';
 export { Lifecycle, type LifecycleState } from './framework/lifecycle.js';
 export {
   leaseDriver,
   type ContendOptions,
   type ContenderDriver,
   type ContenderVerdict,
-  type Contention,
+  type HeldNode,
 } from './framework/contender.js';
 export { listContenders, type ContenderNode } from './framework/list-contenders.js';
 export { stacklessError } from './errors.js';

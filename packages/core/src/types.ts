@@ -67,6 +67,10 @@ export type Watcher = (event: WatchEvent) => void;
 
 /** Options every request accepts. */
 export interface RequestOptions {
-  /** Deadline for the reply; default: the client's `requestTimeoutMs`. */
-  timeoutMs?: number;
+  /**
+   * Deadline for this request's reply, in ms (> 0); default: the client's `requestTimeoutMs`.
+   * Not a wait's `timeoutMs`: a recipe's blocking call (acquire, awaitLeadership) takes that,
+   * where 0 means try once.
+   */
+  requestTimeoutMs?: number;
 }

@@ -17,7 +17,7 @@ export function parseOptions<S extends z.ZodType>(
 }
 
 /**
- * Checks the options every call takes ({ timeoutMs, signal }) before anything is sent. Written
+ * Checks the options every call takes ({ requestTimeoutMs, signal, retryPolicy }) before anything is sent. Written
  * by hand, not with zod: it runs on every request (bench/core-vs-raw.mjs).
  */
 export function checkCallOptions(options: unknown): void {
@@ -25,12 +25,27 @@ export function checkCallOptions(options: unknown): void {
   if (typeof options !== 'object' || options === null) {
     throw new InvalidArgumentError('options', 'options must be an object');
   }
-  const o = options as { timeoutMs?: unknown; signal?: unknown; retryPolicy?: unknown };
-  if (o.timeoutMs !== undefined) {
-    const t = o.timeoutMs;
+  const o = options as {
+    requestTimeoutMs?: unknown;
+    timeoutMs?: unknown;
+    signal?: unknown;
+    retryPolicy?: unknown;
+  };
+  if (o.requestTimeoutMs !== undefined) {
+    const t = o.requestTimeoutMs;
     if (typeof t !== 'number' || !Number.isFinite(t) || t <= 0 || t > 2 ** 31 - 1) {
-      throw new InvalidArgumentError('timeoutMs', 'timeoutMs must be a number of milliseconds > 0');
+      throw new InvalidArgumentError(
+        'requestTimeoutMs',
+        'requestTimeoutMs must be a number of milliseconds > 0',
+      );
     }
+  }
+  if (o.timeoutMs !== undefined) {
+    // A request has no wait of its own to bound: silently ignoring a deadline is a surprise.
+    throw new InvalidArgumentError(
+      'timeoutMs',
+      "a request's reply deadline is requestTimeoutMs; timeoutMs bounds a recipe's wait",
+    );
   }
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
     throw new InvalidArgumentError('signal', 'signal must be an AbortSignal');

@@ -1,4 +1,4 @@
-import type { Contention, ZkClient } from '@zk-recipes/core';
+import type { HeldNode, ZkClient } from '@zk-recipes/core';
 
 /**
  * A watch on a node we hold: `gone` turns true, and the `onGone` listener runs, when the node
@@ -20,7 +20,7 @@ export interface OwnNodeWatch {
   arm(): void;
 }
 
-export function watchOwnNode(client: ZkClient, held: Contention): OwnNodeWatch {
+export function watchOwnNode(client: ZkClient, held: HeldNode): OwnNodeWatch {
   // A flag and one callback, not an AbortController: nothing outside the recipe sees it, and
   // a signal with its listeners made on the grant path is on the failover's critical path
   // (bench/RESULTS.md, "Figures moved out of source comments").

@@ -11,7 +11,7 @@ import {
   InvalidArgumentError,
   isRetryable,
   SessionExpiredError,
-  type Contention,
+  type HeldNode,
   type ZkClient,
 } from '@zk-recipes/core';
 import { joinSignals, Lifecycle, sleep } from '@zk-recipes/core/recipe';
@@ -68,7 +68,7 @@ export abstract class LeaderTurns extends Lifecycle<LeaderEvents> {
   /** Settles when the present turn is over and its node deleted. */
   private turn: Promise<void> | undefined;
   /** The node we hold, once contend() granted it, until it is released. */
-  protected held: Contention | undefined;
+  protected held: HeldNode | undefined;
   protected current: Leadership | undefined;
   /** The present leadership's ends (current's signal), to end it early. */
   protected currentEnds: LeadershipEnds | undefined;
@@ -147,7 +147,7 @@ export abstract class LeaderTurns extends Lifecycle<LeaderEvents> {
         await wait;
         continue;
       }
-      let held: Contention | undefined;
+      let held: HeldNode | undefined;
       let failed = false;
       let turnOver!: () => void;
       this.turn = new Promise((r) => (turnOver = r));
@@ -203,7 +203,7 @@ export abstract class LeaderTurns extends Lifecycle<LeaderEvents> {
    * `keepsNode` a leadership lost with the connection leads again on the same node when the
    * same session comes back (nobody else can have led while it existed).
    */
-  private async lead(held: Contention, stop: AbortSignal, first: LeadershipEnds): Promise<boolean> {
+  private async lead(held: HeldNode, stop: AbortSignal, first: LeadershipEnds): Promise<boolean> {
     const own = watchOwnNode(this.client, held);
     for (let ends = first; ; ends = this.leadershipEnds(stop)) {
       // Waiting for the connection may take long: watch our node through it.

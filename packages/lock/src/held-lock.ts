@@ -10,7 +10,7 @@
  * granted at most `maxLocalHandoffs + 1` times in all, and a waiter elsewhere, whose node sorts
  * after ours, waits for at most that many local holders of it.
  */
-import { channels, nodeName, type Contention, type ZkClient } from '@zk-recipes/core';
+import { channels, nodeName, type HeldNode, type ZkClient } from '@zk-recipes/core';
 import { fencingTokenOf } from './lease.js';
 import type { LocalLine } from './local-line.js';
 import { watchForRevocation } from './revocation.js';
@@ -49,7 +49,7 @@ export class HeldLock {
   constructor(
     private readonly client: ZkClient,
     readonly path: string,
-    private readonly held: Contention,
+    private readonly held: HeldNode,
     private readonly maxHandoffs: number,
   ) {
     this.hold = client.holdSignal();

@@ -1,4 +1,4 @@
-import type { Contention } from '@zk-recipes/core';
+import type { HeldNode } from '@zk-recipes/core';
 
 /**
  * The most times one lock node may be handed from holder to holder inside its process
@@ -133,7 +133,7 @@ export function leaseOf(
 /** The lease of a node held alone (no hand-off): its release deletes the node. */
 export function makeLease(
   path: string,
-  held: Contention,
+  held: HeldNode,
   holdSignal: AbortSignal,
   releaseLocal: () => void,
 ): Lease {

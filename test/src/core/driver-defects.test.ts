@@ -63,7 +63,7 @@ test('every request has a deadline: a request over a silent connection fails OPE
   try {
     proxy.partition();
     const began = performance.now();
-    await assert.rejects(client.exists('/', { timeoutMs: 300 }), (e: unknown) => {
+    await assert.rejects(client.exists('/', { requestTimeoutMs: 300 }), (e: unknown) => {
       assert.ok(e instanceof OperationTimeoutError);
       assert.equal(e.code, 'OPERATIONTIMEOUT');
       assert.equal(e.path, '/');
@@ -71,7 +71,7 @@ test('every request has a deadline: a request over a silent connection fails OPE
     });
     assert.ok(performance.now() - began < timing.ms(3000));
     // Under a retry policy a timeout is retried, then given up with the last one as cause.
-    await assert.rejects(retrying.client.exists('/', { timeoutMs: 200 }), (e: unknown) => {
+    await assert.rejects(retrying.client.exists('/', { requestTimeoutMs: 200 }), (e: unknown) => {
       assert.ok(e instanceof RetriesExhaustedError);
       assert.equal(e.attempts, 3);
       assert.ok(e.cause instanceof OperationTimeoutError);

@@ -108,7 +108,7 @@ test('a request that timed out before it was sent is not sent later', async () =
   proxy.rejectConnections(); // disconnected; requests wait in the queue for a reconnect
   await timing.waitFor(() => started.client.state === 'SUSPENDED', { message: 'SUSPENDED' });
   await assert.rejects(
-    started.client.setData(node, 'late', { timeoutMs: 200 }),
+    started.client.setData(node, 'late', { requestTimeoutMs: 200 }),
     OperationTimeoutError,
   );
   proxy.heal();

@@ -69,15 +69,23 @@ test('per-call options are checked before anything is sent', async () => {
   await using server = await TestingServer.start();
   await using client = createClient({ connectString: server.connectString });
   await client.start();
-  await assert.rejects(client.getData('/', { timeoutMs: -1 }), isInvalid('timeoutMs'));
   await assert.rejects(
-    client.exists('/', { timeoutMs: 'soon' as unknown as number }),
+    client.getData('/', { requestTimeoutMs: -1 }),
+    isInvalid('requestTimeoutMs'),
+  );
+  await assert.rejects(
+    client.exists('/', { requestTimeoutMs: 'soon' as unknown as number }),
+    isInvalid('requestTimeoutMs'),
+  );
+  // A wait's timeoutMs on a request is refused, not silently ignored.
+  await assert.rejects(
+    client.getData('/', { timeoutMs: 100 } as unknown as { requestTimeoutMs: number }),
     isInvalid('timeoutMs'),
   );
   await assert.rejects(client.create('/x', '', { signal: {} as AbortSignal }), isInvalid('signal'));
   await assert.rejects(
-    client.multi([{ op: 'check', path: '/', version: 0 }], { timeoutMs: 0 }),
-    isInvalid('timeoutMs'),
+    client.multi([{ op: 'check', path: '/', version: 0 }], { requestTimeoutMs: 0 }),
+    isInvalid('requestTimeoutMs'),
   );
   await assert.rejects(client.contend('/l', { lockName: '' }), isInvalid('lockName'));
   await assert.rejects(

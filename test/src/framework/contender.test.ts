@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { AcquireTimeoutError, type Contention, type ZkClient } from '@zk-recipes/core';
+import { AcquireTimeoutError, type HeldNode, type ZkClient } from '@zk-recipes/core';
 import { leaseDriver } from '@zk-recipes/core/recipe';
 import {
   assertNoLeftoverNodes,
@@ -47,7 +47,7 @@ test('grants in creation order, one holder at a time, fencing tokens increasing'
   await timing.sleep(200);
   assert.deepEqual(holders, [0], 'only the first holds');
   const tokens = [first.fencingToken];
-  let current: Contention = first;
+  let current: HeldNode = first;
   for (let i = 1; i < 4; i++) {
     await current.release();
     current = await grants[i]!;
@@ -108,7 +108,7 @@ test('a release wakes exactly one waiter (no herd) and grants it without a listi
   assert.equal(proxy.requestCount('getChildren2') - listsBefore, 1, 'one listing');
   assert.equal(proxy.requestCount('create2') - createsBefore, 1, 'one create');
   // Waiters start together, so their order is the server's; release whoever holds, in turn.
-  const granted: Contention[] = [];
+  const granted: HeldNode[] = [];
   const waiters = [1, 2, 3, 4, 5].map((i) =>
     c(i)
       .contend(path, LOCK)

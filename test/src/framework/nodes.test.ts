@@ -42,6 +42,26 @@ test('a protected create whose reply is lost leaves exactly one node, and finds 
   assert.equal(made.stat.ephemeralOwner, client.session!.sessionId);
 });
 
+test('under a chroot, a recovered protected create reports its own path (a parent named like the chroot)', async () => {
+  await using fx = await proxiedClients(server, {
+    client: { chroot: true, sessionTimeoutMs: 6000, retryPolicy: retryNTimes(5, 50) },
+  });
+  const { root, proxy } = fx;
+  const [{ client }] = fx.clients;
+  // Inside the chroot, a parent whose path starts with the chroot's own name.
+  const parent = root.path;
+  await client.create(parent);
+  const dropped = proxy.dropNextReply({ op: 'create', path: /lock-$/ });
+  const made = await client.create(`${parent}/lock-`, 'me', {
+    mode: 'EPHEMERAL_SEQUENTIAL',
+    protected: true,
+  });
+  await dropped;
+  const names = await childrenOf(server, `${root.path}${parent}`);
+  assert.equal(names.length, 1, `one node: ${names.join(', ')}`);
+  assert.equal(made.path, `${parent}/${names[0]}`);
+});
+
 test('an unprotected sequential create is not repeated after a lost reply (it could make two)', async () => {
   await using fx = await proxiedClients(server, {
     client: { sessionTimeoutMs: 6000, retryPolicy: retryNTimes(5, 50) },
@@ -91,7 +111,7 @@ test('a guaranteed delete cut off by a partition still deletes, after the reconn
   const node = root.child('doomed');
   await client.create(node);
   proxy.partition();
-  await assert.rejects(client.delete(node, { guaranteed: true, timeoutMs: 200 }));
+  await assert.rejects(client.delete(node, { guaranteed: true, requestTimeoutMs: 200 }));
   assert.equal(client.pendingBackgroundJobs, 1);
   assert.deepEqual(await childrenOf(server, root.path), ['doomed'], 'not deleted yet');
   proxy.heal();
@@ -112,7 +132,7 @@ test('a guaranteed delete survives into a new session for a persistent node', as
   await client.create(node);
   const old = client.session!.sessionId;
   proxy.partition();
-  await assert.rejects(client.delete(node, { guaranteed: true, timeoutMs: 200 }));
+  await assert.rejects(client.delete(node, { guaranteed: true, requestTimeoutMs: 200 }));
   await timing.waitFor(() => client.state === 'LOST', { message: 'LOST' });
   proxy.heal();
   await waitForNewSession(client, old);

@@ -31,7 +31,7 @@ test('operations, retries, states and recipe events are published on diagnostics
     const held = await client.contend(root.child('m'), { lockName: 'lock-' });
     await held.release();
     proxy.partition();
-    const read = client.exists('/', { timeoutMs: 200 });
+    const read = client.exists('/', { requestTimeoutMs: 200 });
     await timing.sleep(600);
     proxy.heal();
     await read;

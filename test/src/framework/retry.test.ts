@@ -124,7 +124,7 @@ test('against a real server: reads retry through a partition and succeed once it
   const { client } = started;
   await client.create(root.child('n'), 'v');
   proxy.partition();
-  const read = client.getData(root.child('n'), { timeoutMs: 300 });
+  const read = client.getData(root.child('n'), { requestTimeoutMs: 300 });
   await timing.sleep(1000);
   proxy.heal();
   assert.equal((await read).data.toString(), 'v');

@@ -88,7 +88,7 @@ export interface ContendOptions extends WaitOptions {
 }
 
 /** A contender that holds. */
-export interface Contention {
+export interface HeldNode {
   /** The full server path of our node. */
   readonly nodePath: string;
   readonly fencingToken: bigint;
@@ -111,7 +111,7 @@ export async function contend(
   ctx: ContenderContext,
   path: string,
   o: ContendOptions,
-): Promise<Contention> {
+): Promise<HeldNode> {
   const driver = o.driver ?? MUTEX_DRIVER;
   const deadline = o.deadline ?? Deadline.of(o);
   const signal = deadline.signal;
@@ -148,7 +148,7 @@ export async function contend(
     ));
   publish('recipe', { recipe: 'contender', event: 'created', path: nodePath });
   let watched: { raw: RawSession; path: string } | undefined;
-  const granted = (): Contention => {
+  const granted = (): HeldNode => {
     publish('recipe', { recipe: 'contender', event: 'granted', path: nodePath });
     return { nodePath, fencingToken: created.stat.czxid, sessionId, stat: created.stat, release };
   };

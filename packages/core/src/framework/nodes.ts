@@ -1,15 +1,12 @@
 /**
- * The framework's create and delete: parents made as containers, protection mode, retries only
- * where a repeat is safe, ACLs from the provider, writes over the packet limit refused, and
- * deletes that are guaranteed or recursive. Paths here are server paths (namespace applied,
+ * The framework's create: parents made as containers, protection mode (./protection.ts),
+ * retries only where a repeat is safe, ACLs from the provider, writes over the packet limit
+ * refused (deletes: ./delete-node.ts). Paths here are server paths (namespace applied,
  * chroot not: node-zookeeper-client adds that).
  */
 import { randomUUID } from 'node:crypto';
-import { stripRoot } from '../driver/chroot.js';
-import { childPath } from '../paths.js';
 import { create2, createdNode, type Create2Args } from '../driver/requests.js';
 import { CreateRequest } from '../driver/wire.js';
-import * as ops from '../driver/ops.js';
 import type { RawSession } from '../driver/raw-session.js';
 import { DataTooLargeError, isRetryable, NodeExistsError, NoNodeError } from '../errors.js';
 import type { Acl } from '../types.js';
@@ -17,6 +14,7 @@ import type { CreateMode, Stat } from '../types.js';
 import { aclFor, type AclProvider } from './acl.js';
 import type { Background } from './background.js';
 import { publish } from './observability.js';
+import { abandonProtected, protectedName, protectedPath, recoverProtected } from './protection.js';
 import { withRetry, type RetryPolicy } from './retry.js';
 
 /** What the framework needs from the client it works for. */
@@ -41,20 +39,6 @@ export function providerAcls(provider: AclProvider, path: string): readonly Acl[
 function split(path: string): { parent: string; name: string } {
   const i = path.lastIndexOf('/');
   return { parent: i === 0 ? '/' : path.slice(0, i), name: path.slice(i + 1) };
-}
-
-/** Curator's protection prefix: `_c_` + a lower-case UUID + `-` (docs/protocol.md). */
-export const PROTECTED_PREFIX = '_c_';
-const PROTECTED_LENGTH = 40;
-
-/** A protected node's name: `_c_<uuid>-<name>` (Curator's; `name` may be empty). */
-export function protectedName(uuid: string, name: string): string {
-  return `${PROTECTED_PREFIX}${uuid}-${name}`;
-}
-
-/** Whether a node name carries a protection prefix. */
-export function isProtectedName(name: string): boolean {
-  return name.length > PROTECTED_LENGTH && name.startsWith(PROTECTED_PREFIX) && name[39] === '-';
 }
 
 /** A request's size as the server measures it, roughly: data plus path plus headers and ACLs. */
@@ -124,17 +108,6 @@ export async function mkdirs(
   }
 }
 
-/** Every child of `parent` whose name starts with `prefix`, as full paths. */
-async function findProtected(raw: RawSession, parent: string, prefix: string): Promise<string[]> {
-  try {
-    const { children } = await ops.getChildren(raw, parent, undefined);
-    return children.filter((c) => c.startsWith(prefix)).map((c) => childPath(parent, c));
-  } catch (e) {
-    if (e instanceof NoNodeError) return [];
-    throw e;
-  }
-}
-
 /**
  * Creates a node the framework's way. Returns its path (server path without chroot) and Stat.
  * - Sequential creates are repeated after a connection loss only when protected: an unprotected
@@ -196,13 +169,6 @@ export function createNode(
   });
 }
 
-/** Where a protected create of `path` goes: `_c_<id>-` before the name (or the bare prefix). */
-function protectedPath(path: string, id: string, mode: CreateMode): string {
-  const { parent, name } = split(path);
-  const bare = mode.includes('SEQUENTIAL') && path.endsWith('/');
-  return childPath(parent, protectedName(id, bare ? '' : name));
-}
-
 /** createNode's general case; `failedOnce`: the error of a first attempt already made. */
 async function createWithRetry(
   ctx: FrameworkContext,
@@ -235,27 +201,10 @@ async function createWithRetry(
       return await create2(ctx.raw(), args, o.timeoutMs);
     }
   };
-  const recover = async (): Promise<{ path: string; stat: Stat } | undefined> => {
-    if (prefix === undefined) return undefined;
-    const raw = ctx.raw();
-    // Every node with our prefix, not just the first: one may be an ephemeral of an older
-    // session (about to vanish: taking it would make a holder of a dying node, CURATOR-604),
-    // which is deleted, while another is the one this session made.
-    let mine: { path: string; stat: Stat } | undefined;
-    for (const found of await findProtected(raw, parent, prefix)) {
-      const stat = await ops.exists(raw, found, undefined);
-      if (stat === null) continue;
-      const s = stat;
-      if (ephemeral && s.ephemeralOwner !== raw.sessionId) {
-        await ops.remove(raw, found, -1).catch((e: unknown) => {
-          if (!(e instanceof NoNodeError)) throw e;
-        });
-      } else {
-        mine ??= { path: stripRoot(found, ctx.chroot), stat: s };
-      }
-    }
-    return mine;
-  };
+  const recover = () =>
+    prefix === undefined
+      ? Promise.resolve(undefined)
+      : recoverProtected(ctx.raw(), parent, prefix, ephemeral);
   if (sequential && !o.protected) return once(); // not safe to repeat
   if (!o.protected && failedOnce === undefined) {
     // The first attempt outside the retry loop, as createNode's common case makes it.
@@ -288,18 +237,7 @@ async function createWithRetry(
     );
   } catch (e) {
     if (prefix !== undefined && (isRetryable(e) || isRetryable((e as Error).cause))) {
-      const p = prefix;
-      ctx.background.add({
-        describe: `delete abandoned protected create ${parent}/${p}*`,
-        run: async () => {
-          const raw = ctx.raw();
-          for (const found of await findProtected(raw, parent, p)) {
-            await ops.remove(raw, found, -1).catch((err: unknown) => {
-              if (!(err instanceof NoNodeError)) throw err;
-            });
-          }
-        },
-      });
+      abandonProtected(ctx.background, () => ctx.raw(), parent, prefix);
     }
     throw e;
   }

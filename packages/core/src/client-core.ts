@@ -19,7 +19,12 @@ import { clientOptionsSchema, silentLogger, type ClientOptions, type Logger } fr
 import { PersistentWatches } from './persistent-watches.js';
 import { parseOptions } from './validate.js';
 
-export class Shared implements FrameworkContext {
+/**
+ * What every namespace view of one client shares: the connection and its sessions, the watch
+ * registries, the background jobs, the options. ZkClient is a view over it (a namespace), so
+ * that `usingNamespace()` costs no second connection.
+ */
+export class ClientCore implements FrameworkContext {
   readonly connection: Connection;
   readonly watches: OneShotWatches;
   readonly persistent: PersistentWatches;

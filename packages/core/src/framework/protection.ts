@@ -1,0 +1,92 @@
+/**
+ * Curator's protection mode (docs/protocol.md, "Protection prefix"): a node's name gets
+ * `_c_<uuid>-` so that after a connection loss the create's node can be found, and told apart
+ * from a stale one, instead of being created twice (docs/failure-modes.md, 1: lost create
+ * reply). Paths here are server paths without the chroot, as in ./nodes.ts.
+ */
+import * as ops from '../driver/ops.js';
+import type { RawSession } from '../driver/raw-session.js';
+import { NoNodeError } from '../errors.js';
+import { childPath } from '../paths.js';
+import type { CreateMode, Stat } from '../types.js';
+import type { Background } from './background.js';
+
+/** Curator's protection prefix: `_c_` + a lower-case UUID + `-`. */
+export const PROTECTED_PREFIX = '_c_';
+const PROTECTED_LENGTH = 40;
+
+/** A protected node's name: `_c_<uuid>-<name>` (Curator's; `name` may be empty). */
+export function protectedName(uuid: string, name: string): string {
+  return `${PROTECTED_PREFIX}${uuid}-${name}`;
+}
+
+/** Whether a node name carries a protection prefix. */
+export function isProtectedName(name: string): boolean {
+  return name.length > PROTECTED_LENGTH && name.startsWith(PROTECTED_PREFIX) && name[39] === '-';
+}
+
+/** Where a protected create of `path` goes: `_c_<id>-` before the name (or the bare prefix). */
+export function protectedPath(path: string, id: string, mode: CreateMode): string {
+  const i = path.lastIndexOf('/');
+  const parent = i === 0 ? '/' : path.slice(0, i);
+  const bare = mode.includes('SEQUENTIAL') && path.endsWith('/');
+  return childPath(parent, protectedName(id, bare ? '' : path.slice(i + 1)));
+}
+
+/** Every child of `parent` whose name starts with `prefix`, as full paths. */
+async function findProtected(raw: RawSession, parent: string, prefix: string): Promise<string[]> {
+  try {
+    const { children } = await ops.getChildren(raw, parent, undefined);
+    return children.filter((c) => c.startsWith(prefix)).map((c) => childPath(parent, c));
+  } catch (e) {
+    if (e instanceof NoNodeError) return [];
+    throw e;
+  }
+}
+
+/**
+ * The node an earlier attempt of a protected create made, if any. Every node with the prefix
+ * is looked at, not just the first: one may be an ephemeral of an older session (about to
+ * vanish: taking it would make a holder of a dying node, CURATOR-604), which is deleted, while
+ * another is the one this session made.
+ */
+export async function recoverProtected(
+  raw: RawSession,
+  parent: string,
+  prefix: string,
+  ephemeral: boolean,
+): Promise<{ path: string; stat: Stat } | undefined> {
+  let mine: { path: string; stat: Stat } | undefined;
+  for (const found of await findProtected(raw, parent, prefix)) {
+    const stat = await ops.exists(raw, found, undefined);
+    if (stat === null) continue;
+    if (ephemeral && stat.ephemeralOwner !== raw.sessionId) {
+      await ops.remove(raw, found, -1).catch((e: unknown) => {
+        if (!(e instanceof NoNodeError)) throw e;
+      });
+    } else {
+      mine ??= { path: found, stat };
+    }
+  }
+  return mine;
+}
+
+/** A protected create was given up: a background job deletes whatever it may have left. */
+export function abandonProtected(
+  background: Background,
+  raw: () => RawSession,
+  parent: string,
+  prefix: string,
+): void {
+  background.add({
+    describe: `delete abandoned protected create ${childPath(parent, prefix)}*`,
+    run: async () => {
+      const session = raw();
+      for (const found of await findProtected(session, parent, prefix)) {
+        await ops.remove(session, found, -1).catch((err: unknown) => {
+          if (!(err instanceof NoNodeError)) throw err;
+        });
+      }
+    },
+  });
+}
