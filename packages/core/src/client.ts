@@ -1,4 +1,3 @@
-import type { SessionInfo } from './connection.js';
 import { createArgs, type CreateOptions, type CreateResult } from './create.js';
 import { toAcls, toBuffer, toVersion } from './convert.js';
 import { checkAcls } from './driver/acls.js';
@@ -22,47 +21,21 @@ import {
   providerAcls,
   type FrameworkCreate,
 } from './framework/nodes.js';
-import { channels, publish } from './framework/observability.js';
-import { withRetry, type RetryPolicy } from './framework/retry.js';
+import { channels, traced } from './framework/observability.js';
+import { withRetry } from './framework/retry.js';
 import { fromWireResults, toWireOps, type MultiOp, type MultiResult } from './multi.js';
-import { Namespace } from './namespace.js';
 import { withWatch } from './one-shot-watches.js';
 import type { ClientOptions } from './options.js';
 import { checkCallOptions } from './validate.js';
 import type { PersistentWatchListener, PersistentWatchMode } from './persistent-watches.js';
+import type { CallOptions, DeleteOptions, PersistentWatch } from './call-options.js';
+import { ClientSession } from './client-session.js';
 import { ClientCore } from './client-core.js';
-import type { ConnectionState, ErrorPolicy, StateListener } from './states.js';
 import type { Acl, RequestOptions, Stat, Watcher } from './types.js';
 
 export type { CreateOptions, CreateResult } from './create.js';
 export type { MultiOp, MultiResult } from './multi.js';
-
-/** A persistent watch; `remove()` ends it (idempotent). */
-export interface PersistentWatch {
-  readonly path: string;
-  readonly mode: PersistentWatchMode;
-  remove(): Promise<void>;
-  [Symbol.asyncDispose](): Promise<void>;
-}
-
-/** Options of calls that may wait: an AbortSignal and a deadline per request. */
-export interface CallOptions extends RequestOptions {
-  signal?: AbortSignal;
-  /**
-   * This call's retry policy instead of the client's: `noRetry` where the caller must know of
-   * a connection loss itself (a conditional write whose outcome it will check).
-   */
-  retryPolicy?: RetryPolicy;
-}
-
-export interface DeleteOptions extends CallOptions {
-  /** -1 (default) matches any version; 0 is a real version. */
-  version?: number;
-  /** Keep trying in the background until the node is gone when a connection loss leaves it unknown. */
-  guaranteed?: boolean;
-  /** Delete the node's subtree first. */
-  deleteChildren?: boolean;
-}
+export type { CallOptions, DeleteOptions, PersistentWatch } from './call-options.js';
 
 const EMPTY = Buffer.alloc(0);
 /** The options of a call given none (one object for all: a default `{}` is made per call). */
@@ -77,126 +50,15 @@ function rejected(e: unknown): Promise<never> {
  * A ZooKeeper client with Curator's connection states, a new session after LOST, a deadline
  * on every request, retries by policy, namespaces, and node-zookeeper-client's defects
  * compensated. Create it with {@link createClient}; `usingNamespace()` gives views that share
- * its connection.
+ * its connection. Its session and lifecycle members are {@link ClientSession}'s.
  */
-export class ZkClient {
-  private readonly ns: Namespace;
-
-  /** @internal use {@link createClient} or {@link ZkClient.usingNamespace} */
-  constructor(
-    private readonly s: ClientCore,
-    namespace: string | undefined,
-  ) {
-    this.ns = new Namespace(namespace);
-  }
-
-  /** This view's namespace (`app/sub`), or undefined. */
-  get namespace(): string | undefined {
-    return this.ns.root?.slice(1);
-  }
-
+export class ZkClient extends ClientSession {
   /**
    * A view of this client whose paths live under `/<namespace>` (undefined: no namespace). It
    * shares the connection, session and lifecycle: closing any view closes the client.
    */
   usingNamespace(namespace: string | undefined): ZkClient {
     return new ZkClient(this.s, namespace);
-  }
-
-  get connectString(): string {
-    return this.s.connectString;
-  }
-
-  get errorPolicy(): ErrorPolicy {
-    return this.s.connection.errorPolicy;
-  }
-
-  /** The present connection state; `LATENT` before start(). */
-  get state(): ConnectionState | 'LATENT' {
-    return this.s.connection.state;
-  }
-
-  /** The current session's id, signal and negotiated timeout (undefined before the first connect). */
-  get session(): SessionInfo | undefined {
-    return this.s.connection.session;
-  }
-
-  /** Listens to every state transition, in order, each once. Returns a function that unsubscribes. */
-  onStateChange(listener: StateListener): () => void {
-    this.s.connection.on('state', listener);
-    return () => this.s.connection.off('state', listener);
-  }
-
-  /** Aborts when what this session holds may be lost, per the error policy (see connection-states.md). */
-  holdSignal(): AbortSignal {
-    return this.s.connection.holdSignal();
-  }
-
-  /** Whether entering `state` means what the session holds may be lost, under this client's policy. */
-  isHoldingLost(state: ConnectionState): boolean {
-    return this.s.connection.isHoldingLost(state);
-  }
-
-  /** The session id and password (for tests that expire the session on the server). */
-  sessionCredentials(): { sessionId: bigint; password: Buffer } {
-    const raw = this.s.raw();
-    return { sessionId: raw.sessionId, password: raw.sessionPassword };
-  }
-
-  /** `host:port` of the server the connection is on now; undefined while disconnected. */
-  get connectedServer(): string | undefined {
-    return this.s.connection.raw?.connectedServer;
-  }
-
-  /** The version of the server the session is on (`3.8.0`), once known after connect. */
-  get serverVersion(): string | undefined {
-    return this.s.connection.raw?.serverVersion;
-  }
-
-  /** Guaranteed deletes and abandoned protected creates still waiting to be done. */
-  get pendingBackgroundJobs(): number {
-    return this.s.background.size;
-  }
-
-  /**
-   * Connects and resolves on the first CONNECTED. Rejects with ConnectTimeoutError naming the
-   * connect string when no server answers within `timeoutMs` (default: `connectionTimeoutMs`),
-   * or with the signal's reason; the client is closed then.
-   */
-  start(options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<void> {
-    return this.s.start(options);
-  }
-
-  /** Closes the session (its ephemeral nodes go at once). Idempotent; never rejects. */
-  close(): Promise<void> {
-    return this.s.close();
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.close();
-  }
-
-  /** Runs `run`, publishing it on the operation channel when someone listens. */
-  private traced<T>(op: string, path: string, run: () => Promise<T>): Promise<T> {
-    if (!channels.operation.hasSubscribers) return run();
-    const began = performance.now();
-    const report = (error?: unknown) =>
-      publish('operation', {
-        op,
-        path,
-        durationMs: performance.now() - began,
-        ...(error === undefined ? {} : { error }),
-      });
-    return run().then(
-      (v) => {
-        report();
-        return v;
-      },
-      (e: unknown) => {
-        report(e);
-        throw e;
-      },
-    );
   }
 
   /** Runs a request under the retry policy. */
@@ -207,7 +69,7 @@ export class ZkClient {
     run: (raw: RawSession) => Promise<T>,
   ) {
     const { signal } = options;
-    return this.traced(operation, path, () =>
+    return traced(operation, path, () =>
       withRetry(() => run(this.s.raw()), {
         policy: options.retryPolicy ?? this.s.retryPolicy,
         operation,
@@ -254,12 +116,12 @@ export class ZkClient {
     }
     if (this.ns.root !== undefined) return this.createInNamespace(serverPath, o);
     if (!channels.operation.hasSubscribers) return createNode(this.s, serverPath, o);
-    return this.traced('create', serverPath, () => createNode(this.s, serverPath, o));
+    return traced('create', serverPath, () => createNode(this.s, serverPath, o));
   }
 
   private async createInNamespace(serverPath: string, o: FrameworkCreate): Promise<CreateResult> {
     await this.ns.ensure(this.s, o.signal);
-    const r = await this.traced('create', serverPath, () => createNode(this.s, serverPath, o));
+    const r = await traced('create', serverPath, () => createNode(this.s, serverPath, o));
     return { path: this.ns.fromServer(r.path), stat: r.stat };
   }
 
@@ -289,7 +151,7 @@ export class ZkClient {
     }
     // As create: not async, nothing traced unless someone listens.
     if (!channels.operation.hasSubscribers) return deleteNode(this.s, serverPath, o);
-    return this.traced('delete', serverPath, () => deleteNode(this.s, serverPath, o));
+    return traced('delete', serverPath, () => deleteNode(this.s, serverPath, o));
   }
 
   /** The node's Stat, or null when it does not exist. A watch fires on create, delete or change. */
@@ -477,16 +339,6 @@ export class ZkClient {
       if (e instanceof AcquireTimeoutError) throw new AcquireTimeoutError(path, e.timeoutMs);
       throw e;
     }
-  }
-
-  /** Adds credentials now and for every later connection and session. */
-  addAuthInfo(scheme: string, credentials: Buffer | string): void {
-    if (typeof scheme !== 'string' || scheme.length === 0) {
-      throw new InvalidArgumentError('scheme', 'scheme must be a non-empty string');
-    }
-    const auth = toBuffer(credentials, 'credentials');
-    this.s.auth.push({ scheme, auth });
-    this.s.connection.raw?.addAuthInfo(scheme, auth);
   }
 }
 

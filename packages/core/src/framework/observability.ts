@@ -23,3 +23,26 @@ export function publish(name: ChannelName, message: object): void {
   const ch = channels[name];
   if (ch.hasSubscribers) ch.publish(message);
 }
+
+/** Runs `run`, publishing it on the operation channel when someone listens. */
+export function traced<T>(op: string, path: string, run: () => Promise<T>): Promise<T> {
+  if (!channels.operation.hasSubscribers) return run();
+  const began = performance.now();
+  const report = (error?: unknown) =>
+    publish('operation', {
+      op,
+      path,
+      durationMs: performance.now() - began,
+      ...(error === undefined ? {} : { error }),
+    });
+  return run().then(
+    (v) => {
+      report();
+      return v;
+    },
+    (e: unknown) => {
+      report(e);
+      throw e;
+    },
+  );
+}
