@@ -13,6 +13,6 @@ export {
   type LeaderSelectorOptions,
 } from './selector.js';
 export { runWhileLeader, type LeaderTask, type RunWhileLeaderOptions } from './run-while-leader.js';
-export { observeLeader, type ObserveLeaderOptions } from './observe.js';
+export { getLeader, observeLeader, type ObserveLeaderOptions } from './observe.js';
 export { LeadershipLostError, type LeadershipEnd } from './errors.js';
 export type { ElectionParticipant } from './participants.js';

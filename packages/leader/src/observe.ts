@@ -18,6 +18,33 @@ export interface ObserveLeaderOptions {
   signal?: AbortSignal;
 }
 
+/** The node name of an election's kind (validated). */
+function lockNameOf(kind: ObserveLeaderOptions['kind'] = 'latch'): string {
+  if (kind !== 'latch' && kind !== 'selector') {
+    throw new InvalidArgumentError('kind', 'kind must be latch or selector');
+  }
+  return kind === 'latch' ? LATCH_NAME : SELECTOR_LOCK_NAME;
+}
+
+/**
+ * Who leads the election at `path` now, read once (undefined when nobody does); for a leader
+ * that changes, {@link observeLeader}. It takes no part in the election.
+ *
+ * @example
+ * const leader = await getLeader(client, '/services/billing/leader');
+ * console.log(leader?.id ?? 'no leader');
+ */
+export async function getLeader(
+  client: ZkClient,
+  path: string,
+  options: ObserveLeaderOptions = {},
+): Promise<ElectionParticipant | undefined> {
+  validatePath(path);
+  const lockName = lockNameOf(options.kind);
+  const signal = options.signal;
+  return (await readParticipants(client, path, lockName, signal ? { signal } : {}))[0];
+}
+
 /**
  * Who leads the election at `path`, now and at each change: an async iterator that yields the
  * leader (undefined while nobody leads) first at once, then each time it changes. For
@@ -37,11 +64,7 @@ export async function* observeLeader(
   options: ObserveLeaderOptions = {},
 ): AsyncGenerator<ElectionParticipant | undefined, void, undefined> {
   validatePath(path);
-  const kind = options.kind ?? 'latch';
-  if (kind !== 'latch' && kind !== 'selector') {
-    throw new InvalidArgumentError('kind', 'kind must be latch or selector');
-  }
-  const lockName = kind === 'latch' ? LATCH_NAME : SELECTOR_LOCK_NAME;
+  const lockName = lockNameOf(options.kind);
   const stop = options.signal ?? new AbortController().signal;
   stop.throwIfAborted();
   let dirty = true;

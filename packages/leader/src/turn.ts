@@ -8,6 +8,7 @@
  */
 import {
   ClientClosedError,
+  IllegalStateError,
   InvalidArgumentError,
   isRetryable,
   SessionExpiredError,
@@ -90,6 +91,22 @@ export abstract class LeaderTurns extends Lifecycle<LeaderEvents> {
   /** Whether this participant leads now (its leadership signal has not aborted). */
   hasLeadership(): boolean {
     return this.current !== undefined && !this.current.signal.aborted;
+  }
+
+  /**
+   * While this participant leads, replaces its node's data, which every participant reads as
+   * the leader's id (etcd's Proclaim: tell followers where the leader serves now, without an
+   * election). Throws IllegalStateError when it does not lead.
+   *
+   * @example
+   * latch.on('isLeader', () => void latch.proclaim(`${host}:${port}`));
+   */
+  async proclaim(value: string | Buffer, options: { signal?: AbortSignal } = {}): Promise<void> {
+    const now = this.current;
+    if (now === undefined || now.signal.aborted) {
+      throw new IllegalStateError(this.state, 'only the leader can proclaim', { path: this.path });
+    }
+    await this.client.setData(now.nodePath, value, options);
   }
 
   /** Every participant in line order; the first leads. */

@@ -7,7 +7,12 @@ export {
   type MutexOptions,
 } from './mutex.js';
 export { fencingTokenOf, MAX_LOCAL_HANDOFFS, type Lease } from './lease.js';
-export { Semaphore, SemaphoreMutex, type SemaphoreOptions } from './semaphore.js';
+export {
+  Semaphore,
+  SemaphoreMutex,
+  type SemaphoreAcquireOptions,
+  type SemaphoreOptions,
+} from './semaphore.js';
 export {
   ReadWriteLock,
   READ_LOCK_NAME,

@@ -4,8 +4,10 @@
  * here the paths are taken in one global (sorted) order, so they cannot.
  */
 import { InvalidArgumentError, type ZkClient } from '@zk-recipes/core';
+import { Deadline } from '@zk-recipes/core/recipe';
 import type { Lease } from './lease.js';
 import { Mutex, type AcquireOptions, type MutexOptions } from './mutex.js';
+import { holding } from './scoped.js';
 
 /** The leases of a MultiLock, released together (in reverse order of acquisition). */
 export interface MultiLease extends AsyncDisposable {
@@ -32,17 +34,10 @@ export class MultiLock {
 
   /** Takes every lock, or none: on abort, timeout or error the ones taken are released. */
   async acquire(options: AcquireOptions = {}): Promise<MultiLease> {
-    const deadline = options.timeoutMs === undefined ? undefined : Date.now() + options.timeoutMs;
+    const deadline = Deadline.of(options);
     const taken: Lease[] = [];
     try {
-      for (const m of this.mutexes) {
-        taken.push(
-          await m.acquire({
-            ...(options.signal ? { signal: options.signal } : {}),
-            ...(deadline === undefined ? {} : { timeoutMs: Math.max(0, deadline - Date.now()) }),
-          }),
-        );
-      }
+      for (const m of this.mutexes) taken.push(await m.acquire(deadline.toOptions()));
     } catch (e) {
       for (const l of taken.reverse()) await l.release();
       throw e;
@@ -61,5 +56,15 @@ export class MultiLock {
       release,
       [Symbol.asyncDispose]: release,
     };
+  }
+
+  /**
+   * Runs `fn` while holding every lock, and releases them all whatever happens.
+   *
+   * @example
+   * await new MultiLock(client, ['/locks/a', '/locks/b']).withLock(async () => transfer(a, b));
+   */
+  withLock<T>(fn: (lease: MultiLease) => Promise<T> | T, options: AcquireOptions = {}): Promise<T> {
+    return holding(() => this.acquire(options), fn);
   }
 }

@@ -156,6 +156,15 @@ export class Mutex {
     }
   }
 
+  /**
+   * Whether this client holds the lock in this process now (Curator's
+   * isAcquiredInThisProcess): a lease on it, from any Mutex object of this client and path, is
+   * not yet released.
+   */
+  isAcquiredInThisProcess(): boolean {
+    return this.line.node !== undefined;
+  }
+
   /** Everyone on the lock, in line: the first holds, the others wait. */
   participants(): Promise<Participant[]> {
     return participants(this.client, this.path, [LOCK_NAME]);

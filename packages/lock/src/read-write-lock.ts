@@ -29,6 +29,7 @@ import {
 import { makeLease, type Lease } from './lease.js';
 import { participants, type Participant } from './participants.js';
 import { localLine } from './local-line.js';
+import { holding } from './scoped.js';
 import { localAddress, type AcquireOptions, type MutexOptions } from './mutex.js';
 
 export const READ_LOCK_NAME = '__READ__';
@@ -52,6 +53,8 @@ export interface LockSide {
   acquire(options?: AcquireOptions): Promise<Lease>;
   /** Takes the lock only if it can be had now; never waits. */
   tryAcquire(): Promise<Lease | undefined>;
+  /** Runs `fn` while holding this side, and releases it whatever happens. */
+  withLock<T>(fn: (lease: Lease) => Promise<T> | T, options?: AcquireOptions): Promise<T>;
 }
 
 async function orUndefined(p: Promise<Lease>): Promise<Lease | undefined> {
@@ -61,6 +64,14 @@ async function orUndefined(p: Promise<Lease>): Promise<Lease | undefined> {
     if (e instanceof AcquireTimeoutError) return undefined;
     throw e;
   }
+}
+
+function side(acquire: (o?: AcquireOptions) => Promise<Lease>): LockSide {
+  return {
+    acquire,
+    tryAcquire: () => orUndefined(acquire({ timeoutMs: 0 })),
+    withLock: (fn, o) => holding(() => acquire(o), fn),
+  };
 }
 
 /**
@@ -93,17 +104,11 @@ export class ReadWriteLock {
   }
 
   writeLock(): LockSide {
-    return {
-      acquire: (o) => this.acquireWrite(o),
-      tryAcquire: () => orUndefined(this.acquireWrite({ timeoutMs: 0 })),
-    };
+    return side((o) => this.acquireWrite(o));
   }
 
   readLock(): LockSide {
-    return {
-      acquire: (o) => this.acquireRead(o),
-      tryAcquire: () => orUndefined(this.acquireRead({ timeoutMs: 0 })),
-    };
+    return side((o) => this.acquireRead(o));
   }
 
   private async acquireWrite(o: AcquireOptions = {}): Promise<Lease> {

@@ -11,14 +11,34 @@ import {
   InvalidArgumentError,
   SessionExpiredError,
   validatePath,
+  type HeldNode,
   type ZkClient,
 } from '@zk-recipes/core';
 import { childPath, Deadline, heldNode, waitForChildren } from '@zk-recipes/core/recipe';
 import { makeLease, type Lease } from './lease.js';
 import { participants, type Participant } from './participants.js';
 import { localAddress, Mutex, type AcquireOptions, type MutexOptions } from './mutex.js';
+import { holding } from './scoped.js';
 
 const LEASE_NAME = 'lease-';
+
+export interface SemaphoreAcquireOptions extends AcquireOptions {
+  /** How many leases to take at once (1 to maxLeases); one lease holds them all. Default 1. */
+  quantity?: number;
+}
+
+/** The leases of one acquire as one node: the newest's token, every node released together. */
+function together(nodes: readonly HeldNode[]): HeldNode {
+  if (nodes.length === 1) return nodes[0]!;
+  const newest = nodes[nodes.length - 1]!;
+  return {
+    ...newest,
+    nodePath: nodes[0]!.nodePath,
+    release: async () => {
+      await Promise.all(nodes.map((n) => n.release()));
+    },
+  };
+}
 
 export interface SemaphoreOptions extends MutexOptions {
   /** How many leases can be held at once. */
@@ -36,6 +56,8 @@ export class Semaphore {
   readonly maxLeases: number;
   private readonly inner: Mutex;
   private readonly data: Buffer | string;
+  /** Leases taken through this object and not yet released. */
+  private held = 0;
 
   constructor(
     readonly client: ZkClient,
@@ -51,47 +73,75 @@ export class Semaphore {
     this.inner = new Mutex(client, childPath(path, 'locks'), options);
   }
 
-  /** Waits for a lease. Rejects with the signal's reason or AcquireTimeoutError, leaving no node. */
-  async acquire(options: AcquireOptions = {}): Promise<Lease> {
+  /**
+   * Waits for a lease (`quantity` leases at once, held and released together, as Curator's
+   * `acquire(qty)`). Rejects with the signal's reason or AcquireTimeoutError, leaving no node.
+   */
+  async acquire(options: SemaphoreAcquireOptions = {}): Promise<Lease> {
     const deadline = Deadline.of(options);
+    const quantity = options.quantity ?? 1;
+    if (!Number.isInteger(quantity) || quantity < 1 || quantity > this.maxLeases) {
+      throw new InvalidArgumentError(
+        'quantity',
+        `quantity must be an integer from 1 to maxLeases (${this.maxLeases})`,
+      );
+    }
     const inner = await this.inner.acquire(deadline.toOptions()).catch((e: unknown) => {
       // The semaphore's path, not its inner mutex's.
       if (e instanceof AcquireTimeoutError) throw this.timedOut(deadline);
       throw e;
     });
     const leases = childPath(this.path, 'leases');
-    let nodePath: string | undefined;
+    const made: HeldNode[] = [];
     try {
-      const made = await this.client.create(`${leases}/${LEASE_NAME}`, this.data, {
-        mode: 'EPHEMERAL_SEQUENTIAL',
-        protected: true,
-        createParents: true,
-        ...(deadline.signal ? { signal: deadline.signal } : {}),
-      });
-      nodePath = made.path;
-      const ours = made.path.slice(leases.length + 1);
+      while (made.length < quantity) {
+        const node = await this.client.create(`${leases}/${LEASE_NAME}`, this.data, {
+          mode: 'EPHEMERAL_SEQUENTIAL',
+          protected: true,
+          createParents: true,
+          ...(deadline.signal ? { signal: deadline.signal } : {}),
+        });
+        made.push(heldNode(this.client, node.path, node.stat));
+      }
+      const ours = made.map((n) => n.nodePath.slice(leases.length + 1));
       const free = await waitForChildren(
         this.client,
         leases,
         (children) => {
-          if (!children.includes(ours))
-            throw new SessionExpiredError('the lease node is gone', { path: made.path });
+          if (!ours.every((n) => children.includes(n)))
+            throw new SessionExpiredError('a lease node is gone', { path: leases });
           return children.length <= this.maxLeases;
         },
         deadline,
       );
       if (free === undefined) throw this.timedOut(deadline);
-      const held = heldNode(this.client, made.path, made.stat);
-      return makeLease(this.path, held, this.client.holdSignal(), () => undefined);
+      this.held++;
+      return makeLease(this.path, together(made), this.client.holdSignal(), () => this.held--);
     } catch (e) {
       // Never leave a lease behind an aborted or failed acquire (CURATOR-315, CURATOR-462).
-      if (nodePath !== undefined) {
-        await this.client.delete(nodePath, { guaranteed: true }).catch(() => undefined);
-      }
+      await Promise.all(made.map((n) => n.release().catch(() => undefined)));
       throw e;
     } finally {
       await inner.release();
     }
+  }
+
+  /**
+   * Runs `fn` while holding a lease (or `quantity` leases), and releases it whatever happens.
+   *
+   * @example
+   * await workers.withLease(() => exportTable('orders'), { timeoutMs: 60_000 });
+   */
+  withLease<T>(
+    fn: (lease: Lease) => Promise<T> | T,
+    options: SemaphoreAcquireOptions = {},
+  ): Promise<T> {
+    return holding(() => this.acquire(options), fn);
+  }
+
+  /** Whether a lease taken through this object is held now (Curator's isAcquiredInThisProcess). */
+  isAcquiredInThisProcess(): boolean {
+    return this.held > 0;
   }
 
   private timedOut(deadline: Deadline): AcquireTimeoutError {
