@@ -5,6 +5,7 @@ import { leaseDriver } from '@zk-recipes/core/recipe';
 import {
   assertNoLeftoverNodes,
   assertNoLeftoverWatches,
+  childrenOf,
   FaultProxy,
   TestingServer,
   TestRoot,
@@ -37,12 +38,23 @@ test('grants in creation order, one holder at a time, fencing tokens increasing'
   await using root = await TestRoot.create(server);
   const path = root.child('mutex');
   const holders: number[] = [];
-  const grants = [0, 1, 2, 3].map(async (i) => {
-    await timing.sleep(i * 50); // create in order 0, 1, 2, 3
-    const held = await c(i).contend(path, LOCK);
-    holders.push(i);
-    return held;
-  });
+  // Created in order 0, 1, 2, 3: each starts once the one before has its node. (Starting them
+  // 50 ms apart let a loaded machine create them out of order, and the test then waited for a
+  // grant that could not come.)
+  const grants: Promise<HeldNode>[] = [];
+  for (const i of [0, 1, 2, 3]) {
+    grants.push(
+      c(i)
+        .contend(path, LOCK)
+        .then((held) => {
+          holders.push(i);
+          return held;
+        }),
+    );
+    await timing.waitFor(async () => (await childrenOf(server, path)).length === i + 1, {
+      message: `contender ${i}'s node`,
+    });
+  }
   const first = await grants[0]!;
   await timing.sleep(200);
   assert.deepEqual(holders, [0], 'only the first holds');
