@@ -121,7 +121,7 @@ export class LeaderLatch extends LeaderTurns {
   protected override onClosing(): void {
     // The next in line waits on our delete, so this is the start of the failover
     // (bench/leader-failover.mjs): it leaves before the close signal's abort listeners run
-    // (about 33 µs of them on this path), not after the turn unwinds through its awaits.
+    // (ADR 0012 has what they cost), not after the turn unwinds through its awaits.
     // Our leadership signal aborts with the close signal, in this same synchronous run.
     void this.held?.release().catch(() => undefined);
   }
