@@ -6,16 +6,26 @@
 import { Connection } from './connection.js';
 import { toBuffer } from './convert.js';
 import type { RawSession } from './driver/raw-session.js';
-import { ClientClosedError, ConnectTimeoutError } from './errors.js';
+import { parseConnectString } from './connect-string.js';
+import { ClientClosedError, ConnectTimeoutError, InvalidArgumentError } from './errors.js';
 import { IllegalStateError } from './framework/lifecycle.js';
-import { Deadline, waitFor } from './kit/deadline.js';
+import { joinSignals } from './kit/abort.js';
+import { Deadline, waitFor, type WaitOptions } from './kit/deadline.js';
 import { openAclProvider, type AclProvider } from './framework/acl.js';
 import { Background } from './framework/background.js';
 import type { FrameworkContext } from './framework/nodes.js';
 import { publish } from './framework/observability.js';
 import { exponentialBackoff, type RetryPolicy } from './framework/retry.js';
 import { OneShotWatches } from './one-shot-watches.js';
-import { clientOptionsSchema, silentLogger, type ClientOptions, type Logger } from './options.js';
+import {
+  clientOptionsSchema,
+  guardedLogger,
+  listenerErrorReporter,
+  MAX_TIMER_MS,
+  silentLogger,
+  type ClientOptions,
+  type Logger,
+} from './options.js';
 import { PersistentWatches } from './persistent-watches.js';
 import { parseOptions } from './validate.js';
 
@@ -45,26 +55,29 @@ export class ClientCore implements FrameworkContext {
 
   constructor(options: ClientOptions) {
     const o = parseOptions(clientOptionsSchema, options, 'client options');
-    this.connectString = o.connectString;
-    const slash = o.connectString.indexOf('/');
-    this.chroot = slash < 0 ? undefined : o.connectString.slice(slash);
+    // Hosts trimmed, ports and chroot checked (the schema refused a bad one already).
+    const connect = parseConnectString(o.connectString);
+    this.connectString = connect.normalized;
+    this.chroot = connect.chroot;
     this.namespace = o.namespace;
     this.auth = o.auth.map((a) => ({ scheme: a.scheme, auth: toBuffer(a.credentials, 'auth') }));
     this.retryPolicy = o.retryPolicy ?? exponentialBackoff();
     this.aclProvider = o.aclProvider ?? openAclProvider;
     this.maxPacketBytes = o.maxPacketBytes;
-    this.logger = o.logger ?? silentLogger;
-    const report = (err: unknown) => this.logger.error({ err }, 'a watch listener threw');
+    this.logger = o.logger ? guardedLogger(o.logger) : silentLogger;
+    const reportListenerError = listenerErrorReporter(o.logger ? this.logger : undefined);
+    const report = (err: unknown) => reportListenerError(err, 'a watch listener');
     this.watches = new OneShotWatches(report);
     this.persistent = new PersistentWatches(report);
     this.startTimeoutMs = o.connectionTimeoutMs;
     this.connection = new Connection({
-      connectString: o.connectString,
+      connectString: this.connectString,
       sessionTimeoutMs: o.sessionTimeoutMs,
       requestTimeoutMs: o.requestTimeoutMs ?? o.sessionTimeoutMs,
       errorPolicy: o.errorPolicy,
       auth: this.auth,
       logger: this.logger,
+      reportListenerError,
     });
     this.background = new Background(() => this.connection.raw?.connected ?? false, this.logger);
     this.connection.on('state', (c) => {
@@ -89,12 +102,11 @@ export class ClientCore implements FrameworkContext {
     return raw;
   }
 
-  async start(options: { signal?: AbortSignal; timeoutMs?: number }): Promise<void> {
+  async start(options: WaitOptions): Promise<void> {
+    const deadline = waitDeadline(options, this.startTimeoutMs);
     if (this.closePromise) throw new ClientClosedError();
     if (this.started)
       throw new IllegalStateError(this.connection.state, 'start() was already called');
-    const timeoutMs = options.timeoutMs ?? this.startTimeoutMs;
-    const deadline = Deadline.of({ timeoutMs });
     this.started = true;
     options.signal?.throwIfAborted();
     const signal = options.signal
@@ -109,10 +121,45 @@ export class ClientCore implements FrameworkContext {
     });
     this.connection.open();
     try {
-      if (!(await connected)) throw new ConnectTimeoutError(this.connectString, timeoutMs);
+      if (!(await connected)) throw this.connectTimeout(deadline.timeoutMs!);
     } catch (e) {
       await this.close();
       throw e;
+    }
+  }
+
+  private connectTimeout(timeoutMs: number): ConnectTimeoutError {
+    const cause = this.connection.lastSocketError;
+    return new ConnectTimeoutError(this.connectString, timeoutMs, cause ? { cause } : undefined);
+  }
+
+  /** CONNECTED or RECONNECTED, and not closed: a request sent now goes out at once. */
+  get isConnected(): boolean {
+    const state = this.connection.state;
+    return !this.closePromise && (state === 'CONNECTED' || state === 'RECONNECTED');
+  }
+
+  /**
+   * Resolves once connected (at once when connected now); rejects with ConnectTimeoutError
+   * after `timeoutMs` (default: no limit), the signal's reason, or ClientClosedError.
+   */
+  async blockUntilConnected(options: WaitOptions): Promise<void> {
+    const deadline = waitDeadline(options, undefined);
+    if (this.closePromise) throw new ClientClosedError();
+    if (this.isConnected) return;
+    // joinSignals, not AbortSignal.any(): the closing signal lives as long as the client.
+    const wait = joinSignals([options.signal, this.closing.signal]);
+    try {
+      const connected = await waitFor<true>(deadline.withSignal(wait.signal), (settle) => {
+        const onState = (c: { state: string }) => {
+          if (c.state === 'CONNECTED' || c.state === 'RECONNECTED') settle(true);
+        };
+        this.connection.on('state', onState);
+        return () => this.connection.off('state', onState);
+      });
+      if (!connected) throw this.connectTimeout(deadline.timeoutMs!);
+    } finally {
+      wait.dispose();
     }
   }
 
@@ -124,4 +171,22 @@ export class ClientCore implements FrameworkContext {
     })();
     return this.closePromise;
   }
+}
+
+/**
+ * The deadline of start() or blockUntilConnected(), its options checked first: a timeout past
+ * what a Node timer takes would fire at once, and a bad signal would throw a TypeError.
+ */
+function waitDeadline(options: WaitOptions, defaultMs: number | undefined): Deadline {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError('options', 'options must be an object');
+  }
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+    throw new InvalidArgumentError('signal', 'signal must be an AbortSignal');
+  }
+  const timeoutMs = options.timeoutMs ?? defaultMs;
+  if (typeof timeoutMs === 'number' && timeoutMs > MAX_TIMER_MS) {
+    throw new InvalidArgumentError('timeoutMs', `timeoutMs must be at most ${MAX_TIMER_MS}`);
+  }
+  return Deadline.of({ timeoutMs });
 }

@@ -38,6 +38,25 @@ export abstract class ClientSession {
     return this.s.connection.state;
   }
 
+  /**
+   * Whether the connection is up now (CONNECTED or RECONNECTED) and the client not closed:
+   * Curator's `getZookeeperClient().isConnected()`, kazoo's `connected`.
+   */
+  get isConnected(): boolean {
+    return this.s.isConnected;
+  }
+
+  /**
+   * Resolves once the connection is up: at once when it is, else at the next CONNECTED or
+   * RECONNECTED (waiting also before start(), which does the connecting). Rejects with
+   * ConnectTimeoutError after `timeoutMs` (its `cause` the last socket error; default: no
+   * limit), with the signal's reason, or with ClientClosedError when the client is or gets
+   * closed. Curator's `blockUntilConnected`.
+   */
+  blockUntilConnected(options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<void> {
+    return this.s.blockUntilConnected(options);
+  }
+
   /** The current session's id, signal and negotiated timeout (undefined before the first connect). */
   get session(): SessionInfo | undefined {
     return this.s.connection.session;

@@ -255,8 +255,11 @@ export class ZkClient extends ClientSession {
       return { ...op, path, ...(acls ? { acls } : {}) };
     });
     await this.ns.ensure(this.s);
+    const raw = this.s.raw();
     const results = fromWireResults(
-      await requests.multi(this.s.raw(), wire, options.requestTimeoutMs),
+      await traced('multi', wire[0]!.path, () =>
+        requests.multi(raw, wire, options.requestTimeoutMs),
+      ),
     );
     return results.map((r) => (r.op === 'create' ? { ...r, path: this.ns.fromServer(r.path) } : r));
   }

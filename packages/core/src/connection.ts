@@ -25,6 +25,8 @@ export interface ConnectionConfig {
   /** Credentials for every new session; addAuthInfo() appends to it. */
   auth: { scheme: string; auth: Buffer }[];
   logger: Logger;
+  /** Where a state listener's error goes (the logger, or a process warning without one). */
+  reportListenerError: (err: unknown, what: string, state?: string) => void;
 }
 
 /** The view of one session a recipe gets: its id and a signal that aborts when it is lost. */
@@ -46,6 +48,12 @@ export class Connection extends EventEmitter<{ state: [StateChange]; watch: [Wat
   private closing = false;
   private authFailures = 0;
   private retryTimer: NodeJS.Timeout | undefined;
+  /**
+   * The last socket error since the connection was last up (ECONNREFUSED, ENOTFOUND, ...): the
+   * `cause` of a ConnectTimeoutError. Cleared on connect.
+   */
+  lastSocketError: Error | undefined;
+  private failedAttempts = 0;
 
   constructor(private readonly config: ConnectionConfig) {
     super();
@@ -69,9 +77,27 @@ export class Connection extends EventEmitter<{ state: [StateChange]; watch: [Wat
       onWatchEvent: (e) => {
         if (this.raw === raw) this.emit('watch', e);
       },
+      onSocketError: (err, connected) => {
+        if (this.raw === raw) this.onSocketError(err, connected);
+      },
     });
     this.raw = raw;
     raw.connect();
+  }
+
+  /**
+   * Remembers the error and logs it: the first failure of a run at `warn` (a server refused or
+   * a name did not resolve: someone should know before the connect times out), each repeat at
+   * `debug` (the package tries again every ~200 ms while nothing answers).
+   */
+  private onSocketError(err: Error, connected: boolean): void {
+    this.lastSocketError = err;
+    const code = (err as NodeJS.ErrnoException).code;
+    const attempt = ++this.failedAttempts;
+    const log = { err, code, attempt, connectString: this.config.connectString };
+    const msg = connected ? 'zk connection error' : 'zk connect attempt failed';
+    if (attempt === 1) this.config.logger.warn(log, msg);
+    else this.config.logger.debug(log, msg);
   }
 
   private transition(state: ConnectionState, reason?: StateChange['reason']): void {
@@ -84,9 +110,10 @@ export class Connection extends EventEmitter<{ state: [StateChange]; watch: [Wat
     );
     const change: StateChange = { state, previous, sessionId, ...(reason ? { reason } : {}) };
     // Each listener on its own: one that throws must not stop the others or this state machine
-    // (we may be inside the socket's data handler or a timer); its error goes to the logger.
+    // (we may be inside the socket's data handler or a timer); its error is reported (the logger,
+    // or a process warning when the client has none).
     const report = (err: unknown) =>
-      this.config.logger.error({ err, state }, 'a state listener threw');
+      this.config.reportListenerError(err, 'a state listener', state);
     for (const listener of this.listeners('state')) safely(listener, change, report);
   }
 
@@ -107,6 +134,8 @@ export class Connection extends EventEmitter<{ state: [StateChange]; watch: [Wat
         }
         this.connectedController = new AbortController();
         this.authFailures = 0;
+        this.failedAttempts = 0;
+        this.lastSocketError = undefined;
         this.transition(this.state === 'LATENT' ? 'CONNECTED' : 'RECONNECTED');
         return;
       }

@@ -203,16 +203,22 @@ export class InvalidArgumentError extends ZkRecipesError {
   }
 }
 
-/** The client could not connect within its start timeout. */
+/**
+ * The client could not connect within its start timeout (or a blockUntilConnected's). `cause`
+ * is the last socket error seen meanwhile (ECONNREFUSED, ENOTFOUND, ...), when there was one.
+ */
 export class ConnectTimeoutError extends ZkRecipesError {
   override name = 'ConnectTimeoutError';
   constructor(
     readonly connectString: string,
     timeoutMs: number,
+    options?: { cause?: unknown },
   ) {
+    const last = options?.cause instanceof Error ? ` (last error: ${options.cause.message})` : '';
     super(
       'CONNECT_TIMEOUT',
-      `no ZooKeeper server at ${connectString} answered within ${timeoutMs} ms`,
+      `no ZooKeeper server at ${connectString} answered within ${timeoutMs} ms${last}`,
+      options,
     );
   }
 }

@@ -6,6 +6,7 @@
 import { addRoot, stripRoot } from './driver/chroot.js';
 import { InvalidArgumentError } from './errors.js';
 import { mkdirs, type FrameworkContext } from './framework/nodes.js';
+import { traced } from './framework/observability.js';
 import { checkPath, validatePath } from './paths.js';
 import type { Watcher } from './types.js';
 import { checkCallOptions } from './validate.js';
@@ -54,6 +55,8 @@ export class Namespace {
 
   /** The namespace node itself, persistent (a container would vanish when emptied). */
   async ensure(ctx: FrameworkContext, signal?: AbortSignal): Promise<void> {
-    if (this.root !== undefined) await mkdirs(ctx, this.root, signal, { containers: false });
+    const root = this.root;
+    if (root === undefined) return;
+    await traced('ensurePath', root, () => mkdirs(ctx, root, signal, { containers: false }));
   }
 }

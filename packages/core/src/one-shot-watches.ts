@@ -6,6 +6,7 @@
  */
 import type { RawSession } from './driver/raw-session.js';
 import * as requests from './driver/requests.js';
+import { traced } from './framework/observability.js';
 import { safely, type ListenerErrorReporter } from './persistent-watches.js';
 import { InvalidArgumentError } from './errors.js';
 import type { Watcher, WatchEvent } from './types.js';
@@ -74,7 +75,8 @@ export class OneShotWatches {
     type: WatchKind | 'any',
     timeoutMs?: number,
   ): Promise<void> {
-    await requests.removeWatches(raw, path, { children: 1, data: 2, any: 3 }[type], timeoutMs);
+    const kind = { children: 1, data: 2, any: 3 }[type];
+    await traced('removeWatches', path, () => requests.removeWatches(raw, path, kind, timeoutMs));
     raw.forgetWatches(path, type);
     this.fireWhere(
       (w) => w.raw === raw && w.path === path && (type === 'any' || w.kind === type),

@@ -1,25 +1,19 @@
 import { z } from 'zod';
 import { aclProviderSchema, type AclProvider } from './framework/acl.js';
 import { retryPolicySchema } from './framework/retry.js';
+import { parseConnectString } from './connect-string.js';
 
-const hostPort = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+):\d{1,5}$/;
+/** `host:port[,host:port...][/chroot]`, checked by ./connect-string.ts. */
+export const connectStringSchema = z.string().superRefine((s, ctx) => {
+  try {
+    parseConnectString(s);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
+  }
+});
 
-/** `host:port[,host:port...][/chroot]` */
-export const connectStringSchema = z
-  .string()
-  .min(1)
-  .refine(
-    (s) => {
-      const slash = s.indexOf('/');
-      const hosts = slash < 0 ? s : s.slice(0, slash);
-      const chroot = slash < 0 ? '' : s.slice(slash);
-      return (
-        hosts.split(',').every((h) => hostPort.test(h.trim())) &&
-        (chroot === '' || (chroot.length > 1 && !chroot.endsWith('/')))
-      );
-    },
-    { message: 'expected host:port[,host:port...][/chroot]' },
-  );
+/** The longest delay a Node timer takes: a longer one fires at once (TimeoutOverflowWarning). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export const clientOptionsSchema = z
   .object({
@@ -32,9 +26,9 @@ export const clientOptionsSchema = z
       .max(24 * 3600_000)
       .default(30_000),
     /** Default for `start()`: how long the first connect may take. */
-    connectionTimeoutMs: z.number().int().min(1).default(15_000),
+    connectionTimeoutMs: z.number().int().min(1).max(MAX_TIMER_MS).default(15_000),
     /** Deadline of every request that does not give its own. Default: the session timeout. */
-    requestTimeoutMs: z.number().int().min(1).optional(),
+    requestTimeoutMs: z.number().int().min(1).max(MAX_TIMER_MS).optional(),
     /** `standard`: SUSPENDED already counts as losing what the session holds (Curator's default). */
     errorPolicy: z.enum(['standard', 'session']).default('standard'),
     /** Credentials sent on every connection of every session, before any other request. */
@@ -46,7 +40,12 @@ export const clientOptionsSchema = z
         }),
       )
       .default([]),
-    logger: z.custom<Logger>((v) => v === undefined || typeof v === 'object').optional(),
+    /** Checked here: each of debug, info, warn and error must be a function. */
+    logger: z
+      .custom<Logger>((v) => isLogger(v), {
+        message: 'a logger needs debug, info, warn and error methods (pino-compatible)',
+      })
+      .optional(),
     /** Every path this client uses lives under `/<namespace>` (plus the chroot, if any). */
     namespace: z
       .string()
@@ -80,9 +79,53 @@ export interface Logger {
   error(obj: object, msg?: string): void;
 }
 
+const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+
+function isLogger(v: unknown): v is Logger {
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as Record<string, unknown>;
+  return LEVELS.every((level) => typeof o[level] === 'function');
+}
+
+/**
+ * The user's logger, called so that a level that throws cannot throw into the client (the
+ * connection calls it from socket handlers and timers: a throw there would crash the process).
+ */
+export function guardedLogger(logger: Logger): Logger {
+  const guard =
+    (level: (typeof LEVELS)[number]) =>
+    (obj: object, msg?: string): void => {
+      try {
+        logger[level](obj, msg);
+      } catch {
+        // Nowhere better to say it: the logger is the place we report to.
+      }
+    };
+  return { debug: guard('debug'), info: guard('info'), warn: guard('warn'), error: guard('error') };
+}
+
 export const silentLogger: Logger = {
   debug: () => undefined,
   info: () => undefined,
   warn: () => undefined,
   error: () => undefined,
 };
+
+/**
+ * Listener errors go to the user's logger at `error`; without a logger, to
+ * `process.emitWarning` (code `ZK_RECIPES_LISTENER_ERROR`): a listener that throws is a bug the
+ * user must hear of, and the silent default logger would hide it.
+ */
+export function listenerErrorReporter(
+  logger: Logger | undefined,
+): (err: unknown, what: string, state?: string) => void {
+  if (logger) return (err, what, state) => logger.error({ err, state }, `${what} threw`);
+  return (err, what, state) =>
+    process.emitWarning(
+      `${what}${state ? ` (on ${state})` : ''} threw: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+      {
+        type: 'ZkRecipesWarning',
+        code: 'ZK_RECIPES_LISTENER_ERROR',
+      },
+    );
+}

@@ -7,6 +7,7 @@
  */
 import type { RawSession } from './driver/raw-session.js';
 import * as requests from './driver/requests.js';
+import { traced } from './framework/observability.js';
 import type { WatchEvent } from './types.js';
 
 export type PersistentWatchMode = 'persistent' | 'persistentRecursive';
@@ -115,7 +116,9 @@ export class PersistentWatches {
   ): Promise<void> {
     const first = this.add(path, mode, listener);
     const entry = this.entries.get(key(path, mode))!;
-    if (first) entry.armed = requests.addWatch(raw, path, mode === 'persistent' ? 0 : 1, timeoutMs);
+    const wire = mode === 'persistent' ? 0 : 1;
+    if (first)
+      entry.armed = traced('addWatch', path, () => requests.addWatch(raw, path, wire, timeoutMs));
     try {
       await entry.armed;
     } catch (e) {
@@ -138,7 +141,9 @@ export class PersistentWatches {
     // holds on exactly this path (docs/core.md).
     const other: PersistentWatchMode = mode === 'persistent' ? 'persistentRecursive' : 'persistent';
     if (this.entries.has(key(path, other))) return;
-    await requests.removeWatches(raw, path, 3).catch(() => undefined);
+    await traced('removeWatches', path, () => requests.removeWatches(raw, path, 3)).catch(
+      () => undefined,
+    );
   }
 
   /**
@@ -147,7 +152,10 @@ export class PersistentWatches {
    */
   async rearm(raw: RawSession): Promise<void> {
     for (const e of [...this.entries.values()]) {
-      await requests.addWatch(raw, e.path, e.mode === 'persistent' ? 0 : 1).catch(() => undefined);
+      const wire = e.mode === 'persistent' ? 0 : 1;
+      await traced('addWatch', e.path, () => requests.addWatch(raw, e.path, wire)).catch(
+        () => undefined,
+      );
     }
     for (const e of this.entries.values()) {
       for (const l of [...e.listeners]) safely(l, { type: 'Resync', path: e.path }, this.report);

@@ -42,7 +42,7 @@ test('operations, retries, states and recipe events are published on diagnostics
       seen
         .recipe!.filter((m) => (m as { recipe: string }).recipe === 'contender')
         .map((m) => (m as { event: string }).event),
-      ['created', 'granted'],
+      ['created', 'granted', 'released'],
     );
     assert.ok(logged.includes('zk state'));
   } finally {

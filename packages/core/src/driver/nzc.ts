@@ -87,6 +87,7 @@ export interface NzcConnectionManager {
   connect: () => void;
   onSocketConnected: (this: NzcConnectionManager) => void;
   onSocketData: (this: NzcConnectionManager, b: Buffer) => void;
+  onSocketError: (this: NzcConnectionManager, err: Error) => void;
   queue(req: JuteRequest, cb?: (err: NzcException | null, resp?: unknown) => void): void;
   on(ev: 'state', l: (s: number) => void): void;
 }

@@ -232,3 +232,22 @@ export interface WriteBatcher {
    */
   together(fn: () => void): void;
 }
+
+/**
+ * Tells `onError` of every socket error (ECONNREFUSED, ENOTFOUND, ECONNRESET, ...). The package
+ * only clears its connect timer on one and reconnects on the close that follows, so a connect
+ * that never succeeds left nothing to say why (a ConnectTimeoutError without a cause).
+ * `onSocketError` is looked up when each socket is made (ConnectionManager.js 234), so an
+ * instance property replaces it for every later socket.
+ */
+export function observeSocketErrors(
+  cm: NzcConnectionManager,
+  onError: (err: Error, connected: boolean) => void,
+): void {
+  const original = cm.onSocketError;
+  cm.onSocketError = function (this: NzcConnectionManager, err: Error) {
+    const connected = this.state === CM_STATE.CONNECTED;
+    original.call(this, err);
+    onError(err, connected);
+  };
+}

@@ -26,6 +26,7 @@ import { ServerVersion } from './server-info.js';
 import {
   batchWrites,
   installWatchdog,
+  observeSocketErrors,
   patchReconnectQueue,
   patchXid,
   type Watchdog,
@@ -54,6 +55,8 @@ export interface RawSessionOptions {
   onEvent: (e: RawEvent) => void;
   /** Every watch notification the server sends, before the one-shot watchers hear it. */
   onWatchEvent?: (e: WatchEvent) => void;
+  /** Every socket error; `connected`: the connection had a session (else a connect attempt failed). */
+  onSocketError?: (err: Error, connected: boolean) => void;
 }
 
 /** What a request's sender hears, exactly once: a typed error, or null and the reply. */
@@ -103,6 +106,12 @@ export class RawSession {
       Math.min(opts.sessionTimeoutMs / servers, opts.sessionTimeoutMs / 5),
     );
     this.watchdog = installWatchdog(cm, Math.floor(handshakeMs));
+    const onSocketError = opts.onSocketError;
+    if (onSocketError) {
+      observeSocketErrors(cm, (err, connected) => {
+        if (!this.ended) onSocketError(err, connected);
+      });
+    }
     for (const a of opts.auth) this.client.addAuthInfo(a.scheme, a.auth);
     cm.on('state', (s) => this.onState(s));
   }

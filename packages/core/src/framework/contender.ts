@@ -23,8 +23,8 @@ import type { OneShotWatches } from '../one-shot-watches.js';
 import type { Stat, WatchEvent } from '../types.js';
 import { deleteNode } from './delete-node.js';
 import { breakTies, hasTies, lineOf, tiedNames } from './line.js';
-import { createNode, type FrameworkContext } from './nodes.js';
-import { publish } from './observability.js';
+import { createNode, type FrameworkContext, type FrameworkCreate } from './nodes.js';
+import { publish, traced } from './observability.js';
 import { CREATE_FLAGS } from '../types.js';
 
 /**
@@ -117,7 +117,11 @@ export async function contend(
   const signal = deadline.signal;
   const names = o.sortBy ?? [o.lockName];
   let pipelined: Promise<string[] | undefined> | undefined;
-  const created = await createNode(ctx, `${path}/${o.lockName}`, {
+  // Every request below is traced: on the operation channel when someone listens, at no cost
+  // otherwise (a recipe's acquire published nothing when they went to the driver untraced).
+  const list = (raw: RawSession) =>
+    traced('getChildren', path, () => ops.getChildren(raw, path, undefined));
+  const created = await createTraced(ctx, `${path}/${o.lockName}`, {
     data: o.data ?? Buffer.alloc(0),
     mode: 'EPHEMERAL_SEQUENTIAL',
     flags: CREATE_FLAGS.EPHEMERAL_SEQUENTIAL,
@@ -128,7 +132,7 @@ export async function contend(
     // queued right behind the create lists our node once the create succeeds. If the create
     // failed or was repeated, the listing may not show our node, and we list again below.
     onQueued: (raw) => {
-      pipelined = ops.getChildren(raw, path, undefined).then(
+      pipelined = list(raw).then(
         (r) => r.children,
         () => undefined,
       );
@@ -139,12 +143,18 @@ export async function contend(
   const sessionId = created.stat.ephemeralOwner;
   // Once: a recipe may start its release early (a closing leader, before its loop unwinds) and
   // again where it always does; the second call gets the first one's promise.
+  let deleting: Promise<void> | undefined;
+  const deleteOurs = () =>
+    (deleting ??= traced('delete', nodePath, () =>
+      deleteNode(ctx, nodePath, { version: -1, guaranteed: true }),
+    ).catch((e: unknown) => {
+      if (!(e instanceof NoNodeError)) throw e;
+    }));
+  // A holder's release (not an abandoned contender's clean-up) ends with the `released` event.
   let releasing: Promise<void> | undefined;
   const release = () =>
-    (releasing ??= deleteNode(ctx, nodePath, { version: -1, guaranteed: true }).catch(
-      (e: unknown) => {
-        if (!(e instanceof NoNodeError)) throw e;
-      },
+    (releasing ??= deleteOurs().then(() =>
+      publish('recipe', { recipe: 'contender', event: 'released', path: nodePath }),
     ));
   publish('recipe', { recipe: 'contender', event: 'created', path: nodePath });
   let watched: { raw: RawSession; path: string } | undefined;
@@ -162,8 +172,7 @@ export async function contend(
           path: nodePath,
         });
       let children = first ? await pipelined : undefined;
-      if (!children?.includes(ourName))
-        children = (await ops.getChildren(raw, path, undefined)).children;
+      if (!children?.includes(ourName)) children = (await list(raw)).children;
       const inLine = lineOf(children, names);
       // No await unless names tie (past the sequence limit): a grant is on the failover path.
       const sorted = hasTies(inLine, names)
@@ -197,10 +206,15 @@ export async function contend(
       // changes: remove it (no other watch of this session shares it).
       await ctx.watches.remove(watched.raw, watched.path, 'data').catch(() => undefined);
     }
-    await release().catch(() => undefined);
+    await deleteOurs().catch(() => undefined);
     publish('recipe', { recipe: 'contender', event: 'abandoned', path: nodePath, error: e });
     throw e;
   }
+}
+
+/** createNode, published on the operation channel when someone listens. */
+function createTraced(ctx: FrameworkContext, path: string, o: FrameworkCreate) {
+  return traced('create', path, () => createNode(ctx, path, o));
 }
 
 /** The czxids of the tied names (ours known already); a name whose node is gone has none. */
@@ -216,7 +230,8 @@ async function czxidsOf(
     tied
       .filter((n) => n !== ourName)
       .map(async (n) => {
-        const stat = await ops.exists(raw, childPath(parent, n), undefined); // null when gone
+        const p = childPath(parent, n);
+        const stat = await traced('exists', p, () => ops.exists(raw, p, undefined)); // null when gone
         if (stat) czxids.set(n, stat.czxid);
       }),
   );
@@ -239,7 +254,7 @@ async function waitForChange(
   const event = new Promise<WatchEvent>((r) => (fired = r));
   const armed = ctx.watches.arm(raw, target, (e) => fired(e), 'data');
   try {
-    await ops.getData(raw, target, armed!.fn);
+    await traced('getData', target, () => ops.getData(raw, target, armed!.fn));
   } catch (e) {
     armed!.cancel();
     if (e instanceof NoNodeError) return 'gone'; // no watch was left on the server

@@ -8,7 +8,7 @@ import { DeleteRequest } from '../driver/wire.js';
 import { isRetryable, NoNodeError, NotEmptyError } from '../errors.js';
 import { childPath } from '../paths.js';
 import type { FrameworkContext } from './nodes.js';
-import { publish } from './observability.js';
+import { publish, traced } from './observability.js';
 import { withRetry, type RetryPolicy } from './retry.js';
 
 export interface FrameworkDelete {
@@ -115,11 +115,11 @@ async function deleteWithRetry(
       describe: `guaranteed delete ${path}`,
       run: async () => {
         const raw = ctx.raw();
-        const stat = await ops.exists(raw, path, undefined);
+        const stat = await traced('exists', path, () => ops.exists(raw, path, undefined));
         if (stat === null) return;
         const owner = stat.ephemeralOwner;
         if (owner !== 0n && owner !== raw.sessionId && owner === sessionAtStart) return; // dies with its session
-        await attempt(1);
+        await traced('delete', path, () => attempt(1));
       },
     });
     publish('recipe', { recipe: 'guaranteed-delete', event: 'deferred', path });

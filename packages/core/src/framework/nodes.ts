@@ -13,7 +13,7 @@ import type { Acl } from '../types.js';
 import type { CreateMode, Stat } from '../types.js';
 import { aclFor, type AclProvider } from './acl.js';
 import type { Background } from './background.js';
-import { publish } from './observability.js';
+import { publish, traced } from './observability.js';
 import { abandonProtected, protectedName, protectedPath, recoverProtected } from './protection.js';
 import { withRetry, type RetryPolicy } from './retry.js';
 
@@ -249,5 +249,5 @@ export async function ensurePath(
   path: string,
   signal?: AbortSignal,
 ): Promise<void> {
-  await mkdirs(ctx, path, signal);
+  await traced('ensurePath', path, () => mkdirs(ctx, path, signal));
 }

@@ -10,6 +10,7 @@ import { NoNodeError } from '../errors.js';
 import { childPath } from '../paths.js';
 import type { CreateMode, Stat } from '../types.js';
 import type { Background } from './background.js';
+import { traced } from './observability.js';
 
 /** Curator's protection prefix: `_c_` + a lower-case UUID + `-`. */
 export const PROTECTED_PREFIX = '_c_';
@@ -82,10 +83,13 @@ export function abandonProtected(
     describe: `delete abandoned protected create ${childPath(parent, prefix)}*`,
     run: async () => {
       const session = raw();
-      for (const found of await findProtected(session, parent, prefix)) {
-        await ops.remove(session, found, -1).catch((err: unknown) => {
-          if (!(err instanceof NoNodeError)) throw err;
-        });
+      const list = () => findProtected(session, parent, prefix);
+      for (const found of await traced('getChildren', parent, list)) {
+        await traced('delete', found, () => ops.remove(session, found, -1)).catch(
+          (err: unknown) => {
+            if (!(err instanceof NoNodeError)) throw err;
+          },
+        );
       }
     },
   });
