@@ -15,7 +15,8 @@ import type { FrameworkContext } from './framework/nodes.js';
 import { publish } from './framework/observability.js';
 import { exponentialBackoff, type RetryPolicy } from './framework/retry.js';
 import { OneShotWatches } from './one-shot-watches.js';
-import { clientOptionsSchema, silentLogger, type ClientOptions, type Logger } from './options.js';
+import { clientOptionsSchema } from './options-schema.js';
+import { silentLogger, type ClientOptions, type Logger } from './options.js';
 import { PersistentWatches } from './persistent-watches.js';
 import { parseOptions } from './validate.js';
 
@@ -44,7 +45,7 @@ export class ClientCore implements FrameworkContext {
   private readonly closing = new AbortController();
 
   constructor(options: ClientOptions) {
-    const o = parseOptions(clientOptionsSchema, options, 'client options');
+    const o = parseOptions(clientOptionsSchema(), options, 'client options');
     this.connectString = o.connectString;
     const slash = o.connectString.indexOf('/');
     this.chroot = slash < 0 ? undefined : o.connectString.slice(slash);

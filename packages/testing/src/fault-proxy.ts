@@ -1,4 +1,5 @@
-import net from 'node:net';
+// A namespace import: a default import in the declarations fails without esModuleInterop.
+import * as net from 'node:net';
 import { FrameSplitter, OpCode } from './wire/jute.js';
 
 /** Names accepted by {@link FaultProxy.dropNextReply}; `create` matches every create opcode. */

@@ -1,6 +1,5 @@
 /** Digest ACL helpers and the ACL provider every create (parents included) goes through. */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
 import { InvalidArgumentError } from '../errors.js';
 import { OPEN_ACL_UNSAFE, Perms, type Acl } from '../types.js';
 
@@ -27,19 +26,6 @@ export interface AclProvider {
   defaultAcl: readonly Acl[];
   forPath?: (path: string) => readonly Acl[] | undefined;
 }
-
-export const aclProviderSchema = z.object({
-  defaultAcl: z
-    .array(
-      z.object({
-        perms: z.number().int().min(0).max(31),
-        scheme: z.string().min(1),
-        id: z.string(),
-      }),
-    )
-    .min(1),
-  forPath: z.function().optional(),
-});
 
 export const openAclProvider: AclProvider = { defaultAcl: OPEN_ACL_UNSAFE };
 

@@ -3,7 +3,8 @@
  * without this project choosing a vendor. Publishing costs nothing when no one subscribes.
  * See docs/observability.md.
  */
-import diagnostics from 'node:diagnostics_channel';
+// A namespace import: a default import in the declarations fails without esModuleInterop.
+import * as diagnostics from 'node:diagnostics_channel';
 
 /** Channel names, all under `zk-recipes:`. */
 export const channels = {

@@ -5,7 +5,7 @@
  * sequential create is not, unless it is protected (docs/failure-modes.md, 1: lost create
  * reply).
  */
-import { z } from 'zod';
+import { lazy, zod } from '../lazy-zod.js';
 import { isRetryable, ZkRecipesError } from '../errors.js';
 import { parseOptions } from '../validate.js';
 import { sleep } from '../kit/abort.js';
@@ -23,7 +23,7 @@ export type RetryPolicy =
   | Readonly<{ kind: 'forever'; sleepMs: number }>
   | Readonly<{ kind: 'never' }>;
 
-const ms = z.number().int().min(0).max(3_600_000);
+const ms = lazy((z) => z.number().int().min(0).max(3_600_000));
 
 /**
  * Sleeps base * 2^attempt with full jitter (a random share of it), never more than maxSleepMs,
@@ -32,11 +32,12 @@ const ms = z.number().int().min(0).max(3_600_000);
 export function exponentialBackoff(
   o: { baseSleepMs?: number; maxSleepMs?: number; maxRetries?: number } = {},
 ): RetryPolicy {
+  const z = zod();
   const v = parseOptions(
     z
       .object({
-        baseSleepMs: ms.default(100),
-        maxSleepMs: ms.default(10_000),
+        baseSleepMs: ms().default(100),
+        maxSleepMs: ms().default(10_000),
         maxRetries: z.number().int().min(0).max(1000).default(5),
       })
       .strict(),
@@ -47,8 +48,9 @@ export function exponentialBackoff(
 }
 
 export function retryNTimes(n: number, sleepMs = 100): RetryPolicy {
+  const z = zod();
   const v = parseOptions(
-    z.object({ n: z.number().int().min(0).max(1_000_000), sleepMs: ms }),
+    z.object({ n: z.number().int().min(0).max(1_000_000), sleepMs: ms() }),
     { n, sleepMs },
     'retryNTimes',
   );
@@ -61,7 +63,7 @@ export function retryOnce(sleepMs = 100): RetryPolicy {
 
 export function retryUntilElapsed(maxElapsedMs: number, sleepMs = 100): RetryPolicy {
   const v = parseOptions(
-    z.object({ maxElapsedMs: ms, sleepMs: ms }),
+    zod().object({ maxElapsedMs: ms(), sleepMs: ms() }),
     { maxElapsedMs, sleepMs },
     'retryUntilElapsed',
   );
@@ -69,17 +71,12 @@ export function retryUntilElapsed(maxElapsedMs: number, sleepMs = 100): RetryPol
 }
 
 export function retryForever(sleepMs = 1000): RetryPolicy {
-  const v = parseOptions(z.object({ sleepMs: ms }), { sleepMs }, 'retryForever');
+  const v = parseOptions(zod().object({ sleepMs: ms() }), { sleepMs }, 'retryForever');
   return Object.freeze({ kind: 'forever', ...v });
 }
 
 /** No retries. */
 export const noRetry: RetryPolicy = Object.freeze({ kind: 'never' });
-
-export const retryPolicySchema = z.custom<RetryPolicy>(
-  (v) => typeof v === 'object' && v !== null && typeof (v as { kind?: unknown }).kind === 'string',
-  { message: 'expected a retry policy (exponentialBackoff(), retryNTimes(), ...)' },
-);
 
 /** How long to sleep before retry number `retry` (0-based), or undefined to give up. */
 export function nextSleep(
