@@ -72,9 +72,13 @@ export interface ClientOptions {
 
 /** A pino-compatible logger; silent when none is given. */
 export interface Logger {
+  /** Details, such as background jobs to be retried. */
   debug(obj: object, msg?: string): void;
+  /** Every connection state change. */
   info(obj: object, msg?: string): void;
+  /** Something went wrong and was handled: a background job given up, watches not re-armed. */
   warn(obj: object, msg?: string): void;
+  /** A listener or watcher of yours threw. */
   error(obj: object, msg?: string): void;
 }
 

@@ -31,7 +31,9 @@ import { participants, type Participant } from './participants.js';
 import { localLine } from './local-line.js';
 import { localAddress, type AcquireOptions, type MutexOptions } from './mutex.js';
 
+/** The name readers' nodes carry (Curator's). */
 export const READ_LOCK_NAME = '__READ__';
+/** The name writers' nodes carry (Curator's). */
 export const WRITE_LOCK_NAME = '__WRIT__';
 const NAMES = [READ_LOCK_NAME, WRITE_LOCK_NAME] as const;
 
@@ -49,6 +51,7 @@ const readerDriver: ContenderDriver = {
 
 /** One side of a read-write lock. */
 export interface LockSide {
+  /** Waits for this side of the lock, like {@link Mutex.acquire}. */
   acquire(options?: AcquireOptions): Promise<Lease>;
   /** Takes the lock only if it can be had now; never waits. */
   tryAcquire(): Promise<Lease | undefined>;
@@ -92,6 +95,7 @@ export class ReadWriteLock {
     }));
   }
 
+  /** The writers' side: one holder, and no reader meanwhile. */
   writeLock(): LockSide {
     return {
       acquire: (o) => this.acquireWrite(o),
@@ -99,6 +103,7 @@ export class ReadWriteLock {
     };
   }
 
+  /** The readers' side: many holders while no writer holds or waits ahead of them. */
   readLock(): LockSide {
     return {
       acquire: (o) => this.acquireRead(o),

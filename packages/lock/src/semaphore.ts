@@ -20,6 +20,7 @@ import { localAddress, Mutex, type AcquireOptions, type MutexOptions } from './m
 
 const LEASE_NAME = 'lease-';
 
+/** Options of a {@link Semaphore}: how many leases it has. */
 export interface SemaphoreOptions extends MutexOptions {
   /** How many leases can be held at once. */
   maxLeases: number;

@@ -22,6 +22,7 @@ const HOW_TO_INSTALL =
   'https://zookeeper.apache.org/releases.html), unpack it, install Java 11+ and set ' +
   'ZOOKEEPER_HOME to the unpacked folder.';
 
+/** Where {@link locateZooKeeper} looks; for tests of the lookup itself. */
 export interface LocateOptions {
   env?: NodeJS.ProcessEnv;
   debianJar?: string;

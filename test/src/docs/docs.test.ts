@@ -2,6 +2,7 @@
 // against the built packages, the links and file names they give exist, and the operations
 // example of docs/core.md runs on an empty server.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -83,4 +84,14 @@ test('the operations example of docs/core.md runs on an empty server', async () 
   const audit = await client.getChildren('/audit');
   assert.equal(audit.children.length, 1, 'the transaction committed');
   assert.equal((await client.getData('/config')).data.toString(), 'v2');
+});
+
+test('the API reference builds from the doc comments without a warning (every export documented)', () => {
+  // typedoc.json: treatWarningsAsErrors, notDocumented; validation only, no HTML written.
+  const typedoc = path.join(repo, 'node_modules', 'typedoc', 'bin', 'typedoc');
+  const r = spawnSync(process.execPath, [typedoc, '--emit', 'none'], {
+    cwd: repo,
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
 });

@@ -24,6 +24,7 @@ export function digestAcl(user: string, password: string, perms: number = Perms.
  */
 export interface AclProvider {
   defaultAcl: readonly Acl[];
+  /** The ACL of one path (namespace included), or undefined for `defaultAcl`. */
   forPath?: (path: string) => readonly Acl[] | undefined;
 }
 

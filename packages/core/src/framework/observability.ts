@@ -18,6 +18,7 @@ export const channels = {
   recipe: diagnostics.channel('zk-recipes:recipe'),
 } as const;
 
+/** The short name of a diagnostics channel: `operation`, `retry`, `state` or `recipe` (docs/observability.md). */
 export type ChannelName = keyof typeof channels;
 
 export function publish(name: ChannelName, message: object): void {

@@ -11,6 +11,7 @@ import { parseOptions } from '../validate.js';
 import { sleep } from '../kit/abort.js';
 import { publish } from './observability.js';
 
+/** How an operation is retried; made by {@link exponentialBackoff}, {@link retryNTimes}, {@link retryUntilElapsed}, {@link retryForever} or {@link noRetry}. */
 export type RetryPolicy =
   | Readonly<{
       kind: 'exponentialBackoff';
@@ -47,6 +48,7 @@ export function exponentialBackoff(
   return Object.freeze({ kind: 'exponentialBackoff', ...v });
 }
 
+/** At most `n` retries, `sleepMs` apart (Curator's RetryNTimes). */
 export function retryNTimes(n: number, sleepMs = 100): RetryPolicy {
   const z = zod();
   const v = parseOptions(
@@ -57,10 +59,12 @@ export function retryNTimes(n: number, sleepMs = 100): RetryPolicy {
   return Object.freeze({ kind: 'nTimes', ...v });
 }
 
+/** One retry after `sleepMs` (Curator's RetryOneTime). */
 export function retryOnce(sleepMs = 100): RetryPolicy {
   return retryNTimes(1, sleepMs);
 }
 
+/** Retries `sleepMs` apart until `maxElapsedMs` have passed since the first attempt (Curator's RetryUntilElapsed). */
 export function retryUntilElapsed(maxElapsedMs: number, sleepMs = 100): RetryPolicy {
   const v = parseOptions(
     zod().object({ maxElapsedMs: ms(), sleepMs: ms() }),
@@ -70,6 +74,7 @@ export function retryUntilElapsed(maxElapsedMs: number, sleepMs = 100): RetryPol
   return Object.freeze({ kind: 'untilElapsed', ...v });
 }
 
+/** Retries `sleepMs` apart until the call succeeds, fails otherwise, or its signal aborts (Curator's RetryForever). */
 export function retryForever(sleepMs = 1000): RetryPolicy {
   const v = parseOptions(zod().object({ sleepMs: ms() }), { sleepMs }, 'retryForever');
   return Object.freeze({ kind: 'forever', ...v });

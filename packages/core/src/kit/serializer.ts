@@ -7,6 +7,7 @@ import { InvalidArgumentError, ZkRecipesError } from '../errors.js';
 
 /** Turns values into node data and back. */
 export interface Serializer<T> {
+  /** The node data for `value`; throws {@link SerializationError} for a value it refuses. */
   serialize(value: T): Buffer;
   /** Throws {@link SerializationError} when the bytes are not a valid value. */
   deserialize(data: Buffer): T;
