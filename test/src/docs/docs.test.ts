@@ -1,25 +1,12 @@
 // The docs are code a user copies: every TypeScript block of the READMEs and docs/ compiles
-// against the built packages, the links and file names they give exist, and the operations
-// example of docs/core.md runs on an empty server.
+// against the built packages, and the links and file names they give exist.
+// core-example.test.ts runs an example; api-reference.test.ts builds the API reference.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
-import { createClient } from '@zk-recipes/core';
-import { TestRoot } from '@zk-recipes/testing';
-import {
-  compile,
-  docPages,
-  emitBlock,
-  repo,
-  tsBlocks,
-  writeProject,
-} from '../support/doc-blocks.js';
-import { sharedServer } from '../support/shared-server.js';
+import { compile, docPages, repo, tsBlocks, writeProject } from '../support/doc-blocks.js';
 
-const server = sharedServer();
 const work = path.join(repo, 'test', 'dist', 'docs-blocks');
 
 test('every TypeScript block of the READMEs and docs/ compiles against the built packages', () => {
@@ -65,34 +52,4 @@ test('the README shows the registry install and the plain-JavaScript form beside
   assert.ok(blocks.some((c) => /await using/.test(c)));
   // Node 20 does not parse `await using`: a block without it, closing in `finally`.
   assert.ok(blocks.some((c) => !/\busing\b/.test(c) && /finally\s*\{[^}]*close\(\)/.test(c)));
-});
-
-test('the operations example of docs/core.md runs on an empty server', async () => {
-  const block = tsBlocks('docs/core.md').find((b) => b.code.includes('client.multi('));
-  assert.ok(block, 'docs/core.md shows multi()');
-  const file = emitBlock(path.join(work, 'multi'), block);
-  await using root = await TestRoot.create(server, 'docs');
-  await using client = createClient({ connectString: `${server.connectString}${root.path}` });
-  await client.start();
-  const globals = globalThis as Record<string, unknown>;
-  Object.assign(globals, { client, reread: () => undefined });
-  try {
-    await import(pathToFileURL(file).href);
-  } finally {
-    delete globals.client;
-    delete globals.reread;
-  }
-  const audit = await client.getChildren('/audit');
-  assert.equal(audit.children.length, 1, 'the transaction committed');
-  assert.equal((await client.getData('/config')).data.toString(), 'v2');
-});
-
-test('the API reference builds from the doc comments without a warning (every export documented)', () => {
-  // typedoc.json: treatWarningsAsErrors, notDocumented; validation only, no HTML written.
-  const typedoc = path.join(repo, 'node_modules', 'typedoc', 'bin', 'typedoc');
-  const r = spawnSync(process.execPath, [typedoc, '--emit', 'none'], {
-    cwd: repo,
-    encoding: 'utf8',
-  });
-  assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
 });
