@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/node_modules/**', 'bench/**/*.py', '**/*.java'],
+    ignores: ['**/dist/**', '**/node_modules/**', 'docs/api/**', 'bench/**/*.py', '**/*.java'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,

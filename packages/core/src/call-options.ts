@@ -7,7 +7,9 @@ import type { RequestOptions } from './types.js';
 export interface PersistentWatch {
   readonly path: string;
   readonly mode: PersistentWatchMode;
+  /** Removes the watch from the server; idempotent. */
   remove(): Promise<void>;
+  /** `await using`: calls `remove()`. */
   [Symbol.asyncDispose](): Promise<void>;
 }
 

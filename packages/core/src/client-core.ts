@@ -18,7 +18,6 @@ import { publish } from './framework/observability.js';
 import { exponentialBackoff, type RetryPolicy } from './framework/retry.js';
 import { OneShotWatches } from './one-shot-watches.js';
 import {
-  clientOptionsSchema,
   guardedLogger,
   listenerErrorReporter,
   MAX_TIMER_MS,
@@ -26,6 +25,7 @@ import {
   type ClientOptions,
   type Logger,
 } from './options.js';
+import { clientOptionsSchema } from './options-schema.js';
 import { PersistentWatches } from './persistent-watches.js';
 import { parseOptions } from './validate.js';
 
@@ -54,7 +54,7 @@ export class ClientCore implements FrameworkContext {
   private readonly closing = new AbortController();
 
   constructor(options: ClientOptions) {
-    const o = parseOptions(clientOptionsSchema, options, 'client options');
+    const o = parseOptions(clientOptionsSchema(), options, 'client options');
     // Hosts trimmed, ports and chroot checked (the schema refused a bad one already).
     const connect = parseConnectString(o.connectString);
     this.connectString = connect.normalized;

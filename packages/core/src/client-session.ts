@@ -113,6 +113,7 @@ export abstract class ClientSession {
     return this.s.close();
   }
 
+  /** `await using`: calls `close()`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

@@ -50,7 +50,7 @@ function rejected(e: unknown): Promise<never> {
  * A ZooKeeper client with Curator's connection states, a new session after LOST, a deadline
  * on every request, retries by policy, namespaces, and node-zookeeper-client's defects
  * compensated. Create it with {@link createClient}; `usingNamespace()` gives views that share
- * its connection. Its session and lifecycle members are {@link ClientSession}'s.
+ * its connection. Its session and lifecycle members are `ClientSession`'s (client-session.ts).
  */
 export class ZkClient extends ClientSession {
   /**
@@ -212,11 +212,13 @@ export class ZkClient extends ClientSession {
     return { children: r.children, stat: r.stat };
   }
 
+  /** The node's ACL and Stat. */
   async getACL(path: string, options: CallOptions = {}): Promise<{ acl: Acl[]; stat: Stat }> {
     const p = this.ns.toServer(path, false, options);
     return this.retry('getACL', p, options, (raw) => ops.getACL(raw, p, options.requestTimeoutMs));
   }
 
+  /** Replaces the node's ACL; `version` (default -1, any) is the ACL version it must have. */
   async setACL(
     path: string,
     acl: readonly Acl[],

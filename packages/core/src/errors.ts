@@ -39,6 +39,7 @@ export const ZooKeeperCode = {
   THROTTLEDOP: -127,
 } as const;
 
+/** The name of a ZooKeeper error code: `NONODE`, `BADVERSION`, ... */
 export type ZooKeeperCodeName = keyof typeof ZooKeeperCode;
 
 const NAME_BY_NUMBER = new Map<number, ZooKeeperCodeName>(
@@ -129,18 +130,28 @@ function defineZkError<N extends ZooKeeperCodeName>(codeName: N, className: stri
   return C;
 }
 
+/** The node does not exist (`NONODE`). */
 export const NoNodeError = defineZkError('NONODE', 'NoNodeError');
+/** A node already exists at the path (`NODEEXISTS`). */
 export const NodeExistsError = defineZkError('NODEEXISTS', 'NodeExistsError');
+/** The node's version is not the one the call gave (`BADVERSION`). */
 export const BadVersionError = defineZkError('BADVERSION', 'BadVersionError');
+/** The node has children, so it cannot be deleted (`NOTEMPTY`). */
 export const NotEmptyError = defineZkError('NOTEMPTY', 'NotEmptyError');
+/** The node's ACL does not let this session do that (`NOAUTH`). */
 export const NoAuthError = defineZkError('NOAUTH', 'NoAuthError');
+/** The server refused the credentials (`AUTHFAILED`); the session is unusable. */
 export const AuthFailedError = defineZkError('AUTHFAILED', 'AuthFailedError');
+/** The ACL given is not valid (`INVALIDACL`). */
 export const InvalidAclError = defineZkError('INVALIDACL', 'InvalidAclError');
+/** An ephemeral node cannot have children (`NOCHILDRENFOREPHEMERALS`). */
 export const NoChildrenForEphemeralsError = defineZkError(
   'NOCHILDRENFOREPHEMERALS',
   'NoChildrenForEphemeralsError',
 );
+/** The server refused the request's arguments (`BADARGUMENTS`). */
 export const BadArgumentsError = defineZkError('BADARGUMENTS', 'BadArgumentsError');
+/** The server does not know the operation (`UNIMPLEMENTED`). */
 export const UnimplementedError = defineZkError('UNIMPLEMENTED', 'UnimplementedError');
 /** The connection dropped before the reply came: the request may or may not have been applied. */
 export const ConnectionLossError = defineZkError('CONNECTIONLOSS', 'ConnectionLossError');
@@ -148,9 +159,13 @@ export const ConnectionLossError = defineZkError('CONNECTIONLOSS', 'ConnectionLo
 export const SessionExpiredError = defineZkError('SESSIONEXPIRED', 'SessionExpiredError');
 /** No reply within the request's deadline: the request may or may not have been applied. */
 export const OperationTimeoutError = defineZkError('OPERATIONTIMEOUT', 'OperationTimeoutError');
+/** The session moved to another server meanwhile (`SESSIONMOVED`); retryable. */
 export const SessionMovedError = defineZkError('SESSIONMOVED', 'SessionMovedError');
+/** The path's quota would be exceeded (`QUOTAEXCEEDED`; ZooKeeper 3.7+ enforces quotas). */
 export const QuotaExceededError = defineZkError('QUOTAEXCEEDED', 'QuotaExceededError');
+/** No such watch to remove (`NOWATCHER`). */
 export const NoWatcherError = defineZkError('NOWATCHER', 'NoWatcherError');
+/** The server is overloaded and dropped the request (`THROTTLEDOP`). */
 export const ThrottledOpError = defineZkError('THROTTLEDOP', 'ThrottledOpError');
 
 const BY_CODE: ReadonlyMap<

@@ -1,3 +1,5 @@
+// The declarations use Buffer, NodeJS and node: modules: consumers need no "types" setting.
+/// <reference types="node" preserve="true" />
 export {
   createClient,
   ZkClient,
@@ -34,6 +36,7 @@ export {
   SerializationError,
   stringSerializer,
   zodSerializer,
+  type ZodLikeSchema,
   type Serializer,
 } from './kit/serializer.js';
 export type {

@@ -1,87 +1,94 @@
-import { z } from 'zod';
-import { aclProviderSchema, type AclProvider } from './framework/acl.js';
-import { retryPolicySchema } from './framework/retry.js';
-import { parseConnectString } from './connect-string.js';
-
-/** `host:port[,host:port...][/chroot]`, checked by ./connect-string.ts. */
-export const connectStringSchema = z.string().superRefine((s, ctx) => {
-  try {
-    parseConnectString(s);
-  } catch (e) {
-    ctx.addIssue({ code: 'custom', message: (e as Error).message });
-  }
-});
+import type { AclProvider } from './framework/acl.js';
+import type { RetryPolicy } from './framework/retry.js';
+import type { ErrorPolicy } from './states.js';
 
 /** The longest delay a Node timer takes: a longer one fires at once (TimeoutOverflowWarning). */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
-export const clientOptionsSchema = z
-  .object({
-    connectString: connectStringSchema,
-    /** Requested session timeout; the server may grant another (see `client.session`). */
-    sessionTimeoutMs: z
-      .number()
-      .int()
-      .min(100)
-      .max(24 * 3600_000)
-      .default(30_000),
-    /** Default for `start()`: how long the first connect may take. */
-    connectionTimeoutMs: z.number().int().min(1).max(MAX_TIMER_MS).default(15_000),
-    /** Deadline of every request that does not give its own. Default: the session timeout. */
-    requestTimeoutMs: z.number().int().min(1).max(MAX_TIMER_MS).optional(),
-    /** `standard`: SUSPENDED already counts as losing what the session holds (Curator's default). */
-    errorPolicy: z.enum(['standard', 'session']).default('standard'),
-    /** Credentials sent on every connection of every session, before any other request. */
-    auth: z
-      .array(
-        z.object({
-          scheme: z.string().min(1),
-          credentials: z.union([z.string(), z.instanceof(Buffer)]),
-        }),
-      )
-      .default([]),
-    /** Checked here: each of debug, info, warn and error must be a function. */
-    logger: z
-      .custom<Logger>((v) => isLogger(v), {
-        message: 'a logger needs debug, info, warn and error methods (pino-compatible)',
-      })
-      .optional(),
-    /** Every path this client uses lives under `/<namespace>` (plus the chroot, if any). */
-    namespace: z
-      .string()
-      .regex(/^[^/]+(\/[^/]+)*$/, 'a namespace is a relative path: "app" or "app/sub"')
-      .optional(),
-    /** How operations are retried on connection loss; default exponentialBackoff(). */
-    retryPolicy: retryPolicySchema.optional(),
-    /** ACLs of created nodes (parents included) when a call gives none; default open. */
-    aclProvider: z
-      .custom<AclProvider>((v) => aclProviderSchema.safeParse(v).success, {
-        message: 'expected { defaultAcl: Acl[], forPath?: (path) => Acl[] | undefined }',
-      })
-      .optional(),
-    /** The server's jute.maxbuffer: larger writes are refused before sending. Default 1 MiB. */
-    maxPacketBytes: z
-      .number()
-      .int()
-      .min(1024)
-      .default(1024 * 1024),
-  })
-  .strict();
-
-export type ClientOptions = z.input<typeof clientOptionsSchema>;
-export type ResolvedClientOptions = z.output<typeof clientOptionsSchema>;
+/**
+ * The options of `createClient()`. Every one is checked when the client is made: a bad one
+ * throws `InvalidArgumentError` whose `field` names it.
+ */
+export interface ClientOptions {
+  /**
+   * The servers of the ensemble, `host:port[,host:port...]`, and an optional chroot every path
+   * of this client is under: `'zk1:2181,zk2:2181,zk3:2181/my-app'`.
+   */
+  connectString: string;
+  /**
+   * Requested session timeout in ms, 100 to 24 h. The server may grant another, within its
+   * `minSessionTimeout` and `maxSessionTimeout` (see `client.session`).
+   * @defaultValue 30_000
+   */
+  sessionTimeoutMs?: number;
+  /**
+   * How long `start()` waits for the first connection, in ms, when it is given no `timeoutMs`.
+   * @defaultValue 15_000
+   */
+  connectionTimeoutMs?: number;
+  /**
+   * Deadline of every request that does not give its own `requestTimeoutMs`, in ms.
+   * @defaultValue the session timeout
+   */
+  requestTimeoutMs?: number;
+  /**
+   * When what the session holds (locks, leadership) counts as lost: `standard` already on
+   * SUSPENDED (Curator's default), `session` only on LOST. See docs/connection-states.md.
+   * @defaultValue 'standard'
+   */
+  errorPolicy?: ErrorPolicy;
+  /**
+   * Credentials sent on every connection of every session, before any other request:
+   * `[{ scheme: 'digest', credentials: 'user:password' }]`.
+   * @defaultValue []
+   */
+  auth?: { scheme: string; credentials: string | Buffer }[];
+  /**
+   * Where the client logs state changes and background failures; pino's signature, so a pino
+   * logger fits as is.
+   * @defaultValue a silent logger
+   */
+  logger?: Logger;
+  /**
+   * Every path this client uses lives under `/<namespace>` (plus the chroot, if any): `'app'`
+   * or `'app/sub'`. The namespace node is created on the first create.
+   * @defaultValue none
+   */
+  namespace?: string;
+  /**
+   * How operations are retried on connection loss, operation timeout and session moved.
+   * @defaultValue exponentialBackoff(): 5 retries, 100 ms base, at most 10 s
+   */
+  retryPolicy?: RetryPolicy;
+  /**
+   * The ACL of every node created (parents included) when a call gives none.
+   * @defaultValue OPEN_ACL_UNSAFE for every path
+   */
+  aclProvider?: AclProvider;
+  /**
+   * The server's `jute.maxbuffer`, in bytes, at least 1024: larger writes are refused with
+   * `DataTooLargeError` before they are sent (the server would drop the connection).
+   * @defaultValue 1_048_576 (1 MiB, the server's default)
+   */
+  maxPacketBytes?: number;
+}
 
 /** A pino-compatible logger; silent when none is given. */
 export interface Logger {
+  /** Details, such as background jobs to be retried. */
   debug(obj: object, msg?: string): void;
+  /** Every connection state change. */
   info(obj: object, msg?: string): void;
+  /** Something went wrong and was handled: a background job given up, watches not re-armed. */
   warn(obj: object, msg?: string): void;
+  /** A listener or watcher of yours threw. */
   error(obj: object, msg?: string): void;
 }
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
-function isLogger(v: unknown): v is Logger {
+/** Whether `v` has every level a logger needs (checked at createClient). */
+export function isLogger(v: unknown): v is Logger {
   if (typeof v !== 'object' || v === null) return false;
   const o = v as Record<string, unknown>;
   return LEVELS.every((level) => typeof o[level] === 'function');

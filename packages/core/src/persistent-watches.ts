@@ -10,8 +10,10 @@ import * as requests from './driver/requests.js';
 import { traced } from './framework/observability.js';
 import type { WatchEvent } from './types.js';
 
+/** `persistent`: the node's own changes and its children list; `persistentRecursive`: every change under the path. */
 export type PersistentWatchMode = 'persistent' | 'persistentRecursive';
 
+/** What a persistent watch heard; `Resync` after a reconnect: events may have been missed, read again. */
 export type PersistentWatchEventType =
   | 'NodeCreated'
   | 'NodeDeleted'
@@ -20,11 +22,13 @@ export type PersistentWatchEventType =
   /** Events may have been missed (reconnect or new session): read the state again. */
   | 'Resync';
 
+/** One event of a persistent watch. */
 export interface PersistentWatchEvent {
   type: PersistentWatchEventType;
   path: string;
 }
 
+/** Called with every event of a persistent watch until it is removed. */
 export type PersistentWatchListener = (e: PersistentWatchEvent) => void;
 
 interface Entry {

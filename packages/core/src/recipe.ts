@@ -1,3 +1,5 @@
+// The declarations use Buffer, NodeJS and node: modules: consumers need no "types" setting.
+/// <reference types="node" preserve="true" />
 /**
  * The recipe kit: what a recipe package is made of, published as `@zk-recipes/core/recipe`
  * (the main entry point holds the user API). Each mechanism exists once, here: waits and

@@ -20,6 +20,7 @@ export interface StateChange {
   reason?: 'expired' | 'timeout' | 'closed' | 'authFailed';
 }
 
+/** Called with each connection state change, in order, each once. */
 export type StateListener = (change: StateChange) => void;
 
 /**

@@ -14,6 +14,7 @@ export interface Stat {
   pzxid: bigint;
 }
 
+/** The kind of node a create makes: persistent or ephemeral, sequential or not, a container, or persistent with a TTL. */
 export type CreateMode =
   | 'PERSISTENT'
   | 'EPHEMERAL'
@@ -37,6 +38,7 @@ export const CREATE_FLAGS: Record<CreateMode, number> = {
 /** Permission bits (ZooDefs.Perms). */
 export const Perms = { READ: 1, WRITE: 2, CREATE: 4, DELETE: 8, ADMIN: 16, ALL: 31 } as const;
 
+/** One ACL entry: `perms` (a {@link Perms} bit set) for the identity `id` under `scheme` (`world`, `digest`, `ip`, `auth`, ...). */
 export interface Acl {
   perms: number;
   scheme: string;
@@ -48,6 +50,7 @@ export const OPEN_ACL_UNSAFE: readonly Acl[] = [
   { perms: Perms.ALL, scheme: 'world', id: 'anyone' },
 ];
 
+/** What a one-shot watch heard: a change of the node or its children, or that it will hear nothing (`SessionLost`, `WatchRemoved`). */
 export type WatchEventType =
   | 'NodeCreated'
   | 'NodeDeleted'
@@ -58,11 +61,13 @@ export type WatchEventType =
   /** removeWatches() removed the watch before it fired. */
   | 'WatchRemoved';
 
+/** The event a one-shot watch fires with, once. */
 export interface WatchEvent {
   type: WatchEventType;
   path: string;
 }
 
+/** A one-shot watch: called once, with the event or with `SessionLost` / `WatchRemoved`. */
 export type Watcher = (event: WatchEvent) => void;
 
 /** Options every request accepts. */

@@ -20,6 +20,7 @@ export type CloseMode = 'silent' | 'notifyLeader';
 /** isLeader, notLeader, and `error`: an error the latch survived (it goes on trying). */
 export type LeaderLatchEvents = LeaderEvents;
 
+/** Options of a {@link LeaderLatch}. */
 export interface LeaderLatchOptions {
   /** This participant's id, written as its node's data (UTF-8). Default: ''. */
   id?: string;

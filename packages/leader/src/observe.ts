@@ -11,6 +11,7 @@ import { SELECTOR_LOCK_NAME } from './selector.js';
 import { sleep } from '@zk-recipes/core/recipe';
 import { backoffMs } from './waits.js';
 
+/** Options of {@link observeLeader}. */
 export interface ObserveLeaderOptions {
   /** Which election's nodes: `latch` (LeaderLatch, the default) or `selector` (LeaderSelector). */
   kind?: 'latch' | 'selector';

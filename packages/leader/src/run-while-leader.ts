@@ -3,6 +3,7 @@ import { LeaderLatch, type Leadership } from './latch.js';
 import { sleep } from '@zk-recipes/core/recipe';
 import { backoffMs } from './waits.js';
 
+/** Options of {@link runWhileLeader}. */
 export interface RunWhileLeaderOptions {
   /** This participant's id (the latch node's data). */
   id?: string;

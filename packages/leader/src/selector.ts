@@ -5,6 +5,7 @@ import { LeaderTurns, type LeaderEvents, type Leadership, type LeadingEnd } from
 /** LeaderSelector contends through a mutex at its path, as Curator's: nodes `_c_<uuid>-lock-<seq>`. */
 export const SELECTOR_LOCK_NAME = 'lock-';
 
+/** Options of a {@link LeaderSelector}. */
 export interface LeaderSelectorOptions {
   /** This participant's id, written as its lock node's data (UTF-8). Default: ''. */
   id?: string;

@@ -1,3 +1,5 @@
+// The declarations use Buffer, NodeJS and node: modules: consumers need no "types" setting.
+/// <reference types="node" preserve="true" />
 export {
   Mutex,
   withLock,

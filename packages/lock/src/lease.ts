@@ -49,6 +49,7 @@ export interface Lease extends AsyncDisposable {
    */
   readonly signal: AbortSignal;
   readonly released: boolean;
+  /** Gives the lock up; idempotent, never throws (a delete that cannot be confirmed goes on in the background). */
   release(): Promise<void>;
 }
 

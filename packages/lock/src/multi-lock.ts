@@ -16,9 +16,11 @@ export interface MultiLease extends AsyncDisposable {
   /** Aborts when any of the locks may no longer be held. */
   readonly signal: AbortSignal;
   readonly released: boolean;
+  /** Releases every lease; idempotent, never throws. */
   release(): Promise<void>;
 }
 
+/** All or nothing over several lock paths, taken in sorted order so two MultiLocks cannot deadlock (Curator's InterProcessMultiLock takes them in the order given). */
 export class MultiLock {
   readonly paths: readonly string[];
   private readonly mutexes: Mutex[];

@@ -18,6 +18,7 @@ export const LOCK_NAME = 'lock-';
 /** The default of `maxLocalHandoffs`. */
 export const DEFAULT_MAX_LOCAL_HANDOFFS = 64;
 
+/** Options of a {@link Mutex}. */
 export interface MutexOptions {
   /** The lock node's data. Default: this host's IP address, as Curator writes it. */
   data?: Buffer | string;
@@ -38,6 +39,7 @@ export interface MutexOptions {
   maxLocalHandoffs?: number;
 }
 
+/** Options of one `acquire()`. */
 export interface AcquireOptions {
   signal?: AbortSignal;
   /** How long to wait for the lock, in ms; 0 takes it only if it is free now. Default: no limit. */

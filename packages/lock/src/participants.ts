@@ -3,6 +3,7 @@ import type { ZkClient } from '@zk-recipes/core';
 import { listContenders } from '@zk-recipes/core/recipe';
 import { fencingTokenOf } from './lease.js';
 
+/** One node in a lock's line, in line order: who holds and who waits. */
 export interface Participant {
   /** The participant's node. */
   nodePath: string;

@@ -32,7 +32,9 @@ import { localLine } from './local-line.js';
 import { holding } from './scoped.js';
 import { localAddress, type AcquireOptions, type MutexOptions } from './mutex.js';
 
+/** The name readers' nodes carry (Curator's). */
 export const READ_LOCK_NAME = '__READ__';
+/** The name writers' nodes carry (Curator's). */
 export const WRITE_LOCK_NAME = '__WRIT__';
 const NAMES = [READ_LOCK_NAME, WRITE_LOCK_NAME] as const;
 
@@ -50,6 +52,7 @@ const readerDriver: ContenderDriver = {
 
 /** One side of a read-write lock. */
 export interface LockSide {
+  /** Waits for this side of the lock, like {@link Mutex.acquire}. */
   acquire(options?: AcquireOptions): Promise<Lease>;
   /** Takes the lock only if it can be had now; never waits. */
   tryAcquire(): Promise<Lease | undefined>;
@@ -103,10 +106,12 @@ export class ReadWriteLock {
     }));
   }
 
+  /** The writers' side: one holder, and no reader meanwhile. */
   writeLock(): LockSide {
     return side((o) => this.acquireWrite(o));
   }
 
+  /** The readers' side: many holders while no writer holds or waits ahead of them. */
   readLock(): LockSide {
     return side((o) => this.acquireRead(o));
   }

@@ -6,6 +6,7 @@
 import type { WatchEvent, ZkClient } from '@zk-recipes/core';
 import { NoNodeError } from '@zk-recipes/core';
 
+/** What a revocation request writes into the holder's node (Curator's Revoker writes the same). */
 export const REVOKE_MESSAGE = '__REVOKE__';
 
 /** Asks the holder of the lock node `nodePath` to release it (Curator's Revoker.attemptRevoke). */

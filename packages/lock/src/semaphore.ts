@@ -40,6 +40,7 @@ function together(nodes: readonly HeldNode[]): HeldNode {
   };
 }
 
+/** Options of a {@link Semaphore}: how many leases it has. */
 export interface SemaphoreOptions extends MutexOptions {
   /** How many leases can be held at once. */
   maxLeases: number;

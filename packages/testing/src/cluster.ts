@@ -34,6 +34,7 @@ export class TestingCluster {
     readonly root: string,
   ) {}
 
+  /** Starts an ensemble (3 servers by default); resolves once every member serves as leader or follower. */
   static async start(options: TestingClusterOptions = {}): Promise<TestingCluster> {
     const install = options.install ?? locateZooKeeper();
     const size = options.size ?? 3;
@@ -91,14 +92,17 @@ export class TestingCluster {
     return this.server(index).connectString;
   }
 
+  /** The client port of member `index`. */
   portOf(index: number): number {
     return this.server(index).clientPort;
   }
 
+  /** The JVM process id of member `index` while it runs. */
   pidOf(index: number): number | undefined {
     return this.server(index).pid;
   }
 
+  /** Whether member `index`'s JVM runs. */
   isRunning(index: number): boolean {
     return this.server(index).running;
   }
@@ -147,6 +151,7 @@ export class TestingCluster {
     }
   }
 
+  /** The last lines of member `index`'s log, for failure messages. */
   logTail(index: number, lines?: number): string {
     return this.server(index).logTail(lines);
   }
@@ -159,6 +164,7 @@ export class TestingCluster {
     untrackDir(this.root);
   }
 
+  /** `await using`: calls `close()`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

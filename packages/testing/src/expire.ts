@@ -15,8 +15,16 @@ export interface SessionCredentials {
  */
 export type SessionSource =
   | SessionCredentials
-  | { sessionCredentials(): SessionCredentials }
-  | { getSessionId(): Buffer; getSessionPassword(): Buffer };
+  | {
+      /** zk-recipes' client: the session's id and password. */
+      sessionCredentials(): SessionCredentials;
+    }
+  | {
+      /** node-zookeeper-client's: the session id. */
+      getSessionId(): Buffer;
+      /** node-zookeeper-client's: the session password. */
+      getSessionPassword(): Buffer;
+    };
 
 function credentialsOf(source: SessionSource): { id: bigint; password: Buffer } {
   let c: SessionCredentials;

@@ -1,9 +1,11 @@
-import net from 'node:net';
+// A namespace import: a default import in the declarations fails without esModuleInterop.
+import * as net from 'node:net';
 import { FrameSplitter, OpCode } from './wire/jute.js';
 
 /** Names accepted by {@link FaultProxy.dropNextReply}; `create` matches every create opcode. */
 export type RequestOpName = keyof typeof OpCode;
 
+/** Which request's reply `dropNextReply` drops: by operation and path. */
 export interface RequestMatch {
   /** Operation name or raw opcode. */
   op: RequestOpName | number;
@@ -363,6 +365,7 @@ export class FaultProxy {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
+  /** `await using`: calls `close()`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

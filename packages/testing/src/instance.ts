@@ -1,25 +1,31 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ServerStartError } from './errors.js';
+import { DirGuard } from './dir-guard.js';
 import { serverMode } from './four-letter.js';
 import { JvmProcess } from './jvm.js';
 import type { ZooKeeperInstall } from './locate.js';
 import { jvmArgs, type ServerTuning } from './server-config.js';
 
-/** Temporary folders of servers not yet closed; removed if the process exits first. */
-const liveDirs = new Set<string>();
+/**
+ * Temporary folders of servers not yet closed; removed if the process exits first (the 'exit'
+ * handler), or is ended by a signal or a crash (each folder's {@link DirGuard}).
+ */
+const liveDirs = new Map<string, DirGuard>();
 let exitHookInstalled = false;
 function trackDir(dir: string): void {
-  liveDirs.add(dir);
+  liveDirs.set(dir, new DirGuard(dir));
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.once('exit', () => {
-    for (const d of liveDirs) fs.rmSync(d, { recursive: true, force: true });
+    for (const d of liveDirs.keys()) fs.rmSync(d, { recursive: true, force: true });
   });
 }
 export function untrackDir(dir: string): void {
+  const guard = liveDirs.get(dir);
   liveDirs.delete(dir);
   fs.rmSync(dir, { recursive: true, force: true });
+  guard?.release();
 }
 export { trackDir };
 

@@ -64,6 +64,7 @@ export async function serverWatches(target: Target): Promise<Map<string, string[
   return all;
 }
 
+/** Which watches `assertNoLeftoverWatches` looks at. */
 export interface WatchFilter {
   /** Only this session's watches. */
   sessionId?: bigint | Buffer;

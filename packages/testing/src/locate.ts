@@ -15,11 +15,14 @@ const DEBIAN_JAR = '/usr/share/java/zookeeper.jar';
 /** slf4j binding so the server writes a readable log (Debian ships slf4j without one). */
 const DEBIAN_SLF4J_SIMPLE = '/usr/share/java/slf4j-simple.jar';
 
+// Said to a user of the published package, who has none of the repository's scripts.
 const HOW_TO_INSTALL =
-  'Install it with `apt-get install zookeeper` (Debian/Ubuntu; Java comes with it), ' +
-  'or unpack an Apache ZooKeeper binary release and set ZOOKEEPER_HOME to its folder. ' +
-  "The repository's `scripts/setup.sh` does the former.";
+  'Install one: `apt-get install zookeeper` (Debian/Ubuntu; it brings Java), or download an ' +
+  'Apache ZooKeeper binary release (apache-zookeeper-<version>-bin.tar.gz, ' +
+  'https://zookeeper.apache.org/releases.html), unpack it, install Java 11+ and set ' +
+  'ZOOKEEPER_HOME to the unpacked folder.';
 
+/** Where {@link locateZooKeeper} looks; for tests of the lookup itself. */
 export interface LocateOptions {
   env?: NodeJS.ProcessEnv;
   debianJar?: string;

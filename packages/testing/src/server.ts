@@ -110,6 +110,7 @@ export class TestingServer {
     untrackDir(this.instance.dir);
   }
 
+  /** `await using`: calls `close()`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

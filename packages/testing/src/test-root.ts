@@ -15,6 +15,7 @@ export class TestRoot {
     private readonly connectString: string,
   ) {}
 
+  /** Creates a unique root (`/<prefix>-<random>`) on the server. */
   static async create(
     target: string | { connectString: string },
     prefix = 'test',
@@ -45,6 +46,7 @@ export class TestRoot {
     }
   }
 
+  /** `await using`: calls `remove()`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.remove();
   }

@@ -204,7 +204,7 @@ test('hostile options and connect strings: a typed error or a working client, ne
       const where = `seed ${SEED} case ${i}: ${JSON.stringify(o)} start(${JSON.stringify(s)})`;
       let client;
       try {
-        client = createClient(o as ClientOptions);
+        client = createClient(o as unknown as ClientOptions);
       } catch (e) {
         assertTyped(e, `createClient, ${where}`, undefined);
         outcomes.refused++;

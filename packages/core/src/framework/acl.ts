@@ -1,6 +1,5 @@
 /** Digest ACL helpers and the ACL provider every create (parents included) goes through. */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
 import { InvalidArgumentError } from '../errors.js';
 import { OPEN_ACL_UNSAFE, Perms, type Acl } from '../types.js';
 
@@ -25,21 +24,9 @@ export function digestAcl(user: string, password: string, perms: number = Perms.
  */
 export interface AclProvider {
   defaultAcl: readonly Acl[];
+  /** The ACL of one path (namespace included), or undefined for `defaultAcl`. */
   forPath?: (path: string) => readonly Acl[] | undefined;
 }
-
-export const aclProviderSchema = z.object({
-  defaultAcl: z
-    .array(
-      z.object({
-        perms: z.number().int().min(0).max(31),
-        scheme: z.string().min(1),
-        id: z.string(),
-      }),
-    )
-    .min(1),
-  forPath: z.function().optional(),
-});
 
 export const openAclProvider: AclProvider = { defaultAcl: OPEN_ACL_UNSAFE };
 

@@ -39,6 +39,7 @@ export type ContenderVerdict =
 
 /** Decides, from the sorted contenders and our index among them, whether we hold. */
 export interface ContenderDriver {
+  /** Given the contenders in line order and our place, whether we hold or which node to watch. */
   evaluate(sorted: readonly string[], ourIndex: number): ContenderVerdict;
 }
 

@@ -7,6 +7,7 @@ import { stacklessError, ZkRecipesError } from '../errors.js';
 import { publish } from './observability.js';
 import type { ConnectionState } from '../states.js';
 
+/** A recipe's lifecycle: `LATENT` until `start()`, `STARTED`, then `CLOSED` for good. */
 export type LifecycleState = 'LATENT' | 'STARTED' | 'CLOSED';
 
 /**
@@ -94,6 +95,7 @@ export abstract class Lifecycle<
     return this.closing;
   }
 
+  /** `await using`: calls `close()`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
@@ -135,7 +137,9 @@ export abstract class Lifecycle<
     this.emit('error', ...([error] as Events[keyof Events]));
   }
 
+  /** The recipe's own start, run once by `start()`, which rejects with its error. */
   protected abstract onStart(): Promise<void>;
+  /** The recipe's own cleanup, run once by `close()` if the recipe was started. */
   protected abstract onClose(): Promise<void>;
 
   /**

@@ -3,7 +3,8 @@
  * without this project choosing a vendor. Publishing costs nothing when no one subscribes.
  * See docs/observability.md.
  */
-import diagnostics from 'node:diagnostics_channel';
+// A namespace import: a default import in the declarations fails without esModuleInterop.
+import * as diagnostics from 'node:diagnostics_channel';
 
 /** Channel names, all under `zk-recipes:`. */
 export const channels = {
@@ -17,6 +18,7 @@ export const channels = {
   recipe: diagnostics.channel('zk-recipes:recipe'),
 } as const;
 
+/** The short name of a diagnostics channel: `operation`, `retry`, `state` or `recipe` (docs/observability.md). */
 export type ChannelName = keyof typeof channels;
 
 export function publish(name: ChannelName, message: object): void {

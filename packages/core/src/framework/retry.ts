@@ -5,12 +5,13 @@
  * sequential create is not, unless it is protected (docs/failure-modes.md, 1: lost create
  * reply).
  */
-import { z } from 'zod';
+import { lazy, zod } from '../lazy-zod.js';
 import { isRetryable, ZkRecipesError } from '../errors.js';
 import { parseOptions } from '../validate.js';
 import { sleep } from '../kit/abort.js';
 import { publish } from './observability.js';
 
+/** How an operation is retried; made by {@link exponentialBackoff}, {@link retryNTimes}, {@link retryUntilElapsed}, {@link retryForever} or {@link noRetry}. */
 export type RetryPolicy =
   | Readonly<{
       kind: 'exponentialBackoff';
@@ -23,7 +24,7 @@ export type RetryPolicy =
   | Readonly<{ kind: 'forever'; sleepMs: number }>
   | Readonly<{ kind: 'never' }>;
 
-const ms = z.number().int().min(0).max(3_600_000);
+const ms = lazy((z) => z.number().int().min(0).max(3_600_000));
 
 /**
  * Sleeps base * 2^attempt with full jitter (a random share of it), never more than maxSleepMs,
@@ -32,11 +33,12 @@ const ms = z.number().int().min(0).max(3_600_000);
 export function exponentialBackoff(
   o: { baseSleepMs?: number; maxSleepMs?: number; maxRetries?: number } = {},
 ): RetryPolicy {
+  const z = zod();
   const v = parseOptions(
     z
       .object({
-        baseSleepMs: ms.default(100),
-        maxSleepMs: ms.default(10_000),
+        baseSleepMs: ms().default(100),
+        maxSleepMs: ms().default(10_000),
         maxRetries: z.number().int().min(0).max(1000).default(5),
       })
       .strict(),
@@ -46,40 +48,40 @@ export function exponentialBackoff(
   return Object.freeze({ kind: 'exponentialBackoff', ...v });
 }
 
+/** At most `n` retries, `sleepMs` apart (Curator's RetryNTimes). */
 export function retryNTimes(n: number, sleepMs = 100): RetryPolicy {
+  const z = zod();
   const v = parseOptions(
-    z.object({ n: z.number().int().min(0).max(1_000_000), sleepMs: ms }),
+    z.object({ n: z.number().int().min(0).max(1_000_000), sleepMs: ms() }),
     { n, sleepMs },
     'retryNTimes',
   );
   return Object.freeze({ kind: 'nTimes', ...v });
 }
 
+/** One retry after `sleepMs` (Curator's RetryOneTime). */
 export function retryOnce(sleepMs = 100): RetryPolicy {
   return retryNTimes(1, sleepMs);
 }
 
+/** Retries `sleepMs` apart until `maxElapsedMs` have passed since the first attempt (Curator's RetryUntilElapsed). */
 export function retryUntilElapsed(maxElapsedMs: number, sleepMs = 100): RetryPolicy {
   const v = parseOptions(
-    z.object({ maxElapsedMs: ms, sleepMs: ms }),
+    zod().object({ maxElapsedMs: ms(), sleepMs: ms() }),
     { maxElapsedMs, sleepMs },
     'retryUntilElapsed',
   );
   return Object.freeze({ kind: 'untilElapsed', ...v });
 }
 
+/** Retries `sleepMs` apart until the call succeeds, fails otherwise, or its signal aborts (Curator's RetryForever). */
 export function retryForever(sleepMs = 1000): RetryPolicy {
-  const v = parseOptions(z.object({ sleepMs: ms }), { sleepMs }, 'retryForever');
+  const v = parseOptions(zod().object({ sleepMs: ms() }), { sleepMs }, 'retryForever');
   return Object.freeze({ kind: 'forever', ...v });
 }
 
 /** No retries. */
 export const noRetry: RetryPolicy = Object.freeze({ kind: 'never' });
-
-export const retryPolicySchema = z.custom<RetryPolicy>(
-  (v) => typeof v === 'object' && v !== null && typeof (v as { kind?: unknown }).kind === 'string',
-  { message: 'expected a retry policy (exponentialBackoff(), retryNTimes(), ...)' },
-);
 
 /** How long to sleep before retry number `retry` (0-based), or undefined to give up. */
 export function nextSleep(

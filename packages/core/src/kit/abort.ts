@@ -42,6 +42,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
  */
 export function joinSignals(signals: readonly (AbortSignal | undefined)[]): {
   signal?: AbortSignal;
+  /** Removes the listeners on the joined signals; call it when the operation ends. */
   dispose: () => void;
 } {
   const present = signals.filter((s): s is AbortSignal => s !== undefined);

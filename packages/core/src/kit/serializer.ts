@@ -3,11 +3,11 @@
  * values and config. Reading never trusts the bytes: a serializer that cannot make a value of
  * them throws {@link SerializationError}, which a recipe reports and skips instead of crashing.
  */
-import type { z } from 'zod';
 import { InvalidArgumentError, ZkRecipesError } from '../errors.js';
 
 /** Turns values into node data and back. */
 export interface Serializer<T> {
+  /** The node data for `value`; throws {@link SerializationError} for a value it refuses. */
   serialize(value: T): Buffer;
   /** Throws {@link SerializationError} when the bytes are not a valid value. */
   deserialize(data: Buffer): T;
@@ -81,6 +81,16 @@ export function jsonSerializer<T = unknown>(): Serializer<T> {
 }
 
 /**
+ * What {@link zodSerializer} uses of a zod schema (3 or 4): `safeParse`. Written out rather than
+ * imported from zod, so that these declarations compile without zod's own, which need
+ * `esModuleInterop`.
+ */
+export interface ZodLikeSchema<T> {
+  /** zod's: the parsed value, or the error that says why not. */
+  safeParse(value: unknown): { success: true; data: T } | { success: false; error: Error };
+}
+
+/**
  * JSON validated by a zod schema both ways: a value that fails is refused before it is sent,
  * and data that fails is a {@link SerializationError} whose `cause` is the ZodError.
  *
@@ -88,11 +98,11 @@ export function jsonSerializer<T = unknown>(): Serializer<T> {
  * const billing = zodSerializer(z.object({ rate: z.number().positive() }));
  * const { rate } = billing.deserialize(data);
  */
-export function zodSerializer<S extends z.ZodType>(schema: S): Serializer<z.output<S>> {
+export function zodSerializer<T>(schema: ZodLikeSchema<T>): Serializer<T> {
   if (typeof (schema as { safeParse?: unknown })?.safeParse !== 'function') {
     throw new InvalidArgumentError('schema', 'schema must be a zod schema');
   }
-  const check = (value: unknown, direction: 'serialize' | 'deserialize'): z.output<S> => {
+  const check = (value: unknown, direction: 'serialize' | 'deserialize'): T => {
     const r = schema.safeParse(value);
     if (r.success) return r.data;
     const what = direction === 'serialize' ? 'value' : 'data';
@@ -105,7 +115,7 @@ export function zodSerializer<S extends z.ZodType>(schema: S): Serializer<z.outp
     );
   };
   return Object.freeze({
-    serialize: (value: z.output<S>) => toJson(check(value, 'serialize')),
+    serialize: (value: T) => toJson(check(value, 'serialize')),
     deserialize: (data: Buffer) => check(parseJson(data), 'deserialize'),
   });
 }

@@ -21,6 +21,7 @@ export class WireError extends Error {
   }
 }
 
+/** Options of {@link WireClient.connect}. */
 export interface WireConnectOptions {
   /** `host:port[,host:port...]`; the first server that accepts is used. No chroot. */
   connectString: string;
@@ -64,6 +65,7 @@ export class WireClient {
     socket.on('error', (e) => this.fail(e));
   }
 
+  /** Opens a session and resolves once the server accepted it. */
   static async connect(opts: WireConnectOptions): Promise<WireClient> {
     const hosts = opts.connectString.split('/')[0]!.split(',');
     let last: unknown;
@@ -165,6 +167,7 @@ export class WireClient {
     });
   }
 
+  /** Creates a node; `flags` as on the wire (1 ephemeral, 2 sequential); resolves with its path. */
   async create(path: string, data: Buffer | null = null, flags = 0): Promise<string> {
     const r = await this.call('create', path, (w) => {
       w.ustring(path).buffer(data).int(1);
@@ -174,10 +177,12 @@ export class WireClient {
     return r.ustring() ?? path;
   }
 
+  /** Deletes a node at `version` (-1: any). */
   async delete(path: string, version = -1): Promise<void> {
     await this.call('delete', path, (w) => w.ustring(path).int(version));
   }
 
+  /** The node's Stat, or null when it does not exist. */
   async exists(path: string): Promise<WireStat | null> {
     try {
       return readStat(await this.call('exists', path, (w) => w.ustring(path).bool(false)));
@@ -187,12 +192,14 @@ export class WireClient {
     }
   }
 
+  /** The node's data and Stat. */
   async getData(path: string): Promise<{ data: Buffer | null; stat: WireStat }> {
     const r = await this.call('getData', path, (w) => w.ustring(path).bool(false));
     const data = r.buffer();
     return { data: data && Buffer.from(data), stat: readStat(r) };
   }
 
+  /** The names of the node's children. */
   async getChildren(path: string): Promise<string[]> {
     const r = await this.call('getChildren', path, (w) => w.ustring(path).bool(false));
     const n = r.int();
