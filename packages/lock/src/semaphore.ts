@@ -11,6 +11,7 @@ import {
   InvalidArgumentError,
   SessionExpiredError,
   validatePath,
+  type HeldNode,
   type ZkClient,
 } from '@zk-recipes/core';
 import { childPath, Deadline, heldNode, waitForChildren } from '@zk-recipes/core/recipe';
@@ -60,7 +61,7 @@ export class Semaphore {
       throw e;
     });
     const leases = childPath(this.path, 'leases');
-    let nodePath: string | undefined;
+    let held: HeldNode | undefined;
     try {
       const made = await this.client.create(`${leases}/${LEASE_NAME}`, this.data, {
         mode: 'EPHEMERAL_SEQUENTIAL',
@@ -68,7 +69,7 @@ export class Semaphore {
         createParents: true,
         ...(deadline.signal ? { signal: deadline.signal } : {}),
       });
-      nodePath = made.path;
+      held = heldNode(this.client, made.path, made.stat);
       const ours = made.path.slice(leases.length + 1);
       const free = await waitForChildren(
         this.client,
@@ -81,13 +82,11 @@ export class Semaphore {
         deadline,
       );
       if (free === undefined) throw this.timedOut(deadline);
-      const held = heldNode(this.client, made.path, made.stat);
       return makeLease(this.path, held, this.client.holdSignal(), () => undefined);
     } catch (e) {
-      // Never leave a lease behind an aborted or failed acquire (CURATOR-315, CURATOR-462).
-      if (nodePath !== undefined) {
-        await this.client.delete(nodePath, { guaranteed: true }).catch(() => undefined);
-      }
+      // Never leave a lease behind an aborted or failed acquire (CURATOR-315, CURATOR-462):
+      // deleted now, or in the background, or with its session (the release's bound applies).
+      await held?.release().catch(() => undefined);
       throw e;
     } finally {
       await inner.release();

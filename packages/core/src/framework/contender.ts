@@ -21,10 +21,10 @@ import { NoNodeError, SessionExpiredError, ZkRecipesError } from '../errors.js';
 import { Deadline, waitFor, type WaitOptions } from '../kit/deadline.js';
 import type { OneShotWatches } from '../one-shot-watches.js';
 import type { Stat, WatchEvent } from '../types.js';
-import { deleteNode } from './delete-node.js';
 import { breakTies, hasTies, lineOf, tiedNames } from './line.js';
-import { createNode, type FrameworkContext } from './nodes.js';
+import { createNode } from './nodes.js';
 import { publish } from './observability.js';
+import { releaseEphemeral, type ReleaseContext } from './release.js';
 import { CREATE_FLAGS } from '../types.js';
 
 /**
@@ -94,11 +94,15 @@ export interface HeldNode {
   readonly fencingToken: bigint;
   readonly sessionId: bigint;
   readonly stat: Stat;
-  /** Deletes our node (guaranteed); idempotent. */
+  /**
+   * Deletes our node (guaranteed); idempotent. Returns at once while ZooKeeper cannot be
+   * reached: the delete goes on in the background, or the node goes with its session
+   * (./release.ts).
+   */
   readonly release: () => Promise<void>;
 }
 
-export interface ContenderContext extends FrameworkContext {
+export interface ContenderContext extends ReleaseContext {
   watches: OneShotWatches;
 }
 
@@ -140,12 +144,7 @@ export async function contend(
   // Once: a recipe may start its release early (a closing leader, before its loop unwinds) and
   // again where it always does; the second call gets the first one's promise.
   let releasing: Promise<void> | undefined;
-  const release = () =>
-    (releasing ??= deleteNode(ctx, nodePath, { version: -1, guaranteed: true }).catch(
-      (e: unknown) => {
-        if (!(e instanceof NoNodeError)) throw e;
-      },
-    ));
+  const release = () => (releasing ??= releaseEphemeral(ctx, nodePath, sessionId));
   publish('recipe', { recipe: 'contender', event: 'created', path: nodePath });
   let watched: { raw: RawSession; path: string } | undefined;
   const granted = (): HeldNode => {
