@@ -83,7 +83,7 @@ export class ClientCore implements FrameworkContext {
     this.connection.on('state', (c) => {
       publish('state', c);
       const raw = this.connection.raw;
-      if (c.state === 'LOST') this.watches.sessionLost(raw);
+      if (c.state === 'LOST' || c.state === 'CLOSED') this.watches.sessionLost(raw);
       if (c.state === 'RECONNECTED' || c.state === 'CONNECTED') this.background.kick();
       if (c.state === 'RECONNECTED' && raw && this.persistent.size > 0) {
         this.persistent
@@ -163,11 +163,12 @@ export class ClientCore implements FrameworkContext {
     }
   }
 
-  close(): Promise<void> {
+  /** Closes once; `timeoutMs` (checked by the caller) bounds the wait for the server. */
+  close(timeoutMs = DEFAULT_CLOSE_TIMEOUT_MS): Promise<void> {
     this.closePromise ??= (async () => {
       this.closing.abort(new ClientClosedError());
       this.background.close();
-      await this.connection.close();
+      await this.connection.close(timeoutMs);
     })();
     return this.closePromise;
   }
@@ -190,3 +191,9 @@ function waitDeadline(options: WaitOptions, defaultMs: number | undefined): Dead
   }
   return Deadline.of({ timeoutMs });
 }
+
+/**
+ * How long close() waits, by default, for the server to confirm the session's end (its
+ * ephemerals go then): only while connected; a client without a connection closes at once.
+ */
+export const DEFAULT_CLOSE_TIMEOUT_MS = 2000;

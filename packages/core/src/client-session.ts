@@ -5,9 +5,50 @@
 import type { ClientCore } from './client-core.js';
 import type { SessionInfo } from './connection.js';
 import { toBuffer } from './convert.js';
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError, NoNodeError } from './errors.js';
+import { deleteNode } from './framework/delete-node.js';
+import { releaseEphemeral } from './framework/release.js';
 import { Namespace } from './namespace.js';
 import type { ConnectionState, ErrorPolicy, StateListener } from './states.js';
+
+/** close()'s `timeoutMs`, checked before anything is closed. */
+function closeTimeout(options: unknown): number | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError('options', 'options must be an object');
+  }
+  const t = (options as { timeoutMs?: unknown }).timeoutMs;
+  if (t === undefined) return undefined;
+  if (typeof t !== 'number' || !Number.isFinite(t) || t < 0 || t > 2 ** 31 - 1) {
+    throw new InvalidArgumentError('timeoutMs', 'timeoutMs must be a number of milliseconds >= 0');
+  }
+  return t;
+}
+
+/** Each view's core and namespace, for the kit's functions inside core (not user API). */
+const views = new WeakMap<ClientSession, { core: ClientCore; ns: Namespace }>();
+
+/**
+ * Releases `path` (in the view's namespace), an ephemeral of session `sessionId`, within the
+ * release bound whatever the connection (framework/release.ts). For the recipe kit's held nodes.
+ */
+export function releaseInView(view: ClientSession, path: string, sessionId: bigint): Promise<void> {
+  const v = views.get(view);
+  if (!v) return Promise.reject(new InvalidArgumentError('client', 'not a client of this package'));
+  try {
+    const serverPath = v.ns.toServer(path);
+    // Not an ephemeral (no session to end with it): the plain guaranteed delete.
+    if (sessionId === 0n)
+      return deleteNode(v.core, serverPath, { version: -1, guaranteed: true }).catch(
+        (e: unknown) => {
+          if (!(e instanceof NoNodeError)) throw e;
+        },
+      );
+    return releaseEphemeral(v.core, serverPath, sessionId);
+  } catch (e) {
+    return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+  }
+}
 
 export abstract class ClientSession {
   protected readonly ns: Namespace;
@@ -18,6 +59,7 @@ export abstract class ClientSession {
     namespace: string | undefined,
   ) {
     this.ns = new Namespace(namespace);
+    views.set(this, { core: s, ns: this.ns });
   }
 
   /** This view's namespace (`app/sub`), or undefined. */
@@ -33,7 +75,7 @@ export abstract class ClientSession {
     return this.s.connection.errorPolicy;
   }
 
-  /** The present connection state; `LATENT` before start(). */
+  /** The present connection state; `LATENT` before start(), `CLOSED` once closed (a failed start() closes). */
   get state(): ConnectionState | 'LATENT' {
     return this.s.connection.state;
   }
@@ -108,9 +150,19 @@ export abstract class ClientSession {
     return this.s.start(options);
   }
 
-  /** Closes the session (its ephemeral nodes go at once). Idempotent; never rejects. */
-  close(): Promise<void> {
-    return this.s.close();
+  /**
+   * Closes the session (its ephemeral nodes go at once) and reports one state change, `CLOSED`.
+   * Idempotent; never rejects, except with InvalidArgumentError for a bad option (then nothing
+   * is closed). `timeoutMs` bounds the whole close: how long to wait for the server to confirm
+   * the session's end while connected (default 2000; 0 does not wait: the server then expires
+   * the session after its timeout). Without a connection the close is immediate.
+   */
+  close(options: { timeoutMs?: number } = {}): Promise<void> {
+    try {
+      return this.s.close(closeTimeout(options));
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
   }
 
   /** `await using`: calls `close()`. */

@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { RawSession, type RawEvent } from './driver/raw-session.js';
-import { SessionExpiredError } from './errors.js';
+import { ClientClosedError, SessionExpiredError } from './errors.js';
 import type { Logger } from './options.js';
 import { safely } from './persistent-watches.js';
 import {
@@ -32,7 +32,7 @@ export interface ConnectionConfig {
 /** The view of one session a recipe gets: its id and a signal that aborts when it is lost. */
 export interface SessionInfo {
   readonly sessionId: bigint;
-  /** Aborts when this session is LOST. */
+  /** Aborts when this session is LOST (SessionExpiredError) or the client closes (ClientClosedError). */
   readonly signal: AbortSignal;
   /** The timeout the server granted this session. */
   readonly negotiatedTimeoutMs: number;
@@ -118,6 +118,7 @@ export class Connection extends EventEmitter<{ state: [StateChange]; watch: [Wat
   }
 
   private onRaw(e: RawEvent): void {
+    if (this.closing) return; // CLOSED is the last state
     switch (e.type) {
       case 'connected': {
         if (this.lostTimer) clearTimeout(this.lostTimer);
@@ -166,7 +167,7 @@ export class Connection extends EventEmitter<{ state: [StateChange]; watch: [Wat
   private lose(reason: NonNullable<StateChange['reason']>): void {
     if (this.lostTimer) clearTimeout(this.lostTimer);
     this.lostTimer = undefined;
-    if (this.state === 'LOST') return;
+    if (this.state === 'LOST' || this.closing) return;
     const old = this.raw;
     const wasConnected = this.state === 'CONNECTED' || this.state === 'RECONNECTED';
     if (wasConnected) {
@@ -221,19 +222,24 @@ export class Connection extends EventEmitter<{ state: [StateChange]; watch: [Wat
     return isHoldingLost(this.config.errorPolicy, state);
   }
 
-  async close(): Promise<void> {
+  /**
+   * Ends the session and reports one transition, CLOSED, whatever the state was: a graceful
+   * close is not a lost connection, so it never reports SUSPENDED or LOST (an alert on
+   * SUSPENDED must not fire on every deploy). The hold and session signals abort with
+   * ClientClosedError before the session's ephemerals go, so a holder hears "stop" first.
+   * `graceMs` bounds the wait for the server to confirm the session's end (./driver/close.ts).
+   */
+  async close(graceMs?: number): Promise<void> {
+    if (this.closing) return;
     this.closing = true;
     if (this.lostTimer) clearTimeout(this.lostTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
-    const raw = this.raw;
-    await raw?.close();
-    if (this.state !== 'LATENT' && this.state !== 'LOST') {
-      if (this.state !== 'SUSPENDED') {
-        this.connectedController.abort(new Error('closed'));
-        this.transition('SUSPENDED');
-      }
-      this.sessionController.abort(new SessionExpiredError('client closed'));
-      this.transition('LOST', 'closed');
-    }
+    // Marks the session ended at once (later requests are refused) and queues its close.
+    const closed = this.raw?.close(graceMs);
+    const reason = new ClientClosedError();
+    this.connectedController.abort(reason);
+    this.sessionController.abort(reason);
+    this.transition('CLOSED');
+    await closed;
   }
 }

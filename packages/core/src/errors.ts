@@ -67,6 +67,8 @@ export type ErrorCode =
   | 'SERIALIZATION'
   | 'UPDATE_CONFLICT'
   | 'UPDATE_OUTCOME_UNKNOWN'
+  // @zk-recipes/lock
+  | 'LEASE_LOST'
   // @zk-recipes/leader
   | 'LEADERSHIP_LOST'
   // @zk-recipes/testing
@@ -270,17 +272,25 @@ export class ServerTooOldError extends ZkRecipesError {
   }
 }
 
-/** A write whose request would exceed the server's packet limit (jute.maxbuffer). Nothing was sent. */
+/**
+ * A write whose request would exceed the server's packet limit (jute.maxbuffer). Nothing was
+ * sent. `bytes` is the request's size as the client reckons it (`dataBytes` of data, the path,
+ * and `overheadBytes` kept for headers and ACLs); `maxPacketBytes` the limit it exceeds.
+ */
 export class DataTooLargeError extends ZkRecipesError {
   override name = 'DataTooLargeError';
   constructor(
     readonly bytes: number,
     readonly maxPacketBytes: number,
     path: string,
+    readonly dataBytes: number,
+    readonly overheadBytes: number,
   ) {
     super(
       'DATA_TOO_LARGE',
-      `a ${bytes}-byte request to ${path} exceeds the server's packet limit of ${maxPacketBytes} bytes`,
+      `a request of ${bytes} bytes to ${path} (${dataBytes} bytes of data, ` +
+        `${bytes - dataBytes - overheadBytes} of path, ${overheadBytes} kept for headers and ACLs) ` +
+        `exceeds the packet limit of ${maxPacketBytes} bytes (maxPacketBytes, the server's jute.maxbuffer)`,
       { path },
     );
   }

@@ -10,6 +10,8 @@
 export { abortReason, joinSignals, sleep } from './kit/abort.js';
 export { Deadline, waitFor, type WaitOptions } from './kit/deadline.js';
 export { waitForChildren } from './kit/children.js';
+export { whileConnected } from './kit/connectivity.js';
+export { RELEASE_BOUND_MS } from './framework/release.js';
 export {
   update,
   UpdateConflictError,

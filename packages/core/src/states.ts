@@ -5,10 +5,13 @@
  *   ephemeral nodes, locks, leadership), or may already have expired there.
  * - `RECONNECTED`: connected again, to the same session or (after LOST) to a new one.
  * - `LOST`: the session is gone: the server expired it, or the client was disconnected for
- *   longer than the negotiated session timeout, or the client was closed.
+ *   longer than the negotiated session timeout. A new session follows by itself.
+ * - `CLOSED`: the client was closed (by close(), or by a failed start()): the one transition a
+ *   close reports, from whatever state the client was in, and the last. Its session ends with
+ *   it; nothing follows.
  * See docs/connection-states.md for a timeline.
  */
-export type ConnectionState = 'CONNECTED' | 'SUSPENDED' | 'RECONNECTED' | 'LOST';
+export type ConnectionState = 'CONNECTED' | 'SUSPENDED' | 'RECONNECTED' | 'LOST' | 'CLOSED';
 
 /** What a listener is told with each transition. */
 export interface StateChange {
@@ -16,8 +19,8 @@ export interface StateChange {
   previous: ConnectionState | 'LATENT';
   /** The session the change concerns (the new one on RECONNECTED after LOST). */
   sessionId: bigint;
-  /** Why LOST happened. */
-  reason?: 'expired' | 'timeout' | 'closed' | 'authFailed';
+  /** Why LOST happened (a close is `CLOSED`, not LOST). */
+  reason?: 'expired' | 'timeout' | 'authFailed';
 }
 
 /** Called with each connection state change, in order, each once. */
@@ -34,5 +37,5 @@ export type ErrorPolicy = 'standard' | 'session';
 
 /** Whether, under `policy`, entering `state` means what the session holds may be lost. */
 export function isHoldingLost(policy: ErrorPolicy, state: ConnectionState): boolean {
-  return state === 'LOST' || (policy === 'standard' && state === 'SUSPENDED');
+  return state === 'LOST' || state === 'CLOSED' || (policy === 'standard' && state === 'SUSPENDED');
 }

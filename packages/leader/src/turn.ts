@@ -15,12 +15,24 @@ import {
   type HeldNode,
   type ZkClient,
 } from '@zk-recipes/core';
-import { joinSignals, Lifecycle, sleep } from '@zk-recipes/core/recipe';
+import {
+  joinSignals,
+  Lifecycle,
+  RELEASE_BOUND_MS,
+  sleep,
+  whileConnected,
+} from '@zk-recipes/core/recipe';
 import { LeadershipLostError, type LeadershipEnd } from './errors.js';
 import { LeadershipEnds } from './leadership-signal.js';
 import { watchOwnNode } from './own-node.js';
 import { readParticipants, type ElectionParticipant } from './participants.js';
 import { backoffMs, untilHoldable } from './waits.js';
+
+/**
+ * How long close() gives the turn to unwind once the connection is found down: half the
+ * documented release bound, so close() returns within that bound (docs/recipes/leader.md).
+ */
+const CLOSE_GRACE_MS = RELEASE_BOUND_MS / 2;
 
 /** What a leader gets: how long it leads (the signal) and its fencing epoch. */
 export interface Leadership {
@@ -124,8 +136,16 @@ export abstract class LeaderTurns extends Lifecycle<LeaderEvents> {
     return Promise.resolve();
   }
 
+  /**
+   * Waits for the turn to unwind and its node to go, but not past the connection: with
+   * ZooKeeper gone, at most CLOSE_GRACE_MS once the connection is found down (a request in
+   * flight would otherwise hold close() for its retries, minutes with a stopped server). The
+   * node's delete then goes on in the background, or the node goes with its session; what the
+   * turn still waits for settles by itself (at the request's deadline, on reconnect, or when
+   * the client closes) and leaves the line, since the recipe is closed.
+   */
   protected async onClose(): Promise<void> {
-    await this.running;
+    if (this.running) await whileConnected(this.client, this.running, CLOSE_GRACE_MS);
   }
 
   /**

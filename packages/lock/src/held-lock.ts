@@ -11,6 +11,7 @@
  * after ours, waits for at most that many local holders of it.
  */
 import { channels, nodeName, type HeldNode, type ZkClient } from '@zk-recipes/core';
+import { whileConnected } from '@zk-recipes/core/recipe';
 import { fencingTokenOf } from './lease.js';
 import type { LocalLine } from './local-line.js';
 import { watchForRevocation } from './revocation.js';
@@ -96,7 +97,9 @@ export class HeldLock {
   async mayHandOff(): Promise<boolean> {
     if (!this.usable()) return false;
     this.watchJoins(); // normally set when the first waiter came; this once costs a round trip
-    await this.joins;
+    // Not past the connection: its retries while ZooKeeper is gone would hold the hand-off
+    // (and a release) for minutes; without a connection the node is not handed on anyway.
+    if (this.joins) await whileConnected(this.client, this.joins);
     return this.usable();
   }
 
@@ -150,7 +153,9 @@ export class HeldLock {
     // The listing went out before the delete, so our own delete fires the children watch and
     // none is left on the server, without a removeWatches request (the hand-off tests check
     // for NOWATCHER: the server's wchc, which the leftover checks read, lists data watches only).
-    await this.joins;
+    // Not past the connection, so a release with ZooKeeper gone returns within the bound: a
+    // watch the listing then leaves goes with our node's delete or with its session.
+    if (this.joins) await whileConnected(this.client, this.joins);
     try {
       // A guaranteed delete: if it cannot be confirmed now it goes on in the background, and
       // the node also goes with the session (CURATOR-678: the local line moves on anyway).

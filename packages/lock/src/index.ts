@@ -9,6 +9,7 @@ export {
   type MutexOptions,
 } from './mutex.js';
 export { fencingTokenOf, MAX_LOCAL_HANDOFFS, type Lease } from './lease.js';
+export { LeaseLostError, type LeaseEnd } from './errors.js';
 export {
   Semaphore,
   SemaphoreMutex,

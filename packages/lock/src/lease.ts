@@ -1,4 +1,6 @@
 import type { HeldNode } from '@zk-recipes/core';
+import { stacklessError } from '@zk-recipes/core/recipe';
+import { LeaseLostError, leaseEndOf } from './errors.js';
 
 /**
  * The most times one lock node may be handed from holder to holder inside its process
@@ -45,7 +47,8 @@ export interface Lease extends AsyncDisposable {
   readonly fencingToken: bigint;
   /**
    * Aborts when the lock may no longer be held: on SUSPENDED under the client's `standard`
-   * error policy, on LOST under `session`, and on release. Stop the critical section then.
+   * error policy, on LOST under `session`, on the client's close, and on release. Stop the
+   * critical section then. Its reason is a {@link LeaseLostError} whose `why` says which.
    */
   readonly signal: AbortSignal;
   readonly released: boolean;
@@ -54,6 +57,30 @@ export interface Lease extends AsyncDisposable {
 }
 
 const relays = new WeakMap<AbortSignal, Set<() => void>>();
+
+/** The LeaseLostError of each aborted hold signal: one per signal, shared by its leases. */
+const holdReasons = new WeakMap<AbortSignal, LeaseLostError>();
+
+/**
+ * Why a lease on an aborted `hold` ended, as a LeaseLostError (the same object for every lease
+ * of that signal). A nested lease's hold is its outer lease's signal: its reason is kept.
+ */
+function reasonOf(hold: AbortSignal): LeaseLostError {
+  const r: unknown = hold.reason;
+  if (r instanceof LeaseLostError) return r;
+  let e = holdReasons.get(hold);
+  if (!e) {
+    // Stackless: made in an abort listener, its stack would show only the signal's plumbing.
+    e = stacklessError(() => new LeaseLostError(leaseEndOf(r), { cause: r }));
+    holdReasons.set(hold, e);
+  }
+  return e;
+}
+
+/** The reason of a lease released while its hold lasted. */
+function releasedError(path: string): LeaseLostError {
+  return stacklessError(() => new LeaseLostError('released', { path }));
+}
 
 /**
  * Calls `fn` when `signal` aborts (at once if it has); returns a function that unsubscribes.
@@ -101,13 +128,13 @@ export function leaseOf(
   let done: AbortController | undefined;
   let stopHold: (() => void) | undefined;
   let releasing: Promise<void> | undefined;
-  /** The hold signal's reason if it had aborted when the lease was released. */
-  let lostFirst: unknown;
+  /** Why the hold signal aborted, if it had when the lease was released. */
+  let lostFirst: LeaseLostError | undefined;
   const release = () => {
     if (releasing) return releasing;
-    if (hold.aborted) lostFirst = hold.reason;
+    if (hold.aborted) lostFirst = reasonOf(hold);
     stopHold?.();
-    done?.abort(new Error('released'));
+    done?.abort(releasedError(path));
     return (releasing = free());
   };
   return {
@@ -118,8 +145,8 @@ export function leaseOf(
       if (!done) {
         const c = new AbortController();
         done = c;
-        if (releasing) c.abort(lostFirst ?? new Error('released'));
-        else stopHold = onAbort(hold, () => c.abort(hold.reason));
+        if (releasing) c.abort(lostFirst ?? releasedError(path));
+        else stopHold = onAbort(hold, () => c.abort(reasonOf(hold)));
       }
       return done.signal;
     },

@@ -119,7 +119,8 @@ export class Semaphore {
       this.held++;
       return makeLease(this.path, together(made), this.client.holdSignal(), () => this.held--);
     } catch (e) {
-      // Never leave a lease behind an aborted or failed acquire (CURATOR-315, CURATOR-462).
+      // Never leave a lease behind an aborted or failed acquire (CURATOR-315, CURATOR-462):
+      // deleted now, or in the background, or with its session (the release's bound applies).
       await Promise.all(made.map((n) => n.release().catch(() => undefined)));
       throw e;
     } finally {

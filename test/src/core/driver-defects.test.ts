@@ -38,7 +38,8 @@ test('start() rejects with a typed error naming the connect string when nothing 
     assert.match(e.message, /127\.0\.0\.1:1/);
     return true;
   });
-  assert.equal(client.state, 'LATENT');
+  // A failed start() closes the client: its state says so (it said LATENT: issue 14).
+  assert.equal(client.state, 'CLOSED');
 });
 
 test('handshake watchdog: a server that accepts TCP and never answers is dropped and retried', async () => {

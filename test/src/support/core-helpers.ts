@@ -32,12 +32,14 @@ export async function startedClient(options: ClientOptions): Promise<StartedClie
   };
 }
 
+// CLOSED may follow any state (a close, or a failed start), and nothing follows it.
 const LEGAL: Record<string, readonly string[]> = {
-  LATENT: ['CONNECTED'],
-  CONNECTED: ['SUSPENDED'],
-  RECONNECTED: ['SUSPENDED'],
-  SUSPENDED: ['RECONNECTED', 'LOST'],
-  LOST: ['RECONNECTED'],
+  LATENT: ['CONNECTED', 'CLOSED'],
+  CONNECTED: ['SUSPENDED', 'CLOSED'],
+  RECONNECTED: ['SUSPENDED', 'CLOSED'],
+  SUSPENDED: ['RECONNECTED', 'LOST', 'CLOSED'],
+  LOST: ['RECONNECTED', 'CLOSED'],
+  CLOSED: [],
 };
 
 /** Throws unless every step of `states` (from LATENT) is a legal transition. */

@@ -24,8 +24,11 @@ export class Deadlines {
   private readonly pending = new Set<PendingCall>();
   private sweeper: NodeJS.Timeout | undefined;
 
-  /** `takeBack`: removes a request not sent yet from the send queue, if it is still there. */
-  constructor(private readonly takeBack: (request: JuteRequest) => void) {}
+  /**
+   * `takeBack`: removes a request not sent yet from the send queue, if it is still there
+   * (true), or says it was written already (false).
+   */
+  constructor(private readonly takeBack: (request: JuteRequest) => boolean) {}
 
   /** Starts the clock on a request about to be queued; `settle` hears a timeout. */
   track(
@@ -70,6 +73,32 @@ export class Deadlines {
       clearInterval(this.sweeper);
       this.sweeper = undefined;
     }
+  }
+
+  /**
+   * `settle`, and a listener that takes the call's request back when `signal` aborts while it
+   * still waits to be written (queued for a reconnect): then nothing reached the server, and
+   * `settle` hears the signal's reason at once instead of waiting for a reconnect or the
+   * deadline (a closed recipe's create must not go out when the server is back). A request
+   * already written waits for its reply, or CONNECTIONLOSS when its connection drops.
+   */
+  withdrawOnAbort<A extends unknown[]>(
+    signal: AbortSignal,
+    settle: (err: Error | null, ...rest: A) => void,
+    call: () => PendingCall,
+  ): (err: Error | null, ...rest: A) => void {
+    const onAbort = () => {
+      const c = call();
+      if (!this.pending.has(c) || !this.takeBack(c.request)) return;
+      this.pending.delete(c);
+      const r: unknown = signal.reason;
+      c.settle(r instanceof Error ? r : new DOMException('aborted', 'AbortError'), undefined);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    return (err, ...rest) => {
+      signal.removeEventListener('abort', onAbort);
+      settle(err, ...rest);
+    };
   }
 
   /** Settles every request still waiting with an error of `makeError` (the session ended). */

@@ -87,6 +87,7 @@ export class RawSession {
       const q = cm.packetQueue.queue;
       const i = q.findIndex((packet) => packet.request === request);
       if (i >= 0) q.splice(i, 1);
+      return i >= 0;
     });
     // The package would dispatch notifications to its own table; core's replaces it, and the
     // package reads it only to build SetWatches.
@@ -227,7 +228,8 @@ export class RawSession {
    * delivers, first, from inside its socket handler, before it reads the rest of the chunk: a watch
    * registered there is in place for a notification in that same chunk (registering after a promise
    * settles was one microtask too late). Callback-based, not a promise: the framework's common
-   * create and delete build one promise per call on it (bench/core-vs-raw.mjs).
+   * create and delete build one promise per call on it (bench/core-vs-raw.mjs). `signal`: a
+   * request not yet written when it aborts is taken back (Deadlines.withdrawOnAbort).
    */
   send<R = JuteResponse>(
     path: string | undefined,
@@ -235,12 +237,14 @@ export class RawSession {
     timeoutMs: number | undefined,
     handler: ReplyHandler<R>,
     onReply?: (err: NzcException | null, resp: R | undefined) => void,
+    signal?: AbortSignal,
   ): void {
     if (this.ended) {
       handler(new ClientClosedError(), undefined);
       return;
     }
     const t = timeoutMs ?? this.opts.requestTimeoutMs;
+    if (signal) handler = this.deadlines.withdrawOnAbort(signal, handler, () => entry);
     const entry = this.deadlines.track(handler, path, t, request);
     try {
       this.client.connectionManager.queue(request, (err, resp) => {
@@ -255,6 +259,19 @@ export class RawSession {
       this.deadlines.settle(entry);
       handler(e instanceof Error ? e : new Error(String(e)), undefined);
     }
+  }
+
+  /** This session's {@link send}, with `signal` for each request (Deadlines.withdrawOnAbort). */
+  withdrawing(signal: AbortSignal): Pick<RawSession, 'send'> {
+    return {
+      send: <R>(
+        path: string | undefined,
+        request: JuteRequest,
+        timeoutMs: number | undefined,
+        handler: ReplyHandler<R>,
+        onReply?: (err: NzcException | null, resp: R | undefined) => void,
+      ) => this.send(path, request, timeoutMs, handler, onReply, signal),
+    };
   }
 
   /** Runs `fn`; the requests it queues leave in one write when it returns. */

@@ -21,10 +21,10 @@ import { NoNodeError, SessionExpiredError, ZkRecipesError } from '../errors.js';
 import { Deadline, waitFor, type WaitOptions } from '../kit/deadline.js';
 import type { OneShotWatches } from '../one-shot-watches.js';
 import type { Stat, WatchEvent } from '../types.js';
-import { deleteNode } from './delete-node.js';
 import { breakTies, hasTies, lineOf, tiedNames } from './line.js';
 import { createNode, type FrameworkContext, type FrameworkCreate } from './nodes.js';
 import { publish, traced } from './observability.js';
+import { releaseEphemeral, type ReleaseContext } from './release.js';
 import { CREATE_FLAGS } from '../types.js';
 
 /**
@@ -95,11 +95,15 @@ export interface HeldNode {
   readonly fencingToken: bigint;
   readonly sessionId: bigint;
   readonly stat: Stat;
-  /** Deletes our node (guaranteed); idempotent. */
+  /**
+   * Deletes our node (guaranteed); idempotent. Returns at once while ZooKeeper cannot be
+   * reached: the delete goes on in the background, or the node goes with its session
+   * (./release.ts).
+   */
   readonly release: () => Promise<void>;
 }
 
-export interface ContenderContext extends FrameworkContext {
+export interface ContenderContext extends ReleaseContext {
   watches: OneShotWatches;
 }
 
@@ -145,12 +149,10 @@ export async function contend(
   // Once: a recipe may start its release early (a closing leader, before its loop unwinds) and
   // again where it always does; the second call gets the first one's promise.
   let deleting: Promise<void> | undefined;
+  // Bounded whatever the connection: the delete goes to the background when ZooKeeper cannot
+  // be reached (./release.ts).
   const deleteOurs = () =>
-    (deleting ??= traced('delete', nodePath, () =>
-      deleteNode(ctx, nodePath, { version: -1, guaranteed: true }),
-    ).catch((e: unknown) => {
-      if (!(e instanceof NoNodeError)) throw e;
-    }));
+    (deleting ??= traced('delete', nodePath, () => releaseEphemeral(ctx, nodePath, sessionId)));
   // A holder's release (not an abandoned contender's clean-up) ends with the `released` event.
   let releasing: Promise<void> | undefined;
   const release = () =>

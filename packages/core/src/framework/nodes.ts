@@ -41,14 +41,19 @@ function split(path: string): { parent: string; name: string } {
   return { parent: i === 0 ? '/' : path.slice(0, i), name: path.slice(i + 1) };
 }
 
+/** What a request needs besides its data and path, reckoned generously: headers and ACLs. */
+const PACKET_OVERHEAD_BYTES = 1024;
+
 /** A request's size as the server measures it, roughly: data plus path plus headers and ACLs. */
 export function checkPacket(
   ctx: Pick<FrameworkContext, 'maxPacketBytes'>,
   path: string,
   dataBytes: number,
 ): void {
-  const bytes = dataBytes + Buffer.byteLength(path) + 1024;
-  if (bytes > ctx.maxPacketBytes) throw new DataTooLargeError(dataBytes, ctx.maxPacketBytes, path);
+  const bytes = dataBytes + Buffer.byteLength(path) + PACKET_OVERHEAD_BYTES;
+  if (bytes > ctx.maxPacketBytes) {
+    throw new DataTooLargeError(bytes, ctx.maxPacketBytes, path, dataBytes, PACKET_OVERHEAD_BYTES);
+  }
 }
 
 export interface FrameworkCreate {
@@ -138,8 +143,11 @@ export function createNode(
     const acls = o.acls ?? providerAcls(ctx.aclProvider, target);
     const request = new CreateRequest(target, o.data, acls, o.flags, o.ttlMs);
     const raw = ctx.raw();
+    // Queued for a reconnect, the create is taken back if the caller aborts meanwhile (a
+    // recipe closed while ZooKeeper is gone); connected, it is written at once and answered.
+    const via = o.signal !== undefined && !raw.connected ? raw.withdrawing(o.signal) : raw;
     const send = () =>
-      raw.send(target, request, o.timeoutMs, (err, resp) => {
+      via.send(target, request, o.timeoutMs, (err, resp) => {
         if (err === null) {
           resolve(createdNode(raw, resp!));
           return;
