@@ -66,6 +66,9 @@ export type ErrorCode =
   | 'SERIALIZATION'
   | 'UPDATE_CONFLICT'
   | 'UPDATE_OUTCOME_UNKNOWN'
+  | 'HOLD_UNCONFIRMED'
+  // @zk-recipes/lock
+  | 'NESTED_ACQUIRE'
   // @zk-recipes/leader
   | 'LEADERSHIP_LOST'
   // @zk-recipes/testing

@@ -36,6 +36,7 @@ export {
   zodSerializer,
   type Serializer,
 } from './kit/serializer.js';
+export { HoldUnconfirmedError } from './kit/hold.js';
 export type {
   PersistentWatchEvent,
   PersistentWatchEventType,
