@@ -14,6 +14,8 @@ export interface MultiLease extends AsyncDisposable {
   /** Aborts when any of the locks may no longer be held. */
   readonly signal: AbortSignal;
   readonly released: boolean;
+  /** Every lease's {@link Lease.assertHeld}: throws unless all may still be held. */
+  assertHeld(): void;
   release(): Promise<void>;
 }
 
@@ -57,6 +59,9 @@ export class MultiLock {
       signal: AbortSignal.any(taken.map((l) => l.signal)),
       get released() {
         return releasing !== undefined;
+      },
+      assertHeld() {
+        for (const l of taken) l.assertHeld();
       },
       release,
       [Symbol.asyncDispose]: release,

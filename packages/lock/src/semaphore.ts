@@ -82,7 +82,7 @@ export class Semaphore {
       );
       if (free === undefined) throw this.timedOut(deadline);
       const held = heldNode(this.client, made.path, made.stat);
-      return makeLease(this.path, held, this.client.holdSignal(), () => undefined);
+      return makeLease(this.client, this.path, held, this.client.holdSignal(), () => undefined);
     } catch (e) {
       // Never leave a lease behind an aborted or failed acquire (CURATOR-315, CURATOR-462).
       if (nodePath !== undefined) {
