@@ -50,7 +50,7 @@ export class ClientCore implements FrameworkContext {
   private readonly startTimeoutMs: number;
   closePromise: Promise<void> | undefined;
   private started = false;
-  /** Aborted by close(), so a pending start() settles at once. */
+  /** Aborted by close(), so a pending start() (and any recipe's wait) settles at once. */
   private readonly closing = new AbortController();
 
   constructor(options: ClientOptions) {
@@ -92,6 +92,11 @@ export class ClientCore implements FrameworkContext {
       }
     });
     this.connection.on('watch', (e) => this.persistent.dispatch(e));
+  }
+
+  /** Aborts with ClientClosedError when close() is called. */
+  get closeSignal(): AbortSignal {
+    return this.closing.signal;
   }
 
   raw(): RawSession {

@@ -120,6 +120,24 @@ export abstract class ClientSession {
     return this.s.connection.isHoldingLost(state);
   }
 
+  /**
+   * Aborts, with ClientClosedError, when close() is called: recipes end their waits on it, so
+   * a wait never outlives its client.
+   */
+  get closeSignal(): AbortSignal {
+    return this.s.closeSignal;
+  }
+
+  /**
+   * Milliseconds since this client last heard from the server (a reply, a ping's answer, a
+   * notification), by the monotonic clock; it grows while disconnected. Read synchronously, it
+   * needs no event-loop turn: a process resuming from a pause sees its silence before its socket
+   * is read (the kit's `unconfirmedHold()`, a lease's `assertHeld()`). Infinity before start().
+   */
+  get msSinceLastHeard(): number {
+    return this.s.connection.raw?.msSinceLastHeard ?? Infinity;
+  }
+
   /** The session id and password (for tests that expire the session on the server). */
   sessionCredentials(): { sessionId: bigint; password: Buffer } {
     const raw = this.s.raw();

@@ -125,7 +125,10 @@ export class ZkClient extends ClientSession {
     return { path: this.ns.fromServer(r.path), stat: r.stat };
   }
 
-  /** Makes sure `path` and its ancestors exist (as containers where the server can). */
+  /**
+   * Makes sure `path` and its ancestors exist (as containers where the server can, persistent
+   * where the ACL provider gives them a restrictive ACL).
+   */
   async ensurePath(path: string, options: { signal?: AbortSignal } = {}): Promise<void> {
     const serverPath = this.ns.toServer(path, false, options);
     await this.ns.ensure(this.s, options.signal);

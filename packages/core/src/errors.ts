@@ -67,8 +67,10 @@ export type ErrorCode =
   | 'SERIALIZATION'
   | 'UPDATE_CONFLICT'
   | 'UPDATE_OUTCOME_UNKNOWN'
+  | 'HOLD_UNCONFIRMED'
   // @zk-recipes/lock
   | 'LEASE_LOST'
+  | 'NESTED_ACQUIRE'
   // @zk-recipes/leader
   | 'LEADERSHIP_LOST'
   // @zk-recipes/testing

@@ -39,6 +39,7 @@ export {
   type ZodLikeSchema,
   type Serializer,
 } from './kit/serializer.js';
+export { HoldUnconfirmedError } from './kit/hold.js';
 export type {
   PersistentWatchEvent,
   PersistentWatchEventType,

@@ -22,6 +22,7 @@ export {
 // The serializers themselves are user API (a recipe's options take one): the main entry point.
 export { SerializationError, type Serializer } from './kit/serializer.js';
 export { heldNode } from './kit/held-node.js';
+export { holdSilenceLimitMs, unconfirmedHold } from './kit/hold.js';
 export { childPath } from './paths.js';
 export { isProtectedName, PROTECTED_PREFIX, protectedName } from './framework/protection.js';
 export { Lifecycle, type LifecycleState } from './framework/lifecycle.js';

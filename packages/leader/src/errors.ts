@@ -14,7 +14,8 @@ export class LeadershipLostError extends ZkRecipesError {
   constructor(
     readonly why: LeadershipEnd,
     path: string,
+    cause?: unknown,
   ) {
-    super('LEADERSHIP_LOST', `leadership ended (${why})`, { path });
+    super('LEADERSHIP_LOST', `leadership ended (${why})`, { path, cause });
   }
 }

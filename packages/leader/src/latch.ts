@@ -96,8 +96,9 @@ export class LeaderLatch extends LeaderTurns {
 
   /**
    * Resolves with the leadership once this participant leads (at once if it does). Rejects
-   * with AcquireTimeoutError after `timeoutMs`, the signal's reason on abort, and
-   * RecipeClosedError when the latch closes first.
+   * with AcquireTimeoutError after `timeoutMs`, the signal's reason on abort,
+   * RecipeClosedError when the latch closes first, ClientClosedError when its client does, and
+   * the error that stopped the latch for good (NoAuthError: this client may not take part).
    */
   async awaitLeadership(options: WaitOptions = {}): Promise<Leadership> {
     const deadline = Deadline.of(options);
@@ -107,7 +108,7 @@ export class LeaderLatch extends LeaderTurns {
     const now = this.leadership;
     if (now) return now;
     // Not AbortSignal.any: the close signal lives as long as the latch (see joinSignals).
-    const stop = joinSignals([this.closeSignal, deadline.signal]);
+    const stop = joinSignals([this.closeSignal, this.haltSignal, deadline.signal]);
     try {
       const l = await waitFor<Leadership>(deadline.withSignal(stop.signal), (settle) =>
         this.on('isLeader', settle),

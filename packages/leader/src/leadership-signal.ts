@@ -1,6 +1,8 @@
 /** A leadership's signal and the listeners that end it. */
-import { stacklessError } from '@zk-recipes/core/recipe';
+import type { HeldNode, ZkClient } from '@zk-recipes/core';
+import { abortReason, stacklessError, unconfirmedHold } from '@zk-recipes/core/recipe';
 import { LeadershipLostError, type LeadershipEnd } from './errors.js';
+import type { Leadership } from './turn.js';
 
 type Why = LeadershipEnd | (() => LeadershipEnd);
 
@@ -43,13 +45,32 @@ export class LeadershipEnds {
     source.addEventListener('abort', h, { once: true });
   }
 
-  /** Ends it with `why`, unless it has ended. */
-  readonly end = (why: LeadershipEnd): void => {
+  /** Ends it with `why` (and what caused it), unless it has ended. */
+  readonly end = (why: LeadershipEnd, cause?: unknown): void => {
     if (this.signal.aborted) return;
     for (const [s, h] of this.handlers) s.removeEventListener('abort', h);
     this.handlers.length = 0;
     this.endedWhy = why;
-    this.controller.abort(stacklessError(() => new LeadershipLostError(why, this.path)));
+    this.controller.abort(stacklessError(() => new LeadershipLostError(why, this.path, cause)));
     this.settle(why);
   };
+
+  /** The leadership this signal ends, on `held`: what isLeader and awaitLeadership() give. */
+  leadership(client: ZkClient, held: HeldNode): Leadership {
+    const { signal, end } = this;
+    return {
+      epoch: held.fencingToken,
+      signal,
+      nodePath: held.nodePath,
+      assertHeld() {
+        if (signal.aborted) throw abortReason(signal);
+        const doubt = unconfirmedHold(client, held.nodePath);
+        if (doubt) {
+          // As a SUSPENDED would: the latch leads again on its node if its session lives.
+          end('connection', doubt);
+          throw abortReason(signal);
+        }
+      },
+    };
+  }
 }

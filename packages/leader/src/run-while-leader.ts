@@ -12,8 +12,9 @@ export interface RunWhileLeaderOptions {
    * lost. Pass `epoch` to what the task writes, so a resource can refuse a deposed leader. A
    * task that returns while still leading leaves leadership held and idle; one that throws
    * gives leadership up, so another participant can try (after a backoff when it keeps failing).
+   * `leadership.assertHeld()` checks, synchronously, that it still may lead before a write.
    */
-  onElected: (signal: AbortSignal, epoch: bigint) => Promise<void> | void;
+  onElected: (signal: AbortSignal, epoch: bigint, leadership: Leadership) => Promise<void> | void;
   /** Called when leadership ends (after the signal aborted), including on close(). */
   onRevoked?: () => void;
   /** Told of errors the runner survived: a task that threw, a listener that threw. */
@@ -71,11 +72,12 @@ export async function runWhileLeader(
       /* a reporter that throws has nowhere else to go */
     }
   };
-  const runOnce = async ({ signal, epoch }: Leadership) => {
+  const runOnce = async (leadership: Leadership) => {
+    const { signal, epoch } = leadership;
     if (failures > 0) await sleep(backoffMs(failures), signal).catch(() => undefined);
     if (signal.aborted) return;
     try {
-      await onElected(signal, epoch);
+      await onElected(signal, epoch, leadership);
       failures = 0;
     } catch (e) {
       if (signal.aborted) return; // stopping as asked
@@ -89,6 +91,7 @@ export async function runWhileLeader(
   });
   if (onRevoked) latch.on('notLeader', onRevoked);
   latch.on('error', report);
+  // Rejects (the latch closed) on a closed client, or when this client may not take part.
   await latch.start();
   let closing: Promise<void> | undefined;
   const close = () =>

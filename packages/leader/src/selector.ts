@@ -15,8 +15,13 @@ export interface LeaderSelectorOptions {
    * Runs while this participant leads; leadership ends when it settles. Stop when `signal`
    * aborts (the session may be lost, the node is gone, interruptLeadership(), close()).
    * `epoch` is the lock node's czxid: it grows with each new leadership on the path.
+   * `leadership.assertHeld()` checks, synchronously, that it still may lead before a write.
    */
-  takeLeadership: (signal: AbortSignal, epoch: bigint) => Promise<void> | void;
+  takeLeadership: (
+    signal: AbortSignal,
+    epoch: bigint,
+    leadership: Leadership,
+  ) => Promise<void> | void;
 }
 
 /** isLeader, notLeader, and `error`: takeLeadership threw, or an error the selector survived. */
@@ -113,12 +118,10 @@ export class LeaderSelector extends LeaderTurns {
   }
 
   /** Runs takeLeadership; the leadership (and with it the turn) ends when it settles. */
-  protected async leading(
-    { signal, epoch }: Leadership,
-    ends: LeadershipEnds,
-  ): Promise<LeadingEnd> {
+  protected async leading(leadership: Leadership, ends: LeadershipEnds): Promise<LeadingEnd> {
+    const { signal, epoch } = leadership;
     try {
-      await this.takeLeadership(signal, epoch);
+      await this.takeLeadership(signal, epoch, leadership);
     } catch (e) {
       // An error after the signal aborted is the callback stopping as asked.
       if (!signal.aborted) {

@@ -16,6 +16,7 @@ import {
   type ZkClient,
 } from '@zk-recipes/core';
 import {
+  abortReason,
   joinSignals,
   Lifecycle,
   RELEASE_BOUND_MS,
@@ -23,6 +24,7 @@ import {
   whileConnected,
 } from '@zk-recipes/core/recipe';
 import { LeadershipLostError, type LeadershipEnd } from './errors.js';
+import { isFatal } from './fatal.js';
 import { LeadershipEnds } from './leadership-signal.js';
 import { watchOwnNode } from './own-node.js';
 import { readParticipants, type ElectionParticipant } from './participants.js';
@@ -46,6 +48,16 @@ export interface Leadership {
   readonly signal: AbortSignal;
   /** The leader's node. */
   readonly nodePath: string;
+  /**
+   * Throws unless this leadership may still hold: the reason `signal` aborted with, or, when the
+   * client has heard nothing from ZooKeeper for longer than the point at which its error policy
+   * would count the leadership as lost (2/3 of the negotiated session timeout under `standard`),
+   * a LeadershipLostError (`why` 'connection', `cause` a HoldUnconfirmedError), and `signal`
+   * aborts with it. Synchronous, by the monotonic clock: a process that was paused past its
+   * session sees it on its first call after resuming, before its client has read its socket.
+   * Call it right before each write the leadership protects; the epoch still fences the rest.
+   */
+  assertHeld(): void;
 }
 
 export interface LeaderEvents extends Record<string, unknown[]> {
@@ -85,6 +97,13 @@ export abstract class LeaderTurns extends Lifecycle<LeaderEvents> {
   protected current: Leadership | undefined;
   /** The present leadership's ends (current's signal), to end it early. */
   protected currentEnds: LeadershipEnds | undefined;
+  /**
+   * Aborts when the turns stop for good while the recipe is not closed: the client closed
+   * (ClientClosedError) or a fatal error (NoAuthError, ...). Waits on the recipe end with it.
+   */
+  private readonly halted = new AbortController();
+  /** Settles start(): in line (our first node made), or the error that stopped the first turn. */
+  private joined: { resolve: () => void; reject: (e: unknown) => void } | undefined;
 
   /** `path` must be validated by the subclass, so it checks its options in its own order. */
   protected constructor(
@@ -131,9 +150,33 @@ export abstract class LeaderTurns extends Lifecycle<LeaderEvents> {
     return (await this.getParticipants())[0];
   }
 
-  protected onStart(): Promise<void> {
-    this.running = this.run();
-    return Promise.resolve();
+  /** Aborts with the error that stopped the turns for good (see `halted`). */
+  protected get haltSignal(): AbortSignal {
+    return this.halted.signal;
+  }
+
+  /**
+   * Resolves once this participant is in line (its first node made), or once its first turn
+   * failed with an error it goes on after; rejects with ClientClosedError on a closed client and
+   * with an error no turn can cure (NoAuthError), and the recipe is closed then.
+   */
+  protected async onStart(): Promise<void> {
+    const joined = new Promise<void>((resolve, reject) => (this.joined = { resolve, reject }));
+    if (this.client.closeSignal.aborted) this.halt(abortReason(this.client.closeSignal));
+    else this.running = this.run();
+    try {
+      await joined;
+    } catch (e) {
+      await this.close();
+      throw e;
+    }
+  }
+
+  /** The turns stop for good with `e`; a start() still pending rejects with it. */
+  private halt(e: Error): void {
+    this.halted.abort(e);
+    this.joined?.reject(e);
+    this.joined = undefined;
   }
 
   /**
@@ -199,12 +242,20 @@ export abstract class LeaderTurns extends Lifecycle<LeaderEvents> {
           lockName: this.options.lockName,
           data: this.data,
           signal: stop,
+          onCreated: this.joined && (() => this.inLine()),
         });
         this.held = held;
         failed = await this.lead(held, stop, first);
         failures = failed ? failures + 1 : 0;
       } catch (e) {
-        if (this.closeSignal.aborted || e instanceof ClientClosedError) break;
+        if (this.closeSignal.aborted) break;
+        if (e instanceof ClientClosedError || isFatal(e)) {
+          // Another turn would fail the same way: stop, and say why to whoever waits (a
+          // pending start() rejects with it; after start, the `error` event tells it).
+          if (!(e instanceof ClientClosedError) && !this.joined) this.report(e);
+          this.halt(e as Error);
+          break;
+        }
         // A session lost is routine: join again on the new session at once (CURATOR-16), as
         // after leaving the turn. A connection lost mid-request is routine too (not
         // reported), but waits a little.
@@ -213,6 +264,7 @@ export abstract class LeaderTurns extends Lifecycle<LeaderEvents> {
           failed = true;
           failures++;
         }
+        this.inLine(); // start() resolves: the participant goes on trying
       } finally {
         this.held = undefined;
         turnSignal.dispose();
@@ -225,6 +277,13 @@ export abstract class LeaderTurns extends Lifecycle<LeaderEvents> {
       // cannot spin; but never stop taking turns (CURATOR-15, CURATOR-518).
       if (failed) await sleep(backoffMs(failures), this.closeSignal).catch(() => undefined);
     }
+    this.inLine(); // closed during start(): it resolves, as close() does
+  }
+
+  /** start() resolves (once). */
+  private inLine(): void {
+    this.joined?.resolve();
+    this.joined = undefined;
   }
 
   /** A leadership's signal for this turn; `stop` aborts on close (it joins the close signal) and on leaving. */
@@ -257,8 +316,7 @@ export abstract class LeaderTurns extends Lifecycle<LeaderEvents> {
       }
       ends.watch(hold, 'connection');
       own.onGone(() => ends.end('node'));
-      const { signal } = ends;
-      const leadership: Leadership = { epoch: held.fencingToken, signal, nodePath: held.nodePath };
+      const leadership = ends.leadership(this.client, held);
       this.current = leadership;
       this.currentEnds = ends;
       this.willLead();

@@ -11,7 +11,7 @@
  * after ours, waits for at most that many local holders of it.
  */
 import { channels, nodeName, type HeldNode, type ZkClient } from '@zk-recipes/core';
-import { whileConnected } from '@zk-recipes/core/recipe';
+import { unconfirmedHold, whileConnected } from '@zk-recipes/core/recipe';
 import { fencingTokenOf } from './lease.js';
 import type { LocalLine } from './local-line.js';
 import { watchForRevocation } from './revocation.js';
@@ -48,7 +48,7 @@ export class HeldLock {
   private readonly revokeListeners = new Set<() => void>();
 
   constructor(
-    private readonly client: ZkClient,
+    readonly client: ZkClient,
     readonly path: string,
     private readonly held: HeldNode,
     private readonly maxHandoffs: number,
@@ -114,7 +114,10 @@ export class HeldLock {
       this.states.count === this.statesAtGrant &&
       !this.hold.aborted &&
       (state === 'CONNECTED' || state === 'RECONNECTED') &&
-      this.client.session?.sessionId === this.held.sessionId
+      this.client.session?.sessionId === this.held.sessionId &&
+      // A process just resumed from a pause has not read its socket yet: its state says
+      // nothing, the clock does (lease.assertHeld()).
+      unconfirmedHold(this.client) === undefined
     );
   }
 

@@ -25,3 +25,4 @@ export {
 export { MultiLock, type MultiLease } from './multi-lock.js';
 export { participants, type Participant } from './participants.js';
 export { requestRevoke, REVOKE_MESSAGE } from './revocation.js';
+export { NestedAcquireError } from './reentrancy.js';

@@ -1,5 +1,5 @@
-import type { HeldNode } from '@zk-recipes/core';
-import { stacklessError } from '@zk-recipes/core/recipe';
+import type { HeldNode, ZkClient } from '@zk-recipes/core';
+import { abortReason, stacklessError, unconfirmedHold } from '@zk-recipes/core/recipe';
 import { LeaseLostError, leaseEndOf } from './errors.js';
 
 /**
@@ -52,6 +52,16 @@ export interface Lease extends AsyncDisposable {
    */
   readonly signal: AbortSignal;
   readonly released: boolean;
+  /**
+   * Throws unless the lease may still be held: the reason `signal` aborted with, or, when the
+   * client has heard nothing from ZooKeeper for longer than the point at which its error policy
+   * would count the lock as lost (2/3 of the negotiated session timeout under `standard`),
+   * HoldUnconfirmedError, and `signal` aborts with it. Synchronous, by the monotonic clock: a
+   * process that was paused past its session (a long GC, SIGSTOP) sees it on its first call
+   * after resuming, before its client has read its socket. Call it right before each write the
+   * lock protects; the fencing token still guards what a check cannot (a pause after it).
+   */
+  assertHeld(): void;
   /** Gives the lock up; idempotent, never throws (a delete that cannot be confirmed goes on in the background). */
   release(): Promise<void>;
 }
@@ -119,6 +129,7 @@ function onAbort(signal: AbortSignal, fn: () => void): () => void {
  * ended, it is already aborted, with the reason it would have had.
  */
 export function leaseOf(
+  client: ZkClient,
   path: string,
   nodePath: string,
   fencingToken: bigint,
@@ -137,7 +148,7 @@ export function leaseOf(
     done?.abort(releasedError(path));
     return (releasing = free());
   };
-  return {
+  const lease: Lease = {
     path,
     nodePath,
     fencingToken,
@@ -153,19 +164,31 @@ export function leaseOf(
     get released() {
       return releasing !== undefined;
     },
+    assertHeld() {
+      const signal = lease.signal;
+      if (signal.aborted) throw abortReason(signal);
+      const doubt = unconfirmedHold(client, path);
+      if (doubt) {
+        stopHold?.();
+        done!.abort(doubt);
+        throw doubt;
+      }
+    },
     release,
     [Symbol.asyncDispose]: release,
   };
+  return lease;
 }
 
 /** The lease of a node held alone (no hand-off): its release deletes the node. */
 export function makeLease(
+  client: ZkClient,
   path: string,
   held: HeldNode,
   holdSignal: AbortSignal,
   releaseLocal: () => void,
 ): Lease {
-  return leaseOf(path, held.nodePath, fencingTokenOf(held.stat.czxid), holdSignal, async () => {
+  const free = async () => {
     try {
       // A guaranteed delete: if it cannot be confirmed now it goes on in the background, and
       // the node also goes with the session. Either way the local turn is handed on, so one
@@ -176,5 +199,6 @@ export function makeLease(
     } finally {
       releaseLocal();
     }
-  });
+  };
+  return leaseOf(client, path, held.nodePath, fencingTokenOf(held.stat.czxid), holdSignal, free);
 }

@@ -29,6 +29,10 @@ export class LocalLine<N = never> {
   onWait: ((node: N | undefined) => void) | undefined;
   private busy = false;
   private readonly waiters: ((turn: Turn<N>) => void)[] = [];
+  /** Each waiter's way out with an error, for {@link end}. */
+  private readonly failers = new Map<(turn: Turn<N>) => void, (e: Error) => void>();
+  /** Why the line ended (its client closed): every wait since rejects with it. */
+  private ended: Error | undefined;
 
   /** Whether someone here holds the turn (holding the lock or contending for it). */
   get locked(): boolean {
@@ -50,14 +54,26 @@ export class LocalLine<N = never> {
       this.busy = true;
       return Promise.resolve(FREE);
     }
+    if (this.ended) return Promise.reject(this.ended);
     this.onWait?.(this.node);
-    return waitFor<Turn<N>>(deadline, (settle) => {
+    return waitFor<Turn<N>>(deadline, (settle, fail) => {
       this.waiters.push(settle);
+      this.failers.set(settle, fail);
       return () => {
+        this.failers.delete(settle);
         const i = this.waiters.indexOf(settle);
         if (i >= 0) this.waiters.splice(i, 1);
       };
     });
+  }
+
+  /**
+   * Ends the line (its client closed): every waiter rejects with `reason` at once, and so does
+   * every later wait, however long the present holder keeps its lease.
+   */
+  end(reason: Error): void {
+    this.ended = reason;
+    for (const fail of [...this.failers.values()]) fail(reason);
   }
 
   /** Passes the turn to the next waiter, with `node` (a hand-off) or without; or frees it. */
@@ -74,12 +90,19 @@ const lines = new WeakMap<ZkClient, Map<string, LocalLine<unknown>>>();
 export function localLine<N>(client: ZkClient, key: string): LocalLine<N> {
   let byKey = lines.get(client);
   if (!byKey) {
-    byKey = new Map();
-    lines.set(client, byKey);
+    const made = new Map<string, LocalLine<unknown>>();
+    byKey = made;
+    lines.set(client, made);
+    // One listener per client, not per line (past 10 paths Node would warn of a leak): a waiter
+    // behind a local holder must not outlive its client.
+    const closed = client.closeSignal;
+    const endAll = () => made.forEach((l) => l.end(closed.reason as Error));
+    if (!closed.aborted) closed.addEventListener('abort', endAll, { once: true });
   }
   let line = byKey.get(key);
   if (!line) {
     line = new LocalLine<unknown>();
+    if (client.closeSignal.aborted) line.end(client.closeSignal.reason as Error);
     byKey.set(key, line);
   }
   return line as LocalLine<N>;

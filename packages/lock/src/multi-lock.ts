@@ -16,6 +16,8 @@ export interface MultiLease extends AsyncDisposable {
   /** Aborts when any of the locks may no longer be held. */
   readonly signal: AbortSignal;
   readonly released: boolean;
+  /** Every lease's {@link Lease.assertHeld}: throws unless all may still be held. */
+  assertHeld(): void;
   /** Releases every lease; idempotent, never throws. */
   release(): Promise<void>;
 }
@@ -54,6 +56,9 @@ export class MultiLock {
       signal: AbortSignal.any(taken.map((l) => l.signal)),
       get released() {
         return releasing !== undefined;
+      },
+      assertHeld() {
+        for (const l of taken) l.assertHeld();
       },
       release,
       [Symbol.asyncDispose]: release,

@@ -10,7 +10,13 @@ import { handOn, HeldLock } from './held-lock.js';
 import { leaseOf, MAX_LOCAL_HANDOFFS, type Lease } from './lease.js';
 import { localLine, type LocalLine } from './local-line.js';
 import { participants, type Participant } from './participants.js';
-import { heldInScope, nestedLease, runInScope, type Scoped } from './reentrancy.js';
+import {
+  heldInScope,
+  NestedAcquireError,
+  nestedLease,
+  runInScope,
+  type Scoped,
+} from './reentrancy.js';
 
 /** Curator's InterProcessMutex lock name: nodes are `_c_<uuid>-lock-<seq>`. */
 export const LOCK_NAME = 'lock-';
@@ -26,8 +32,9 @@ export interface MutexOptions {
    * Re-entrant: inside the callback of this mutex's `withLock`, a nested acquire of the same
    * client and path (`acquire`, `tryAcquire`, `withLock`) resolves at once to a lease on the
    * same node; releasing it leaves the node held, the outer release frees it. Concurrent async
-   * chains started elsewhere are not inside. Default false: a nested acquire waits like any
-   * other (give it a timeoutMs). See docs/recipes/lock.md.
+   * chains started elsewhere are not inside. Default false: a nested acquire inside the
+   * callback, while its lease is held, rejects with NestedAcquireError rather than wait for
+   * ever. See docs/recipes/lock.md.
    */
   reentrant?: boolean;
   /**
@@ -125,7 +132,10 @@ export class Mutex {
 
   /**
    * Waits for the lock and resolves to a lease. Rejects with the signal's reason or
-   * AcquireTimeoutError (with nothing left behind), or with the error that stopped it.
+   * AcquireTimeoutError (with nothing left behind), SessionExpiredError (the session ended while
+   * waiting), ClientClosedError (the client closed), NestedAcquireError (inside this mutex's
+   * own withLock callback, not re-entrant), RetriesExhaustedError (the client's retry policy
+   * gave up on a request) or a server's error that retrying cannot cure (NoAuthError).
    */
   async acquire(options: AcquireOptions = {}): Promise<Lease> {
     return (await this.take(options)).lease;
@@ -150,9 +160,9 @@ export class Mutex {
     const held = await this.take(options);
     try {
       const run = () => fn(held.lease);
-      return await (this.reentrant && !heldInScope(this.line)
-        ? runInScope(this.line, held, run)
-        : run());
+      // Every withLock's callback carries its lease: a nested acquire re-enters it, or, not
+      // re-entrant, is refused instead of waiting for it for ever.
+      return await (heldInScope(this.line) ? run() : runInScope(this.line, held, run));
     } finally {
       await held.lease.release();
     }
@@ -189,6 +199,9 @@ export class Mutex {
     if (this.reentrant) {
       const outer = heldInScope(this.line);
       if (outer) return { lease: nestedLease(outer, options.onRevoke), node: outer.node };
+    } else if (this.line.locked && heldInScope(this.line)) {
+      // Only an acquire that would wait looks: the uncontended path never reads the scope.
+      throw new NestedAcquireError(this.path);
     }
     const turn = await this.line.take(deadline);
     if (turn === undefined) throw new AcquireTimeoutError(this.path, deadline.timeoutMs ?? 0);
@@ -214,10 +227,18 @@ export class Mutex {
   /** A lease on `node`; its release hands the node on or deletes it. */
   private leaseOn(node: HeldLock, onRevoke?: (lease: Lease) => void): Lease {
     let stopRevoke: (() => void) | undefined;
-    const lease = leaseOf(this.path, node.nodePath, node.fencingToken, node.hold, async () => {
+    const free = async () => {
       stopRevoke?.();
       await handOn(this.line, node);
-    });
+    };
+    const lease = leaseOf(
+      this.client,
+      this.path,
+      node.nodePath,
+      node.fencingToken,
+      node.hold,
+      free,
+    );
     if (onRevoke) stopRevoke = node.onRevoke(() => onRevoke(lease));
     return lease;
   }

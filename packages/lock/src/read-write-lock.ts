@@ -131,7 +131,7 @@ export class ReadWriteLock {
         data: this.data,
         deadline,
       });
-      const lease = makeLease(this.path, held, this.client.holdSignal(), () => {
+      const lease = makeLease(this.client, this.path, held, this.client.holdSignal(), () => {
         if (this.write === lease) this.write = undefined;
         line.passOn();
       });
@@ -153,7 +153,7 @@ export class ReadWriteLock {
       data: this.data,
       deadline: Deadline.of(o),
     });
-    return makeLease(this.path, held, this.client.holdSignal(), () => undefined);
+    return makeLease(this.client, this.path, held, this.client.holdSignal(), () => undefined);
   }
 
   /** A read lock for the holder of the write lock, at the write node's place in line. */
@@ -170,6 +170,6 @@ export class ReadWriteLock {
       stat = (await this.client.getData(nodePath)).stat;
     }
     const held = heldNode(this.client, nodePath, stat);
-    return makeLease(this.path, held, this.client.holdSignal(), () => undefined);
+    return makeLease(this.client, this.path, held, this.client.holdSignal(), () => undefined);
   }
 }

@@ -117,7 +117,13 @@ export class Semaphore {
       );
       if (free === undefined) throw this.timedOut(deadline);
       this.held++;
-      return makeLease(this.path, together(made), this.client.holdSignal(), () => this.held--);
+      return makeLease(
+        this.client,
+        this.path,
+        together(made),
+        this.client.holdSignal(),
+        () => this.held--,
+      );
     } catch (e) {
       // Never leave a lease behind an aborted or failed acquire (CURATOR-315, CURATOR-462):
       // deleted now, or in the background, or with its session (the release's bound applies).

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { setImmediate as tick } from 'node:timers/promises';
 import { test } from 'node:test';
 import { AcquireTimeoutError, InvalidArgumentError } from '@zk-recipes/core';
-import { Mutex, withLock, type Lease } from '@zk-recipes/lock';
+import { Mutex, NestedAcquireError, withLock, type Lease } from '@zk-recipes/lock';
 import {
   assertNoLeftoverNodes,
   assertNoLeftoverWatches,
@@ -51,10 +51,11 @@ test('a nested acquire in the same async chain re-enters at once; the inner rele
     assert.equal(inner.signal.aborted, true);
     assert.equal(outer.signal.aborted, false, 'the outer lease still holds');
     assert.equal((await childrenOf(server, path)).length, 1, 'the node is still there');
-    // A nested acquire through a Mutex without the option waits like any other.
+    // A nested acquire through a Mutex without the option would wait for this lease for ever:
+    // it is refused (issue 14; it used to wait, and time out).
     await assert.rejects(
       new Mutex(local.client, path).acquire({ timeoutMs: 200 }),
-      AcquireTimeoutError,
+      NestedAcquireError,
     );
   });
   assert.deepEqual(await childrenOf(server, path), [], 'the outer release freed the node');
@@ -62,14 +63,14 @@ test('a nested acquire in the same async chain re-enters at once; the inner rele
   await assertNoLeftoverWatches(server, { under: root.path });
 });
 
-test('off by default: a nested acquire waits, and with timeoutMs it times out cleanly', async () => {
+test('off by default: a nested acquire inside withLock is refused with NestedAcquireError, cleanly', async () => {
   await using fx = await proxiedClients(server, { proxy: false });
   const { root } = fx;
   const [local] = fx.clients;
   const path = root.child('lock');
   const mutex = new Mutex(local.client, path);
   await mutex.withLock(async (outer) => {
-    await assert.rejects(mutex.acquire({ timeoutMs: 300 }), AcquireTimeoutError);
+    await assert.rejects(mutex.acquire({ timeoutMs: 300 }), NestedAcquireError);
     assert.equal(await mutex.tryAcquire(), undefined);
     assert.equal(outer.signal.aborted, false);
     assert.equal((await childrenOf(server, path)).length, 1, 'only the outer node');

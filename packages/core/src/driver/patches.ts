@@ -105,6 +105,8 @@ export function patchReconnectQueue(cm: NzcConnectionManager): void {
 export interface Watchdog {
   /** Starts watching once a session is negotiated, with its timeout. */
   connected(negotiatedTimeoutMs: number): void;
+  /** Milliseconds since anything last arrived from the server (monotonic clock). */
+  silentMs(): number;
   stop(): void;
 }
 
@@ -121,7 +123,9 @@ export interface Watchdog {
  *   after `handshakeTimeoutMs`, so the client moves on to the next server.
  */
 export function installWatchdog(cm: NzcConnectionManager, handshakeTimeoutMs: number): Watchdog {
-  let lastRead = Date.now();
+  // The monotonic clock: a wall clock set back or forward must not hide or fake a silence (a
+  // holder's assertHeld() reads it too).
+  let lastRead = performance.now();
   let silenceLimitMs = Infinity;
   let timer: NodeJS.Timeout | undefined;
   let handshakeTimer: NodeJS.Timeout | undefined;
@@ -129,7 +133,7 @@ export function installWatchdog(cm: NzcConnectionManager, handshakeTimeoutMs: nu
 
   const originalData = cm.onSocketData;
   cm.onSocketData = function (this: NzcConnectionManager, b: Buffer) {
-    lastRead = Date.now();
+    lastRead = performance.now();
     originalData.call(this, b);
   };
   const originalConnected = cm.onSocketConnected;
@@ -141,7 +145,7 @@ export function installWatchdog(cm: NzcConnectionManager, handshakeTimeoutMs: nu
       cm.socket?.destroy();
       return;
     }
-    lastRead = Date.now();
+    lastRead = performance.now();
     originalConnected.call(this);
     if (handshakeTimer) clearTimeout(handshakeTimer);
     const socket = cm.socket;
@@ -153,19 +157,20 @@ export function installWatchdog(cm: NzcConnectionManager, handshakeTimeoutMs: nu
 
   const check = () => {
     if (stopped || cm.state !== CM_STATE.CONNECTED) return;
-    if (Date.now() - lastRead > silenceLimitMs) cm.socket?.destroy();
+    if (performance.now() - lastRead > silenceLimitMs) cm.socket?.destroy();
   };
 
   return {
     connected(negotiatedTimeoutMs) {
       if (handshakeTimer) clearTimeout(handshakeTimer);
-      lastRead = Date.now();
+      lastRead = performance.now();
       silenceLimitMs = Math.floor((negotiatedTimeoutMs * 2) / 3);
       if (!timer) {
         timer = setInterval(check, Math.max(10, Math.floor(silenceLimitMs / 10)));
         timer.unref();
       }
     },
+    silentMs: () => performance.now() - lastRead,
     stop() {
       stopped = true;
       if (timer) clearInterval(timer);

@@ -192,6 +192,11 @@ export class RawSession {
     return this.client.connectionManager.state === CM_STATE.CONNECTED;
   }
 
+  /** Milliseconds since anything last arrived from the server (monotonic clock). */
+  get msSinceLastHeard(): number {
+    return this.watchdog.silentMs();
+  }
+
   /** `host:port` of the server the connection is on now; undefined while disconnected. */
   get connectedServer(): string | undefined {
     const socket = this.connected ? this.client.connectionManager.socket : undefined;

@@ -25,6 +25,7 @@ import { breakTies, hasTies, lineOf, tiedNames } from './line.js';
 import { createNode, type FrameworkContext, type FrameworkCreate } from './nodes.js';
 import { publish, traced } from './observability.js';
 import { releaseEphemeral, type ReleaseContext } from './release.js';
+import { retryOnSession } from './same-session.js';
 import { CREATE_FLAGS } from '../types.js';
 
 /**
@@ -86,6 +87,11 @@ export interface ContendOptions extends WaitOptions {
   driver?: ContenderDriver;
   /** The deadline of the whole acquire, when the caller made one already (else signal and timeoutMs). */
   deadline?: Deadline;
+  /**
+   * Called once our node exists (with its path, in the server's namespace), before the wait:
+   * a long-lived recipe's start() resolves there, in line, rather than when granted.
+   */
+  onCreated?: (nodePath: string) => void;
 }
 
 /** A contender that holds. */
@@ -105,12 +111,17 @@ export interface HeldNode {
 
 export interface ContenderContext extends ReleaseContext {
   watches: OneShotWatches;
+  /** Aborts (with ClientClosedError) when the client closes. */
+  readonly closeSignal: AbortSignal;
 }
 
 /**
  * Creates a contender under `path` (a server path) and resolves once the driver says it holds.
  * Rejects with the signal's reason, AcquireTimeoutError, SessionExpiredError (its node went with
- * its session) or the operation's error; in every case its node is gone by then.
+ * its session), ClientClosedError (the client closed first), RetriesExhaustedError (the
+ * client's policy gave up on a request) or a server's non-retryable error (NOAUTH); in every
+ * case its node is gone by then. Its reads are retried on the same session like every other
+ * request: a connection cut while one was in flight is not the end of the wait.
  */
 export async function contend(
   ctx: ContenderContext,
@@ -160,6 +171,7 @@ export async function contend(
       publish('recipe', { recipe: 'contender', event: 'released', path: nodePath }),
     ));
   publish('recipe', { recipe: 'contender', event: 'created', path: nodePath });
+  o.onCreated?.(nodePath);
   let watched: { raw: RawSession; path: string } | undefined;
   const granted = (): HeldNode => {
     publish('recipe', { recipe: 'contender', event: 'granted', path: nodePath });
@@ -175,14 +187,26 @@ export async function contend(
           path: nodePath,
         });
       let children = first ? await pipelined : undefined;
-      if (!children?.includes(ourName)) children = (await list(raw)).children;
+      if (!children?.includes(ourName)) {
+        try {
+          children = (await list(raw)).children;
+        } catch (e) {
+          const listed = await retryOnSession(ctx, sessionId, e, signal, 'getChildren', path, list);
+          children = listed.children;
+        }
+      }
       const inLine = lineOf(children, names);
       // No await unless names tie (past the sequence limit): a grant is on the failover path.
       const sorted = hasTies(inLine, names)
         ? breakTies(
             inLine,
             names,
-            await czxidsOf(raw, path, tiedNames(inLine, names), ourName, created.stat),
+            await czxidsOf(raw, path, tiedNames(inLine, names), ourName, created.stat).catch(
+              (e: unknown) =>
+                retryOnSession(ctx, sessionId, e, signal, 'exists', path, (r) =>
+                  czxidsOf(r, path, tiedNames(inLine, names), ourName, created.stat),
+                ),
+            ),
           )
         : inLine;
       const index = sorted.indexOf(ourName);
@@ -192,7 +216,7 @@ export async function contend(
       if (verdict.holds) return granted();
       if (deadline.expired) throw timedOut();
       const target = childPath(path, verdict.watch);
-      const woke = await waitForChange(ctx, raw, target, deadline, (w) => (watched = w));
+      const woke = await waitForChange(ctx, raw, sessionId, target, deadline, (w) => (watched = w));
       if (woke === undefined) throw timedOut(); // watch still set
       watched = undefined; // it fired, or was never set: nothing left on the server
       if (
@@ -203,7 +227,11 @@ export async function contend(
         return granted();
       }
     }
-  } catch (e) {
+  } catch (caught) {
+    // A wait the client's close ended says so, whatever the session's end looked like from here
+    // (its watch told SessionLost, its requests failed): unless the caller's own signal came first.
+    const e =
+      ctx.closeSignal.aborted && !signal?.aborted ? (ctx.closeSignal.reason as Error) : caught;
     if (watched && ctx.watches.count(watched.raw, watched.path, 'data') === 1) {
       // Our getData watch on the predecessor would stay on the server until that node
       // changes: remove it (no other watch of this session shares it).
@@ -249,6 +277,7 @@ async function czxidsOf(
 async function waitForChange(
   ctx: ContenderContext,
   raw: RawSession,
+  sessionId: bigint,
   target: string,
   deadline: Deadline,
   onWatch: (w: { raw: RawSession; path: string }) => void,
@@ -261,7 +290,21 @@ async function waitForChange(
   } catch (e) {
     armed!.cancel();
     if (e instanceof NoNodeError) return 'gone'; // no watch was left on the server
-    throw e;
+    try {
+      await retryOnSession(ctx, sessionId, e, deadline.signal, 'getData', target, async (r) => {
+        // A failed request leaves no watch: each attempt arms its own watcher.
+        const again = ctx.watches.arm(r, target, (ev) => fired(ev), 'data');
+        try {
+          await ops.getData(r, target, again!.fn);
+        } catch (e2) {
+          again!.cancel();
+          throw e2;
+        }
+      });
+    } catch (e2) {
+      if (e2 instanceof NoNodeError) return 'gone';
+      throw e2;
+    }
   }
   onWatch({ raw, path: target });
   return waitFor<'deleted' | 'changed'>(deadline, (settle, fail) => {

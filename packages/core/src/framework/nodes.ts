@@ -9,7 +9,7 @@ import { create2, createdNode, type Create2Args } from '../driver/requests.js';
 import { CreateRequest } from '../driver/wire.js';
 import type { RawSession } from '../driver/raw-session.js';
 import { DataTooLargeError, isRetryable, NodeExistsError, NoNodeError } from '../errors.js';
-import type { Acl } from '../types.js';
+import { Perms, type Acl } from '../types.js';
 import type { CreateMode, Stat } from '../types.js';
 import { aclFor, type AclProvider } from './acl.js';
 import type { Background } from './background.js';
@@ -79,8 +79,20 @@ export interface FrameworkCreate {
 }
 
 /**
+ * Whether `acls` lets anyone do anything (OPEN_ACL_UNSAFE, or a list with world:anyone ALL):
+ * only then may a parent be a container. The server deletes an empty container, and whoever
+ * creates it next gives it their ACL: a parent made under a restrictive ACL must stay, or its
+ * protection goes with the last child (an anonymous client then re-created `/secure/leader`
+ * with world:anyone and became leader).
+ */
+function isOpen(acls: readonly Acl[]): boolean {
+  return acls.some((a) => a.scheme === 'world' && a.id === 'anyone' && a.perms === Perms.ALL);
+}
+
+/**
  * Creates `path` and its missing ancestors: as containers (persistent where the server is
- * older), or persistent with `containers: false`.
+ * older, or where the ACL provider gives the node a restrictive ACL: see isOpen), or
+ * persistent with `containers: false`.
  */
 export async function mkdirs(
   ctx: FrameworkContext,
@@ -96,12 +108,14 @@ export async function mkdirs(
       async () => {
         // The session of this attempt: a retry may run on a new one.
         const raw = ctx.raw();
-        const asContainer = options.containers !== false && raw.serverAtLeast('3.5.1');
+        const acls = providerAcls(ctx.aclProvider, node);
+        const asContainer =
+          options.containers !== false && raw.serverAtLeast('3.5.1') && isOpen(acls);
         try {
           await create2(raw, {
             path: node,
             data: Buffer.alloc(0),
-            acls: providerAcls(ctx.aclProvider, node),
+            acls,
             flags: asContainer ? 4 : 0,
           });
         } catch (e) {
@@ -251,7 +265,10 @@ async function createWithRetry(
   }
 }
 
-/** Makes sure `path` and its ancestors exist (as containers where the server can). */
+/**
+ * Makes sure `path` and its ancestors exist (as containers where the server can and their ACL
+ * is open).
+ */
 export async function ensurePath(
   ctx: FrameworkContext,
   path: string,
