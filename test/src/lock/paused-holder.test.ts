@@ -16,6 +16,8 @@ import { proxiedClients } from '../support/proxied-clients.js';
 const server = sharedServer({ tickTimeMs: 200 });
 const worker = fileURLToPath(new URL('../support/paused-holder.js', import.meta.url));
 const SESSION_MS = 2000;
+/** What a refused write reports: the clock check's error, or the lease's lost-hold reason. */
+const REFUSED = new Set(['HOLD_UNCONFIRMED', 'LEASE_LOST']);
 
 interface Message {
   type: 'ticking' | 'resumed';
@@ -87,9 +89,12 @@ test("a lock holder paused past its session: its first assertHeld() on resuming 
   const path = root.child('lock');
   const seen = await pauseHolder('lock', path);
   assert.ok(seen.gapMs! > SESSION_MS, `the pause showed (${seen.gapMs} ms)`);
-  assert.equal(seen.outcome, 'HOLD_UNCONFIRMED', 'no write as the holder after the pause');
+  // No write as the holder after the pause. Which check refuses it depends on what the resumed
+  // event loop runs first: the clock check (HOLD_UNCONFIRMED), or, when the driver's watchdog
+  // timer or the socket's close runs before the holder's timer, the lease's own signal.
+  assert.ok(REFUSED.has(seen.outcome!), `no write as the holder after the pause: ${seen.outcome}`);
   assert.equal(seen.aborted, true);
-  assert.equal(seen.reason, 'HOLD_UNCONFIRMED');
+  assert.ok(REFUSED.has(seen.reason!), `${seen.reason}`);
   // Its session is gone: the lock is free for others.
   const lease = await new Mutex(client, path).acquire({ timeoutMs: timing.ms(10_000) });
   await lease.release();
@@ -103,7 +108,8 @@ test("a leader paused past its session: its leadership's first assertHeld() thro
   assert.equal(seen.outcome, 'LEADERSHIP_LOST', 'no write as the leader after the pause');
   assert.equal(seen.aborted, true);
   assert.equal(seen.reason, 'LEADERSHIP_LOST');
-  assert.equal(seen.cause, 'HOLD_UNCONFIRMED');
+  // HOLD_UNCONFIRMED when the clock check ended it; none when the watchdog's SUSPENDED ran first.
+  assert.ok(seen.cause === 'HOLD_UNCONFIRMED' || seen.cause === undefined, `${seen.cause}`);
 });
 
 test('assertHeld() passes while held, throws the reason after release, and its error is typed', async () => {
