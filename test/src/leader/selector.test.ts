@@ -48,7 +48,10 @@ test('leadership lasts while takeLeadership runs; one leader at a time; the mute
       },
     });
   const selectors: LeaderSelector[] = ['a', 'b', 'c'].map(make);
-  for (const s of selectors) await s.start();
+  // Started together, as the layout check in the first turn expects all three nodes in line:
+  // start() resolves once a selector's node exists, so awaiting each in turn let the first
+  // lead (and list) before the others had joined.
+  await Promise.all(selectors.map((s) => s.start()));
   await timing.waitFor(() => turns.length === 3, { message: 'each led once' });
   assert.equal(overlaps, 0);
   assert.deepEqual(turns.map((t) => t.id).sort(), ['a', 'b', 'c']);
