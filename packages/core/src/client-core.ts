@@ -20,7 +20,6 @@ import { OneShotWatches } from './one-shot-watches.js';
 import {
   guardedLogger,
   listenerErrorReporter,
-  MAX_TIMER_MS,
   silentLogger,
   type ClientOptions,
   type Logger,
@@ -180,8 +179,8 @@ export class ClientCore implements FrameworkContext {
 }
 
 /**
- * The deadline of start() or blockUntilConnected(), its options checked first: a timeout past
- * what a Node timer takes would fire at once, and a bad signal would throw a TypeError.
+ * The deadline of start() or blockUntilConnected(), its options checked first (a bad signal
+ * would throw a TypeError; Deadline.of checks the timeout).
  */
 function waitDeadline(options: WaitOptions, defaultMs: number | undefined): Deadline {
   if (typeof options !== 'object' || options === null) {
@@ -190,11 +189,7 @@ function waitDeadline(options: WaitOptions, defaultMs: number | undefined): Dead
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
     throw new InvalidArgumentError('signal', 'signal must be an AbortSignal');
   }
-  const timeoutMs = options.timeoutMs ?? defaultMs;
-  if (typeof timeoutMs === 'number' && timeoutMs > MAX_TIMER_MS) {
-    throw new InvalidArgumentError('timeoutMs', `timeoutMs must be at most ${MAX_TIMER_MS}`);
-  }
-  return Deadline.of({ timeoutMs });
+  return Deadline.of({ timeoutMs: options.timeoutMs ?? defaultMs });
 }
 
 /**

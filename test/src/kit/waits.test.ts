@@ -24,6 +24,7 @@ import {
 test('a deadline validates timeoutMs and counts down; 0 is already expired', () => {
   assert.throws(() => Deadline.of({ timeoutMs: -1 }), InvalidArgumentError);
   assert.throws(() => Deadline.of({ timeoutMs: Number.NaN }), InvalidArgumentError);
+  assert.throws(() => Deadline.of({ timeoutMs: 2 ** 31 }), InvalidArgumentError); // would fire at once
   assert.throws(() => Deadline.of({ timeoutMs: '5' as unknown as number }), InvalidArgumentError);
   assert.equal(Deadline.of({}).remainingMs(), Infinity);
   assert.equal(Deadline.of({}).expired, false);

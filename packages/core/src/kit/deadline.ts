@@ -4,6 +4,7 @@
  * every layer.
  */
 import { InvalidArgumentError } from '../errors.js';
+import { MAX_TIMER_MS } from '../options.js';
 import { abortReason } from './abort.js';
 
 /** What every blocking call of a recipe takes. `timeoutMs` 0 tries once and never waits. */
@@ -30,8 +31,12 @@ export class Deadline {
   static of(options: WaitOptions | Deadline | undefined): Deadline {
     if (options instanceof Deadline) return options;
     const t = options?.timeoutMs;
-    if (t !== undefined && !(typeof t === 'number' && Number.isFinite(t) && t >= 0)) {
-      throw new InvalidArgumentError('timeoutMs', 'timeoutMs must be a number >= 0');
+    // A Node timer longer than MAX_TIMER_MS fires at once: refused like any bad value.
+    if (t !== undefined && !(typeof t === 'number' && t >= 0 && t <= MAX_TIMER_MS)) {
+      throw new InvalidArgumentError(
+        'timeoutMs',
+        `timeoutMs must be a number from 0 to ${MAX_TIMER_MS}`,
+      );
     }
     return new Deadline(options?.signal, t, t === undefined ? Infinity : Date.now() + t);
   }
