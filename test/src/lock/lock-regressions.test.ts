@@ -185,11 +185,12 @@ test("after a new session, an acquire waits for the old session's node until the
   await timing.waitFor(() => old.signal.aborted, { message: 'the old lease is in doubt' });
   await old.release(); // as a holder should; the node cannot be deleted while cut off
   await replaced;
-  // The old session's node is still there, as on a server that has not expired it yet (unless
-  // the client deleted it, which is fine too: then there is nothing to wait for).
-  const stale = (await stat(old.nodePath)) !== null;
+  // The old session's node may still be there, as on a server that has not expired it yet
+  // (unless the client's background delete removed it, at any moment from now on, which is fine
+  // too: then there is nothing to wait for). Wait for the new acquire's node.
+  const oldName = old.nodePath.slice(old.nodePath.lastIndexOf('/') + 1);
   const next = mutex.acquire({ timeoutMs: timing.ms(20_000) });
-  await timing.waitFor(async () => (await childrenOf(server, path)).length === (stale ? 2 : 1));
+  await timing.waitFor(async () => (await childrenOf(server, path)).some((n) => n !== oldName));
   const behind = new Mutex(d.client, path).acquire({ timeoutMs: timing.ms(20_000) });
   const early = await settledWithin(next, 500);
   if (await stat(old.nodePath)) assert.equal(early, false, 'granted while the old node is there');
