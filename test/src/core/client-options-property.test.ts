@@ -3,7 +3,6 @@
 // an uncaught exception or an unhandled rejection (`127.0.0.1:99999` crashed the process).
 // Seeded: ZK_PROPERTY_SEED=<n> repeats a run; a failure names its seed and case.
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { test } from 'node:test';
 import {
   createClient,
@@ -13,6 +12,7 @@ import {
   ZkRecipesError,
   type ClientOptions,
 } from '@zk-recipes/core';
+import { refusedPort } from '../support/core-helpers.js';
 import { sharedServer } from '../support/shared-server.js';
 
 const server = sharedServer();
@@ -29,17 +29,6 @@ function random(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-function refusedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 const throwing = () => {

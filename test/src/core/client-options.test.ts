@@ -2,7 +2,6 @@
 // space after a comma hid a host, `logger: {}` died at the first CONNECTED), and a connect that
 // fails says why (the last socket error as the ConnectTimeoutError's cause, each attempt logged).
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { test } from 'node:test';
 import {
   ConnectTimeoutError,
@@ -10,24 +9,13 @@ import {
   InvalidArgumentError,
   type Logger,
 } from '@zk-recipes/core';
+import { refusedPort } from '../support/core-helpers.js';
 import { sharedServer } from '../support/shared-server.js';
 
 const server = sharedServer();
 
 const isInvalid = (field: string) => (e: unknown) =>
   e instanceof InvalidArgumentError && e.code === 'INVALID_ARGUMENT' && e.field === field;
-
-/** A loopback port nothing listens on (it was free a moment ago). */
-function refusedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function recordingLogger(): Logger & { lines: { level: string; msg: string; obj: object }[] } {
   const lines: { level: string; msg: string; obj: object }[] = [];

@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import net, { type Socket } from 'node:net';
 import { FaultProxy } from '@zk-recipes/testing';
 import {
   createClient,
@@ -147,4 +147,16 @@ export function countSocketWrites(client: ZkClient): { readonly count: number; r
     delete (socket as Partial<Socket>)._writev;
   };
   return counter;
+}
+
+/** A loopback port nothing listens on (it was free a moment ago). */
+export function refusedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
 }

@@ -101,6 +101,17 @@ declare module 'pino' {
 }
 `;
 
+/** How a block compiles: as the packages do (tsconfig.base.json), for an ES module on Node 20. */
+const COMPILER_OPTIONS = {
+  target: 'ES2022',
+  lib: ['ES2023', 'ESNext.Disposable'],
+  module: 'NodeNext',
+  moduleResolution: 'NodeNext',
+  types: ['node'],
+  strict: true,
+  skipLibCheck: true,
+};
+
 /** Writes every block as `<dir>/<page>-L<line>.ts` (an ES module) plus the placeholders. */
 export function writeProject(dir: string, blocks: readonly DocBlock[]): Map<string, DocBlock> {
   fs.rmSync(dir, { recursive: true, force: true });
@@ -119,13 +130,7 @@ export function writeProject(dir: string, blocks: readonly DocBlock[]): Map<stri
     path.join(dir, 'tsconfig.json'),
     JSON.stringify({
       compilerOptions: {
-        target: 'ES2022',
-        lib: ['ES2023', 'ESNext.Disposable'],
-        module: 'NodeNext',
-        moduleResolution: 'NodeNext',
-        types: ['node'],
-        strict: true,
-        skipLibCheck: true,
+        ...COMPILER_OPTIONS,
         noEmit: true,
         // docs/testing.md shows a test file's imports of the suite's helpers (../support/).
         // The project is <x>/blocks, merged with test/src: <x>/support is test/src/support.
@@ -164,15 +169,7 @@ export function emitBlock(dir: string, block: DocBlock): string {
   fs.writeFileSync(
     path.join(dir, 'tsconfig.json'),
     JSON.stringify({
-      compilerOptions: {
-        target: 'ES2022',
-        lib: ['ES2023', 'ESNext.Disposable'],
-        module: 'NodeNext',
-        moduleResolution: 'NodeNext',
-        types: ['node'],
-        strict: true,
-        skipLibCheck: true,
-      },
+      compilerOptions: COMPILER_OPTIONS,
       files: ['block.ts', 'placeholders.d.ts'],
     }),
   );
