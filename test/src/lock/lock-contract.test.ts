@@ -13,6 +13,7 @@ import {
 } from '@zk-recipes/lock';
 import { assertNoLeftoverNodes, expireSession, timing } from '@zk-recipes/testing';
 import { proxiedClients } from '../support/proxied-clients.js';
+import { settledWithin } from '../support/core-helpers.js';
 import { sharedServer } from '../support/shared-server.js';
 
 const server = sharedServer({ tickTimeMs: 200 });
@@ -38,17 +39,6 @@ const kinds: LockKind[] = [
     nodeParents: (p) => [p],
   },
 ];
-
-/** Resolves whether `p` settled within `ms` (without consuming its rejection). */
-async function settledWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
-  let done = false;
-  void p.then(
-    () => (done = true),
-    () => (done = true),
-  );
-  await timing.sleep(ms);
-  return done;
-}
 
 async function assertNoNodes(kind: LockKind, path: string): Promise<void> {
   for (const parent of kind.nodeParents(path)) await assertNoLeftoverNodes(server, parent);

@@ -19,22 +19,11 @@ import {
   WireClient,
   timing,
 } from '@zk-recipes/testing';
-import { lostReplyClients, waitForNewSession } from '../support/core-helpers.js';
+import { lostReplyClients, settledWithin, waitForNewSession } from '../support/core-helpers.js';
 import { sharedServer } from '../support/shared-server.js';
 import { proxiedClients } from '../support/proxied-clients.js';
 
 const server = sharedServer({ tickTimeMs: 200 });
-
-/** Resolves to whether `p` settled within `ms` (scaled); never rejects. */
-async function settledWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
-  let done = false;
-  void p.then(
-    () => (done = true),
-    () => (done = true),
-  );
-  await timing.sleep(ms);
-  return done;
-}
 
 async function stat(path: string) {
   const c = await WireClient.connect({ connectString: server.connectString });

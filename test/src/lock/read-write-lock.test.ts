@@ -8,21 +8,12 @@ import {
   WireClient,
   timing,
 } from '@zk-recipes/testing';
+import { settledWithin } from '../support/core-helpers.js';
 import { sharedServer } from '../support/shared-server.js';
 import { exitCodes, javaWorkerProcess, tsWorkerProcess } from '../support/workers.js';
 import { proxiedClients } from '../support/proxied-clients.js';
 
 const server = sharedServer({ tickTimeMs: 200 });
-
-async function settledWithin<T>(p: Promise<T>, ms: number): Promise<boolean> {
-  let done = false;
-  void p.then(
-    () => (done = true),
-    () => (done = true),
-  );
-  await timing.sleep(ms);
-  return done;
-}
 
 test("readers share, a writer excludes everyone; Curator's __READ__/__WRIT__ layout", async () => {
   await using fx = await proxiedClients(server, { clients: 3, proxy: false });

@@ -1,5 +1,5 @@
 import net, { type Socket } from 'node:net';
-import { FaultProxy } from '@zk-recipes/testing';
+import { FaultProxy, timing } from '@zk-recipes/testing';
 import {
   createClient,
   noRetry,
@@ -159,4 +159,15 @@ export function refusedPort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/** Resolves to whether `p` settled within `ms` (scaled); never rejects, and consumes no rejection. */
+export async function settledWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let done = false;
+  void p.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  await timing.sleep(ms);
+  return done;
 }
