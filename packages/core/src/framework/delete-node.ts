@@ -50,9 +50,8 @@ async function deleteTree(
 /**
  * Deletes a node (and its subtree with deleteChildren). Retried on connection loss; a NONODE on
  * a repeat means an earlier attempt did it. Guaranteed: when the delete cannot be confirmed,
- * the call still rejects, and a background job keeps trying until the node is gone, across
- * reconnects and into a new session, unless the node is an ephemeral of an older session (the
- * server removes it). The common case (not recursive; guaranteed or not) is one request and
+ * the call still rejects, and a background job ({@link deferDelete}) keeps trying until the
+ * node is gone, across reconnects and into a new session. The common case (not recursive; guaranteed or not) is one request and
  * one promise at first, as in {@link createNode}.
  */
 export function deleteNode(ctx: FrameworkContext, path: string, o: FrameworkDelete): Promise<void> {
@@ -84,13 +83,6 @@ async function deleteWithRetry(
       throw e;
     }
   };
-  const sessionAtStart = (() => {
-    try {
-      return ctx.raw().sessionId;
-    } catch {
-      return 0n;
-    }
-  })();
   try {
     if (failedOnce === undefined) {
       try {
@@ -111,19 +103,42 @@ async function deleteWithRetry(
   } catch (e) {
     const retryable = isRetryable(e) || isRetryable((e as Error).cause);
     if (!o.guaranteed || !retryable) throw e;
-    ctx.background.add({
-      describe: `guaranteed delete ${path}`,
-      run: async () => {
-        const raw = ctx.raw();
-        const stat = await traced('exists', path, () => ops.exists(raw, path, undefined));
-        if (stat === null) return;
-        const owner = stat.ephemeralOwner;
-        if (owner !== 0n && owner !== raw.sessionId && owner === sessionAtStart) return; // dies with its session
-        await traced('delete', path, () => attempt(1));
-      },
-    });
-    publish('recipe', { recipe: 'guaranteed-delete', event: 'deferred', path });
+    deferDelete(ctx, path, () => attempt(1));
     // As Curator does: the caller still learns the delete is not confirmed yet.
     throw e;
   }
+}
+
+/**
+ * The one background job that finishes a delete the caller could not wait for (a guaranteed
+ * delete's, a release's): tried whenever connected, with backoff, until the node is gone.
+ * `remove` sends the delete itself (its version, its recursion); a NONODE counts as done.
+ * With `owner`, the node is an ephemeral of that session: on a later session it is normally
+ * moot (gone with its session), but a session this client declared LOST may still live on
+ * the server a while (another connection kept it: failure-modes.md, scenario 5) and its node
+ * then blocks whoever waits behind it, so it is deleted if, and only if, it is still that
+ * session's.
+ */
+export function deferDelete(
+  ctx: FrameworkContext,
+  path: string,
+  remove: () => Promise<void>,
+  owner?: bigint,
+): void {
+  ctx.background.add({
+    describe: `guaranteed delete ${path}`,
+    run: async () => {
+      const raw = ctx.raw();
+      if (owner !== undefined && raw.sessionId !== owner) {
+        const stat = await traced('exists', path, () => ops.exists(raw, path, undefined));
+        if (stat === null || stat.ephemeralOwner !== owner) return;
+      }
+      try {
+        await traced('delete', path, remove);
+      } catch (e) {
+        if (!(e instanceof NoNodeError)) throw e;
+      }
+    },
+  });
+  publish('recipe', { recipe: 'guaranteed-delete', event: 'deferred', path });
 }

@@ -12,8 +12,8 @@ import type { Connection } from '../connection.js';
 import * as ops from '../driver/ops.js';
 import { DeleteRequest } from '../driver/wire.js';
 import { ClientClosedError, isRetryable, NoNodeError, SessionExpiredError } from '../errors.js';
+import { deferDelete } from './delete-node.js';
 import type { FrameworkContext } from './nodes.js';
-import { publish } from './observability.js';
 
 /**
  * The bound, documented and tested, within which a recipe's release or close returns while
@@ -66,7 +66,7 @@ export function releaseEphemeral(
     // Closed: the close ended the session, and with it the node (or the server expires it).
     if (ctx.closePromise !== undefined) return Promise.resolve();
     if (!connectedOn(ctx, sessionId) || sessionOver(ctx, sessionId)) {
-      deferDelete(ctx, path, sessionId);
+      deferDelete(ctx, path, () => ops.remove(ctx.raw(), path, -1), sessionId);
       return Promise.resolve();
     }
     // Connected: a reply, CONNECTIONLOSS as soon as the connection drops (the package fails
@@ -76,7 +76,7 @@ export function releaseEphemeral(
         if (err === null || err instanceof NoNodeError) resolve();
         else if (err instanceof SessionExpiredError || err instanceof ClientClosedError) resolve();
         else if (isRetryable(err)) {
-          deferDelete(ctx, path, sessionId);
+          deferDelete(ctx, path, () => ops.remove(ctx.raw(), path, -1), sessionId);
           resolve();
         } else reject(err);
       });
@@ -86,30 +86,4 @@ export function releaseEphemeral(
     if (e instanceof ClientClosedError) return Promise.resolve();
     return Promise.reject(e instanceof Error ? e : new Error(String(e)));
   }
-}
-
-/**
- * Deletes `path` in the background, once connected. On `sessionId` it deletes it. On a later
- * session it is normally moot (the node went with its session); but a session this client
- * declared LOST may still live on the server a while (another connection kept it, as
- * failure-modes.md's scenario 5 has it), and its node then blocks whoever waits behind it: it
- * is deleted if it is still that session's.
- */
-function deferDelete(ctx: ReleaseContext, path: string, sessionId: bigint): void {
-  ctx.background.add({
-    describe: `guaranteed delete ${path}`,
-    run: async () => {
-      const raw = ctx.raw();
-      if (raw.sessionId !== sessionId) {
-        const stat = await ops.exists(raw, path, undefined);
-        if (stat === null || stat.ephemeralOwner !== sessionId) return;
-      }
-      try {
-        await ops.remove(raw, path, -1);
-      } catch (e) {
-        if (!(e instanceof NoNodeError)) throw e;
-      }
-    },
-  });
-  publish('recipe', { recipe: 'guaranteed-delete', event: 'deferred', path });
 }
