@@ -16,6 +16,7 @@ import { servicesLayout } from './services.js';
 import { simpleQueueLayout } from './simple-queue.js';
 import type { Layout } from './types.js';
 
+/** Every layout `inspect` knows, in the order their matches are reported. */
 export const layouts: readonly Layout[] = [
   mutexLayout,
   selectorLayout,

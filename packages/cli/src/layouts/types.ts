@@ -58,6 +58,8 @@ export interface Recognized {
 
 /** One layout: a small file under ./, listed in ./registry.ts. */
 export interface Layout {
+  /** The kind it reports (one file may report related kinds: services, service, ...). */
   readonly kind: string;
+  /** What it sees in the tree at `ctx.path`, or undefined when its recipe is not there. */
   recognize(ctx: LayoutContext): Promise<Recognized | undefined>;
 }
