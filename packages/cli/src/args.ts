@@ -52,7 +52,8 @@ const INSPECT_OPTIONS_HELP = `      --max-leases <n>     a semaphore's maximum (
 interface CommandSpec {
   summary: string;
   usage: string;
-  positional: 'path' | 'optional-path' | 'none';
+  /** `paths`: one or more; `path`: exactly one; `none`: no path. */
+  positional: 'paths' | 'path' | 'none';
   options: Record<string, OptionSpec>;
   help: string;
 }
@@ -60,14 +61,15 @@ interface CommandSpec {
 export const COMMANDS: Record<string, CommandSpec> = {
   inspect: {
     summary: 'what lives at a path: lock holders and waiters, leaders, queues, services, ...',
-    usage: 'zk-recipes inspect <path> [options]',
-    positional: 'path',
+    usage: 'zk-recipes inspect <path>... [options]',
+    positional: 'paths',
     options: INSPECT_OPTIONS,
     help: `Recognises the recipe at <path> from its nodes (ours and Apache Curator's are the same):
 a mutex, read-write lock, semaphore, leader latch or selector, queue, services, counter, config.
 Each holder, waiter and participant comes with its session id, node age and fencing token or
 epoch. When two layouts fit the same nodes both are shown and the output says so. Anything else
-is listed as children with their stats.
+is listed as children with their stats. Several paths are shown one after another (with --json,
+one JSON line each).
 
 ${INSPECT_OPTIONS_HELP}`,
   },
@@ -83,11 +85,12 @@ size, number of children, version and age.
   },
   get: {
     summary: "a node's data, decoded (queue items, service JSON, counters, JSON, text)",
-    usage: 'zk-recipes get <path> [options]',
-    positional: 'path',
+    usage: 'zk-recipes get <path>... [options]',
+    positional: 'paths',
     options: { raw: { type: 'boolean' } },
     help: `Prints the node's data, read in every format the recipes use that fits: Curator's queue item
-frame, a service instance, JSON, a 4-byte int32 or 8-byte int64 counter, text; else hex.
+frame, a service instance, JSON, a 4-byte int32 or 8-byte int64 counter, text; else hex. Several
+paths are shown one after another (with --json, one JSON line each).
 
       --raw                write the data's bytes as they are, nothing else`,
   },
@@ -151,7 +154,8 @@ export type Parsed =
   | {
       kind: 'run';
       command: string;
-      path: string | undefined;
+      /** The paths given (at least one, except for doctor; exactly one for ls and watch). */
+      paths: string[];
       global: GlobalOptions;
       options: Record<string, string | boolean | undefined>;
     };
@@ -210,13 +214,17 @@ export function parse(argv: readonly string[]): Parsed {
   if (spec.positional === 'none' && positionals.length > 0) {
     throw new UsageError(`takes no path (got ${JSON.stringify(positionals[0])})`, command);
   }
-  if (spec.positional === 'path' && positionals.length === 0)
+  if (spec.positional !== 'none' && positionals.length === 0)
     throw new UsageError('missing <path>', command);
-  if (positionals.length > 1)
+  if (spec.positional === 'path' && positionals.length > 1)
     throw new UsageError(`one path only (got ${positionals.length})`, command);
-  const path = positionals[0];
-  if (path !== undefined && !path.startsWith('/')) {
-    throw new UsageError(`the path must start with / (got ${JSON.stringify(path)})`, command);
+  for (const path of positionals) {
+    if (!path.startsWith('/')) {
+      throw new UsageError(`the path must start with / (got ${JSON.stringify(path)})`, command);
+    }
+  }
+  if (values.raw === true && positionals.length > 1) {
+    throw new UsageError('--raw takes one path (the bytes of several would run together)', command);
   }
   const digest = values.digest as string | undefined;
   if (digest !== undefined && !/^[^:]+:.*$/.test(digest)) {
@@ -240,5 +248,5 @@ export function parse(argv: readonly string[]): Parsed {
       command,
     );
   }
-  return { kind: 'run', command, path, global, options: values };
+  return { kind: 'run', command, paths: positionals, global, options: values };
 }

@@ -32,8 +32,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       return EXIT_OK;
     }
     const { run } = await import('./run.js');
-    await run(parsed, io);
-    return EXIT_OK;
+    return await run(parsed, io);
   } catch (e) {
     const verbose = wantsVerbose(argv);
     if (e instanceof UsageError) {
@@ -46,7 +45,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     }
     const { describe, stackOf } = await import('./failures.js');
     const command = parsed?.kind === 'run' ? parsed.command : undefined;
-    const path = parsed?.kind === 'run' ? parsed.path : undefined;
+    const path = parsed?.kind === 'run' ? parsed.paths[0] : undefined;
     const { line, code } = describe(e, command, path);
     io.stderr.write(`${line}\n`);
     if (verbose) io.stderr.write(`${stackOf(e)}\n`);

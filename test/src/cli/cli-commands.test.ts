@@ -10,7 +10,7 @@ import { LeaderLatch } from '@zk-recipes/leader';
 import { fencingTokenOf, Mutex, ReadWriteLock, Semaphore } from '@zk-recipes/lock';
 import { TestRoot, timing } from '@zk-recipes/testing';
 import { CuratorStateHolder } from '../support/curator-holder.js';
-import { cliJson, runCli } from '../support/cli.js';
+import { cliJson, cliJsonLines, runCli } from '../support/cli.js';
 import { refusedPort } from '../support/core-helpers.js';
 import { sharedServer } from '../support/shared-server.js';
 import { hex, layoutOf, type InspectJson } from './cli-json.js';
@@ -76,11 +76,6 @@ describe('zk-recipes on recipes held by our packages and by Curator', { concurre
     assert.match(human.stdout, new RegExp(`waiter 1 .* session ${java.sessionId}`));
     assert.match(human.stdout, new RegExp(`waiter 2 .* session ${hex(b.session?.sessionId)}`));
 
-    const only = await cliJson<InspectJson>(['inspect', path, '--as', 'mutex', ...cs()]);
-    assert.deepEqual(
-      only.layouts.map((l) => l.kind),
-      ['mutex'],
-    );
     stop.abort();
     await waiting;
     await lease.release();
@@ -140,15 +135,21 @@ describe('zk-recipes on recipes held by our packages and by Curator', { concurre
     assert.match(human.stdout, /participant +id "ts-1"/);
   });
 
-  test('inspect: a Curator LeaderSelector is reported as a selector and, ambiguously, as a mutex', async () => {
+  test('inspect --as leader-selector: a Curator LeaderSelector, its leader and id', async () => {
     await using root = await TestRoot.create(server);
     await curator();
     const path = root.child('selector');
     await java.do('selector', path, 'java-sel');
-    const r = await cliJson<InspectJson>(['inspect', path, ...cs()]);
-    assert.equal(r.ambiguous, true);
-    assert.equal(layoutOf(r, 'leader-selector').leader!.id, 'java-sel');
-    assert.equal(layoutOf(r, 'mutex').holder!.sessionId, java.sessionId);
+    // Also a mutex (the mutex test shows both); --as keeps one reading.
+    const r = await cliJson<InspectJson>(['inspect', path, '--as', 'leader-selector', ...cs()]);
+    assert.deepEqual(
+      r.layouts.map((l) => l.kind),
+      ['leader-selector'],
+    );
+    assert.equal(r.ambiguous, false);
+    const selector = layoutOf(r, 'leader-selector');
+    assert.equal(selector.leader!.id, 'java-sel');
+    assert.equal(selector.leader!.sessionId, java.sessionId);
   });
 
   test('inspect: a read-write lock with Curator and our readers holding and a writer waiting', async () => {
@@ -193,11 +194,9 @@ describe('zk-recipes on recipes held by our packages and by Curator', { concurre
         [hex(c.session?.sessionId), true],
       ],
     );
-    const unknown = layoutOf(await cliJson<InspectJson>(['inspect', path, ...cs()]), 'semaphore');
-    assert.equal(unknown.maxLeases, null);
-    assert.match(unknown.notes.join(' '), /maxLeases is not stored/);
-    const human = await runCli(['inspect', path, '--max-leases', '2', ...cs()]);
-    assert.match(human.stdout, /leases +2 of 2/);
+    const human = await runCli(['inspect', path, ...cs()]);
+    assert.match(human.stdout, /leases +2 of \? \(max not stored in ZooKeeper: --max-leases\)/);
+    assert.match(human.stdout, /note: maxLeases is not stored in ZooKeeper/);
     await ours.release();
   });
 
@@ -206,14 +205,27 @@ describe('zk-recipes on recipes held by our packages and by Curator', { concurre
     await curator();
     const queue = root.child('jobs');
     const locks = root.child('jobs-locks');
+    const prio = root.child('prio');
+    const ids = root.child('ids');
     await java.do('queue-put', queue, 'job-1', 'job-2');
     await java.do('queue-put-multi', queue, 'batch-a', 'batch-b');
     assert.equal(await java.do('queue-hold', queue, locks), 'holding job-1');
+    await java.do('priority-put', prio, '10', 'low');
+    await java.do('priority-put', prio, '-5', 'high');
+    await java.do('id-put', ids, 'order-7', 'x');
 
-    const q = layoutOf(
-      await cliJson<InspectJson>(['inspect', queue, '--lock-path', locks, ...cs()]),
-      'queue',
-    );
+    // Several paths: one JSON line each.
+    const [qr, lr, pr, ir] = await cliJsonLines<InspectJson>([
+      'inspect',
+      queue,
+      locks,
+      prio,
+      ids,
+      '--lock-path',
+      locks,
+      ...cs(),
+    ]);
+    const q = layoutOf(qr!, 'queue');
     assert.equal(q.variant, 'fifo');
     assert.equal(q.depth, 3);
     assert.equal(q.itemCount, 4);
@@ -225,38 +237,12 @@ describe('zk-recipes on recipes held by our packages and by Curator', { concurre
     assert.equal(q.inFlight!.length, 1);
     assert.equal(q.inFlight![0]!.name, q.items![0]!.name, 'the first item is in flight');
     assert.equal(q.inFlight![0]!.sessionId, java.sessionId);
-    const human = await runCli(['inspect', queue, '--lock-path', locks, ...cs()]);
-    assert.match(human.stdout, /depth +3 node\(s\), 4 item\(s\); oldest/);
-    assert.match(
-      human.stdout,
-      new RegExp(`in flight +${q.items![0]!.name} +session ${java.sessionId}`),
-    );
-    const noLock = layoutOf(await cliJson<InspectJson>(['inspect', queue, ...cs()]), 'queue');
-    assert.equal(noLock.inFlight, null);
-    assert.match(noLock.notes.join(' '), /--lock-path/);
-
-    const lockView = layoutOf(
-      await cliJson<InspectJson>(['inspect', locks, ...cs()]),
-      'queue-lock-path',
-    );
+    // The lock path on its own: the items in flight and their sessions.
     assert.deepEqual(
-      lockView.inFlight!.map((f) => f.sessionId),
-      [java.sessionId],
+      layoutOf(lr!, 'queue-lock-path').inFlight!.map((f) => [f.name, f.sessionId]),
+      [[q.items![0]!.name, java.sessionId]],
     );
-
-    const got = await cliJson<{ decoded: { format: string; items?: string[] }[] }>([
-      'get',
-      q.items![2]!.path,
-      ...cs(),
-    ]);
-    assert.deepEqual(got.decoded, [
-      { format: 'queue-items', items: ['batch-a', 'batch-b'], encoding: 'utf8' },
-    ]);
-
-    const prio = root.child('prio');
-    await java.do('priority-put', prio, '10', 'low');
-    await java.do('priority-put', prio, '-5', 'high');
-    const p = layoutOf(await cliJson<InspectJson>(['inspect', prio, ...cs()]), 'queue');
+    const p = layoutOf(pr!, 'queue');
     assert.equal(p.variant, 'priority');
     assert.deepEqual(
       p.items!.map((i) => [i.priority, i.items[0]]),
@@ -266,12 +252,26 @@ describe('zk-recipes on recipes held by our packages and by Curator', { concurre
       ],
       'lowest first',
     );
-
-    const ids = root.child('ids');
-    await java.do('id-put', ids, 'order-7', 'x');
-    const d = layoutOf(await cliJson<InspectJson>(['inspect', ids, ...cs()]), 'queue');
+    const d = layoutOf(ir!, 'queue');
     assert.equal(d.variant, 'id');
     assert.equal(d.items![0]!.id, 'order-7');
+
+    const [human, got] = await Promise.all([
+      runCli(['inspect', queue, ...cs()]),
+      cliJson<{ decoded: unknown[] }>(['get', q.items![2]!.path, ...cs()]),
+    ]);
+    assert.match(
+      human.stdout,
+      /depth +3 node\(s\), 4 item\(s\); oldest \d+(ms|s) \(queue-0000000000\)/,
+    );
+    assert.match(human.stdout, /item +queue-0000000002 .* "batch-a" \(\+1 more in the node\)/);
+    assert.match(
+      human.stdout,
+      /note: items in flight are under the queue's lock path, which is not stored: pass --lock-path/,
+    );
+    assert.deepEqual(got.decoded, [
+      { format: 'queue-items', items: ['batch-a', 'batch-b'], encoding: 'utf8' },
+    ]);
   });
 
   test('inspect and get: curator-x-discovery services, a service, and one instance', async () => {
@@ -279,61 +279,54 @@ describe('zk-recipes on recipes held by our packages and by Curator', { concurre
     await curator();
     const base = root.child('services');
     await java.do('register', base, 'api', 'i-1', '8080');
-    const all = layoutOf(await cliJson<InspectJson>(['inspect', base, ...cs()]), 'services');
+    const [all, human, got] = await Promise.all([
+      cliJson<InspectJson>(['inspect', base, ...cs()]),
+      runCli(['inspect', `${base}/api`, ...cs()]),
+      runCli(['get', `${base}/api/i-1`, ...cs()]),
+    ]);
+    const services = layoutOf(all, 'services').services!;
     assert.deepEqual(
-      all.services!.map((s) => [s.name, s.instances.map((i) => i.id)]),
+      services.map((s) => [s.name, s.instances.map((i) => i.id)]),
       [['api', ['i-1']]],
     );
-    const one = layoutOf(
-      await cliJson<InspectJson>(['inspect', `${base}/api`, ...cs()]),
-      'service',
-    );
-    const i = one.instances![0]!;
+    const i = services[0]!.instances[0]!;
     assert.deepEqual(
-      [i.address, i.port, i.serviceType, i.sessionId],
-      ['10.0.0.7', 8080, 'DYNAMIC', java.sessionId],
+      [i.address, i.port, i.sslPort, i.serviceType, i.sessionId],
+      ['10.0.0.7', 8080, null, 'DYNAMIC', java.sessionId],
     );
     assert.equal(i.uri, 'http://10.0.0.7:8080/v1');
     assert.ok(i.registeredAt && Date.parse(i.registeredAt) <= Date.now());
     assert.deepEqual(i.payload, { '@class': 'java.util.LinkedHashMap', zone: 'a' });
-    const human = await runCli(['inspect', base, ...cs()]);
-    assert.match(human.stdout, /service +api: 1 instance\(s\)/);
+    assert.match(human.stdout, /service api \(curator-x-discovery\)\n +instances +1\n/);
     assert.match(
       human.stdout,
       /instance +i-1 +10\.0\.0\.7:8080 +DYNAMIC +session 0x[0-9a-f]+ +registered /,
     );
-    const got = await runCli(['get', `${base}/api/i-1`, ...cs()]);
     assert.match(got.stdout, /service instance: api\/i-1 at 10\.0\.0\.7:8080, DYNAMIC/);
+    assert.match(got.stdout, /uri http:\/\/10\.0\.0\.7:8080\/v1/);
   });
 
-  test('inspect and get: Curator counters (int32 SharedCount, int64 DistributedAtomicLong) and a config node', async () => {
+  test('inspect: Curator counters (int32 SharedCount, int64 DistributedAtomicLong) and a config node', async () => {
     await using root = await TestRoot.create(server);
     await curator();
     await java.do('shared-count', root.child('count'), '43');
     await java.do('atomic-long', root.child('long'), '100');
     await java.do('config', root.child('config'), '{"limit":5,"mode":"fast"}');
     await java.do('config', root.child('config'), '{"limit":6,"mode":"fast"}');
-    const count = layoutOf(
-      await cliJson<InspectJson>(['inspect', root.child('count'), ...cs()]),
-      'counter',
-    );
+    const paths = ['count', 'long', 'config'].map((n) => root.child(n));
+    const [lines, human] = await Promise.all([
+      cliJsonLines<InspectJson>(['inspect', ...paths, ...cs()]),
+      runCli(['inspect', root.child('count'), ...cs()]),
+    ]);
+    const count = layoutOf(lines[0]!, 'counter');
     assert.deepEqual([count.type, count.value], ['int32', '43']);
-    const long = layoutOf(
-      await cliJson<InspectJson>(['inspect', root.child('long'), ...cs()]),
-      'counter',
-    );
+    const long = layoutOf(lines[1]!, 'counter');
     assert.deepEqual([long.type, long.value], ['int64', '100']);
-    const config = layoutOf(
-      await cliJson<InspectJson>(['inspect', root.child('config'), ...cs()]),
-      'config',
-    );
+    const config = layoutOf(lines[2]!, 'config');
     assert.deepEqual(config.value, { limit: 6, mode: 'fast' });
     assert.equal(config.version, 1);
     assert.ok(config.modifiedAt && Date.parse(config.modifiedAt) > 0);
-    const human = await runCli(['inspect', root.child('count'), ...cs()]);
     assert.match(human.stdout, /shared counter, int32 .*\n +value +43\n +version +\d+/);
-    const got = await cliJson<{ decoded: unknown[] }>(['get', root.child('long'), ...cs()]);
-    assert.deepEqual(got.decoded, [{ format: 'int64', value: '100' }]);
   });
 
   test('inspect: four bytes that are also text are shown both ways, ambiguity said', async () => {
@@ -346,10 +339,9 @@ describe('zk-recipes on recipes held by our packages and by Curator', { concurre
       r.layouts.map((l) => l.kind),
       ['counter', 'config'],
     );
-    const human = await runCli(['inspect', root.child('n'), ...cs()]);
-    assert.match(human.stdout, /ambiguous: 2 layouts fit \(counter, config\)/);
     const got = await runCli(['get', root.child('n'), ...cs()]);
     assert.match(got.stdout, /ambiguous: 2 readings fit \(json, int32\)/);
+    assert.match(got.stdout, /^int32: 825373492 /m);
   });
 
   test('inspect, ls and get on an unknown layout: children with stats, raw bytes on request', async () => {
@@ -360,7 +352,20 @@ describe('zk-recipes on recipes held by our packages and by Curator', { concurre
       createParents: true,
     });
     await c.create(root.child('app', 'eph'), '', { mode: 'EPHEMERAL' });
-    const r = await cliJson<InspectJson>(['inspect', root.child('app'), ...cs()]);
+    const app = root.child('app');
+    const deep = root.child('app', 'b', 'deep');
+    const [r, human, ls, tree, raw] = await Promise.all([
+      cliJson<InspectJson>(['inspect', app, ...cs()]),
+      runCli(['inspect', app, ...cs()]),
+      runCli(['ls', app, ...cs()]),
+      cliJson<{ children: { name: string; children?: { name: string }[] }[] }>([
+        'ls',
+        '-R',
+        app,
+        ...cs(),
+      ]),
+      runCli(['get', '--raw', deep, ...cs()]),
+    ]);
     assert.deepEqual(r.layouts, []);
     assert.deepEqual(
       r.children!.map((x) => [x.name, x.stat.ephemeralOwner]),
@@ -370,11 +375,8 @@ describe('zk-recipes on recipes held by our packages and by Curator', { concurre
         ['eph', hex(c.session?.sessionId)],
       ],
     );
-    const human = await runCli(['inspect', root.child('app'), ...cs()]);
     assert.match(human.stdout, /no known layout/);
     assert.match(human.stdout, new RegExp(`eph +ephemeral ${hex(c.session?.sessionId)} +0 bytes`));
-
-    const ls = await runCli(['ls', root.child('app'), ...cs()]);
     assert.deepEqual(
       ls.stdout
         .trim()
@@ -382,26 +384,11 @@ describe('zk-recipes on recipes held by our packages and by Curator', { concurre
         .map((l) => l.split(/\s+/)[0]),
       ['a', 'b', 'eph'],
     );
-    const tree = await cliJson<{ children: { name: string; children?: { name: string }[] }[] }>([
-      'ls',
-      '-R',
-      root.child('app'),
-      ...cs(),
-    ]);
     assert.deepEqual(
       tree.children.find((x) => x.name === 'b')?.children?.map((x) => x.name),
       ['deep'],
     );
-    const lsR = await runCli(['ls', '-R', root.child('app'), ...cs()]);
-    assert.match(
-      lsR.stdout,
-      new RegExp(`^  ${root.child('app', 'b', 'deep')} +persistent +5 bytes`, 'm'),
-    );
-
-    const raw = await runCli(['get', '--raw', root.child('app', 'b', 'deep'), ...cs()]);
     assert.deepEqual(raw.bytes, Buffer.from([0, 1, 2, 255, 7]));
-    const hexOut = await runCli(['get', root.child('app', 'b', 'deep'), ...cs()]);
-    assert.match(hexOut.stdout, /bytes \(hex\): 000102ff07/);
   });
 
   test('--namespace and ZK_CONNECT: paths under the namespace, the server from the environment', async () => {
@@ -510,26 +497,33 @@ describe('zk-recipes on recipes held by our packages and by Curator', { concurre
     const verbose = await runCli(['inspect', root.child('missing'), '--verbose', ...cs()]);
     assert.equal(verbose.code, 1);
     assert.match(verbose.stderr, /^zk-recipes inspect: no node at .*\nNoNodeError: [^]*\n +at /);
-    // The right credentials read it.
-    const allowed = await runCli(['get', root.child('secret'), '--digest', 'ops:s3cret', ...cs()]);
-    assert.equal(allowed.code, 0, allowed.stderr);
-    assert.match(allowed.stdout, /text: "x"/);
+    // Several paths: the readable one is shown, the missing one said; exit code 1.
+    const several = await runCli([
+      'get',
+      root.child('secret'),
+      root.child('missing'),
+      '--digest',
+      'ops:s3cret',
+      ...cs(),
+    ]);
+    assert.equal(several.code, 1);
+    assert.match(several.stdout, /text: "x"/, 'the right credentials read it');
+    assert.equal(several.stderr, `zk-recipes get: no node at ${root.child('missing')}\n`);
   });
 
-  test('help on every command, exit code 0', async () => {
-    const runs = await Promise.all(
-      [
-        [],
-        ['--help'],
-        ...['inspect', 'ls', 'get', 'watch', 'doctor'].map((c) => [c, '--help']),
-      ].map((a) => runCli(a)),
+  test('help: the commands listed, the options of each command, exit code 0', async () => {
+    const [main, ls, inspect] = await Promise.all(
+      [['--help'], ['ls', '--help'], ['inspect', '-h']].map((a) => runCli(a)),
     );
-    for (const r of runs) {
+    for (const r of [main, ls, inspect]) {
       assert.equal(r.code, 0);
       assert.match(r.stdout, /^Usage: zk-recipes/m);
       assert.match(r.stdout, /--connect <hosts>/);
     }
-    assert.match(runs[0]!.stdout, /^ {2}inspect +what lives at a path/m);
-    assert.match(runs[3]!.stdout, /-R, --recursive/);
+    for (const c of ['inspect', 'ls', 'get', 'watch', 'doctor']) {
+      assert.match(main!.stdout, new RegExp(`^  ${c} +\\S`, 'm'), `${c} is listed`);
+    }
+    assert.match(ls!.stdout, /-R, --recursive/);
+    assert.match(inspect!.stdout, /--max-leases <n>/);
   });
 });

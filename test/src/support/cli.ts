@@ -42,3 +42,16 @@ export async function cliJson<T>(args: readonly string[], env?: NodeJS.ProcessEn
   if (r.code !== 0) throw new Error(`zk-recipes ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
   return JSON.parse(r.stdout) as T;
 }
+
+/** Runs the command with several paths and parses each stdout line as JSON (exit code 0 first). */
+export async function cliJsonLines<T>(
+  args: readonly string[],
+  env?: NodeJS.ProcessEnv,
+): Promise<T[]> {
+  const r = await runCli([...args, '--json'], env);
+  if (r.code !== 0) throw new Error(`zk-recipes ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return r.stdout
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as T);
+}
