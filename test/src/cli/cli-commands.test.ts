@@ -515,7 +515,7 @@ describe('zk-recipes on recipes held by our packages and by Curator', { concurre
     const [main, ls, inspect] = await Promise.all(
       [['--help'], ['ls', '--help'], ['inspect', '-h']].map((a) => runCli(a)),
     );
-    for (const r of [main, ls, inspect]) {
+    for (const r of [main!, ls!, inspect!]) {
       assert.equal(r.code, 0);
       assert.match(r.stdout, /^Usage: zk-recipes/m);
       assert.match(r.stdout, /--connect <hosts>/);
