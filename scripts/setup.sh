@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up everything the demo and the tests need, on a fresh Debian machine or again on one
 # where it already ran: the ZooKeeper server (Debian package; Java comes with it), Apache
-# Curator and a JDK (for the tests that run Curator peers), pnpm (through corepack, at the
+# Curator with its service discovery and a JDK (for the tests that run Curator peers), pnpm (through corepack, at the
 # version package.json pins), the JavaScript dependencies from the lockfile, and the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +17,7 @@ if [ -z "${ZOOKEEPER_HOME:-}" ] && { [ ! -f /usr/share/java/zookeeper.jar ] || !
   missing+=(zookeeper)
 fi
 [ -f /usr/share/java/curator-recipes.jar ] || missing+=(libcurator-recipes-java)
+[ -f /usr/share/java/curator-x-discovery.jar ] || missing+=(libcurator-discovery-java)
 command -v javac >/dev/null || missing+=(default-jdk-headless)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "==> installing Debian packages: ${missing[*]}"

@@ -2,7 +2,7 @@
 // a fresh project (support/tarballs.ts); the consumers that compile against them are in
 // packaging-cjs.test.ts and packaging-esm.test.ts.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -91,4 +91,31 @@ test('the installed packages load with require() and import', () => {
       core.createClient({ connectString: '127.0.0.1:1' }); // loads zod: options are checked
     });`;
   execFileSync(process.execPath, ['-e', script], { cwd: u.dir });
+});
+
+test('the installed CLI runs as `npx zk-recipes`: help, and a clear error without a server', () => {
+  // npm links each package's bins into node_modules/.bin on install; the unpacked tarballs
+  // get the same links here, made from the packed package.json.
+  const bin = path.join(u.dir, 'node_modules', '.bin');
+  fs.mkdirSync(bin, { recursive: true });
+  for (const [name, file] of Object.entries(u.packed('cli').bin ?? {})) {
+    const target = path.join(u.installed('cli'), file);
+    fs.chmodSync(target, 0o755);
+    if (!fs.existsSync(path.join(bin, name))) fs.symlinkSync(target, path.join(bin, name));
+  }
+  const npx = (args: string[]) =>
+    spawnSync('npx', ['--no-install', 'zk-recipes', ...args], {
+      cwd: u.dir,
+      encoding: 'utf8',
+      env: { ...process.env, ZK_CONNECT: '' },
+    });
+  const help = npx(['--help']);
+  assert.equal(help.status, 0, help.stderr);
+  assert.match(help.stdout, /^Usage: zk-recipes <command>/m);
+  const refused = npx(['ls', '/', '--connect', '127.0.0.1:1', '--timeout', '500']);
+  assert.equal(refused.status, 1);
+  assert.match(
+    refused.stderr,
+    /^zk-recipes ls: cannot connect: no ZooKeeper server at 127\.0\.0\.1:1/,
+  );
 });

@@ -47,6 +47,7 @@ export type {
   PersistentWatchMode,
 } from './persistent-watches.js';
 export type { SessionInfo } from './connection.js';
+export { fourLetterWord, FourLetterWordError, type FourLetterWordAnswer } from './four-letter.js';
 export type { ClientOptions, Logger } from './options.js';
 export {
   joinPath,

@@ -23,15 +23,31 @@ export const CURATOR_JARS: readonly string[] = [
 ].map((j) => `/usr/share/java/${j}`);
 
 /**
- * Compiles `source` (a `.java` file whose class has the file's name) into a cache folder keyed
- * by its content, and returns the class path to run it with (`java -cp <it> <Name>`).
+ * The Debian jars of curator-x-discovery and the Jackson it serializes with
+ * (libcurator-discovery-java), for programs that register or find services: pass them as
+ * `compileCuratorProgram(source, { jars: DISCOVERY_JARS })`.
+ */
+export const DISCOVERY_JARS: readonly string[] = [
+  'curator-x-discovery.jar',
+  'jackson-core.jar',
+  'jackson-databind.jar',
+  'jackson-annotations.jar',
+].map((j) => `/usr/share/java/${j}`);
+
+/**
+ * Compiles `source` (a `.java` file whose class has the file's name) against the Curator jars
+ * and `options.jars` into a cache folder keyed by its content, and returns the class path to run it with (`java -cp <it> <Name>`).
  *
  * @example
  * const cp = compileCuratorProgram('test/java/CuratorLockWorker.java');
  * spawn('java', ['-cp', cp, 'CuratorLockWorker', connectString]);
  */
-export function compileCuratorProgram(source: string): string {
-  const missing = CURATOR_JARS.filter((j) => !fs.existsSync(j));
+export function compileCuratorProgram(
+  source: string,
+  options: { jars?: readonly string[] } = {},
+): string {
+  const jars = [...CURATOR_JARS, ...(options.jars ?? [])];
+  const missing = jars.filter((j) => !fs.existsSync(j));
   if (missing.length > 0) {
     throw new TestingError(
       'CURATOR_MISSING',
@@ -39,17 +55,21 @@ export function compileCuratorProgram(source: string): string {
     );
   }
   const name = path.basename(source, '.java');
-  const hash = createHash('sha1').update(fs.readFileSync(source)).digest('hex').slice(0, 12);
+  const hash = createHash('sha1')
+    .update(fs.readFileSync(source))
+    .update(jars.join(':'))
+    .digest('hex')
+    .slice(0, 12);
   const out = path.join(os.tmpdir(), `zk-recipes-java-${name}-${hash}`);
   if (!fs.existsSync(path.join(out, `${name}.class`))) {
     // Compiled beside, then renamed: two processes compiling at once never see half a folder.
     const tmp = `${out}.${process.pid}`;
     fs.mkdirSync(tmp, { recursive: true });
-    execFileSync('javac', ['-d', tmp, '-cp', CURATOR_JARS.join(':'), source], {
+    execFileSync('javac', ['-d', tmp, '-cp', jars.join(':'), source], {
       stdio: 'inherit',
     });
     fs.rmSync(out, { recursive: true, force: true });
     fs.renameSync(tmp, out);
   }
-  return [out, ...CURATOR_JARS].join(':');
+  return [out, ...jars].join(':');
 }

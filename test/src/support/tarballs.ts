@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 export const repo = path.resolve(import.meta.dirname, '../../..');
-export const names = ['core', 'lock', 'leader', 'testing'] as const;
+export const names = ['core', 'lock', 'leader', 'testing', 'cli'] as const;
 
 export interface PackedJson {
   name: string;
@@ -19,6 +19,7 @@ export interface PackedJson {
   keywords?: string[];
   sideEffects?: boolean;
   files?: string[];
+  bin?: Record<string, string>;
   dependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
 }

@@ -1,0 +1,94 @@
+/**
+ * `watch <path>`: inspect's view, redrawn on every change. The changes come from one
+ * persistent recursive watch on the path (and on the queue's lock path when given): nothing is
+ * polled. After a reconnect core reports `Resync` and the view is read again. On a terminal the
+ * screen is redrawn; otherwise (or with --json) each change prints one JSON line.
+ */
+import {
+  NoNodeError,
+  type PersistentWatch,
+  type PersistentWatchEvent,
+  type ZkClient,
+} from '@zk-recipes/core';
+import { inspectLines, type InspectResult } from '../inspect.js';
+import { jsonText, type Io } from '../io.js';
+import type { InspectHints } from '../layouts/types.js';
+import { keepLayouts } from './inspect.js';
+
+const CLEAR = '\x1b[H\x1b[2J';
+
+export async function watch(
+  client: ZkClient,
+  path: string,
+  hints: InspectHints,
+  as: string | undefined,
+  json: boolean,
+  io: Io,
+): Promise<void> {
+  const tty = io.stdout.isTTY === true && !json;
+  let changes = 0;
+  let state: string = client.state;
+  let failure: ((e: unknown) => void) | undefined;
+  const failed = new Promise<never>((_, reject) => (failure = reject));
+  failed.catch(() => undefined); // raced below; never unhandled
+
+  const render = async (event: PersistentWatchEvent | null) => {
+    let view: { result: InspectResult; lines: string[] } | null;
+    try {
+      view = await inspectLines(client, path, hints);
+      view = { ...view, ...keepLayouts(view, as) };
+    } catch (e) {
+      if (!(e instanceof NoNodeError)) throw e;
+      view = null; // not there (yet): the recursive watch reports its creation
+    }
+    const at = new Date().toISOString();
+    if (!tty) {
+      io.stdout.write(`${jsonText({ at, event, state, inspect: view?.result ?? null })}\n`);
+      return;
+    }
+    const lines = view?.lines ?? [path, '  no node here (yet): waiting for it'];
+    io.stdout.write(
+      `${CLEAR}${lines.join('\n')}\n\n-- watching ${path} (${client.connectedServer ?? 'disconnected'}, ${state}); ` +
+        `${changes} change(s), last ${at.slice(11, 19)} UTC; Ctrl-C to quit\n`,
+    );
+  };
+
+  // One render at a time; events during one make exactly one more (a burst is one redraw).
+  let running: Promise<void> | undefined;
+  let pending: PersistentWatchEvent | null | undefined;
+  const schedule = (event: PersistentWatchEvent | null) => {
+    pending = event;
+    if (running) return;
+    running = (async () => {
+      while (pending !== undefined) {
+        const e = pending;
+        pending = undefined;
+        await render(e);
+      }
+    })()
+      .catch((e: unknown) => failure!(e))
+      .finally(() => (running = undefined));
+  };
+
+  const onEvent = (e: PersistentWatchEvent) => {
+    changes++;
+    schedule(e);
+  };
+  const offState = client.onStateChange(({ state: s }) => {
+    state = s;
+    if (s !== 'CLOSED') schedule({ type: 'Resync', path });
+  });
+  const watches: PersistentWatch[] = [];
+  try {
+    watches.push(await client.addWatch(path, onEvent, { mode: 'persistentRecursive' }));
+    if (hints.lockPath) {
+      watches.push(await client.addWatch(hints.lockPath, onEvent, { mode: 'persistentRecursive' }));
+    }
+    schedule(null);
+    await Promise.race([io.stopped, failed]);
+    await running;
+  } finally {
+    offState();
+    await Promise.all(watches.map((w) => w.remove().catch(() => undefined)));
+  }
+}

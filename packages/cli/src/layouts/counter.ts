@@ -1,0 +1,38 @@
+/**
+ * A shared counter: 4 bytes are a big-endian int32 (SharedCount, DistributedAtomicInteger, ours
+ * alike), 8 bytes a big-endian int64 (DistributedAtomicLong). Updated by compare-and-set on the
+ * node version, so the version counts the updates.
+ */
+import { isPrintable } from '../decode/index.js';
+import type { Layout } from './types.js';
+
+export const counterLayout: Layout = {
+  kind: 'counter',
+  async recognize(ctx) {
+    const n = ctx.data.length;
+    if (ctx.childNames.length > 0 || (n !== 4 && n !== 8)) return undefined;
+    const int32 = n === 4;
+    const value = int32 ? String(ctx.data.readInt32BE(0)) : ctx.data.readBigInt64BE(0).toString();
+    const modified = new Date(ctx.stat.mtime).toISOString();
+    return {
+      kind: 'counter',
+      title: int32
+        ? 'shared counter, int32 (SharedCount, DistributedAtomicInteger)'
+        : 'shared counter, int64 (DistributedAtomicLong)',
+      details: {
+        type: int32 ? 'int32' : 'int64',
+        value,
+        version: ctx.stat.version,
+        modifiedAt: modified,
+      },
+      lines: [`value      ${value}`, `version    ${ctx.stat.version}`, `modified   ${modified}`],
+      ...(isPrintable(ctx.data)
+        ? {
+            notes: [
+              `the ${n} bytes are also the text ${JSON.stringify(ctx.data.toString('utf8'))}`,
+            ],
+          }
+        : {}),
+    };
+  },
+};
