@@ -17,6 +17,7 @@ if [ -z "${ZOOKEEPER_HOME:-}" ] && { [ ! -f /usr/share/java/zookeeper.jar ] || !
   missing+=(zookeeper)
 fi
 [ -f /usr/share/java/curator-recipes.jar ] || missing+=(libcurator-recipes-java)
+[ -f /usr/share/java/curator-x-discovery.jar ] || missing+=(libcurator-discovery-java)
 command -v javac >/dev/null || missing+=(default-jdk-headless)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "==> installing Debian packages: ${missing[*]}"

@@ -23,15 +23,31 @@ export const CURATOR_JARS: readonly string[] = [
 ].map((j) => `/usr/share/java/${j}`);
 
 /**
+ * The extra Debian jars of a program on curator-x-discovery (libcurator-discovery-java, which
+ * brings Jackson): pass them to {@link compileCuratorProgram} as `jars`.
+ */
+export const CURATOR_DISCOVERY_JARS: readonly string[] = [
+  'curator-x-discovery.jar',
+  'jackson-databind.jar',
+  'jackson-core.jar',
+  'jackson-annotations.jar',
+].map((j) => `/usr/share/java/${j}`);
+
+/**
  * Compiles `source` (a `.java` file whose class has the file's name) into a cache folder keyed
- * by its content, and returns the class path to run it with (`java -cp <it> <Name>`).
+ * by its content, and returns the class path to run it with (`java -cp <it> <Name>`). `jars`:
+ * more jars than Curator's own (such as {@link CURATOR_DISCOVERY_JARS}).
  *
  * @example
  * const cp = compileCuratorProgram('test/java/CuratorLockWorker.java');
  * spawn('java', ['-cp', cp, 'CuratorLockWorker', connectString]);
  */
-export function compileCuratorProgram(source: string): string {
-  const missing = CURATOR_JARS.filter((j) => !fs.existsSync(j));
+export function compileCuratorProgram(
+  source: string,
+  options: { jars?: readonly string[] } = {},
+): string {
+  const jars = [...CURATOR_JARS, ...(options.jars ?? [])];
+  const missing = jars.filter((j) => !fs.existsSync(j));
   if (missing.length > 0) {
     throw new TestingError(
       'CURATOR_MISSING',
@@ -45,11 +61,11 @@ export function compileCuratorProgram(source: string): string {
     // Compiled beside, then renamed: two processes compiling at once never see half a folder.
     const tmp = `${out}.${process.pid}`;
     fs.mkdirSync(tmp, { recursive: true });
-    execFileSync('javac', ['-d', tmp, '-cp', CURATOR_JARS.join(':'), source], {
+    execFileSync('javac', ['-d', tmp, '-cp', jars.join(':'), source], {
       stdio: 'inherit',
     });
     fs.rmSync(out, { recursive: true, force: true });
     fs.renameSync(tmp, out);
   }
-  return [out, ...CURATOR_JARS].join(':');
+  return [out, ...jars].join(':');
 }
