@@ -1,0 +1,21 @@
+// The declarations use Buffer, NodeJS and node: modules: consumers need no "types" setting.
+/// <reference types="node" preserve="true" />
+export {
+  ServiceDiscovery,
+  type ServiceDiscoveryEvents,
+  type ServiceDiscoveryOptions,
+} from './discovery.js';
+export {
+  defaultAddress,
+  serviceInstance,
+  type ServiceInstance,
+  type ServiceInstanceInit,
+  type ServiceType,
+} from './instance.js';
+export {
+  instanceSerializer,
+  type InstanceSerializer,
+  type InstanceSerializerOptions,
+  type PayloadClass,
+} from './serializer.js';
+export { parseUriSpec, uri, type UriSpec, type UriSpecPart, type UriValue } from './uri-spec.js';
