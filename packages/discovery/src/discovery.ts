@@ -16,6 +16,8 @@ import {
 import { Deadline, joinSignals, Lifecycle, sleep, type WaitOptions } from '@zk-recipes/core/recipe';
 import { checkNodeName, type ServiceInstance, type ServiceType } from './instance.js';
 import { KeptNode } from './kept-node.js';
+import { ServiceCache } from './cache.js';
+import { ServiceProvider, type ServiceProviderOptions } from './provider.js';
 import { instanceSerializer, type InstanceSerializer, type PayloadClass } from './serializer.js';
 
 /** Options of {@link ServiceDiscovery}. */
@@ -190,6 +192,42 @@ export class ServiceDiscovery<P = unknown> extends Lifecycle<ServiceDiscoveryEve
     if (!known) return;
     this.registrations.delete(id);
     await this.withDeadline(options, () => known.node.remove());
+  }
+
+  /**
+   * A started ServiceCache of service `name`, its initial load done (CacheNotReadyError at
+   * `timeoutMs`). Every cache and provider of one service on one client shares one engine and
+   * one decoded list; close each when done.
+   */
+  async serviceCache(name: string, options: WaitOptions = {}): Promise<ServiceCache<P>> {
+    this.requireStarted();
+    const cache = new ServiceCache<P>(this.client, this.servicePath(name), this.serializer);
+    await cache.start();
+    try {
+      await cache.ready(options);
+    } catch (e) {
+      await cache.close();
+      throw e;
+    }
+    return cache;
+  }
+
+  /**
+   * A ServiceProvider of service `name` over a shared ServiceCache (see serviceCache()),
+   * loaded: `getInstance()` answers from memory.
+   */
+  async serviceProvider(
+    name: string,
+    options: ServiceProviderOptions<P> & WaitOptions = {},
+  ): Promise<ServiceProvider<P>> {
+    const { signal, timeoutMs, ...rest } = options;
+    const cache = await this.serviceCache(name, { signal, timeoutMs });
+    try {
+      return new ServiceProvider(cache, rest);
+    } catch (e) {
+      await cache.close();
+      throw e;
+    }
   }
 
   /** The instances registered through this discovery (not yet unregistered). */

@@ -19,3 +19,11 @@ export {
   type PayloadClass,
 } from './serializer.js';
 export { parseUriSpec, uri, type UriSpec, type UriSpecPart, type UriValue } from './uri-spec.js';
+export { ServiceCache, type ServiceCacheChange, type ServiceCacheEvents } from './cache.js';
+export {
+  ServiceProvider,
+  type DownInstancePolicy,
+  type InstanceFilter,
+  type ProviderStrategy,
+  type ServiceProviderOptions,
+} from './provider.js';
