@@ -49,7 +49,7 @@ export function parseUriSpec(template: string): UriSpec {
  * whenever `sslPort` is set, yet `{port}` stays the plain port (so `{scheme}://{address}:{port}`
  * names the plain port under https); an absent value renders as nothing; `{service-type}` is in
  * lower case; `{[}` and `{]}` are the escapes for `{` and `}`; another variable takes its value
- * from `variables`, and without one stays as written, braces included.
+ * from `variables`, and renders as nothing without one.
  *
  * @example
  * uri(instance); // 'http://10.0.0.2:8080/v1' for '{scheme}://{address}:{port}/v1'
@@ -98,8 +98,8 @@ function variableValue(
     case ']':
       return '}';
     default: {
-      const v = Object.hasOwn(variables, name) ? variables[name] : undefined;
-      return v === null || v === undefined ? `{${name}}` : String(v);
+      // Curator renders an unknown variable without a value as nothing (observed).
+      return text(Object.hasOwn(variables, name) ? variables[name] : undefined);
     }
   }
 }

@@ -99,7 +99,7 @@ test('instance JSON is byte for byte what Curator writes: the 9 fields in its or
   }
 });
 
-test("uri() renders Curator's UriSpec with its quirks: {port} stays the plain port under https, [ and ] escape braces, {service-type} in lower case, absent values empty, unknown variables kept; a malformed spec is an InvalidArgumentError", () => {
+test("uri() renders Curator's UriSpec with its quirks: {port} stays the plain port under https, [ and ] escape braces, {service-type} in lower case, absent values and unknown variables empty; a malformed spec is an InvalidArgumentError", () => {
   const i = serviceInstance({
     name: 'api',
     id: 'i1',
@@ -111,7 +111,7 @@ test("uri() renders Curator's UriSpec with its quirks: {port} stays the plain po
     uriSpec:
       '{scheme}://{address}:{port}/{name}/{id}?s={ssl-port}&t={service-type}&r={registration-time-utc}&x={ x }&{[}{]}',
   });
-  assert.equal(uri(i), 'https://10.0.0.2:8080/api/i1?s=8443&t=dynamic_sequential&r=7&x={x}&{}');
+  assert.equal(uri(i), 'https://10.0.0.2:8080/api/i1?s=8443&t=dynamic_sequential&r=7&x=&{}');
   assert.equal(uri(i, { x: 'given' })?.endsWith('&x=given&{}'), true);
   const noSsl = serviceInstance({
     ...i,
