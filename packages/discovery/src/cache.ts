@@ -178,6 +178,8 @@ export type ServiceCacheEvents<P> = {
   changed: [change: ServiceCacheChange<P>];
   /** A node that is no instance (a SerializationError with its path: left out), a read refused. */
   error: [error: unknown];
+  /** The cache was closed. */
+  closed: [];
 };
 
 /**
@@ -205,6 +207,10 @@ export class ServiceCache<P = unknown> extends Lifecycle<ServiceCacheEvents<P>> 
     this.core = acquire(this.client, this.path, this.serializer);
     this.core.listeners.add(this.listener);
     return Promise.resolve();
+  }
+
+  protected override onClosing(): void {
+    this.emit('closed');
   }
 
   protected async onClose(): Promise<void> {

@@ -71,6 +71,8 @@ export class ServiceDiscovery<P = unknown> extends Lifecycle<ServiceDiscoveryEve
   /** The serializer every node is written and read with. */
   readonly serializer: InstanceSerializer<P>;
   private readonly registrations = new Map<string, Registration<P>>();
+  /** The caches (and providers' caches) made here: closed with the discovery, as Curator's. */
+  private readonly caches = new Set<ServiceCache<P>>();
   private stopListening: (() => void) | undefined;
 
   constructor(
@@ -105,7 +107,10 @@ export class ServiceDiscovery<P = unknown> extends Lifecycle<ServiceDiscoveryEve
       (r) => r.instance.serviceType !== 'PERMANENT',
     );
     this.registrations.clear();
-    await Promise.all(leaving.map((r) => r.node.remove().catch((e) => this.report(e))));
+    await Promise.all([
+      ...[...this.caches].map((c) => c.close()),
+      ...leaving.map((r) => r.node.remove().catch((e: unknown) => this.report(e))),
+    ]);
   }
 
   /** The path of a service's node. */
@@ -202,6 +207,8 @@ export class ServiceDiscovery<P = unknown> extends Lifecycle<ServiceDiscoveryEve
   async serviceCache(name: string, options: WaitOptions = {}): Promise<ServiceCache<P>> {
     this.requireStarted();
     const cache = new ServiceCache<P>(this.client, this.servicePath(name), this.serializer);
+    this.caches.add(cache);
+    cache.on('closed', () => this.caches.delete(cache));
     await cache.start();
     try {
       await cache.ready(options);
