@@ -28,6 +28,8 @@ export class KeptNode {
   /** The session the node was last made sure of under. */
   session: bigint | undefined;
   private stat: Stat | undefined;
+  /** Whether a create was ever sent (a sequential one may then exist unknown to us). */
+  private createSent = false;
   /** One change at a time: ensure, rewrite and remove never overlap. */
   private chain: Promise<unknown> = Promise.resolve();
 
@@ -86,35 +88,41 @@ export class KeptNode {
 
   private async ensureNow(signal?: AbortSignal): Promise<'kept' | 'rewritten' | 'created'> {
     const o = signal ? { signal } : {};
+    // A node by id is created first and looked at only when it exists (one round trip in the
+    // common case: a first registration, an ephemeral gone with its session). A sequential
+    // node is looked for first once a create of it was ever sent (its reply may have been
+    // lost, and a second create would make a second node).
+    let look = this.sequential && this.createSent;
     for (let round = 0; ; round++) {
       const session = this.client.session?.sessionId;
-      const found = this.sequential ? await this.findOurs(session) : await this.read(this.target);
-      if (found && (!this.ephemeral || found.stat.ephemeralOwner === session)) {
-        let outcome: 'kept' | 'rewritten' = 'kept';
-        this.path = found.path;
-        this.stat = found.stat;
-        if (!found.data.equals(this.data)) {
-          try {
-            this.stat = await this.client.setData(found.path, this.data, {
-              ...o,
-              version: found.stat.version,
-            });
-            outcome = 'rewritten';
-          } catch (e) {
-            if (!(e instanceof BadVersionError || e instanceof NoNodeError) || round > 5) throw e;
-            continue; // changed or gone under us: look again
+      if (look) {
+        const found = this.sequential ? await this.findOurs(session) : await this.read(this.target);
+        if (found && (!this.ephemeral || found.stat.ephemeralOwner === session)) {
+          this.path = found.path;
+          this.stat = found.stat;
+          if (!found.data.equals(this.data)) {
+            try {
+              this.stat = await this.client.setData(found.path, this.data, {
+                ...o,
+                version: found.stat.version,
+              });
+            } catch (e) {
+              if (!(e instanceof BadVersionError || e instanceof NoNodeError) || round > 5) throw e;
+              continue; // changed or gone under us: look again
+            }
           }
+          this.session = session;
+          return found.data.equals(this.data) ? 'kept' : 'rewritten';
         }
-        this.session = session;
-        return outcome;
-      }
-      if (found) {
-        // An ephemeral of another session under our id: replace it.
-        await this.client.delete(found.path, { ...o, version: found.stat.version }).catch((e) => {
-          if (!(e instanceof NoNodeError || e instanceof BadVersionError)) throw e;
-        });
+        if (found) {
+          // An ephemeral of another session under our id: replace it, as Curator does.
+          await this.client.delete(found.path, { ...o, version: found.stat.version }).catch((e) => {
+            if (!(e instanceof NoNodeError || e instanceof BadVersionError)) throw e;
+          });
+        }
       }
       try {
+        this.createSent = true;
         const r = await this.client.create(this.target, this.data, {
           ...o,
           mode: this.mode,
@@ -126,6 +134,7 @@ export class KeptNode {
         return 'created';
       } catch (e) {
         if (!(e instanceof NodeExistsError) || round > 5) throw e;
+        look = true;
       }
     }
   }

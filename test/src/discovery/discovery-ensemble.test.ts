@@ -21,11 +21,8 @@ test(`${SERVICES} services × ${INSTANCES} instances across ${PROCESSES} process
   const basePath = root.child('s');
   const names = Array.from({ length: SERVICES }, (_, i) => `svc-${i}`);
   const workers: DiscoveryWorker[] = [];
-  await using _stop = {
-    async [Symbol.asyncDispose]() {
-      await Promise.all(workers.map((w) => w[Symbol.asyncDispose]()));
-    },
-  };
+  // Every worker is killed however the test ends.
+  t.after(() => Promise.all(workers.map((w) => w[Symbol.asyncDispose]())));
   for (let p = 0; p < PROCESSES; p++) {
     workers.push(await DiscoveryWorker.start(cluster.connectString, basePath, 6000));
   }
@@ -64,7 +61,7 @@ test(`${SERVICES} services × ${INSTANCES} instances across ${PROCESSES} process
   }
   for (const name of names) assert.equal(truth[name]!.length, INSTANCES, name);
 
-  let converged = -1;
+  let converged: number;
   for (;;) {
     const snaps = await Promise.all(workers.map((w) => w.snapshot()));
     if (snaps.every((s) => names.every((n) => s[n]!.join() === truth[n]!.join()))) {
