@@ -18,6 +18,7 @@
 // DISC_BENCH_RATE_MS (1000), DISC_BENCH_STARTS (3 per round), DISC_BENCH_FSYNC (1).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import readline from 'node:readline';
 import { createClient } from '@zk-recipes/core';
 import { instanceSerializer, serviceInstance } from '@zk-recipes/discovery';
