@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { z } from 'zod';
 import { InvalidArgumentError, SerializationError, type Stat } from '@zk-recipes/core';
+import { RELEASE_BOUND_MS } from '@zk-recipes/core/recipe';
 import {
   instanceSerializer,
   parseUriSpec,
@@ -338,4 +339,35 @@ test('after a new session, instances are re-created only where missing and data 
   // Unregister and close remove the re-created sequential node by its real path.
   await discovery.close();
   assert.deepEqual(await childrenOf(server, `${basePath}/api`), ['i-PERMANENT']);
+});
+
+test('close() returns within the release bound while ZooKeeper cannot be reached; the ephemerals go with the session, the STATIC node is deleted once it can be', async () => {
+  await using proxy = await FaultProxy.start(server);
+  await using c = await startedClient({
+    connectString: proxy.connectString,
+    sessionTimeoutMs: 2000,
+  });
+  await using root = await TestRoot.create(server);
+  const basePath = root.child('services');
+  const discovery = new ServiceDiscovery(c.client, { basePath });
+  await discovery.start();
+  await using cache = await discovery.serviceCache('api');
+  for (const t of TYPES) {
+    await discovery.register(serviceInstance({ name: 'api', id: `i-${t}`, serviceType: t }));
+  }
+  proxy.partition();
+  await eventually('SUSPENDED', () => c.client.state === 'SUSPENDED', 20_000);
+  const began = Date.now();
+  await discovery.close();
+  const took = Date.now() - began;
+  assert.ok(took <= RELEASE_BOUND_MS + timing.ms(500), `close took ${took} ms`);
+  assert.equal(cache.state, 'CLOSED', 'the discovery closed its cache');
+  proxy.heal();
+  const end = Date.now() + timing.ms(15_000);
+  for (;;) {
+    const kids = await childrenOf(server, `${basePath}/api`);
+    if (kids.join() === 'i-PERMANENT') break;
+    assert.ok(Date.now() < end, `left: ${kids.join(',')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 });

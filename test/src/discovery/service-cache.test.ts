@@ -17,7 +17,13 @@ import {
   type ServiceCacheChange,
   type ServiceInstance,
 } from '@zk-recipes/discovery';
-import { expireSession, FaultProxy, TestRoot, timing } from '@zk-recipes/testing';
+import {
+  assertNoLeftoverWatches,
+  expireSession,
+  FaultProxy,
+  TestRoot,
+  timing,
+} from '@zk-recipes/testing';
 import { eventually } from '../support/cache-helpers.js';
 import { startedClient, waitForNewSession } from '../support/core-helpers.js';
 import { DiscoveryWorker } from '../support/discovery-workers.js';
@@ -96,7 +102,11 @@ test('one engine per service per client: two caches and four providers on one se
     'each provider keeps its own round-robin counter',
   );
   for (const p of providers) await p.close();
+  await c1.close();
+  await c2.close();
   await writerOn.close();
+  // The last reader of the service closed: its watch is gone from the server.
+  await assertNoLeftoverWatches(server, { under: s.discovery.path });
 });
 
 test('strategies: round robin takes each in turn, random only live ones, sticky keeps its instance through an update of it (Curator compares all fields and switches) and moves when it leaves; a custom function; filters', async () => {
