@@ -6,7 +6,6 @@ export {
   type ServiceDiscoveryOptions,
 } from './discovery.js';
 export {
-  defaultAddress,
   serviceInstance,
   type ServiceInstance,
   type ServiceInstanceInit,
