@@ -166,7 +166,8 @@ function acquire<P>(
     });
     list.push(made);
     s = made;
-    void made.engine.start();
+    // Rejects only on a client not started or closed (checked by the caller first): reported.
+    made.engine.start().catch((e: unknown) => made.listeners.forEach((l) => l.error(e)));
   }
   s.refs++;
   return s;

@@ -3,6 +3,7 @@
  * reads everyone's. Registrations are kept across sessions without churn (kept-node.ts).
  */
 import {
+  ClientClosedError,
   IllegalStateError,
   InvalidArgumentError,
   isRetryable,
@@ -206,6 +207,12 @@ export class ServiceDiscovery<P = unknown> extends Lifecycle<ServiceDiscoveryEve
    */
   async serviceCache(name: string, options: WaitOptions = {}): Promise<ServiceCache<P>> {
     this.requireStarted();
+    if (this.client.state === 'CLOSED') throw new ClientClosedError();
+    if (this.client.state === 'LATENT') {
+      throw new IllegalStateError('LATENT', 'the client must be started first', {
+        path: this.path,
+      });
+    }
     const cache = new ServiceCache<P>(this.client, this.servicePath(name), this.serializer);
     this.caches.add(cache);
     cache.on('closed', () => this.caches.delete(cache));

@@ -6,7 +6,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { z } from 'zod';
-import { InvalidArgumentError, SerializationError, type Stat } from '@zk-recipes/core';
+import {
+  ClientClosedError,
+  IllegalStateError,
+  InvalidArgumentError,
+  SerializationError,
+  type Stat,
+} from '@zk-recipes/core';
 import { RELEASE_BOUND_MS } from '@zk-recipes/core/recipe';
 import {
   instanceSerializer,
@@ -345,7 +351,7 @@ test('close() returns within the release bound while ZooKeeper cannot be reached
   await using proxy = await FaultProxy.start(server);
   await using c = await startedClient({
     connectString: proxy.connectString,
-    sessionTimeoutMs: 2000,
+    sessionTimeoutMs: 4000,
   });
   await using root = await TestRoot.create(server);
   const basePath = root.child('services');
@@ -370,4 +376,23 @@ test('close() returns within the release bound while ZooKeeper cannot be reached
     assert.ok(Date.now() < end, `left: ${kids.join(',')}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+});
+
+test('on a closed client, register(), the queries and serviceCache() reject with ClientClosedError; use before start() or after close() is an IllegalStateError', async () => {
+  const c = await startedClient({ connectString: server.connectString });
+  await using root = await TestRoot.create(server);
+  const discovery = new ServiceDiscovery(c.client, { basePath: root.child('services') });
+  await assert.rejects(
+    discovery.register(serviceInstance({ name: 'api' })),
+    (e) => e instanceof IllegalStateError && e.state === 'LATENT',
+  );
+  await discovery.start();
+  await c.client.close();
+  const closed = (e: unknown) => e instanceof ClientClosedError;
+  await assert.rejects(discovery.register(serviceInstance({ name: 'api' })), closed);
+  await assert.rejects(discovery.names(), closed);
+  await assert.rejects(discovery.instances('api'), closed);
+  await assert.rejects(discovery.serviceCache('api'), closed);
+  await discovery.close();
+  await assert.rejects(discovery.names(), IllegalStateError);
 });
