@@ -46,7 +46,7 @@ test(`${SERVICES} services × ${INSTANCES} instances across ${PROCESSES} process
   const killed = await cluster.leader();
   await cluster.kill(killed);
   await registering;
-  const quietAt = Date.now();
+  const registeredAt = Date.now();
 
   // The server's state, read afresh.
   const reader = createClient({ connectString: cluster.connectString });
@@ -60,6 +60,9 @@ test(`${SERVICES} services × ${INSTANCES} instances across ${PROCESSES} process
     await reader.close();
   }
   for (const name of names) assert.equal(truth[name]!.length, INSTANCES, name);
+  // Quiet: every registration made and the ensemble serving again (a fresh client read it all).
+  const quietAt = Date.now();
+  t.diagnostic(`quiet ${quietAt - registeredAt} ms after the last registration resolved`);
 
   let converged: number;
   for (;;) {
