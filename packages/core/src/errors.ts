@@ -69,6 +69,7 @@ export type ErrorCode =
   | 'UPDATE_OUTCOME_UNKNOWN'
   | 'HOLD_UNCONFIRMED'
   | 'FOUR_LETTER_WORD_FAILED'
+  | 'CACHE_NOT_READY'
   // @zk-recipes/lock
   | 'LEASE_LOST'
   | 'NESTED_ACQUIRE'

@@ -23,20 +23,20 @@ export const CURATOR_JARS: readonly string[] = [
 ].map((j) => `/usr/share/java/${j}`);
 
 /**
- * The Debian jars of curator-x-discovery and the Jackson it serializes with
- * (libcurator-discovery-java), for programs that register or find services: pass them as
- * `compileCuratorProgram(source, { jars: DISCOVERY_JARS })`.
+ * The extra Debian jars of a program on curator-x-discovery (libcurator-discovery-java, which
+ * brings Jackson): pass them to {@link compileCuratorProgram} as `jars`.
  */
-export const DISCOVERY_JARS: readonly string[] = [
+export const CURATOR_DISCOVERY_JARS: readonly string[] = [
   'curator-x-discovery.jar',
-  'jackson-core.jar',
   'jackson-databind.jar',
+  'jackson-core.jar',
   'jackson-annotations.jar',
 ].map((j) => `/usr/share/java/${j}`);
 
 /**
- * Compiles `source` (a `.java` file whose class has the file's name) against the Curator jars
- * and `options.jars` into a cache folder keyed by its content, and returns the class path to run it with (`java -cp <it> <Name>`).
+ * Compiles `source` (a `.java` file whose class has the file's name) into a cache folder keyed
+ * by its content, and returns the class path to run it with (`java -cp <it> <Name>`). `jars`:
+ * more jars than Curator's own (such as {@link CURATOR_DISCOVERY_JARS}).
  *
  * @example
  * const cp = compileCuratorProgram('test/java/CuratorLockWorker.java');

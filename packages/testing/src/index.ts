@@ -20,7 +20,7 @@ export {
   type WatchFilter,
 } from './leftovers.js';
 export { TestRoot } from './test-root.js';
-export { compileCuratorProgram, CURATOR_JARS, DISCOVERY_JARS } from './curator-java.js';
+export { compileCuratorProgram, CURATOR_DISCOVERY_JARS, CURATOR_JARS } from './curator-java.js';
 export { Timing, timing } from './timing.js';
 export { fourLetterWord, serverMode } from './four-letter.js';
 export { locateZooKeeper, type LocateOptions, type ZooKeeperInstall } from './locate.js';

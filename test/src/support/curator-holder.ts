@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import readline from 'node:readline';
-import { compileCuratorProgram, DISCOVERY_JARS, timing } from '@zk-recipes/testing';
+import { compileCuratorProgram, CURATOR_DISCOVERY_JARS, timing } from '@zk-recipes/testing';
 import { fileURLToPath } from 'node:url';
 
 const source = fileURLToPath(new URL('../../java/CuratorStateHolder.java', import.meta.url));
@@ -26,7 +26,7 @@ export class CuratorStateHolder implements AsyncDisposable {
 
   /** A connected Curator client in a new JVM. */
   static async start(connectString: string): Promise<CuratorStateHolder> {
-    const classPath = compileCuratorProgram(source, { jars: DISCOVERY_JARS });
+    const classPath = compileCuratorProgram(source, { jars: CURATOR_DISCOVERY_JARS });
     const child = spawn('java', ['-cp', classPath, 'CuratorStateHolder', connectString], {
       stdio: ['pipe', 'pipe', 'inherit'],
     });

@@ -6,6 +6,6 @@ import { compileCuratorProgram } from '@zk-recipes/testing';
 const sources = fileURLToPath(new URL('../../java/', import.meta.url));
 
 /** The class path (compiled classes plus jars) to run test/java/<name>.java with `java -cp`. */
-export function compiledJava(name: string): string {
-  return compileCuratorProgram(`${sources}${name}.java`);
+export function compiledJava(name: string, jars?: readonly string[]): string {
+  return compileCuratorProgram(`${sources}${name}.java`, jars ? { jars } : {});
 }

@@ -1,0 +1,28 @@
+// The declarations use Buffer, NodeJS and node: modules: consumers need no "types" setting.
+/// <reference types="node" preserve="true" />
+export {
+  ServiceDiscovery,
+  type ServiceDiscoveryEvents,
+  type ServiceDiscoveryOptions,
+} from './discovery.js';
+export {
+  serviceInstance,
+  type ServiceInstance,
+  type ServiceInstanceInit,
+  type ServiceType,
+} from './instance.js';
+export {
+  instanceSerializer,
+  type InstanceSerializer,
+  type InstanceSerializerOptions,
+  type PayloadClass,
+} from './serializer.js';
+export { parseUriSpec, uri, type UriSpec, type UriSpecPart, type UriValue } from './uri-spec.js';
+export { ServiceCache, type ServiceCacheChange, type ServiceCacheEvents } from './cache.js';
+export {
+  ServiceProvider,
+  type DownInstancePolicy,
+  type InstanceFilter,
+  type ProviderStrategy,
+  type ServiceProviderOptions,
+} from './provider.js';
