@@ -73,6 +73,13 @@ export type ErrorCode =
   | 'NESTED_ACQUIRE'
   // @zk-recipes/leader
   | 'LEADERSHIP_LOST'
+  // @zk-recipes/atomic
+  | 'ATOMIC_UPDATE_FAILED'
+  | 'ATOMIC_BAD_VALUE'
+  // @zk-recipes/barrier
+  | 'BARRIER_TIMEOUT'
+  // @zk-recipes/group
+  | 'NODE_CONFLICT'
   // @zk-recipes/testing
   | 'ZOOKEEPER_NOT_FOUND'
   | 'SERVER_START_FAILED'

@@ -12,7 +12,9 @@ export { Deadline, waitFor, type WaitOptions } from './kit/deadline.js';
 export { waitForChildren } from './kit/children.js';
 export { whileConnected } from './kit/connectivity.js';
 export { RELEASE_BOUND_MS } from './framework/release.js';
+export { nextSleep } from './framework/retry.js';
 export {
+  isWitnessName,
   update,
   UpdateConflictError,
   UpdateOutcomeUnknownError,
