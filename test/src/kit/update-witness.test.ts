@@ -63,7 +63,7 @@ test('update witness: an equal write by another client from the same version is 
         async (cur) => {
           if (calls++ === 0) {
             await other.client.setData(path, int(6), { version: base });
-            proxy.dropNextReply({
+            void proxy.dropNextReply({
               op: witness ? 'multi' : 'setData',
               path: witness ? undefined : path,
             });

@@ -1,0 +1,87 @@
+// A Curator peer for the cross-language tests of the shared-state recipes (atomic counters,
+// barriers): each mode does one thing on one path and reports on stdout, line by line.
+//   atomic-long <path> <n>        n increments of a DistributedAtomicLong, then "done <value>"
+//   atomic-int <path> <n>         the same with a DistributedAtomicInteger
+//   barrier-set <path>            setBarrier, "set", then waits for a line on stdin, removeBarrier, "removed"
+//   barrier-wait <path> <ms>      waitOnBarrier(ms): "passed" or "timeout"
+//   double <path> <n> <ms>        DistributedDoubleBarrier(n): "entered"/"enter-timeout", then a line on
+//                                 stdin, leave(ms): "left"/"leave-timeout"
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.recipes.atomic.AtomicValue;
+import org.apache.curator.framework.recipes.atomic.DistributedAtomicInteger;
+import org.apache.curator.framework.recipes.atomic.DistributedAtomicLong;
+import org.apache.curator.framework.recipes.barriers.DistributedBarrier;
+import org.apache.curator.framework.recipes.barriers.DistributedDoubleBarrier;
+import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.apache.curator.retry.RetryNTimes;
+
+public class CuratorSharedWorker {
+  public static void main(String[] args) throws Exception {
+    String mode = args[0];
+    String connect = args[1];
+    String path = args[2];
+    BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
+    CuratorFramework client =
+        CuratorFrameworkFactory.newClient(connect, 10000, 5000, new ExponentialBackoffRetry(100, 5));
+    client.start();
+    client.blockUntilConnected();
+    switch (mode) {
+      case "atomic-long": {
+        DistributedAtomicLong n = new DistributedAtomicLong(client, path, new RetryNTimes(1000, 1));
+        int rounds = Integer.parseInt(args[3]);
+        for (int i = 0; i < rounds; i++) {
+          // succeeded() == false means nothing was written: try again until it counts.
+          AtomicValue<Long> v;
+          do {
+            v = n.increment();
+          } while (!v.succeeded());
+        }
+        System.out.println("done " + n.get().postValue());
+        break;
+      }
+      case "atomic-int": {
+        DistributedAtomicInteger n = new DistributedAtomicInteger(client, path, new RetryNTimes(1000, 1));
+        int rounds = Integer.parseInt(args[3]);
+        for (int i = 0; i < rounds; i++) {
+          AtomicValue<Integer> v;
+          do {
+            v = n.increment();
+          } while (!v.succeeded());
+        }
+        System.out.println("done " + n.get().postValue());
+        break;
+      }
+      case "barrier-set": {
+        DistributedBarrier b = new DistributedBarrier(client, path);
+        b.setBarrier();
+        System.out.println("set");
+        in.readLine();
+        b.removeBarrier();
+        System.out.println("removed");
+        break;
+      }
+      case "barrier-wait": {
+        DistributedBarrier b = new DistributedBarrier(client, path);
+        boolean passed = b.waitOnBarrier(Long.parseLong(args[3]), TimeUnit.MILLISECONDS);
+        System.out.println(passed ? "passed" : "timeout");
+        break;
+      }
+      case "double": {
+        DistributedDoubleBarrier b = new DistributedDoubleBarrier(client, path, Integer.parseInt(args[3]));
+        long ms = Long.parseLong(args[4]);
+        System.out.println(b.enter(ms, TimeUnit.MILLISECONDS) ? "entered" : "enter-timeout");
+        in.readLine();
+        System.out.println(b.leave(ms, TimeUnit.MILLISECONDS) ? "left" : "leave-timeout");
+        break;
+      }
+      default:
+        throw new IllegalArgumentException(mode);
+    }
+    System.out.flush();
+    client.close();
+  }
+}
