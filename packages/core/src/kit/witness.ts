@@ -46,7 +46,7 @@ const pools = new WeakMap<ZkClient, Map<string, Pool>>();
 
 function poolOf(client: ZkClient, path: string): Pool {
   let byPath = pools.get(client);
-  if (!byPath) pools.set(client, (byPath = new Map()));
+  if (!byPath) pools.set(client, (byPath = new Map<string, Pool>()));
   let pool = byPath.get(path);
   if (!pool) byPath.set(path, (pool = { free: [], busy: 0, timer: undefined }));
   return pool;
