@@ -5,4 +5,9 @@
  * membership. See docs/recipes/group.md.
  */
 export { PersistentNode, type PersistentNodeOptions } from './persistent-node.js';
+export {
+  PersistentTtlNode,
+  TOUCH_NODE,
+  type PersistentTtlNodeOptions,
+} from './persistent-ttl-node.js';
 export { NodeConflictError } from './errors.js';
