@@ -4,6 +4,8 @@
 //   atomic-int <path> <n>         the same with a DistributedAtomicInteger
 //   barrier-set <path>            setBarrier, "set", then waits for a line on stdin, removeBarrier, "removed"
 //   barrier-wait <path> <ms>      waitOnBarrier(ms): "passed" or "timeout"
+//   persistent-node <path> <data>  an EPHEMERAL PersistentNode: "created" once placed, then a line
+//                                 on stdin closes it: "closed"
 //   double <path> <n> <ms>        DistributedDoubleBarrier(n): "entered"/"enter-timeout", then a line on
 //                                 stdin, leave(ms): "left"/"leave-timeout"
 import java.io.BufferedReader;
@@ -16,6 +18,8 @@ import org.apache.curator.framework.recipes.atomic.DistributedAtomicInteger;
 import org.apache.curator.framework.recipes.atomic.DistributedAtomicLong;
 import org.apache.curator.framework.recipes.barriers.DistributedBarrier;
 import org.apache.curator.framework.recipes.barriers.DistributedDoubleBarrier;
+import org.apache.curator.framework.recipes.nodes.PersistentNode;
+import org.apache.zookeeper.CreateMode;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.curator.retry.RetryNTimes;
 
@@ -76,6 +80,17 @@ public class CuratorSharedWorker {
         System.out.println(b.enter(ms, TimeUnit.MILLISECONDS) ? "entered" : "enter-timeout");
         in.readLine();
         System.out.println(b.leave(ms, TimeUnit.MILLISECONDS) ? "left" : "leave-timeout");
+        break;
+      }
+      case "persistent-node": {
+        PersistentNode node =
+            new PersistentNode(client, CreateMode.EPHEMERAL, false, path, args[3].getBytes("UTF-8"));
+        node.start();
+        System.out.println(node.waitForInitialCreate(20, TimeUnit.SECONDS) ? "created" : "timeout");
+        System.out.flush();
+        in.readLine();
+        node.close();
+        System.out.println("closed");
         break;
       }
       default:

@@ -287,11 +287,7 @@ export async function multi(
   ops: MultiOp[],
   timeoutMs?: number,
 ): Promise<MultiResult[]> {
-  const resp = await raw.queue(
-    undefined,
-    new MultiRequest(ops),
-    timeoutMs,
-  );
+  const resp = await raw.queue(undefined, new MultiRequest(ops), timeoutMs);
   type Result = MultiResult & { err?: number };
   const results = (resp.payload as { results: Result[] }).results;
   // A failed transaction is a reply without error whose results are ERROR (-1) records: the
