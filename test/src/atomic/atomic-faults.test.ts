@@ -13,7 +13,7 @@ import { sharedServer } from '../support/shared-server.js';
 const server = sharedServer();
 const SOAK = process.env.ZK_SOAK === '1';
 const PROCESSES = 8;
-const INCREMENTS = SOAK ? 500 : 40;
+const INCREMENTS = SOAK ? 500 : 25;
 const worker = fileURLToPath(new URL('../support/atomic-worker.js', import.meta.url));
 
 test(`AtomicLong: ${PROCESSES} processes x ${INCREMENTS} increments while connections are cut and replies dropped: exactly ${PROCESSES * INCREMENTS}`, async () => {

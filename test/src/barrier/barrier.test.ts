@@ -133,7 +133,7 @@ test('DoubleBarrier of 5: a member killed while entering; the others neither pas
   try {
     await once(child, 'message');
     // Three of us wait to enter, then the process enters and is killed while it waits.
-    const timeoutMs = 3000;
+    const timeoutMs = 2000;
     const started = Date.now();
     const outcomes = clients.slice(0, 3).map(({ client }) =>
       new DoubleBarrier(client, path, 5).enter({ timeoutMs }).then(

@@ -7,7 +7,7 @@ import { TestRoot } from '@zk-recipes/testing';
 import { eventually, startedClient } from '../support/core-helpers.js';
 import { sharedServer } from '../support/shared-server.js';
 
-const server = sharedServer({ tickTimeMs: 200 });
+const server = sharedServer({ tickTimeMs: 200, containerCheckIntervalMs: 100 });
 
 test('multi: a container and a TTL child in one transaction; all or nothing; a TTL is checked before sending', async () => {
   const root = await TestRoot.create(server);

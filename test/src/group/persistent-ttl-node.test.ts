@@ -9,7 +9,8 @@ import { FaultProxy, TestRoot } from '@zk-recipes/testing';
 import { eventually, startedClient } from '../support/core-helpers.js';
 import { sharedServer } from '../support/shared-server.js';
 
-const server = sharedServer({ tickTimeMs: 200 });
+// Containers and TTL nodes checked every 100 ms: a reaped node is seen soon after its TTL.
+const server = sharedServer({ tickTimeMs: 200, containerCheckIntervalMs: 100 });
 
 test('PersistentTtlNode: a container with its data and a touch child, touched every ttl/2; once touching stops, both are gone', async () => {
   const root = await TestRoot.create(server);
@@ -31,7 +32,7 @@ test('PersistentTtlNode: a container with its data and a touch child, touched ev
       'touched again',
     );
     // Kept past several TTLs while touched.
-    await new Promise((r) => setTimeout(r, 1000));
+    await new Promise((r) => setTimeout(r, 700));
     assert.notEqual(await admin.client.exists(path), null);
     await node.close();
     // touch expires after its TTL, then the empty container is reaped: nothing is left.
