@@ -36,6 +36,7 @@ export {
 export { listContenders, type ContenderNode } from './framework/list-contenders.js';
 export { stacklessError } from './errors.js';
 export { CacheEngine, CacheNotReadyError } from './kit/cache/engine.js';
+export { eventStream } from './kit/event-stream.js';
 export type {
   CachedNode,
   CacheDiff,
