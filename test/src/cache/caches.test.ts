@@ -132,12 +132,12 @@ test('while addWatch cannot get through, the cache retries with backoff, and sto
   const errors: unknown[] = [];
   cache.on('error', (e) => errors.push(e));
   await cache.start();
-  await new Promise((r) => setTimeout(r, 1500));
+  await new Promise((r) => setTimeout(r, 1200));
   await cache.close();
   proxy.heal();
   await eventually('connected', () => client.isConnected, 20_000);
   const after = proxy.requestCount('addWatch');
-  await new Promise((r) => setTimeout(r, 1000));
+  await new Promise((r) => setTimeout(r, 600));
   assert.equal(proxy.requestCount('addWatch'), after, 'no addWatch after close');
   assert.ok(after <= 3, `a few attempts, not a busy loop (${after})`);
   await assertNoLeftoverWatches(server, { under: base });

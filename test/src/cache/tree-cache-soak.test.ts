@@ -45,7 +45,9 @@ test(`${CHANGES} changes by ${WRITERS} writer processes while the cache's connec
     cuts++;
   }, CUT_EVERY_MS);
   try {
-    const codes = await Promise.all(children.map(async (c) => (await once(c, 'exit'))[0]));
+    const codes = await Promise.all(
+      children.map(async (c) => (await once(c, 'exit'))[0] as number | null),
+    );
     assert.deepEqual(codes, [0, 0, 0, 0], 'every writer finished');
   } finally {
     clearInterval(cutter);
