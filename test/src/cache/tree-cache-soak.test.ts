@@ -70,3 +70,38 @@ test(`${CHANGES} changes by ${WRITERS} writer processes while the cache's connec
       `soak: ${CHANGES} changes in ${elapsed} ms, ${cuts} cuts, ${events.length} events, ${want.size} nodes`,
     );
 });
+
+// 65,600 nodes take 15-30 s to create, load and delete on a shared CI machine: the full run only.
+test(
+  'no 64K ceiling: a cache loads 65,600 children (Curator 5.4.0 fails above 65,535, CURATOR-690)',
+  { skip: !SOAK && 'ZK_SOAK=1 runs it' },
+  async (t) => {
+    await using fx = await proxiedClients(server, { clients: 1, proxy: false });
+    const { client } = fx.clients[0];
+    const base = fx.root.child('wide');
+    await client.create(base, '');
+    const N = 65_600;
+    const names = Array.from({ length: N }, (_, i) => `n${i}`);
+    const created = Date.now();
+    for (let i = 0; i < N; i += 1000) {
+      await client.multi(
+        names.slice(i, i + 1000).map((n) => ({ op: 'create' as const, path: `${base}/${n}` })),
+      );
+    }
+    const started = Date.now();
+    const cache = new TreeCache(client, base, { keepData: false });
+    await cache.start();
+    await cache.ready({ timeoutMs: 120_000 });
+    t.diagnostic(`loaded ${cache.size} nodes in ${Date.now() - started} ms`);
+    assert.equal(cache.size, N + 1);
+    assert.equal(cache.children(base).length, N);
+    const stopped = Date.now();
+    await cache.close();
+    for (let i = 0; i < N; i += 1000) {
+      await client.multi(
+        names.slice(i, i + 1000).map((n) => ({ op: 'delete' as const, path: `${base}/${n}` })),
+      );
+    }
+    t.diagnostic(`created in ${started - created} ms, closed in ${Date.now() - stopped} ms`);
+  },
+);
