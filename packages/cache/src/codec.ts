@@ -11,6 +11,7 @@ import { ConfigInvalidError } from './errors.js';
  * on publish the value is checked by it and the value as given is written.
  */
 export interface ConfigSchema<T> {
+  /** Checks `data`: the value (parsed, maybe transformed) or the error (a ZodError for zod). */
   safeParse(data: unknown): { success: true; data: T } | { success: false; error: unknown };
 }
 
