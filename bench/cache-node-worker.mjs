@@ -1,5 +1,6 @@
 // Our TreeCache for bench/cache-vs-curator.mjs: the protocol of bench/java/CuratorCacheBench.java.
 // Run with --expose-gc so the heap held by the cache is measured after a collection.
+import { performance } from 'node:perf_hooks';
 import readline from 'node:readline';
 import { TreeCache } from '@zk-recipes/cache';
 import { createClient } from '@zk-recipes/core';

@@ -16,7 +16,9 @@
 //   node bench/cache-vs-curator.mjs     (CACHE_BENCH_ROUNDS, default 3; CACHE_BENCH_SIZES)
 import { spawn, execFileSync } from 'node:child_process';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import readline from 'node:readline';
+import { clearTimeout } from 'node:timers';
 import { createClient } from '@zk-recipes/core';
 import { compileCuratorProgram, FaultProxy, TestingServer } from '@zk-recipes/testing';
 
