@@ -68,6 +68,9 @@ export type ErrorCode =
   | 'UPDATE_CONFLICT'
   | 'UPDATE_OUTCOME_UNKNOWN'
   | 'HOLD_UNCONFIRMED'
+  | 'CACHE_NOT_READY'
+  // @zk-recipes/cache
+  | 'CONFIG_INVALID'
   // @zk-recipes/lock
   | 'LEASE_LOST'
   | 'NESTED_ACQUIRE'

@@ -39,3 +39,14 @@ export {
 } from './framework/contender.js';
 export { listContenders, type ContenderNode } from './framework/list-contenders.js';
 export { stacklessError } from './errors.js';
+export { CacheEngine, CacheNotReadyError } from './kit/cache/engine.js';
+export { eventStream } from './kit/event-stream.js';
+export type {
+  CachedNode,
+  CacheDiff,
+  CacheEngineEvents,
+  CacheEngineOptions,
+  CacheEvent,
+  CacheScope,
+  CacheWatchMode,
+} from './kit/cache/types.js';

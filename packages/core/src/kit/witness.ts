@@ -1,6 +1,6 @@
 /**
  * Write witnesses: how a conditional write whose reply was lost is told apart from an equal
- * write by someone else (docs/adr/0016-write-witness-for-conditional-writes.md).
+ * write by someone else (docs/adr/0017-shared-write-witness-for-conditional-writes.md).
  *
  * Re-reading the node after a lost reply recognises our write by its version and bytes, which
  * fails exactly where counters live: two clients adding the same delta from the same version

@@ -1,0 +1,575 @@
+/**
+ * The cache engine: a node, the children of a path or a subtree, kept equal to the server's.
+ * One persistent watch (recursive below the path), set before the first read so no change
+ * falls between; an initial load and every rebuild after a reconnect read in pipelined
+ * batches, level by level, and list children only where the cversion (or the child count)
+ * moved. A server that answers UNIMPLEMENTED to addWatch (3.5) gets one-shot watches on every
+ * node instead, decided from that answer, not from a version number. Changes are judged by
+ * czxid and mzxid (store.ts). Every cache recipe is a view of one engine.
+ */
+import type { ZkClient } from '../../client.js';
+import type { PersistentWatch } from '../../call-options.js';
+import {
+  InvalidArgumentError,
+  NoNodeError,
+  NoWatcherError,
+  ServerTooOldError,
+  UnimplementedError,
+  ZkRecipesError,
+} from '../../errors.js';
+import { Lifecycle } from '../../framework/lifecycle.js';
+import { RELEASE_BOUND_MS } from '../../framework/release.js';
+import { noRetry } from '../../framework/retry.js';
+import { childPath, validatePath } from '../../paths.js';
+import type { PersistentWatchEvent } from '../../persistent-watches.js';
+import type { StateChange } from '../../states.js';
+import type { Stat, WatchEvent } from '../../types.js';
+import { joinSignals, sleep } from '../abort.js';
+import { whileConnected } from '../connectivity.js';
+import { Deadline, waitFor, type WaitOptions } from '../deadline.js';
+import { CacheStore, type Change } from './store.js';
+import type {
+  CachedNode,
+  CacheDiff,
+  CacheEngineEvents,
+  CacheEngineOptions,
+  CacheEvent,
+  CacheScope,
+  CacheWatchMode,
+} from './types.js';
+
+/** A cache's `ready()` ran out of time before the initial load was done. */
+export class CacheNotReadyError extends ZkRecipesError {
+  override name = 'CacheNotReadyError';
+  constructor(
+    path: string,
+    readonly timeoutMs: number | undefined,
+  ) {
+    super('CACHE_NOT_READY', `the cache of ${path} was not loaded within ${timeoutMs} ms`, {
+      path,
+    });
+  }
+}
+
+/** The longest pause between two attempts to add the watch. */
+const MAX_BACKOFF_MS = 5_000;
+
+interface Read {
+  data: Buffer | undefined;
+  stat: Stat;
+}
+
+/** Why a rebuild stopped without finishing: superseded by a newer one, or the cache closed. */
+const SUPERSEDED: Error = Object.freeze(new Error('superseded by a newer rebuild'));
+
+function checkOptions(options: unknown): Required<Omit<CacheEngineOptions, 'maxDepth'>> & {
+  maxDepth: number;
+} {
+  if (options === null || typeof options !== 'object')
+    throw new InvalidArgumentError('options', 'options must be an object');
+  const o = options as CacheEngineOptions;
+  const scope = o.scope ?? 'tree';
+  if (!['node', 'children', 'tree'].includes(scope))
+    throw new InvalidArgumentError('scope', 'scope must be node, children or tree');
+  if (o.maxDepth !== undefined) {
+    if (scope !== 'tree') throw new InvalidArgumentError('maxDepth', 'maxDepth is for tree only');
+    if (!Number.isInteger(o.maxDepth) || o.maxDepth < 0)
+      throw new InvalidArgumentError('maxDepth', 'maxDepth must be an integer >= 0');
+  }
+  const batchSize = o.batchSize ?? 1000;
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000)
+    throw new InvalidArgumentError('batchSize', 'batchSize must be an integer from 1 to 100000');
+  if (o.keepData !== undefined && typeof o.keepData !== 'boolean')
+    throw new InvalidArgumentError('keepData', 'keepData must be a boolean');
+  const watchMode = o.watchMode ?? 'auto';
+  if (watchMode !== 'auto' && watchMode !== 'perNode')
+    throw new InvalidArgumentError('watchMode', 'watchMode must be auto or perNode');
+  const maxDepth = scope === 'node' ? 0 : scope === 'children' ? 1 : (o.maxDepth ?? Infinity);
+  return { scope, maxDepth, keepData: o.keepData ?? true, batchSize, watchMode };
+}
+
+/** A request that failed because the connection or session went: a rebuild follows. */
+function isConnectionLoss(e: unknown): boolean {
+  const code = (e as { code?: unknown } | undefined)?.code;
+  return (
+    code === 'CONNECTIONLOSS' ||
+    code === 'SESSIONEXPIRED' ||
+    code === 'OPERATIONTIMEOUT' ||
+    code === 'SESSIONMOVED' ||
+    code === 'RETRIES_EXHAUSTED' ||
+    code === 'CLIENT_CLOSED' ||
+    code === 'RECIPE_CLOSED' ||
+    (e as Error | undefined)?.name === 'AbortError'
+  );
+}
+
+/**
+ * Keeps a node, the children of a path, or a subtree equal to the server's, and tells each
+ * change as an event (`on('event', ...)`). Never creates the path: an absent path is an empty
+ * cache until someone creates it.
+ *
+ * @example
+ * const engine = new CacheEngine(client, '/services/billing', { scope: 'children' });
+ * engine.on('event', (e) => console.log(e.type, 'path' in e ? e.path : ''));
+ * await engine.start();
+ * await engine.ready({ timeoutMs: 5_000 });
+ */
+export class CacheEngine extends Lifecycle<CacheEngineEvents> {
+  /** What the engine watches. */
+  readonly scope: CacheScope;
+  /** How deep below the path it caches (0: the path alone). */
+  readonly maxDepth: number;
+  /** Whether it keeps data (else only Stats). */
+  readonly keepData: boolean;
+  private readonly batchSize: number;
+  private readonly forcePerNode: boolean;
+  private readonly store = new CacheStore();
+  private readonly rootDepth: number;
+  private mode: CacheWatchMode | undefined;
+  private stale = true;
+  private initialized = false;
+  private generation = 0;
+  private rebuilding: Promise<void> | undefined;
+  private collecting: { added: Set<string>; updated: Set<string>; removed: Set<string> } | null =
+    null;
+  private watch: PersistentWatch | undefined;
+  private addWatchInDoubt = false;
+  private running: Promise<void> | undefined;
+  private stopStates: (() => void) | undefined;
+  /** perNode mode: the paths holding a data (or exists) watch, and a children watch. */
+  private readonly dataWatched = new Set<string>();
+  private readonly childWatched = new Set<string>();
+  private readonly onWatch = (e: PersistentWatchEvent) => this.heard(e);
+  private readonly onDataWatch = (e: WatchEvent) => this.heardData(e);
+  private readonly onChildWatch = (e: WatchEvent) => this.heardChildren(e);
+
+  constructor(
+    private readonly client: ZkClient,
+    path: string,
+    options: CacheEngineOptions = {},
+  ) {
+    super('CacheEngine', validatePath(path));
+    const o = checkOptions(options);
+    this.scope = o.scope;
+    this.maxDepth = o.maxDepth;
+    this.keepData = o.keepData;
+    this.batchSize = o.batchSize;
+    this.forcePerNode = o.watchMode === 'perNode';
+    this.rootDepth = path === '/' ? 0 : path.split('/').length - 1;
+  }
+
+  // ---- what the cache holds ----------------------------------------------------------------
+
+  /** The cached node at `path` (the watched path or one below it), or undefined. */
+  get(path: string): CachedNode | undefined {
+    return this.store.get(path);
+  }
+
+  /** The names of the cached children of `path`, sorted. */
+  children(path: string): string[] {
+    return this.store.children(path);
+  }
+
+  /** How many nodes the cache holds (the watched path included when it exists). */
+  get size(): number {
+    return this.store.nodes.size;
+  }
+
+  /** Every cached node (in no particular order). */
+  nodes(): IterableIterator<CachedNode> {
+    return this.store.nodes.values();
+  }
+
+  /**
+   * True until the initial load is done, while the connection is down (SUSPENDED) or the
+   * session lost, and until the rebuild after the reconnect is done: the cache may be behind.
+   */
+  isStale(): boolean {
+    return this.stale;
+  }
+
+  /** Whether the initial load is done. */
+  get isInitialized(): boolean {
+    return this.initialized;
+  }
+
+  /** How the engine hears of changes; undefined until decided. */
+  get watchMode(): CacheWatchMode | undefined {
+    return this.mode;
+  }
+
+  /**
+   * Waits for the initial load. Rejects with CacheNotReadyError at `timeoutMs`, with the
+   * signal's reason on abort, RecipeClosedError when the cache is closed.
+   */
+  async ready(options: WaitOptions = {}): Promise<void> {
+    const deadline = Deadline.of(options);
+    if (this.initialized) return;
+    const joined = joinSignals([options.signal, this.closeSignal]);
+    try {
+      const ok = await waitFor<true>(deadline.withSignal(joined.signal), (settle) =>
+        this.on('event', (e) => {
+          if (e.type === 'initialized') settle(true);
+        }),
+      );
+      if (!ok) throw new CacheNotReadyError(this.path, deadline.timeoutMs);
+    } finally {
+      joined.dispose();
+    }
+  }
+
+  // ---- lifecycle ---------------------------------------------------------------------------
+
+  protected onStart(): Promise<void> {
+    if (this.client.state === 'CLOSED' || this.client.state === 'LATENT') {
+      return Promise.reject(
+        new InvalidArgumentError('client', 'the client must be started (and not closed)'),
+      );
+    }
+    this.stopStates = this.client.onStateChange((c) => this.stateChanged(c));
+    this.running = this.run();
+    return Promise.resolve();
+  }
+
+  protected async onClose(): Promise<void> {
+    this.stopStates?.();
+    this.generation++;
+    const work: Promise<unknown>[] = [];
+    if (this.running) work.push(this.running);
+    if (this.watch) work.push(this.watch.remove().catch(() => undefined));
+    else if (this.addWatchInDoubt) work.push(this.removeWatchInDoubt());
+    for (const p of this.dataWatched) work.push(this.unwatch(p, 'data'));
+    for (const p of this.childWatched) work.push(this.unwatch(p, 'children'));
+    // Quick without ZooKeeper: what could not be removed goes with the session.
+    await whileConnected(this.client, Promise.all(work), RELEASE_BOUND_MS);
+    this.dataWatched.clear();
+    this.childWatched.clear();
+  }
+
+  /**
+   * An addWatch that failed without an answer may have been applied (a partition delivers
+   * it later): add it again and remove it through core, which sends removeWatches only when
+   * no other listener of this client watches the path, so no watch is left on the server.
+   */
+  private async removeWatchInDoubt(): Promise<void> {
+    const mode = this.scope === 'node' ? 'persistent' : 'persistentRecursive';
+    try {
+      const w = await this.client.addWatch(this.path, () => undefined, { mode });
+      await w.remove();
+    } catch {
+      // UNIMPLEMENTED, or the connection is gone: nothing of ours can be left then
+    }
+  }
+
+  private async unwatch(path: string, type: 'data' | 'children'): Promise<void> {
+    await this.client.removeWatches(path, { type }).catch((e: unknown) => {
+      if (!(e instanceof NoWatcherError) && !isConnectionLoss(e)) this.report(e);
+    });
+  }
+
+  /** Adds the watch (with backoff until it is in, or the cache closes), then loads. */
+  private async run(): Promise<void> {
+    let delayMs = 100;
+    while (this.state === 'STARTED') {
+      try {
+        if (this.forcePerNode) this.mode = 'perNode';
+        else {
+          const mode = this.scope === 'node' ? 'persistent' : 'persistentRecursive';
+          this.watch = await this.client.addWatch(this.path, this.onWatch, { mode });
+          this.addWatchInDoubt = false;
+          this.mode = 'persistent';
+        }
+        break;
+      } catch (e) {
+        // The server's answer decides (a 3.5 server answers UNIMPLEMENTED); a client that
+        // already knows the server's version refuses before sending.
+        if (e instanceof UnimplementedError || e instanceof ServerTooOldError) {
+          this.mode = 'perNode';
+          break;
+        }
+        // A request that timed out or lost its connection may still reach the server.
+        this.addWatchInDoubt = true;
+        if (this.state !== 'STARTED') return;
+        if (!isConnectionLoss(e)) this.report(e);
+        // Never a busy loop (Curator's PersistentWatcher retries at once, forever, even after
+        // close: CURATOR-729): back off, and stop with close.
+        try {
+          await sleep(delayMs, this.closeSignal);
+        } catch {
+          return;
+        }
+        delayMs = Math.min(delayMs * 2, MAX_BACKOFF_MS);
+      }
+    }
+    if (this.state !== 'STARTED') {
+      await this.watch?.remove().catch(() => undefined);
+      return;
+    }
+    this.requestRebuild();
+  }
+
+  private stateChanged(c: StateChange): void {
+    if (this.state !== 'STARTED') return;
+    if (c.state === 'SUSPENDED' || c.state === 'LOST') {
+      if (c.state === 'LOST') {
+        // One-shot watches end with the session (each heard SessionLost).
+        this.dataWatched.clear();
+        this.childWatched.clear();
+      }
+      this.generation++; // a rebuild in flight cannot finish
+      const was = this.stale;
+      this.stale = true;
+      if (!was || c.state === 'LOST') this.tell({ type: 'stale', reason: c.state });
+    } else if (c.state === 'RECONNECTED' && this.mode === 'perNode') {
+      this.requestRebuild();
+    }
+    // With a persistent watch, core re-adds it after RECONNECTED and then sends `Resync`.
+  }
+
+  // ---- events ------------------------------------------------------------------------------
+
+  private tell(e: CacheEvent): void {
+    this.emit('event', e);
+  }
+
+  private apply(change: Change | undefined): void {
+    if (!change || this.state !== 'STARTED') return;
+    const c = this.collecting;
+    if (c) {
+      if (change.type === 'added') {
+        if (c.removed.delete(change.path)) c.updated.add(change.path);
+        else c.added.add(change.path);
+      } else if (change.type === 'updated') {
+        if (!c.added.has(change.path)) c.updated.add(change.path);
+      } else if (c.added.delete(change.path)) {
+        // added then removed within one rebuild: no difference
+      } else {
+        c.updated.delete(change.path);
+        c.removed.add(change.path);
+      }
+    }
+    this.tell(change);
+  }
+
+  private applyAll(changes: Change[]): void {
+    for (const c of changes) this.apply(c);
+  }
+
+  private depth(path: string): number {
+    if (path === this.path) return 0;
+    return path.split('/').length - 1 - this.rootDepth;
+  }
+
+  private inScope(path: string): boolean {
+    if (path !== this.path) {
+      const prefix = this.path === '/' ? '/' : `${this.path}/`;
+      if (!path.startsWith(prefix)) return false;
+    }
+    return this.depth(path) <= this.maxDepth;
+  }
+
+  /** An event of the persistent watch. */
+  private heard(e: PersistentWatchEvent): void {
+    if (this.state !== 'STARTED') return;
+    if (e.type === 'Resync') {
+      this.requestRebuild();
+      return;
+    }
+    if (!this.inScope(e.path)) return;
+    if (e.type === 'NodeDeleted') this.applyAll(this.store.removeTree(e.path));
+    else void this.refresh(e.path);
+  }
+
+  /** perNode: a data (or exists) watch fired. */
+  private heardData(e: WatchEvent): void {
+    this.dataWatched.delete(e.path);
+    if (this.state !== 'STARTED') return;
+    if (e.type === 'NodeDeleted') {
+      this.applyAll(this.store.removeTree(e.path));
+      if (e.path === this.path) void this.refresh(e.path); // watch for its creation again
+    } else if (e.type === 'NodeCreated' || e.type === 'NodeDataChanged') {
+      void this.refresh(e.path);
+    }
+  }
+
+  /** perNode: a children watch fired. */
+  private heardChildren(e: WatchEvent): void {
+    this.childWatched.delete(e.path);
+    if (this.state !== 'STARTED') return;
+    if (e.type === 'NodeChildrenChanged') void this.refresh(e.path, true);
+  }
+
+  // ---- reads -------------------------------------------------------------------------------
+
+  private callOptions() {
+    return { retryPolicy: noRetry, signal: this.closeSignal };
+  }
+
+  /** Reads one node (with a one-shot watch in perNode mode); null when it does not exist. */
+  private async read(path: string): Promise<Read | null> {
+    const perNode = this.mode === 'perNode';
+    const arm = perNode && !this.dataWatched.has(path);
+    if (arm) this.dataWatched.add(path);
+    const watch = arm ? this.onDataWatch : undefined;
+    try {
+      if (!this.keepData || (perNode && path === this.path && arm)) {
+        // exists() leaves its watch on an absent node too: the watched path's creation.
+        const stat = await this.client.exists(path, { ...this.callOptions(), watch });
+        if (!stat) return null;
+        if (!this.keepData) return { data: undefined, stat };
+        const r = await this.client.getData(path, this.callOptions());
+        return r;
+      }
+      return await this.client.getData(path, { ...this.callOptions(), watch });
+    } catch (e) {
+      if (arm && !(e instanceof NoNodeError && !this.keepData)) this.dataWatched.delete(path);
+      if (e instanceof NoNodeError) return null;
+      throw e;
+    }
+  }
+
+  /** Lists a node's children (with a one-shot watch in perNode mode); null when it is gone. */
+  private async list(path: string): Promise<{ children: string[]; stat: Stat } | null> {
+    const arm = this.mode === 'perNode' && !this.childWatched.has(path);
+    if (arm) this.childWatched.add(path);
+    try {
+      return await this.client.getChildren(path, {
+        ...this.callOptions(),
+        ...(arm ? { watch: this.onChildWatch } : {}),
+      });
+    } catch (e) {
+      if (arm) this.childWatched.delete(path);
+      if (e instanceof NoNodeError) return null;
+      throw e;
+    }
+  }
+
+  /**
+   * Re-reads one node after an event; `relist` (a children watch fired, or the node is new and
+   * one-shot watches must cover its children) lists and loads its children too.
+   */
+  private async refresh(path: string, relist = false): Promise<void> {
+    try {
+      const isNew = !this.store.get(path);
+      const next: string[] = [];
+      await this.sync(path, this.generation, next, relist || (isNew && this.mode === 'perNode'));
+      if (next.length > 0) await this.load(next, this.generation);
+    } catch (e) {
+      if (e !== SUPERSEDED && !isConnectionLoss(e)) this.report(e);
+      // A lost read is covered by the rebuild after the reconnect.
+    }
+  }
+
+  /**
+   * Brings one node up to date; pushes onto `next` the children to visit. Lists the children
+   * only when asked, when the node is new or re-created, or when its cversion or child count
+   * moved: a rebuild reads every node once but lists few.
+   */
+  private async sync(path: string, gen: number, next: string[], forceList = false): Promise<void> {
+    const before = this.store.get(path);
+    const r = await this.read(path);
+    if (gen !== this.generation) throw SUPERSEDED;
+    if (!r) {
+      this.applyAll(this.store.removeTree(path));
+      return;
+    }
+    this.apply(this.store.put(path, r.data, r.stat));
+    if (this.depth(path) >= this.maxDepth) return;
+    const cached = this.store.children(path);
+    if (r.stat.numChildren === 0 && !forceList && this.mode !== 'perNode') {
+      // A leaf: nothing to list (half the reads of a load are saved so). Cached children it
+      // no longer has are gone, unless created after this read.
+      this.dropChildren(cached, path, new Set(), r.stat.pzxid);
+      return;
+    }
+    const listIt =
+      forceList ||
+      !before ||
+      before.stat.czxid !== r.stat.czxid ||
+      before.stat.cversion !== r.stat.cversion ||
+      r.stat.numChildren !== cached.length ||
+      (this.mode === 'perNode' && !this.childWatched.has(path));
+    if (!listIt) {
+      for (const name of cached) next.push(childPath(path, name));
+      return;
+    }
+    const l = await this.list(path);
+    if (gen !== this.generation) throw SUPERSEDED;
+    if (!l) {
+      this.applyAll(this.store.removeTree(path));
+      return;
+    }
+    this.dropChildren(cached, path, new Set(l.children), l.stat.pzxid);
+    for (const name of l.children) next.push(childPath(path, name));
+  }
+
+  /** Removes the cached children not in `names`, except those created after `pzxid`. */
+  private dropChildren(cached: string[], path: string, names: Set<string>, pzxid: bigint): void {
+    for (const name of cached) {
+      if (names.has(name)) continue;
+      const child = childPath(path, name);
+      const node = this.store.get(child);
+      // A child created after this read (its creation's event came first) stays.
+      if (!node || node.stat.czxid <= pzxid) this.applyAll(this.store.removeTree(child));
+    }
+  }
+
+  /** Loads `level` and everything below it, level by level, `batchSize` reads in flight. */
+  private async load(level: string[], gen: number): Promise<void> {
+    let current = level;
+    while (current.length > 0) {
+      const next: string[] = [];
+      for (let i = 0; i < current.length; i += this.batchSize) {
+        const batch = current.slice(i, i + this.batchSize);
+        await Promise.all(batch.map((p) => this.sync(p, gen, next).catch(this.skipNode)));
+      }
+      current = next;
+    }
+  }
+
+  /** A node the server refused to read (NOAUTH, say): reported, the rest loads. */
+  private readonly skipNode = (e: unknown): void => {
+    if (e === SUPERSEDED || isConnectionLoss(e)) throw e;
+    this.report(e);
+  };
+
+  // ---- rebuilds ----------------------------------------------------------------------------
+
+  /** Starts a rebuild, or makes the one running start over (a newer reconnect). */
+  private requestRebuild(): void {
+    this.generation++;
+    this.rebuilding ??= this.rebuildLoop().finally(() => {
+      this.rebuilding = undefined;
+    });
+  }
+
+  private async rebuildLoop(): Promise<void> {
+    while (this.state === 'STARTED') {
+      const gen = this.generation;
+      this.collecting ??= { added: new Set(), updated: new Set(), removed: new Set() };
+      try {
+        await this.load([this.path], gen);
+      } catch (e) {
+        if (e !== SUPERSEDED && !isConnectionLoss(e)) this.report(e);
+        if (gen !== this.generation) continue; // a newer reconnect: start over
+        return; // the connection went: the reconnect's rebuild follows
+      }
+      if (gen !== this.generation) continue;
+      const c = this.collecting;
+      this.collecting = null;
+      this.stale = false;
+      if (!this.initialized) {
+        this.initialized = true;
+        this.tell({ type: 'initialized', size: this.store.nodes.size });
+      } else {
+        const diff: CacheDiff = {
+          added: [...c.added].sort(),
+          updated: [...c.updated].sort(),
+          removed: [...c.removed].sort(),
+        };
+        this.tell({ type: 'resynced', diff });
+      }
+      return;
+    }
+  }
+}
