@@ -6,6 +6,8 @@
 //   barrier-wait <path> <ms>      waitOnBarrier(ms): "passed" or "timeout"
 //   persistent-node <path> <data>  an EPHEMERAL PersistentNode: "created" once placed, then a line
 //                                 on stdin closes it: "closed"
+//   count-set <path> <n>          SharedCount(seed 0).setCount(n): "set"
+//   count-wait <path> <n>         SharedCount(seed 0): "seen <n>" once getCount() is n (20 s at most)
 //   double <path> <n> <ms>        DistributedDoubleBarrier(n): "entered"/"enter-timeout", then a line on
 //                                 stdin, leave(ms): "left"/"leave-timeout"
 import java.io.BufferedReader;
@@ -19,6 +21,7 @@ import org.apache.curator.framework.recipes.atomic.DistributedAtomicLong;
 import org.apache.curator.framework.recipes.barriers.DistributedBarrier;
 import org.apache.curator.framework.recipes.barriers.DistributedDoubleBarrier;
 import org.apache.curator.framework.recipes.nodes.PersistentNode;
+import org.apache.curator.framework.recipes.shared.SharedCount;
 import org.apache.zookeeper.CreateMode;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.curator.retry.RetryNTimes;
@@ -80,6 +83,24 @@ public class CuratorSharedWorker {
         System.out.println(b.enter(ms, TimeUnit.MILLISECONDS) ? "entered" : "enter-timeout");
         in.readLine();
         System.out.println(b.leave(ms, TimeUnit.MILLISECONDS) ? "left" : "leave-timeout");
+        break;
+      }
+      case "count-set": {
+        SharedCount c = new SharedCount(client, path, 0);
+        c.start();
+        c.setCount(Integer.parseInt(args[3]));
+        System.out.println("set");
+        c.close();
+        break;
+      }
+      case "count-wait": {
+        SharedCount c = new SharedCount(client, path, 0);
+        c.start();
+        int want = Integer.parseInt(args[3]);
+        long end = System.currentTimeMillis() + 20000;
+        while (c.getCount() != want && System.currentTimeMillis() < end) Thread.sleep(10);
+        System.out.println(c.getCount() == want ? "seen " + want : "timeout " + c.getCount());
+        c.close();
         break;
       }
       case "persistent-node": {

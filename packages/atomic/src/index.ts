@@ -1,8 +1,9 @@
 // The declarations use Buffer, NodeJS and node: modules: consumers need no "types" setting.
 /// <reference types="node" preserve="true" />
 /**
- * Distributed atomic counters, wire compatible with Apache Curator's DistributedAtomicLong and
- * DistributedAtomicInteger. See docs/recipes/atomic.md.
+ * Distributed atomic counters and shared values, wire compatible with Apache Curator's
+ * DistributedAtomicLong, DistributedAtomicInteger, SharedCount and SharedValue. See
+ * docs/recipes/atomic.md.
  */
 export {
   AtomicLong,
@@ -11,4 +12,5 @@ export {
   type AtomicOptions,
   type AtomicResult,
 } from './atomic.js';
+export { SharedCount, SharedValue, type Versioned } from './shared-value.js';
 export { AtomicUpdateError, AtomicValueFormatError } from './errors.js';
