@@ -79,9 +79,12 @@ test('SharedValue: raw bytes; bad input (a non-integer count, a value too large)
     await using mode = new SharedValue(a.client, path, 'normal');
     await mode.start();
     assert.equal((await a.client.getData(path)).data.toString(), 'normal');
-    const next: Promise<IteratorResult<Versioned<Buffer>>> = mode.changes().next();
+    const next = mode.changes().next();
     await mode.set('drain');
-    assert.equal((await next).value?.value.toString(), 'drain');
+    const first = await next;
+    assert.ok(!first.done);
+    const seen: Versioned<Buffer> = first.value;
+    assert.equal(seen.value.toString(), 'drain');
     await assert.rejects(mode.set(Buffer.alloc(2 * 1024 * 1024)), DataTooLargeError);
     assert.throws(() => new SharedCount(a.client, path, 1.5), InvalidArgumentError);
     await using count = new SharedCount(a.client, root.child('c'), 0);
