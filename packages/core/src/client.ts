@@ -250,10 +250,15 @@ export class ZkClient extends ClientSession {
   async multi(ops_: readonly MultiOp[], options: RequestOptions = {}): Promise<MultiResult[]> {
     checkCallOptions(options);
     const wire = toWireOps(ops_).map((op) => {
-      const path = this.ns.toServer(op.path, op.type === OpCode.create && (op.mode ?? 0) >= 2);
+      const create =
+        op.type === OpCode.create ||
+        op.type === OpCode.createContainer ||
+        op.type === OpCode.createTTL;
+      const sequential = op.mode === 2 || op.mode === 3 || op.mode === 6;
+      const path = this.ns.toServer(op.path, create && sequential);
       if (op.data) checkPacket(this.s, path, op.data.length);
       let acls = op.acls;
-      if (op.type === OpCode.create && acls === undefined) {
+      if (create && acls === undefined) {
         acls = providerAcls(this.s.aclProvider, path);
         checkAcls(acls); // refused here, before anything is sent, as the caller's own are
       }

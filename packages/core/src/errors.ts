@@ -70,11 +70,20 @@ export type ErrorCode =
   | 'HOLD_UNCONFIRMED'
   | 'FOUR_LETTER_WORD_FAILED'
   | 'CACHE_NOT_READY'
+  // @zk-recipes/cache
+  | 'CONFIG_INVALID'
   // @zk-recipes/lock
   | 'LEASE_LOST'
   | 'NESTED_ACQUIRE'
   // @zk-recipes/leader
   | 'LEADERSHIP_LOST'
+  // @zk-recipes/atomic
+  | 'ATOMIC_UPDATE_FAILED'
+  | 'ATOMIC_BAD_VALUE'
+  // @zk-recipes/barrier
+  | 'BARRIER_TIMEOUT'
+  // @zk-recipes/group
+  | 'NODE_CONFLICT'
   // @zk-recipes/testing
   | 'ZOOKEEPER_NOT_FOUND'
   | 'SERVER_START_FAILED'

@@ -12,8 +12,17 @@ export type MultiOp =
       op: 'create';
       path: string;
       data?: Buffer | string;
-      mode?: 'PERSISTENT' | 'EPHEMERAL' | 'PERSISTENT_SEQUENTIAL' | 'EPHEMERAL_SEQUENTIAL';
+      mode?:
+        | 'PERSISTENT'
+        | 'EPHEMERAL'
+        | 'PERSISTENT_SEQUENTIAL'
+        | 'EPHEMERAL_SEQUENTIAL'
+        | 'CONTAINER'
+        | 'PERSISTENT_WITH_TTL'
+        | 'PERSISTENT_SEQUENTIAL_WITH_TTL';
       acl?: readonly Acl[];
+      /** Time to live of a `*_WITH_TTL` node, in ms (required for those modes, refused otherwise). */
+      ttlMs?: number;
     }
   | { op: 'delete'; path: string; version?: number }
   | { op: 'setData'; path: string; data: Buffer | string; version?: number }
@@ -31,7 +40,11 @@ const MULTI_CREATE_MODES: readonly string[] = [
   'EPHEMERAL',
   'PERSISTENT_SEQUENTIAL',
   'EPHEMERAL_SEQUENTIAL',
+  'CONTAINER',
+  'PERSISTENT_WITH_TTL',
+  'PERSISTENT_SEQUENTIAL_WITH_TTL',
 ];
+const MAX_TTL_MS = 0xffffffffff; // ZooKeeper keeps a TTL in 40 bits (EphemeralType.TTL)
 
 /** Checks every operation (typed error naming `ops.<i>.<field>`) and builds the wire ops. */
 export function toWireOps(ops: readonly MultiOp[]): WireOp[] {
@@ -49,13 +62,29 @@ export function toWireOps(ops: readonly MultiOp[]): WireOp[] {
           throw new InvalidArgumentError(`${field}.mode`, `multi cannot create ${mode} nodes`);
         }
         validatePath(o.path, { sequential: mode.includes('SEQUENTIAL') });
+        const ttl = mode.includes('TTL');
+        if (ttl !== (o.ttlMs !== undefined)) {
+          const why = ttl ? `${mode} needs ttlMs` : 'ttlMs is only for *_WITH_TTL modes';
+          throw new InvalidArgumentError(`${field}.ttlMs`, why, { path: o.path });
+        }
+        if (ttl && !(Number.isInteger(o.ttlMs) && o.ttlMs! > 0 && o.ttlMs! <= MAX_TTL_MS)) {
+          throw new InvalidArgumentError(
+            `${field}.ttlMs`,
+            'ttlMs must be an integer in 1..2^40-1',
+            {
+              path: o.path,
+            },
+          );
+        }
         return {
-          type: OP.create,
+          // Containers and TTL nodes have opcodes of their own (core serializes the multi).
+          type: ttl ? OP.createTTL : mode === 'CONTAINER' ? OP.createContainer : OP.create,
           path: o.path,
           data: toBuffer(o.data, `${field}.data`),
           // No ACL given: the client fills in its ACL provider's for the path.
           ...(o.acl === undefined ? {} : { acls: toAcls(o.acl) }),
           mode: CREATE_FLAGS[mode],
+          ...(ttl ? { ttlMs: o.ttlMs! } : {}),
         };
       }
       case 'delete':
@@ -85,6 +114,8 @@ export function fromWireResults(results: WireResult[]): MultiResult[] {
   return results.map((r): MultiResult => {
     switch (r.type) {
       case OP.create:
+      case OP.createContainer:
+      case OP.createTTL:
         return { op: 'create', path: r.path ?? '' };
       case OP.delete:
         return { op: 'delete' };

@@ -10,9 +10,12 @@
 export { abortReason, joinSignals, sleep } from './kit/abort.js';
 export { Deadline, waitFor, type WaitOptions } from './kit/deadline.js';
 export { waitForChildren } from './kit/children.js';
+export { waitForNode } from './kit/node-wait.js';
 export { whileConnected } from './kit/connectivity.js';
 export { RELEASE_BOUND_MS } from './framework/release.js';
+export { nextSleep } from './framework/retry.js';
 export {
+  isWitnessName,
   update,
   UpdateConflictError,
   UpdateOutcomeUnknownError,
@@ -22,6 +25,7 @@ export {
 // The serializers themselves are user API (a recipe's options take one): the main entry point.
 export { SerializationError, type Serializer } from './kit/serializer.js';
 export { heldNode } from './kit/held-node.js';
+export { localAddress } from './kit/local-address.js';
 export { holdSilenceLimitMs, unconfirmedHold } from './kit/hold.js';
 export { childPath } from './paths.js';
 export { isProtectedName, PROTECTED_PREFIX, protectedName } from './framework/protection.js';
@@ -36,6 +40,7 @@ export {
 export { listContenders, type ContenderNode } from './framework/list-contenders.js';
 export { stacklessError } from './errors.js';
 export { CacheEngine, CacheNotReadyError } from './kit/cache/engine.js';
+export { eventStream } from './kit/event-stream.js';
 export type {
   CachedNode,
   CacheDiff,

@@ -4,7 +4,7 @@
  * only where missing and rewritten only where its data differs. Curator's re-registration
  * deletes and re-creates every instance on every reconnect, so each watcher sees it vanish
  * (docs/recipes/discovery.md, "Reconnects and expiry"). Discovery's own, kept small until the
- * kit has one general node-keeping mechanism (docs/adr/0017-discovery-kept-node.md).
+ * kit has one general node-keeping mechanism (docs/adr/0018-discovery-kept-node.md).
  */
 import {
   BadVersionError,

@@ -1,11 +1,10 @@
-import os from 'node:os';
 import {
   AcquireTimeoutError,
   InvalidArgumentError,
   validatePath,
   type ZkClient,
 } from '@zk-recipes/core';
-import { Deadline } from '@zk-recipes/core/recipe';
+import { Deadline, localAddress } from '@zk-recipes/core/recipe';
 import { handOn, HeldLock } from './held-lock.js';
 import { leaseOf, MAX_LOCAL_HANDOFFS, type Lease } from './lease.js';
 import { localLine, type LocalLine } from './local-line.js';
@@ -83,13 +82,8 @@ function checkAcquire(options: AcquireOptions): Deadline {
   return deadline;
 }
 
-/** The first non-internal IPv4 address, as Curator's default node data (its local address). */
-export function localAddress(): string {
-  for (const list of Object.values(os.networkInterfaces())) {
-    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  }
-  return '127.0.0.1';
-}
+/** Curator's default node data (the kit's; re-exported for the lock's other recipes). */
+export { localAddress };
 
 const watchJoinsOf = (node: HeldLock | undefined) => node?.watchJoins();
 

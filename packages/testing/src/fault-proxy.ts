@@ -30,6 +30,8 @@ const CREATE_OPS: readonly number[] = [
 const PATH_FIRST: ReadonlySet<number> = new Set([
   1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 15, 17, 18, 19, 20, 21, 103, 104, 106,
 ]);
+/** An opcode no ZooKeeper server knows. */
+const UNKNOWN_OPCODE = 0x7fff;
 /** Above this, the first four bytes are not a ZooKeeper frame length (e.g. a four-letter word). */
 const MAX_FRAME = 64 * 1024 * 1024;
 
@@ -158,7 +160,15 @@ class Pair {
     } else if (!this.raw[dir] && frame.length >= 12) {
       const xid = frame.readInt32BE(4);
       if (dir === 0) {
-        this.proxy.observeRequest(this, xid, frame.readInt32BE(8), frame);
+        const opcode = frame.readInt32BE(8);
+        this.proxy.observeRequest(this, xid, opcode, frame);
+        if (this.proxy.isUnknown(opcode)) {
+          // The server then answers as one that lacks the operation (see unknownOps).
+          const changed = Buffer.from(frame);
+          changed.writeInt32BE(UNKNOWN_OPCODE, 8);
+          this.proxy.countBytes(dir, changed.length);
+          return changed;
+        }
       } else if (this.drops.has(xid)) {
         // Drop the reply, then cut the connection: the server applied the request, the client
         // never learns it did (docs/failure-modes.md, 1: lost create reply).
@@ -210,6 +220,7 @@ export class FaultProxy {
   private accepted = 0;
   private rejecting = false;
   private readonly requestCounts = new Map<number, number>();
+  private readonly unknown = new Set<number>();
   /** Directions held by a silent partition: [to server, to client]. */
   private readonly held: [boolean, boolean] = [false, false];
   /** Added one-way delay, in milliseconds. */
@@ -306,6 +317,22 @@ export class FaultProxy {
   requestCount(op: RequestOpName | number): number {
     const code = typeof op === 'number' ? op : OpCode[op];
     return this.requestCounts.get(code) ?? 0;
+  }
+
+  /**
+   * Makes the server see these operations under an opcode it does not know, so that the real
+   * server answers them UNIMPLEMENTED (and drops the connection), exactly as a server of a
+   * version without them does: a 3.8 server plays a 3.5 one for `addWatch`. Until
+   * `unknownOps([])`; `heal()` leaves it.
+   */
+  unknownOps(ops: readonly (RequestOpName | number)[]): void {
+    this.unknown.clear();
+    for (const op of ops) this.unknown.add(typeof op === 'number' ? op : OpCode[op]);
+  }
+
+  /** @internal */
+  isUnknown(opcode: number): boolean {
+    return this.unknown.size > 0 && this.unknown.has(opcode);
   }
 
   /** Adds `ms` of delay to every byte each way (0 removes it). */

@@ -171,3 +171,16 @@ export async function settledWithin(p: Promise<unknown>, ms: number): Promise<bo
   await timing.sleep(ms);
   return done;
 }
+
+/** Polls `check` every 50 ms until it is true; rejects after `timeoutMs` naming `what`. */
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what = 'condition',
+): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`${what} not reached within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -15,12 +15,14 @@
  */
 import { errorFromCode } from '../errors.js';
 import type { Acl, Stat } from '../types.js';
-import { packageAcls } from './acls.js';
+import { aclBytes } from './acls.js';
 import { addRoot, stripRoot } from './chroot.js';
-import { jute, type JuteRequest } from './nzc.js';
+import { jute, type JuteRecord, type JuteRequest } from './nzc.js';
 import { OpCode as OP } from './opcodes.js';
 import type { JuteResponse, RawSession } from './raw-session.js';
 import { statOf } from './stat.js';
+
+import { MalformedReplyError, readStat, type OwnReply, type ReplyReader } from './replies.js';
 import { CreateRequest } from './wire.js';
 
 /** A path (chroot prepended, as the package's records do) followed by fixed bytes. */
@@ -133,12 +135,20 @@ export async function removeWatches(
 }
 
 export interface MultiOp {
-  type: typeof OP.create | typeof OP.delete | typeof OP.setData | typeof OP.check;
+  type:
+    | typeof OP.create
+    | typeof OP.createContainer
+    | typeof OP.createTTL
+    | typeof OP.delete
+    | typeof OP.setData
+    | typeof OP.check;
   path: string;
   data?: Buffer;
   acls?: readonly Acl[];
   mode?: number;
   version?: number;
+  /** createTTL's time to live, in ms. */
+  ttlMs?: number;
 }
 
 export interface MultiResult {
@@ -147,38 +157,150 @@ export interface MultiResult {
   stat?: Stat;
 }
 
+const MULTI_END = -1;
+
 /**
- * multi with the versions exactly as given: the package's Transaction builder turns version 0
- * into -1 (`version || -1`, Transaction.js:99/123/151; upstream #67), but its wire record takes
- * what it is given.
+ * A multi serialized and read by core (jute's MultiHeader + op records, zookeeper.jute): the
+ * package's TransactionRequest knows neither createContainer nor createTTL, and its reply
+ * parser throws on the Create2 results those return. Paths get the chroot when serialized, as
+ * the package's records do (a multi queued during a disconnect is written after the
+ * reconnect).
+ */
+class MultiRequest implements OwnReply {
+  readonly header = { xid: 0, type: OP.multi };
+  readonly payload = this as unknown as JuteRecord;
+  private chrootPath: string | undefined = undefined;
+
+  constructor(private readonly ops: readonly MultiOp[]) {}
+
+  setChrootPath(p: string | undefined): void {
+    this.chrootPath = p;
+  }
+
+  private body(): Buffer[] {
+    const parts: Buffer[] = [];
+    const head = (type: number, done: boolean) => {
+      const h = Buffer.allocUnsafe(9);
+      h.writeInt32BE(type, 0);
+      h.writeUInt8(done ? 1 : 0, 4);
+      h.writeInt32BE(-1, 5);
+      parts.push(h);
+    };
+    const str = (v: Buffer) => parts.push(int32(v.length), v);
+    for (const op of this.ops) {
+      head(op.type, false);
+      str(Buffer.from(addRoot(op.path, this.chrootPath), 'utf8'));
+      switch (op.type) {
+        case OP.create:
+        case OP.createContainer:
+        case OP.createTTL: {
+          str(op.data ?? Buffer.alloc(0));
+          parts.push(aclBytes(op.acls ?? []), int32(op.mode ?? 0));
+          if (op.type === OP.createTTL) {
+            const t = Buffer.allocUnsafe(8);
+            t.writeBigInt64BE(BigInt(op.ttlMs ?? 0), 0);
+            parts.push(t);
+          }
+          break;
+        }
+        case OP.setData:
+          str(op.data ?? Buffer.alloc(0));
+          parts.push(int32(op.version ?? -1));
+          break;
+        default: // delete, check
+          parts.push(int32(op.version ?? -1));
+      }
+    }
+    head(MULTI_END, true);
+    return parts;
+  }
+
+  toBuffer(): Buffer {
+    const body = Buffer.concat(this.body());
+    const b = Buffer.allocUnsafe(12 + body.length);
+    b.writeInt32BE(8 + body.length, 0);
+    b.writeInt32BE(this.header.xid, 4);
+    b.writeInt32BE(OP.multi, 8);
+    body.copy(b, 12);
+    return b;
+  }
+
+  byteLength(): number {
+    return this.toBuffer().length - 12;
+  }
+
+  /** MultiResponse: per op a MultiHeader and its result (Create2Response for the new creates). */
+  readonly readReply: ReplyReader = (b, o, end) => {
+    const results: (MultiResult & { err?: number })[] = [];
+    const need = (n: number) => {
+      if (o + n > end) throw new MalformedReplyError('multi reply shorter than its fields');
+    };
+    const path = () => {
+      need(4);
+      const n = b.readInt32BE(o);
+      o += 4;
+      if (n < 0) return '';
+      need(n);
+      const p = b.toString('utf8', o, o + n);
+      o += n;
+      return stripRoot(p, this.chrootPath);
+    };
+    for (;;) {
+      need(9);
+      const type = b.readInt32BE(o);
+      const done = b.readUInt8(o + 4) !== 0;
+      o += 9;
+      if (done) break;
+      switch (type) {
+        case OP.create:
+          results.push({ type, path: path() });
+          break;
+        case OP.create2: {
+          const p = path();
+          results.push({ type: OP.create, path: p, stat: readStat(b, o, end) });
+          o += 68;
+          break;
+        }
+        case OP.setData:
+          results.push({ type, stat: readStat(b, o, end) });
+          o += 68;
+          break;
+        case OP.error:
+          need(4);
+          results.push({ type, err: b.readInt32BE(o) });
+          o += 4;
+          break;
+        default: // delete, check
+          results.push({ type });
+      }
+    }
+    return { results };
+  };
+}
+
+/**
+ * multi with the versions exactly as given (the package's Transaction builder turns version 0
+ * into -1: `version || -1`, Transaction.js:99/123/151; upstream #67) and creates of every kind.
  */
 export async function multi(
   raw: RawSession,
   ops: MultiOp[],
   timeoutMs?: number,
 ): Promise<MultiResult[]> {
-  const header = new jute.protocol.RequestHeader!();
-  header.type = OP.multi;
-  const TransactionRequest = (
-    jute as unknown as { TransactionRequest: new (ops: unknown[]) => unknown }
-  ).TransactionRequest;
-  // The package's records take its ACL objects (Transaction.js calls their toRecord()).
-  const records = ops.map((op) => (op.acls ? { ...op, acls: packageAcls(op.acls) } : op));
-  const req = new jute.Request(header, new TransactionRequest(records));
-  const resp = await raw.queue(undefined, req, timeoutMs);
-  type Result = { type: number; path?: string; stat?: unknown; err?: number };
+  const resp = await raw.queue(undefined, new MultiRequest(ops), timeoutMs);
+  type Result = MultiResult & { err?: number };
   const results = (resp.payload as { results: Result[] }).results;
   // A failed transaction is a reply without error whose results are ERROR (-1) records: the
-  // failing op carries its code, the others 0 or RUNTIMEINCONSISTENCY (-2). Transaction.js
-  // does this scan for its own callers; we bypass it, so we scan too.
+  // failing op carries its code, the others 0 or RUNTIMEINCONSISTENCY (-2).
   const errors = results.map((r, i) => ({ i, err: r.type === OP.error ? (r.err ?? 0) : 0 }));
   const failed = errors.find((e) => e.err !== 0 && e.err !== -2) ?? errors.find((e) => e.err !== 0);
   if (failed) {
     const err = errorFromCode(failed.err, ops[failed.i]?.path);
     throw Object.assign(err, { opIndex: failed.i });
   }
-  // setData's Stat is the package's record: core's from here up.
-  return results.map((r) =>
-    r.stat === undefined ? (r as MultiResult) : { ...r, stat: statOf(r.stat) },
-  );
+  return results.map(({ type, path, stat }) => ({
+    type,
+    ...(path !== undefined ? { path } : {}),
+    ...(stat ? { stat } : {}),
+  }));
 }

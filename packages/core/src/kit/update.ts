@@ -11,8 +11,13 @@
  * bytes means our write committed; still at our version (or still absent) means it did not,
  * and we go round; anything else means others wrote since, and whether ours came first cannot
  * be told: {@link UpdateOutcomeUnknownError}.
+ *
+ * With `witness`, the write carries its own mark instead (kit/witness.ts): it goes in one multi
+ * with a fresh token written to an ephemeral child only this writer touches, and after a loss
+ * that child tells whether it committed, even when another writer wrote the same bytes from the
+ * same version (counters do).
  */
-import type { ZkClient } from '../client.js';
+import type { MultiOp, ZkClient } from '../client.js';
 import {
   BadVersionError,
   isRetryable,
@@ -23,6 +28,13 @@ import {
 import { noRetry } from '../framework/retry.js';
 import type { Stat } from '../types.js';
 import { Deadline, type WaitOptions } from './deadline.js';
+import {
+  releaseWitness,
+  takeWitness,
+  witnessToken,
+  WITNESS_PREFIX,
+  type WitnessSlot,
+} from './witness.js';
 
 /** A node's data and Stat, as read or as written. */
 export interface Versioned {
@@ -35,6 +47,20 @@ export interface UpdateOptions extends WaitOptions {
   create?: boolean;
   /** Give up after this many lost races with {@link UpdateConflictError}. Default: no limit. */
   maxAttempts?: number;
+  /** With `create`: create missing parents too (as containers where the server can). */
+  createParents?: boolean;
+  /**
+   * Mark each write with a witness (an ephemeral child `zkr-witness-<uuid>` of the node, in the
+   * same multi) so that a write whose reply was lost is recognised even when another writer
+   * wrote the same bytes from the same version. Use it where equal writes are expected, as in
+   * counters. Default false.
+   */
+  witness?: boolean;
+}
+
+/** Whether a child name of a witnessed node is a write witness rather than data. */
+export function isWitnessName(name: string): boolean {
+  return name.startsWith(WITNESS_PREFIX);
 }
 
 /** Every attempt of an update lost its race to another writer. */
@@ -99,6 +125,23 @@ export async function update(
   options: UpdateOptions = {},
 ): Promise<Versioned | undefined> {
   const deadline = Deadline.of(options);
+  if (!options.witness) return updateLoop(client, path, fn, options, deadline, undefined);
+  const slot = takeWitness(client, path);
+  try {
+    return await updateLoop(client, path, fn, options, deadline, slot);
+  } finally {
+    releaseWitness(client, path, slot);
+  }
+}
+
+async function updateLoop(
+  client: ZkClient,
+  path: string,
+  fn: (current: Versioned | undefined) => Buffer | undefined | Promise<Buffer | undefined>,
+  options: UpdateOptions,
+  deadline: Deadline,
+  slot: WitnessSlot | undefined,
+): Promise<Versioned | undefined> {
   const max = options.maxAttempts ?? Infinity;
   const signal = deadline.signal;
   const once = { retryPolicy: noRetry, ...(signal ? { signal } : {}) };
@@ -111,12 +154,16 @@ export async function update(
     const next = await fn(current);
     if (next === undefined) return current;
     try {
+      if (slot) return await witnessedWrite(client, path, current, next, slot, signal);
       const stat = current
         ? await client.setData(path, next, { ...once, version: current.stat.version })
         : (await client.create(path, next, once)).stat;
       return { data: next, stat };
     } catch (e) {
-      if (isRetryable(e)) {
+      if (e instanceof NotAppliedError) {
+        // Not applied (the witness says so): go round, not counted as a lost race.
+      } else if (isRetryable(e)) {
+        if (slot) throw new UpdateOutcomeUnknownError(path, e); // witnessedWrite could not tell
         const now = await read(client, path, signal);
         const base = current?.stat.version ?? -1;
         if (now && now.stat.version === base + 1 && now.data.equals(next)) return now; // ours
@@ -124,6 +171,8 @@ export async function update(
           throw new UpdateOutcomeUnknownError(path, e);
         }
         // Not applied: go round (not counted as a lost race).
+      } else if (e instanceof NoNodeError && !current && options.createParents) {
+        await client.ensurePath(parentOf(path), signal ? { signal } : {});
       } else if (!(e instanceof BadVersionError || e instanceof NodeExistsError)) {
         throw e;
       } else if (attempt >= max) {
@@ -132,4 +181,101 @@ export async function update(
     }
     if (deadline.expired) throw new UpdateConflictError(path, attempt);
   }
+}
+
+function parentOf(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i <= 0 ? '/' : path.slice(0, i);
+}
+
+/** Internal: a witnessed write whose reply was lost, found not applied. */
+class NotAppliedError extends Error {}
+
+/**
+ * The conditional write (or create) in one multi with a fresh token on the writer's witness.
+ * Errors: the multi's typed error of its first op (lost race, absent node), NotAppliedError
+ * after a loss the witness shows did not commit, a retryable error when even that cannot be
+ * read (e.g. the session, and with it the witness, is gone).
+ */
+async function witnessedWrite(
+  client: ZkClient,
+  path: string,
+  current: Versioned | undefined,
+  next: Buffer,
+  slot: WitnessSlot,
+  signal: AbortSignal | undefined,
+): Promise<Versioned> {
+  const sessionId = client.session?.sessionId;
+  if (slot.sessionId !== sessionId) slot.live = false; // a new session has lost it
+  const token = witnessToken();
+  const mark: MultiOp = slot.live
+    ? { op: 'setData', path: slot.path, data: token }
+    : { op: 'create', path: slot.path, data: token, mode: 'EPHEMERAL' };
+  const write: MultiOp = current
+    ? { op: 'setData', path, data: next, version: current.stat.version }
+    : { op: 'create', path, data: next };
+  const opts = signal ? { signal } : {};
+  try {
+    const [result] = await client.multi([write, mark]);
+    slot.live = true;
+    slot.sessionId = sessionId;
+    if (result?.op === 'setData') return { data: next, stat: result.stat };
+    return { data: next, stat: await statAfter(client, path, 0, next, opts) }; // a create
+  } catch (e) {
+    const opIndex = (e as { opIndex?: unknown }).opIndex;
+    if (opIndex === 1) {
+      // The witness, not the node: ours vanished (NoNode) or exists already (NodeExists).
+      slot.live = e instanceof NodeExistsError;
+      slot.sessionId = sessionId;
+      throw new NotAppliedError();
+    }
+    if (!isRetryable(e)) throw e;
+    // Outcome unknown: make the server we read from current, then ask the witness.
+    let seen: Buffer | undefined;
+    try {
+      await client.sync(slot.path, opts);
+      seen = (await client.getData(slot.path, opts)).data;
+    } catch (readError) {
+      if (!(readError instanceof NoNodeError)) throw readError;
+    }
+    if (seen === undefined) {
+      // No witness: if it had existed in this session it would still; so a create of it did
+      // not commit, unless the session changed in between (then nothing can be told).
+      if (client.session?.sessionId === sessionId && !slot.live) throw new NotAppliedError();
+      slot.live = false;
+      throw e;
+    }
+    slot.live = true;
+    slot.sessionId = client.session?.sessionId;
+    if (!seen.equals(token)) throw new NotAppliedError();
+    const version = (current?.stat.version ?? -1) + 1;
+    return { data: next, stat: await statAfter(client, path, version, next, opts) };
+  }
+}
+
+/**
+ * The Stat of a write known to have committed without its reply: the version is known (one past
+ * the one read), the rest is the node's Stat now (others may have written since).
+ */
+async function statAfter(
+  client: ZkClient,
+  path: string,
+  version: number,
+  data: Buffer,
+  opts: { signal?: AbortSignal },
+): Promise<Stat> {
+  const now = (await client.exists(path, opts)) ?? {
+    czxid: 0n,
+    mzxid: 0n,
+    ctime: 0,
+    mtime: 0,
+    cversion: 0,
+    aversion: 0,
+    ephemeralOwner: 0n,
+    numChildren: 0,
+    pzxid: 0n,
+    version,
+    dataLength: data.length,
+  };
+  return { ...now, version, dataLength: data.length };
 }

@@ -133,6 +133,7 @@ export class CacheEngine extends Lifecycle<CacheEngineEvents> {
   private collecting: { added: Set<string>; updated: Set<string>; removed: Set<string> } | null =
     null;
   private watch: PersistentWatch | undefined;
+  private addWatchInDoubt = false;
   private running: Promise<void> | undefined;
   private stopStates: (() => void) | undefined;
   /** perNode mode: the paths holding a data (or exists) watch, and a children watch. */
@@ -236,12 +237,28 @@ export class CacheEngine extends Lifecycle<CacheEngineEvents> {
     const work: Promise<unknown>[] = [];
     if (this.running) work.push(this.running);
     if (this.watch) work.push(this.watch.remove().catch(() => undefined));
+    else if (this.addWatchInDoubt) work.push(this.removeWatchInDoubt());
     for (const p of this.dataWatched) work.push(this.unwatch(p, 'data'));
     for (const p of this.childWatched) work.push(this.unwatch(p, 'children'));
     // Quick without ZooKeeper: what could not be removed goes with the session.
     await whileConnected(this.client, Promise.all(work), RELEASE_BOUND_MS);
     this.dataWatched.clear();
     this.childWatched.clear();
+  }
+
+  /**
+   * An addWatch that failed without an answer may have been applied (a partition delivers
+   * it later): add it again and remove it through core, which sends removeWatches only when
+   * no other listener of this client watches the path, so no watch is left on the server.
+   */
+  private async removeWatchInDoubt(): Promise<void> {
+    const mode = this.scope === 'node' ? 'persistent' : 'persistentRecursive';
+    try {
+      const w = await this.client.addWatch(this.path, () => undefined, { mode });
+      await w.remove();
+    } catch {
+      // UNIMPLEMENTED, or the connection is gone: nothing of ours can be left then
+    }
   }
 
   private async unwatch(path: string, type: 'data' | 'children'): Promise<void> {
@@ -259,6 +276,7 @@ export class CacheEngine extends Lifecycle<CacheEngineEvents> {
         else {
           const mode = this.scope === 'node' ? 'persistent' : 'persistentRecursive';
           this.watch = await this.client.addWatch(this.path, this.onWatch, { mode });
+          this.addWatchInDoubt = false;
           this.mode = 'persistent';
         }
         break;
@@ -269,6 +287,8 @@ export class CacheEngine extends Lifecycle<CacheEngineEvents> {
           this.mode = 'perNode';
           break;
         }
+        // A request that timed out or lost its connection may still reach the server.
+        this.addWatchInDoubt = true;
         if (this.state !== 'STARTED') return;
         if (!isConnectionLoss(e)) this.report(e);
         // Never a busy loop (Curator's PersistentWatcher retries at once, forever, even after
@@ -456,6 +476,12 @@ export class CacheEngine extends Lifecycle<CacheEngineEvents> {
     this.apply(this.store.put(path, r.data, r.stat));
     if (this.depth(path) >= this.maxDepth) return;
     const cached = this.store.children(path);
+    if (r.stat.numChildren === 0 && !forceList && this.mode !== 'perNode') {
+      // A leaf: nothing to list (half the reads of a load are saved so). Cached children it
+      // no longer has are gone, unless created after this read.
+      this.dropChildren(cached, path, new Set(), r.stat.pzxid);
+      return;
+    }
     const listIt =
       forceList ||
       !before ||
@@ -473,15 +499,19 @@ export class CacheEngine extends Lifecycle<CacheEngineEvents> {
       this.applyAll(this.store.removeTree(path));
       return;
     }
-    const names = new Set(l.children);
+    this.dropChildren(cached, path, new Set(l.children), l.stat.pzxid);
+    for (const name of l.children) next.push(childPath(path, name));
+  }
+
+  /** Removes the cached children not in `names`, except those created after `pzxid`. */
+  private dropChildren(cached: string[], path: string, names: Set<string>, pzxid: bigint): void {
     for (const name of cached) {
       if (names.has(name)) continue;
       const child = childPath(path, name);
       const node = this.store.get(child);
-      // A child created after this listing (its creation's event came first) stays.
-      if (!node || node.stat.czxid <= l.stat.pzxid) this.applyAll(this.store.removeTree(child));
+      // A child created after this read (its creation's event came first) stays.
+      if (!node || node.stat.czxid <= pzxid) this.applyAll(this.store.removeTree(child));
     }
-    for (const name of l.children) next.push(childPath(path, name));
   }
 
   /** Loads `level` and everything below it, level by level, `batchSize` reads in flight. */

@@ -1,0 +1,131 @@
+// @zk-recipes/atomic's AtomicLong against Curator's DistributedAtomicLong (Java), on one server,
+// in one run (issue 18's benchmark): increments per second with PROCS processes contending on
+// one counter, and with one process alone. Each side runs in processes of its own language
+// (bench/atomic-node-worker.mjs, bench/java/CuratorAtomicBench.java), one client each, with the
+// same retry policy (retry N times, S ms apart); rounds rotate which side goes first, and each
+// round yields a paired ratio ours/Curator. Reported: per-round rates, medians, the median of
+// the ratios. Each phase also checks the counter: its final value minus the increments the
+// workers counted (must be 0; nothing is faulted here).
+//
+//   bash bench/setup.sh && node bench/atomic-vs-curator.mjs
+//
+// Settings (environment): ATOMIC_BENCH_ROUNDS (5), ATOMIC_BENCH_MS (5000, each contended phase;
+// the single-process phase is half), ATOMIC_BENCH_PROCS (8), ATOMIC_BENCH_RETRIES (1000),
+// ATOMIC_BENCH_SLEEP_MS (0), ATOMIC_BENCH_FSYNC (1).
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { createClient } from '@zk-recipes/core';
+import { compileCuratorProgram, TestingServer } from '@zk-recipes/testing';
+
+const env = (name, fallback) => Number(process.env[`ATOMIC_BENCH_${name}`] ?? fallback);
+const ROUNDS = env('ROUNDS', 5);
+const MS = env('MS', 5000);
+const PROCS = env('PROCS', 8);
+const RETRIES = env('RETRIES', 1000);
+const SLEEP_MS = env('SLEEP_MS', 0);
+const FSYNC = env('FSYNC', 1) !== 0;
+const here = path.dirname(fileURLToPath(import.meta.url));
+const PEERS = ['ours', 'curator'];
+
+const live = new Set();
+process.once('exit', () => {
+  for (const c of live) c.kill('SIGKILL');
+});
+
+function worker(kind, connect) {
+  const [cmd, args] =
+    kind === 'ours'
+      ? [process.execPath, [path.join(here, 'atomic-node-worker.mjs')]]
+      : [
+          'java',
+          [
+            '-cp',
+            compileCuratorProgram(path.join(here, 'java', 'CuratorAtomicBench.java')),
+            'CuratorAtomicBench',
+          ],
+        ];
+  const child = spawn(cmd, [...args, connect, String(RETRIES), String(SLEEP_MS)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  live.add(child);
+  const waiting = [];
+  readline.createInterface({ input: child.stdout }).on('line', (l) => waiting.shift()?.(l));
+  const next = () => new Promise((r) => waiting.push(r));
+  return {
+    ready: next(),
+    async run(p, ms, startAt) {
+      const answer = next();
+      child.stdin.write(`run ${p} ${ms} ${startAt}\n`);
+      const [, count, failed] = (await answer).split(' ');
+      return { count: Number(count), failed: Number(failed) };
+    },
+    quit() {
+      child.stdin.end('quit\n');
+      live.delete(child);
+    },
+  };
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+const server = await TestingServer.start({ forceSync: FSYNC, fastStart: false });
+const admin = createClient({ connectString: server.connectString, sessionTimeoutMs: 30000 });
+const pools = {};
+try {
+  await admin.start();
+  for (const p of PEERS)
+    pools[p] = Array.from({ length: PROCS }, () => worker(p, server.connectString));
+  await Promise.all(PEERS.flatMap((p) => pools[p].map((w) => w.ready)));
+  const root = `/bench-atomic-${process.pid}`;
+  const phase = async (peer, name, procs, ms) => {
+    const p = `${root}/${peer}-${name}`;
+    const startAt = Date.now() + 300;
+    const results = await Promise.all(
+      pools[peer].slice(0, procs).map((w) => w.run(p, ms, startAt)),
+    );
+    const counted = results.reduce((a, r) => a + r.count, 0);
+    const failed = results.reduce((a, r) => a + r.failed, 0);
+    const value = (await admin.getData(p)).data.readBigInt64BE(0);
+    const drift = Number(value) - counted;
+    await admin.delete(p, { deleteChildren: true }).catch(() => {});
+    return { rate: counted / (ms / 1000), failed, drift };
+  };
+  // Warm-up (the JVM's JIT, the servers' caches): one short contended phase each.
+  for (const p of PEERS) await phase(p, 'warmup', PROCS, 2000);
+  const figures = { contended: { ours: [], curator: [] }, single: { ours: [], curator: [] } };
+  console.log(
+    `AtomicLong vs DistributedAtomicLong: ${PROCS} processes, ${MS} ms phases, retryNTimes(${RETRIES}, ${SLEEP_MS}), fsync ${FSYNC}`,
+  );
+  for (let r = 0; r < ROUNDS; r++) {
+    const order = r % 2 ? [...PEERS].reverse() : PEERS;
+    const line = [];
+    for (const peer of order) {
+      const c = await phase(peer, `c${r}`, PROCS, MS);
+      const s = await phase(peer, `s${r}`, 1, MS / 2);
+      figures.contended[peer].push(c.rate);
+      figures.single[peer].push(s.rate);
+      line.push(
+        `${peer}: ${c.rate.toFixed(0)}/s contended (failed ${c.failed}, drift ${c.drift}), ${s.rate.toFixed(0)}/s alone (drift ${s.drift})`,
+      );
+    }
+    console.log(`round ${r + 1}: ${line.join('; ')}`);
+  }
+  for (const m of ['contended', 'single']) {
+    const f = figures[m];
+    const ratios = f.ours.map((o, i) => o / f.curator[i]);
+    console.log(
+      `${m}: median ours ${median(f.ours).toFixed(0)}/s, Curator ${median(f.curator).toFixed(0)}/s, median ratio ours/Curator ${median(ratios).toFixed(2)} (${ratios.map((x) => x.toFixed(2)).join(' ')})`,
+    );
+  }
+  await admin.delete(root, { deleteChildren: true }).catch(() => {});
+} finally {
+  for (const p of PEERS) for (const w of pools[p] ?? []) w.quit();
+  await admin.close();
+  await server.close();
+}

@@ -1,0 +1,16 @@
+// The declarations use Buffer, NodeJS and node: modules: consumers need no "types" setting.
+/// <reference types="node" preserve="true" />
+/**
+ * Distributed atomic counters and shared values, wire compatible with Apache Curator's
+ * DistributedAtomicLong, DistributedAtomicInteger, SharedCount and SharedValue. See
+ * docs/recipes/atomic.md.
+ */
+export {
+  AtomicLong,
+  AtomicInteger,
+  type AtomicCallOptions,
+  type AtomicOptions,
+  type AtomicResult,
+} from './atomic.js';
+export { SharedCount, SharedValue, type Versioned } from './shared-value.js';
+export { AtomicUpdateError, AtomicValueFormatError } from './errors.js';

@@ -1,0 +1,154 @@
+import { InvalidArgumentError, type Stat, type ZkClient } from '@zk-recipes/core';
+import {
+  CacheEngine,
+  eventStream,
+  Lifecycle,
+  type CacheEvent,
+  type WaitOptions,
+} from '@zk-recipes/core/recipe';
+import { checkSchema, decode, type ConfigSchema } from './codec.js';
+import { ConfigInvalidError } from './errors.js';
+import { publishValue, updateValue, type ConfigUpdateOptions } from './publish.js';
+
+/** Options of a {@link ConfigMap}. */
+export interface ConfigMapOptions<T> {
+  /** The zod schema of every key's value. */
+  schema: ConfigSchema<T>;
+  /** Keep a deleted key's last good value (default false: the key goes). */
+  keepLastOnDelete?: boolean;
+}
+
+/** One key's valid value as it changed (undefined: the key is gone). */
+export interface ConfigMapChange<T> {
+  readonly key: string;
+  readonly value: T | undefined;
+}
+
+/** A config map's events. */
+export type ConfigMapEvents<T> = {
+  change: [ConfigMapChange<T>];
+  /** A key now holds an invalid value: not applied, its last good value stays. */
+  invalid: [string, ConfigInvalidError];
+  stale: [];
+  resynced: [];
+  error: [unknown];
+};
+
+/**
+ * Typed config for many keys: one child of the path per key (a tenant, a feature), each
+ * holding JSON checked by one zod schema, as {@link ConfigCache} does for one node.
+ *
+ * @example
+ * const tenants = new ConfigMap(client, '/config/tenants', { schema: z.object({ quota: z.number() }) });
+ * await tenants.start();
+ * await tenants.ready({ timeoutMs: 10_000 });
+ * console.log(tenants.get('acme')?.quota);
+ */
+export class ConfigMap<T> extends Lifecycle<ConfigMapEvents<T>> {
+  private readonly engine: CacheEngine;
+  private readonly schema: ConfigSchema<T>;
+  private readonly keepLast: boolean;
+  private readonly values = new Map<string, T>();
+
+  constructor(
+    private readonly client: ZkClient,
+    path: string,
+    options: ConfigMapOptions<T>,
+  ) {
+    super('ConfigMap', path);
+    checkSchema(options?.schema);
+    this.schema = options.schema;
+    this.keepLast = options.keepLastOnDelete === true;
+    this.engine = new CacheEngine(client, path, { scope: 'children' });
+    this.engine.on('event', (e) => this.heard(e));
+    this.engine.on('error', (e) => this.report(e));
+  }
+
+  private keyOf(path: string): string | undefined {
+    return path === this.path ? undefined : path.slice(path.lastIndexOf('/') + 1);
+  }
+
+  private heard(e: CacheEvent): void {
+    if (e.type === 'stale') return this.emit('stale');
+    if (e.type === 'resynced') return this.emit('resynced');
+    if (!('path' in e)) return;
+    const key = this.keyOf(e.path);
+    if (key === undefined) return;
+    if (e.type === 'removed') {
+      if (this.keepLast || !this.values.delete(key)) return;
+      this.emit('change', { key, value: undefined });
+      return;
+    }
+    let value: T;
+    try {
+      value = decode(e.path, e.node.data ?? Buffer.alloc(0), this.schema);
+    } catch (err) {
+      this.emit('invalid', key, err as ConfigInvalidError);
+      return;
+    }
+    this.values.set(key, value);
+    this.emit('change', { key, value });
+  }
+
+  protected onStart(): Promise<void> {
+    return this.engine.start();
+  }
+
+  protected onClose(): Promise<void> {
+    return this.engine.close();
+  }
+
+  /** Waits for the first load. */
+  ready(options: WaitOptions = {}): Promise<void> {
+    return this.engine.ready(options);
+  }
+
+  /** The last valid value of `key`, or undefined. */
+  get(key: string): T | undefined {
+    return this.values.get(key);
+  }
+
+  /** The keys with a valid value, sorted. */
+  keys(): string[] {
+    return [...this.values.keys()].sort();
+  }
+
+  /** Every key's last valid value. */
+  entries(): Map<string, T> {
+    return new Map(this.values);
+  }
+
+  /** True until loaded, and from a disconnect until the rebuild after it. */
+  isStale(): boolean {
+    return this.engine.isStale();
+  }
+
+  /** The changes as they come; ends on close, rejects when `signal` aborts. */
+  changes(options: { signal?: AbortSignal } = {}): AsyncIterableIterator<ConfigMapChange<T>> {
+    return eventStream<ConfigMapChange<T>>(
+      (push) => this.on('change', push),
+      this.closeSignal,
+      options.signal,
+    );
+  }
+
+  private child(key: string): string {
+    if (typeof key !== 'string' || key.length === 0 || key.includes('/'))
+      throw new InvalidArgumentError('key', 'key must be a non-empty node name without "/"');
+    return this.path === '/' ? `/${key}` : `${this.path}/${key}`;
+  }
+
+  /** Validates and writes `key`'s value (creating its node, and the map's path, if absent). */
+  async publish(key: string, value: T, options: WaitOptions = {}): Promise<Stat> {
+    return publishValue(this.client, this.child(key), this.schema, value, options);
+  }
+
+  /** Compare-and-set of `key`'s value (see ConfigCache.update). */
+  async update(
+    key: string,
+    fn: (current: T | undefined) => T | undefined,
+    options: ConfigUpdateOptions = {},
+  ): Promise<T | undefined> {
+    return updateValue(this.client, this.child(key), this.schema, fn, options);
+  }
+}

@@ -1,0 +1,123 @@
+// A Curator peer for the cross-language tests of the shared-state recipes (atomic counters,
+// barriers): each mode does one thing on one path and reports on stdout, line by line.
+//   atomic-long <path> <n>        n increments of a DistributedAtomicLong, then "done <value>"
+//   atomic-int <path> <n>         the same with a DistributedAtomicInteger
+//   barrier-set <path>            setBarrier, "set", then waits for a line on stdin, removeBarrier, "removed"
+//   barrier-wait <path> <ms>      waitOnBarrier(ms): "passed" or "timeout"
+//   persistent-node <path> <data>  an EPHEMERAL PersistentNode: "created" once placed, then a line
+//                                 on stdin closes it: "closed"
+//   count-set <path> <n>          SharedCount(seed 0).setCount(n): "set"
+//   count-wait <path> <n>         SharedCount(seed 0): "seen <n>" once getCount() is n (20 s at most)
+//   double <path> <n> <ms>        DistributedDoubleBarrier(n): "entered"/"enter-timeout", then a line on
+//                                 stdin, leave(ms): "left"/"leave-timeout"
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.recipes.atomic.AtomicValue;
+import org.apache.curator.framework.recipes.atomic.DistributedAtomicInteger;
+import org.apache.curator.framework.recipes.atomic.DistributedAtomicLong;
+import org.apache.curator.framework.recipes.barriers.DistributedBarrier;
+import org.apache.curator.framework.recipes.barriers.DistributedDoubleBarrier;
+import org.apache.curator.framework.recipes.nodes.PersistentNode;
+import org.apache.curator.framework.recipes.shared.SharedCount;
+import org.apache.zookeeper.CreateMode;
+import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.apache.curator.retry.RetryNTimes;
+
+public class CuratorSharedWorker {
+  public static void main(String[] args) throws Exception {
+    String mode = args[0];
+    String connect = args[1];
+    String path = args[2];
+    BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
+    CuratorFramework client =
+        CuratorFrameworkFactory.newClient(connect, 10000, 5000, new ExponentialBackoffRetry(100, 5));
+    client.start();
+    client.blockUntilConnected();
+    switch (mode) {
+      case "atomic-long": {
+        DistributedAtomicLong n = new DistributedAtomicLong(client, path, new RetryNTimes(1000, 1));
+        int rounds = Integer.parseInt(args[3]);
+        for (int i = 0; i < rounds; i++) {
+          // succeeded() == false means nothing was written: try again until it counts.
+          AtomicValue<Long> v;
+          do {
+            v = n.increment();
+          } while (!v.succeeded());
+        }
+        System.out.println("done " + n.get().postValue());
+        break;
+      }
+      case "atomic-int": {
+        DistributedAtomicInteger n = new DistributedAtomicInteger(client, path, new RetryNTimes(1000, 1));
+        int rounds = Integer.parseInt(args[3]);
+        for (int i = 0; i < rounds; i++) {
+          AtomicValue<Integer> v;
+          do {
+            v = n.increment();
+          } while (!v.succeeded());
+        }
+        System.out.println("done " + n.get().postValue());
+        break;
+      }
+      case "barrier-set": {
+        DistributedBarrier b = new DistributedBarrier(client, path);
+        b.setBarrier();
+        System.out.println("set");
+        in.readLine();
+        b.removeBarrier();
+        System.out.println("removed");
+        break;
+      }
+      case "barrier-wait": {
+        DistributedBarrier b = new DistributedBarrier(client, path);
+        boolean passed = b.waitOnBarrier(Long.parseLong(args[3]), TimeUnit.MILLISECONDS);
+        System.out.println(passed ? "passed" : "timeout");
+        break;
+      }
+      case "double": {
+        DistributedDoubleBarrier b = new DistributedDoubleBarrier(client, path, Integer.parseInt(args[3]));
+        long ms = Long.parseLong(args[4]);
+        System.out.println(b.enter(ms, TimeUnit.MILLISECONDS) ? "entered" : "enter-timeout");
+        in.readLine();
+        System.out.println(b.leave(ms, TimeUnit.MILLISECONDS) ? "left" : "leave-timeout");
+        break;
+      }
+      case "count-set": {
+        SharedCount c = new SharedCount(client, path, 0);
+        c.start();
+        c.setCount(Integer.parseInt(args[3]));
+        System.out.println("set");
+        c.close();
+        break;
+      }
+      case "count-wait": {
+        SharedCount c = new SharedCount(client, path, 0);
+        c.start();
+        int want = Integer.parseInt(args[3]);
+        long end = System.currentTimeMillis() + 20000;
+        while (c.getCount() != want && System.currentTimeMillis() < end) Thread.sleep(10);
+        System.out.println(c.getCount() == want ? "seen " + want : "timeout " + c.getCount());
+        c.close();
+        break;
+      }
+      case "persistent-node": {
+        PersistentNode node =
+            new PersistentNode(client, CreateMode.EPHEMERAL, false, path, args[3].getBytes("UTF-8"));
+        node.start();
+        System.out.println(node.waitForInitialCreate(20, TimeUnit.SECONDS) ? "created" : "timeout");
+        System.out.flush();
+        in.readLine();
+        node.close();
+        System.out.println("closed");
+        break;
+      }
+      default:
+        throw new IllegalArgumentException(mode);
+    }
+    System.out.flush();
+    client.close();
+  }
+}

@@ -1,0 +1,114 @@
+// AtomicLong while connections are cut, replies dropped, servers die and sessions expire: every
+// increment counts exactly once. ZK_SOAK=1 runs the issue's full size (8 processes x 500).
+import assert from 'node:assert/strict';
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { AtomicLong } from '@zk-recipes/atomic';
+import { expireSession, FaultProxy, TestingCluster, TestRoot } from '@zk-recipes/testing';
+import { startedClient, waitForNewSession } from '../support/core-helpers.js';
+import { sharedServer } from '../support/shared-server.js';
+
+const server = sharedServer();
+const SOAK = process.env.ZK_SOAK === '1';
+const PROCESSES = 8;
+const INCREMENTS = SOAK ? 500 : 25;
+const worker = fileURLToPath(new URL('../support/atomic-worker.js', import.meta.url));
+
+test(`AtomicLong: ${PROCESSES} processes x ${INCREMENTS} increments while connections are cut and replies dropped: exactly ${PROCESSES * INCREMENTS}`, async () => {
+  const root = await TestRoot.create(server);
+  const path = root.child('hits');
+  const proxies: FaultProxy[] = [];
+  const children: ReturnType<typeof fork>[] = [];
+  try {
+    for (let i = 0; i < PROCESSES; i++) proxies.push(await FaultProxy.start(server));
+    const done = proxies.map((p) => {
+      const child = fork(worker, [p.connectString, path, String(INCREMENTS)], {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      children.push(child);
+      return new Promise<number>((resolve, reject) => {
+        child.on('message', (m: { counted: number }) => resolve(m.counted));
+        child.on('exit', (code) => reject(new Error(`worker exited with ${code}`)));
+      });
+    });
+    let running = true;
+    const finished = Promise.all(done).finally(() => (running = false));
+    // Faults while they count: a dropped reply of a conditional write (the connection is cut
+    // after it), or a plain cut, on a random worker's connection every 150 ms.
+    let drops = 0;
+    let cuts = 0;
+    while (running) {
+      await new Promise((r) => setTimeout(r, 150));
+      const p = proxies[Math.floor(Math.random() * PROCESSES)]!;
+      if (Math.random() < 0.6) {
+        void p.dropNextReply({ op: 'multi' }).then(() => drops++);
+      } else {
+        p.closeAll();
+        cuts++;
+      }
+    }
+    const counted = await finished;
+    assert.deepEqual(counted, Array(PROCESSES).fill(INCREMENTS));
+    await using c = await startedClient({ connectString: server.connectString });
+    assert.equal(
+      (await c.client.getData(path)).data.readBigInt64BE(0),
+      BigInt(PROCESSES * INCREMENTS),
+    );
+    assert.ok(drops > 0, 'some replies of conditional writes were dropped');
+    console.log(`counted ${PROCESSES * INCREMENTS} with ${drops} dropped replies and ${cuts} cuts`);
+    // The workers are gone, and with their sessions their witnesses.
+    assert.deepEqual((await c.client.getChildren(path)).children, []);
+  } finally {
+    const alive = children.filter((ch) => ch.exitCode === null && ch.signalCode === null);
+    for (const ch of alive) ch.kill('SIGKILL');
+    await Promise.all(alive.map((ch) => once(ch, 'exit')));
+    for (const p of proxies) await p.close();
+    await root.remove();
+  }
+});
+
+test('AtomicLong: counts on after its session expires (a new witness in the new session)', async () => {
+  const root = await TestRoot.create(server);
+  await using c = await startedClient({
+    connectString: server.connectString,
+    sessionTimeoutMs: 4000,
+  });
+  try {
+    const n = new AtomicLong(c.client, root.child('n'));
+    await n.increment();
+    const old = c.client.session!.sessionId;
+    await expireSession(c.client, server);
+    await waitForNewSession(c.client, old);
+    assert.equal((await n.increment()).postValue, 2n);
+    assert.equal(await n.get(), 2n);
+  } finally {
+    await root.remove();
+  }
+});
+
+test('AtomicLong: increments from three clients while the ensemble leader dies count exactly', async () => {
+  await using cluster = await TestingCluster.start();
+  const root = await TestRoot.create(cluster);
+  const clients = await Promise.all(
+    [0, 1, 2].map(() =>
+      startedClient({ connectString: cluster.connectString, sessionTimeoutMs: 10_000 }),
+    ),
+  );
+  try {
+    const path = root.child('n');
+    const each = 30;
+    const runs = clients.map(async ({ client }) => {
+      const n = new AtomicLong(client, path);
+      for (let i = 0; i < each; i++) await n.increment({ timeoutMs: 30_000 });
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    await cluster.kill(await cluster.leader());
+    await Promise.all(runs);
+    assert.equal(await new AtomicLong(clients[0]!.client, path).get(), BigInt(3 * each));
+  } finally {
+    await Promise.all(clients.map((c) => c.client.close()));
+    await root.remove().catch(() => {});
+  }
+});
