@@ -134,7 +134,12 @@ test('while addWatch cannot get through, the cache retries with backoff, and sto
     if (closeWhile === 'partitioned') await cache.close();
     proxy.heal();
     await eventually('connected', () => client.isConnected, 20_000);
-    if (closeWhile === 'connected') await cache.close();
+    if (closeWhile === 'connected') {
+      // What the partition held of the old connection reaches the server after the heal, in
+      // the background: let it land before the close (no other wait tells when it did).
+      await new Promise((r) => setTimeout(r, 500));
+      await cache.close();
+    }
     const after = proxy.requestCount('addWatch');
     await new Promise((r) => setTimeout(r, 600));
     assert.equal(proxy.requestCount('addWatch'), after, 'no addWatch after close');

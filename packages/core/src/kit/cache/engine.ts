@@ -514,15 +514,20 @@ export class CacheEngine extends Lifecycle<CacheEngineEvents> {
     }
   }
 
-  /** Loads `level` and everything below it, level by level, `batchSize` reads in flight. */
+  /**
+   * Loads `level` and everything below it, level by level, keeping `batchSize` reads in flight
+   * (a sliding window: a new read leaves as each answer arrives, no stall between batches).
+   */
   private async load(level: string[], gen: number): Promise<void> {
     let current = level;
     while (current.length > 0) {
       const next: string[] = [];
-      for (let i = 0; i < current.length; i += this.batchSize) {
-        const batch = current.slice(i, i + this.batchSize);
-        await Promise.all(batch.map((p) => this.sync(p, gen, next).catch(this.skipNode)));
-      }
+      const todo = current;
+      let i = 0;
+      const lane = async () => {
+        while (i < todo.length) await this.sync(todo[i++]!, gen, next).catch(this.skipNode);
+      };
+      await Promise.all(Array.from({ length: Math.min(this.batchSize, todo.length) }, lane));
       current = next;
     }
   }
