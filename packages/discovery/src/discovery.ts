@@ -36,7 +36,7 @@ export interface ServiceDiscoveryOptions<P> {
 /** Events of {@link ServiceDiscovery}. */
 export type ServiceDiscoveryEvents = {
   /**
-   * Something the discovery survived: a node that is no instance (a {@link SerializationError}
+   * Something the discovery survived: a node that is no instance (a `SerializationError`
    * with its `path`: left out of the answer), a registration that could not be made sure of
    * after a new session (retried while connected).
    */

@@ -92,7 +92,7 @@ export function defaultAddress(): string {
 }
 
 /**
- * A complete, checked instance from `init`: an {@link InvalidArgumentError} names the first bad
+ * A complete, checked instance from `init`: an `InvalidArgumentError` names the first bad
  * field (a name or id that is not a node name, a port out of range, an unknown service type, a
  * malformed uriSpec), before anything is sent.
  *

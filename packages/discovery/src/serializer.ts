@@ -120,7 +120,7 @@ function readField<T>(
  * values, `"enabled"` only when asked. Reading is as lenient as Jackson is configured in
  * Curator: unknown fields ignored, missing ones absent, `enabled: false` honoured, type
  * information on the payload optional. Data that is no instance (or whose payload fails the
- * schema) is a {@link SerializationError}: a reader reports and skips that node.
+ * schema) is a `SerializationError`: a reader reports and skips that node.
  *
  * @example
  * const serializer = instanceSerializer({ payload: z.object({ weight: z.number() }), payloadClass: 'com.example.Details' });

@@ -19,7 +19,7 @@ export interface UriSpec {
 /**
  * Parses a template as Curator's UriSpec does: `{name}` is a variable (its name trimmed), the
  * rest literal text. A `{` inside a variable, a `}` outside one, or an unclosed `{` is an
- * {@link InvalidArgumentError} (Curator throws IllegalStateException).
+ * `InvalidArgumentError` (Curator throws IllegalStateException).
  */
 export function parseUriSpec(template: string): UriSpec {
   if (typeof template !== 'string') {
