@@ -73,6 +73,11 @@ export type ErrorCode =
   | 'NESTED_ACQUIRE'
   // @zk-recipes/leader
   | 'LEADERSHIP_LOST'
+  // @zk-recipes/queue
+  | 'CORRUPT_ITEM'
+  | 'QUEUE_TIMEOUT'
+  | 'CLAIM_LOST'
+  | 'QUEUE_NODE_VANISHED'
   // @zk-recipes/testing
   | 'ZOOKEEPER_NOT_FOUND'
   | 'SERVER_START_FAILED'
