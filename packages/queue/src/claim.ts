@@ -13,8 +13,8 @@
  * At most once: Curator's default mode: read, delete (at the version read), then hand out.
  */
 import {
-  ConnectionLossError,
   isRetryable,
+  noRetry,
   NodeExistsError,
   NoNodeError,
   type MultiOp,
@@ -97,7 +97,10 @@ export async function takeNode<T>(
   let data: Buffer;
   let version: number;
   try {
-    ({ data, stat: { version } } = await client.getData(itemPath));
+    ({
+      data,
+      stat: { version },
+    } = await client.getData(itemPath));
   } catch (e) {
     if (ctx.mode === 'at-least-once') await dropLock(client, lockNode, sessionId);
     if (e instanceof NoNodeError) return { skip: 'gone' };
@@ -105,10 +108,19 @@ export async function takeNode<T>(
   }
   if (ctx.mode === 'at-most-once') {
     try {
-      await client.delete(itemPath, { version });
+      // Not repeated after a lost reply: a repeat would find the node gone and could not tell
+      // our delete from another consumer's.
+      await client.delete(itemPath, { version, retryPolicy: noRetry });
     } catch (e) {
       // Another consumer read and deleted it first (BADVERSION after a requeue's rewrite).
       if (e instanceof NoNodeError || (e as { code?: string }).code === 'BADVERSION') {
+        return { skip: 'gone' };
+      }
+      if (isRetryable(e)) {
+        // Deleted or not, nobody can tell: never delivered (at most once), and reported.
+        ctx.report(
+          new ClaimLostError(itemPath, 'at most once: the outcome of the delete is unknown', e),
+        );
         return { skip: 'gone' };
       }
       throw e;
@@ -229,19 +241,27 @@ export class Claim<T> {
 
   /** Sends `ops` on the session that holds the lock node, never on a later one. */
   private async onOurSession(ops: MultiOp[], what: string): Promise<void> {
-    if (this.ctx.client.session?.sessionId !== this.sessionId) {
+    const { client } = this.ctx;
+    if (client.session?.sessionId !== this.sessionId) {
       throw new ClaimLostError(this.itemPath, `${what}: the session that took it ended`);
     }
     try {
-      await this.ctx.client.multi(ops);
+      await client.multi(ops);
     } catch (e) {
-      if (!(e instanceof ConnectionLossError) && !isRetryable(e)) {
+      if (!isRetryable(e)) {
         throw new ClaimLostError(this.itemPath, `${what}: ${(e as Error).message}`, e);
       }
-      // The reply was lost: our lock node is still there (same session) if it did not commit.
-      const stat = await this.ctx.client.exists(this.lockNode).catch(() => undefined);
-      if (stat === null && this.ctx.client.session?.sessionId === this.sessionId) return;
-      if (stat && stat.ephemeralOwner === this.sessionId) return this.onOurSession(ops, what);
+      // The reply was lost. While the session lives, only this multi deletes our lock node:
+      // gone means it committed; still ours means it did not, and it is sent again.
+      const stat = await client.exists(this.lockNode).catch(() => undefined);
+      const same = client.session?.sessionId === this.sessionId;
+      if (stat === null && same) return;
+      if (stat && stat.ephemeralOwner === this.sessionId && same) {
+        return this.onOurSession(ops, what);
+      }
+      // Unknown still: the lock node must not outlive this (the item would be stuck while the
+      // session lives). Deleted in the background; the item, if still there, goes out again.
+      if (same) void dropLock(client, this.lockNode, this.sessionId);
       throw new ClaimLostError(this.itemPath, `${what}: the outcome is unknown`, e);
     }
   }

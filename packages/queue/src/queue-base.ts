@@ -148,7 +148,8 @@ export abstract class QueueBase<T> extends Lifecycle<QueueEvents> {
     const limit = sleep(this.options.closeTimeoutMs ?? 10_000, bound.signal).catch(() => undefined);
     await Promise.race([Promise.allSettled([...this.running]), limit]);
     bound.abort();
-    if (this.channel) await whileConnected(this.client, this.channel.releaseAll(), RELEASE_BOUND_MS);
+    if (this.channel)
+      await whileConnected(this.client, this.channel.releaseAll(), RELEASE_BOUND_MS);
     if (this.listing) await releaseListing(this.listing);
   }
 
@@ -184,7 +185,11 @@ export abstract class QueueBase<T> extends Lifecycle<QueueEvents> {
    * Writes one node holding `values` under `prefix` and resolves with its name once the create
    * committed; rejects with a typed error otherwise (DataTooLargeError before sending, ...).
    */
-  protected async putNode(prefix: string, values: readonly T[], options: WaitOptions): Promise<string> {
+  protected async putNode(
+    prefix: string,
+    values: readonly T[],
+    options: WaitOptions,
+  ): Promise<string> {
     this.requireStarted();
     const deadline = Deadline.of(options);
     const data = encodeFrame(values.map((v) => this.ctx.serializer.serialize(v)));
@@ -196,7 +201,8 @@ export abstract class QueueBase<T> extends Lifecycle<QueueEvents> {
         (c) => c.filter((n) => n.startsWith(ITEM_PREFIX)).length < maxItems,
         deadline,
       );
-      if (room === undefined) throw new QueueTimeoutError('put', this.path, deadline.timeoutMs ?? 0);
+      if (room === undefined)
+        throw new QueueTimeoutError('put', this.path, deadline.timeoutMs ?? 0);
     }
     const { path } = await this.client.create(childPath(this.path, prefix), data, {
       mode: 'PERSISTENT_SEQUENTIAL',

@@ -49,7 +49,10 @@ export class SimpleQueue<T = Buffer> {
     const { signal } = Deadline.of(options);
     for (const name of await this.list(signal)) {
       try {
-        const { data } = await this.client.getData(childPath(this.path, name), signal ? { signal } : {});
+        const { data } = await this.client.getData(
+          childPath(this.path, name),
+          signal ? { signal } : {},
+        );
         return this.serializer.deserialize(data);
       } catch (e) {
         if (!(e instanceof NoNodeError)) throw e;
@@ -74,7 +77,8 @@ export class SimpleQueue<T = Buffer> {
         if (e instanceof NoNodeError) return []; // reaped meanwhile: list again
         throw e;
       });
-      if (listed === undefined) throw new QueueTimeoutError('take', this.path, deadline.timeoutMs ?? 0);
+      if (listed === undefined)
+        throw new QueueTimeoutError('take', this.path, deadline.timeoutMs ?? 0);
     }
   }
 

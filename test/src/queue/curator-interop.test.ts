@@ -85,7 +85,10 @@ test('Curator producers, our consumers: the same names and bytes for plain, putM
   );
 
   // Our consumers take them, in Curator's order.
-  await using plain = new DistributedQueue(client, r('plain'), { ...strings, lockPath: r('locks') });
+  await using plain = new DistributedQueue(client, r('plain'), {
+    ...strings,
+    lockPath: r('locks'),
+  });
   await plain.start();
   assert.deepEqual(await takeAll(plain, 2), ['j1', 'j2']);
   await using multi = new DistributedQueue(client, r('multi'), strings);
@@ -113,7 +116,10 @@ test('our producers, Curator consumers: Java consumes what we put (lock-safe pla
   const r = (n: string) => fx.root.child(n);
   await using java = JavaQueuePeer.start(server.connectString);
 
-  await using plain = new DistributedQueue(client, r('plain'), { ...strings, lockPath: r('locks') });
+  await using plain = new DistributedQueue(client, r('plain'), {
+    ...strings,
+    lockPath: r('locks'),
+  });
   await plain.start();
   await plain.put('retried');
   // Our consumer fails it once: requeued at the tail with a delivery count after the frame.
@@ -138,7 +144,12 @@ test('our producers, Curator consumers: Java consumes what we put (lock-safe pla
   };
   await using priority = new PriorityQueue(client, r('priority'), strings);
   await priority.start();
-  for (const [v, p] of [['p3', 3], ['pm1', -1], ['p0', 0]] as const) await priority.put(v, p);
+  for (const [v, p] of [
+    ['p3', 3],
+    ['pm1', -1],
+    ['p0', 0],
+  ] as const)
+    await priority.put(v, p);
   await java.consume('priority', r('priority'), undefined);
   await expect(4, ['pm1', 'p0', 'p3']);
 

@@ -341,7 +341,9 @@ test('close leaves no lock node and no watch, and gives back what it held', asyn
   const inHandler = new Promise<void>((r) => (started = r));
   const run = q.consume(async (_v, _m, signal) => {
     started();
-    await new Promise((_r, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+    await new Promise((_r, reject) =>
+      signal.addEventListener('abort', () => reject(signal.reason)),
+    );
   });
   await inHandler;
   await q.close();
