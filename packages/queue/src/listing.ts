@@ -205,7 +205,7 @@ export function acquireListing(
   onVanished: (path: string) => void,
 ): QueueListing {
   let byKey = shared.get(client);
-  if (!byKey) shared.set(client, (byKey = new Map()));
+  if (!byKey) shared.set(client, (byKey = new Map<string, QueueListing>()));
   const key = `${namingId}\0${queuePath}\0${lockPath ?? ''}`;
   let listing = byKey.get(key);
   if (!listing) {

@@ -10,11 +10,11 @@ export const ITEM_PREFIX = 'queue-';
 /** How one queue variant names and orders its items. */
 export interface Naming {
   /** The key consumers take items in (smallest first). */
-  sortKey(name: string): string;
+  readonly sortKey: (name: string) => string;
   /** When the item is due (ms since the epoch); 0 for every variant but the delay queue. */
-  dueAt(name: string): number;
+  readonly dueAt: (name: string) => number;
   /** The prefix of the node that requeues `name` at the tail (keeps its priority, time, id). */
-  requeuePrefix(name: string): string;
+  readonly requeuePrefix: (name: string) => string;
 }
 
 /** The sequence digits the server appended (the last 10 characters). */

@@ -15,7 +15,8 @@ import {
 import { QueueBase, type QueueOptions } from './queue-base.js';
 
 function items<T>(values: readonly T[]): readonly T[] {
-  if (!Array.isArray(values) || values.length === 0) {
+  const given: unknown = values;
+  if (!Array.isArray(given) || given.length === 0) {
     throw new InvalidArgumentError('items', 'putMany needs a non-empty array of items');
   }
   return values;

@@ -170,7 +170,11 @@ async function faultRun(mode: 'at-least-once' | 'at-most-once') {
       while (progress() < at * ITEMS && Date.now() < limit) await sleep(20);
       await fault();
     }
-    await Promise.all(producers.map((p) => (p.exitCode === null ? once(p, 'exit') : undefined)));
+    await Promise.all(
+      producers.map(async (p) => {
+        if (p.exitCode === null) await once(p, 'exit');
+      }),
+    );
     // Done when every item put was handled (at least once) or the queue is empty (at most once).
     const client = createClient({ connectString: survivors.join(',') });
     await client.start();

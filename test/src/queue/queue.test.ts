@@ -342,7 +342,7 @@ test('close leaves no lock node and no watch, and gives back what it held', asyn
   const run = q.consume(async (_v, _m, signal) => {
     started();
     await new Promise((_r, reject) =>
-      signal.addEventListener('abort', () => reject(signal.reason)),
+      signal.addEventListener('abort', () => reject(signal.reason as Error)),
     );
   });
   await inHandler;

@@ -45,7 +45,7 @@ client.onStateChange(({ state }) => {
   if (state === 'CONNECTED') setImmediate(reportSession);
 });
 await client.start();
-const q = new DistributedQueue(client, path!, {
+const q = new DistributedQueue(client, path, {
   serializer: stringSerializer,
   delivery: (role === 'consume' ? a : 'at-least-once') as DeliveryMode,
 });
