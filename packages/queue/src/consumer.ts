@@ -46,8 +46,10 @@ export class Channel<T> {
       if ('skip' in taken) {
         if (taken.skip === 'gone') this.listing.finished(name);
         else this.listing.lockedElsewhere(name);
+        this.listing.collided();
         continue;
       }
+      this.listing.tookAlone();
       const { claim } = taken;
       this.claims.add(claim);
       if (claim.ready) return claim.message();

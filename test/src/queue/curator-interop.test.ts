@@ -44,7 +44,7 @@ test('Curator producers, our consumers: the same names and bytes for plain, putM
   const [{ client }] = fx.clients;
   const r = (n: string) => fx.root.child(n);
   await using java = JavaQueuePeer.start(server.connectString);
-  const due = Date.now() + 1500;
+  const due = Date.now() + 300;
   await java.produce('plain', r('plain'), r('locks'), ['j1', 'j2']);
   await java.produce('multi', r('multi'), undefined, ['x', 'yy', 'zzz']);
   await java.produce('priority', r('priority'), undefined, ['p10@10', 'pm5@-5', 'p0@0']);
@@ -155,7 +155,7 @@ test('our producers, Curator consumers: Java consumes what we put (lock-safe pla
 
   await using delay = new DelayQueue(client, r('delay'), strings);
   await delay.start();
-  await delay.put('later', Date.now() + 800);
+  await delay.put('later', Date.now() + 300);
   await delay.put('now', Date.now() - 1000);
   await java.consume('delay', r('delay'), undefined);
   await expect(7, ['now', 'later']);

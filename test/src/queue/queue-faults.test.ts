@@ -109,3 +109,21 @@ test('the queue node deleted under a running consumer is made again as a persist
   await q.close();
   await assertNoLeftoverWatches(server, { sessionId: client.session!.sessionId });
 });
+
+test('one consumer draining a deep queue lists it a few times, not once per item (Curator lists after every item)', async () => {
+  await using fx = await proxiedClients(server, { clients: [{}, { direct: true }] });
+  const [{ client }, { client: producer }] = fx.clients;
+  const path = fx.root.child('q');
+  await using p = new DistributedQueue(producer, path, strings);
+  await p.start();
+  for (let i = 0; i < 200; i++) await p.putMany([`i${i}`]);
+  await using q = new DistributedQueue(client, path, strings);
+  await q.start();
+  const before = fx.proxy.requestCount('getChildren');
+  let n = 0;
+  const ac = new AbortController();
+  await q.consume(() => void (++n === 200 && ac.abort()), { signal: ac.signal });
+  const listings = fx.proxy.requestCount('getChildren') - before;
+  assert.equal(n, 200);
+  assert.ok(listings <= 10, `${listings} listings for 200 items`);
+});

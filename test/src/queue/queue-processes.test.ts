@@ -13,7 +13,7 @@ import { createClient } from '@zk-recipes/core';
 import { expireSession, TestingCluster } from '@zk-recipes/testing';
 
 const SOAK = process.env.ZK_SOAK === '1';
-const ITEMS = SOAK ? 20_000 : 400;
+const ITEMS = SOAK ? 20_000 : 300;
 const CONCURRENCY = 4;
 const HOLD_MS = 4;
 const worker = fileURLToPath(new URL('../support/queue-worker.js', import.meta.url));
@@ -39,6 +39,8 @@ class Run {
   readonly sessions = new Map<ChildProcess, { id: bigint; password: Buffer }>();
   readonly children = new Set<ChildProcess>();
   readonly killed = new Set<ChildProcess>();
+  /** Exit codes of the processes not killed on purpose (0: a clean stop). */
+  readonly exits: (number | null)[] = [];
 
   constructor(
     readonly path: string,
@@ -73,7 +75,10 @@ class Run {
         } else this.errors.push(line);
       }
     });
-    child.on('exit', () => this.children.delete(child));
+    child.on('exit', (code) => {
+      this.children.delete(child);
+      if (!this.killed.has(child)) this.exits.push(code);
+    });
     return child;
   }
 
@@ -165,9 +170,22 @@ async function faultRun(mode: 'at-least-once' | 'at-most-once') {
         },
       ],
     ];
-    const limit = Date.now() + (SOAK ? 600_000 : 60_000);
+    // Within the runner's 60 s for both tests (scaled by ZK_TEST_TIMING, as the runner is), so
+    // that a stall fails with the state below rather than a bare timeout.
+    const limit = Date.now() + (SOAK ? 600_000 : 25_000 * Number(process.env.ZK_TEST_TIMING ?? 1));
+    const state = async () =>
+      JSON.stringify({
+        progress: progress(),
+        put: run.put.size,
+        exits: run.exits,
+        running: run.children.size,
+        errors: run.errors.slice(-3),
+      });
     for (const [at, fault] of plan) {
-      while (progress() < at * ITEMS && Date.now() < limit) await sleep(20);
+      while (progress() < at * ITEMS) {
+        if (Date.now() > limit) assert.fail(`stalled before a fault at ${at}: ${await state()}`);
+        await sleep(20);
+      }
       await fault();
     }
     await Promise.all(
@@ -180,12 +198,14 @@ async function faultRun(mode: 'at-least-once' | 'at-most-once') {
     await client.start();
     try {
       for (;;) {
-        assert.ok(Date.now() < limit, `run did not finish: ${progress()} of ${ITEMS}`);
         const left = (await client.getChildren(run.path)).children.length;
         const locks = await client
           .getChildren(`${run.path}-locks`)
           .then((r) => r.children.length)
           .catch(() => 0);
+        if (Date.now() > limit) {
+          assert.fail(`did not finish: ${left} items, ${locks} locks left; ${await state()}`);
+        }
         if (left === 0 && locks === 0) break;
         await sleep(100);
       }
@@ -193,6 +213,11 @@ async function faultRun(mode: 'at-least-once' | 'at-most-once') {
       await client.close();
     }
     await run.stopAll();
+    // A worker that crashed (an unhandled rejection exits 3) would hide its deliveries.
+    assert.ok(
+      run.exits.every((code) => code === 0),
+      `workers exited ${JSON.stringify(run.exits)}`,
+    );
     return { run, faults };
   } finally {
     for (const ch of run.children) ch.kill('SIGKILL');

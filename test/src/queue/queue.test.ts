@@ -48,6 +48,7 @@ test('put writes Curator bytes: a persistent queue-<seq> node with the item-batc
   const stat = (await client.exists(`${path}/${a}`))!;
   assert.equal(stat.ephemeralOwner, 0n, 'items are persistent');
   assert.equal(await q.depth(), 3);
+  assert.ok((await q.oldestItemAgeMs())! >= 0);
   const got: string[] = [];
   for (let i = 0; i < 5; i++) {
     const m = await q.take({ timeoutMs: 5000 });
@@ -57,6 +58,7 @@ test('put writes Curator bytes: a persistent queue-<seq> node with the item-batc
   assert.deepEqual(got, ['hello', '', 'a', 'bb', 'ccc'], 'FIFO, a batch in order');
   assert.deepEqual(await childrenOf(server, path), []);
   assert.deepEqual(await childrenOf(server, `${path}-locks`), [], 'no lock node left');
+  assert.equal(await q.oldestItemAgeMs(), undefined);
 });
 
 test('a lock-safe item is held by an ephemeral lockPath/<item name> while processed', async () => {

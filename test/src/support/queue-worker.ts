@@ -36,6 +36,10 @@ const flush = () =>
     batch = [];
   });
 
+process.on('unhandledRejection', (e) => {
+  console.error(`worker ${role} ${process.pid} unhandled:`, e);
+  process.exit(3);
+});
 const client = createClient({ connectString, sessionTimeoutMs: 1500 });
 const reportSession = () => {
   const { sessionId, password } = client.sessionCredentials();
