@@ -40,7 +40,7 @@ if (measure === 'put') {
     (cl) => new DistributedQueue(cl, path, { serializer: stringSerializer, delivery: a }),
   );
   let left = count;
-  const stop = new AbortController();
+  const stop = new globalThis.AbortController();
   const t0 = now();
   for (const q of queues) await q.start();
   await Promise.all(
@@ -65,7 +65,7 @@ if (measure === 'put') {
   await consumer.start();
   await producer.start();
   let arrived;
-  const stop = new AbortController();
+  const stop = new globalThis.AbortController();
   const run = consumer.consume(() => arrived?.(now()), { signal: stop.signal });
   const lat = [];
   for (let i = 0; i < samples; i++) {
