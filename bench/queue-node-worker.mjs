@@ -26,7 +26,7 @@ if (measure === 'put') {
   const t0 = now();
   await Promise.all(
     Array.from({ length: Number(a) }, async () => {
-      for (let n; (n = next++) < count; ) await q.put(`item-${n}`);
+      for (let n; (n = next++) < count;) await q.put(`item-${n}`);
     }),
   );
   console.log(JSON.stringify({ us: us(t0) }));

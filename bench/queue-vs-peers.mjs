@@ -62,9 +62,16 @@ function run(cmd, args) {
 }
 
 function worker(peer, args, kazooKind) {
-  if (peer === 'ours') return run(process.execPath, [path.join(here, 'queue-node-worker.mjs'), connect, ...args]);
-  if (peer === 'curator') return run('java', ['-cp', javaCp, 'CuratorQueueBench', connect, ...args]);
-  return run(PYTHON, [path.join(here, 'kazoo_queue_bench.py'), connect, ...args, ...(kazooKind ? [kazooKind] : [])]);
+  if (peer === 'ours')
+    return run(process.execPath, [path.join(here, 'queue-node-worker.mjs'), connect, ...args]);
+  if (peer === 'curator')
+    return run('java', ['-cp', javaCp, 'CuratorQueueBench', connect, ...args]);
+  return run(PYTHON, [
+    path.join(here, 'kazoo_queue_bench.py'),
+    connect,
+    ...args,
+    ...(kazooKind ? [kazooKind] : []),
+  ]);
 }
 
 /** Fills a queue with `n` items in the peer's own layout, 200 creates in flight (not measured). */
@@ -83,7 +90,7 @@ async function fill(peer, delivery, n) {
   let next = 0;
   await Promise.all(
     Array.from({ length: 200 }, async () => {
-      for (let i; (i = next++) < n; ) {
+      for (let i; (i = next++) < n;) {
         const item = Buffer.from(`item-${i}`);
         const data = peer === 'kazoo' ? item : encodeFrame([item]);
         await admin.create(`${parent}/${name}`, data, { mode: 'PERSISTENT_SEQUENTIAL' });
@@ -145,7 +152,9 @@ try {
 }
 
 const fmt = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
-console.log(`\n${ROUNDS} rounds; ratios > 1: ours better (throughput ours/peer, times peer/ours)\n`);
+console.log(
+  `\n${ROUNDS} rounds; ratios > 1: ours better (throughput ours/peer, times peer/ours)\n`,
+);
 console.log('| measure | ours | Curator | kazoo | vs Curator | vs kazoo |');
 console.log('| --- | --- | --- | --- | --- | --- |');
 for (const [m, label] of MEASURES) {
