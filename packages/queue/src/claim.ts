@@ -56,7 +56,7 @@ export interface DeadLetter {
   readonly deadLetterNode: string | undefined;
 }
 
-type Taken<T> = { claim: Claim<T> } | { skip: 'gone' | 'locked' };
+type Taken<T> = { claim: Claim<T> } | { skip: 'gone' | 'locked' | 'corrupt' };
 
 /**
  * Takes the node `name` for this consumer: a claim on it, or why not. Corrupt nodes are
@@ -83,11 +83,15 @@ export async function takeNode<T>(
       if (e instanceof NoNodeError) return { skip: 'gone' };
       if (!isRetryable(e)) throw e;
       // The reply was lost: the lock node may be ours all the same.
-      const stat = await client.exists(lockNode).catch(() => null);
-      if (stat === null || stat.ephemeralOwner !== sessionId) {
-        if (stat !== null) return { skip: 'locked' };
+      const stat = await client.exists(lockNode).catch(() => undefined);
+      if (stat === undefined) {
+        // Still unknown: a lock node of ours left there would hold the item for as long as
+        // this session lives. Deleted in the background (a no-op if it was never made).
+        void dropLock(client, lockNode, sessionId);
         throw e;
       }
+      if (stat === null) throw e;
+      if (stat.ephemeralOwner !== sessionId) return { skip: 'locked' };
     }
     if (client.session?.sessionId !== sessionId) {
       // A new session between the request and here: whatever was made went with the old one.
@@ -137,7 +141,7 @@ export async function takeNode<T>(
         : new CorruptItemError(itemPath, 'the serializer refused an item', data, e);
     ctx.report(corrupt);
     await claim.deadLetter([data], corrupt, true);
-    return { skip: 'gone' };
+    return { skip: 'corrupt' };
   }
   return { claim };
 }

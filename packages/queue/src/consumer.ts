@@ -44,12 +44,10 @@ export class Channel<T> {
         continue;
       }
       if ('skip' in taken) {
-        if (taken.skip === 'gone') this.listing.finished(name);
-        else this.listing.lockedElsewhere(name);
-        this.listing.collided();
+        if (taken.skip === 'locked') this.listing.lockedElsewhere(name);
+        else this.listing.finished(name);
         continue;
       }
-      this.listing.tookAlone();
       const { claim } = taken;
       this.claims.add(claim);
       if (claim.ready) return claim.message();

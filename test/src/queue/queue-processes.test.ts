@@ -232,7 +232,17 @@ test('at least once under SIGKILL, session expiry and a dead server: no item los
   // and counted here as acknowledged by it (the queue is empty: nothing else deletes items).
   const killedHands = run.killedInHand();
   const lost = [...run.put].filter((i) => !run.acked.has(i) && !killedHands.has(i));
-  assert.deepEqual(lost, [], 'every item put was processed and acknowledged');
+  const about = (i: string) =>
+    `${i}: got ${run.got.get(i) ?? 0}, ack refused ${run.ackfail.has(i)}, holders ${[...run.inHand]
+      .filter(([, h]) => h.has(i))
+      .map(([c]) => `${c.pid}${run.killed.has(c) ? ' (killed)' : ''}`)
+      .join(' ')}`;
+  assert.deepEqual(
+    lost,
+    [],
+    `every item put was processed and acknowledged: ${lost.map(about).join('; ')}; ` +
+      `exits ${JSON.stringify(run.exits)}; reports ${JSON.stringify(run.errors.slice(-5))}`,
+  );
   const twice = [...run.acked].filter(([, n]) => n > 1);
   assert.deepEqual(twice, [], 'no item acknowledged (completed) twice');
   const suspects = new Set([...run.ackfail, ...killedHands]);
