@@ -84,6 +84,11 @@ export type ErrorCode =
   | 'BARRIER_TIMEOUT'
   // @zk-recipes/group
   | 'NODE_CONFLICT'
+  // @zk-recipes/queue
+  | 'CORRUPT_ITEM'
+  | 'QUEUE_TIMEOUT'
+  | 'CLAIM_LOST'
+  | 'QUEUE_NODE_VANISHED'
   // @zk-recipes/testing
   | 'ZOOKEEPER_NOT_FOUND'
   | 'SERVER_START_FAILED'

@@ -8,7 +8,19 @@ import os from 'node:os';
 import path from 'node:path';
 
 export const repo = path.resolve(import.meta.dirname, '../../..');
-export const names = ['core', 'lock', 'leader', 'testing', 'cli'] as const;
+export const names = [
+  'core',
+  'lock',
+  'leader',
+  'queue',
+  'cache',
+  'atomic',
+  'barrier',
+  'group',
+  'discovery',
+  'testing',
+  'cli',
+] as const;
 
 export interface PackedJson {
   name: string;
@@ -74,13 +86,21 @@ import { createClient, exponentialBackoff, zodSerializer, type ClientOptions } f
 import { leaseDriver } from '@zk-recipes/core/recipe';
 import { Mutex, withLock } from '@zk-recipes/lock';
 import { LeaderLatch, runWhileLeader } from '@zk-recipes/leader';
+import { DistributedQueue } from '@zk-recipes/queue';
+import { ConfigCache, TreeCache } from '@zk-recipes/cache';
+import { AtomicLong, SharedCount } from '@zk-recipes/atomic';
+import { Barrier, DoubleBarrier } from '@zk-recipes/barrier';
+import { PersistentNode } from '@zk-recipes/group';
+import { ServiceDiscovery } from '@zk-recipes/discovery';
 import { FaultProxy, TestingServer } from '@zk-recipes/testing';
 
 const options: ClientOptions = { connectString: '127.0.0.1:2181', retryPolicy: exponentialBackoff() };
 const client = createClient(options);
 const latch = new LeaderLatch(client, '/leader');
+const queue = new DistributedQueue(client, '/jobs', { serializer: zodSerializer<{ n: number }>({ safeParse: (v: unknown) => ({ success: true, data: v as { n: number } }) }) });
 const json = zodSerializer<{ n: number }>({ safeParse: (v: unknown) => ({ success: true, data: v as { n: number } }) });
-export const used = [latch, json, leaseDriver(1), Mutex, withLock, runWhileLeader, FaultProxy, TestingServer];
+export const used = [latch, queue, json, leaseDriver(1), Mutex, withLock, runWhileLeader, FaultProxy, TestingServer];
+export const recipes = [TreeCache, ConfigCache, AtomicLong, SharedCount, Barrier, DoubleBarrier, PersistentNode, ServiceDiscovery];
 `;
 
 /** Writes a consumer project in `<dir>/<name>` and returns what tsc said (empty: it compiled). */

@@ -1,0 +1,270 @@
+/**
+ * What every queue of Curator's DistributedQueue family shares: the nodes (a persistent queue
+ * node, never a container; `queue-` items, persistent sequential, in Curator's item-batch frame;
+ * the lock-safe `lockPath/<item>` ephemerals), producing, consuming in either delivery mode, and
+ * the state tools read. The variants (names.ts) differ only in node names and order.
+ */
+import {
+  IllegalStateError,
+  InvalidArgumentError,
+  NodeExistsError,
+  RecipeClosedError,
+  type Serializer,
+  type ZkClient,
+} from '@zk-recipes/core';
+import {
+  childPath,
+  Deadline,
+  joinSignals,
+  Lifecycle,
+  RELEASE_BOUND_MS,
+  sleep,
+  waitForChildren,
+  whileConnected,
+  type WaitOptions,
+} from '@zk-recipes/core/recipe';
+import { hostname } from 'node:os';
+import type { ClaimContext, DeadLetter } from './claim.js';
+import { Channel } from './consumer.js';
+import { QueueNodeVanishedError, QueueTimeoutError } from './errors.js';
+import { encodeFrame } from './frame.js';
+import { acquireListing, releaseListing, type QueueListing } from './listing.js';
+import type { DeliveryMode, Message } from './message.js';
+import { ITEM_PREFIX, type Naming } from './names.js';
+import { consumeLoop, messageIterator, type ConsumeOptions, type Handler } from './loops.js';
+import { QueueInspector, type InFlightItem } from './inspect.js';
+
+/** Options of every queue of the DistributedQueue family. */
+export interface QueueOptions<T> {
+  /** Items to node data and back (`stringSerializer`, `jsonSerializer()`, ...). */
+  serializer: Serializer<T>;
+  /** `at-least-once` (default) or `at-most-once` (Curator's default mode); see DeliveryMode. */
+  delivery?: DeliveryMode;
+  /**
+   * Where consumers' lock nodes go (Curator's `QueueBuilder.lockPath`); at least once only.
+   * Default `<path>-locks`. Give Java consumers the same path.
+   */
+  lockPath?: string;
+  /** `put` waits (cancellable) while the queue holds this many nodes or more. Default: no limit. */
+  maxItems?: number;
+  /** Requeues of a failed node before it goes to `deadLetterPath` (or is dropped). Default 10. */
+  retryLimit?: number;
+  /** A plain queue node items go to once past the retry limit, or when unreadable. */
+  deadLetterPath?: string;
+  /** The data of lock nodes (who holds an item, for people). Default `<hostname>:<pid>`. */
+  consumerId?: string;
+  /** How long close() waits for running handlers before giving their items back. Default 10 s. */
+  closeTimeoutMs?: number;
+}
+
+/** A queue's events. */
+export type QueueEvents = {
+  /** An error the queue survived (a request that failed, an ack refused, a corrupt item). */
+  error: [error: unknown];
+  /** Items left the queue unprocessed: dead-lettered, or dropped (no dead-letter path). */
+  deadLetter: [letter: DeadLetter];
+};
+
+const NAMING_IDS = new WeakMap<Naming, string>();
+
+export abstract class QueueBase<T> extends Lifecycle<QueueEvents> {
+  readonly delivery: DeliveryMode;
+  readonly lockPath: string;
+  private readonly ctx: ClaimContext<T>;
+  private listing: QueueListing | undefined;
+  private channel: Channel<T> | undefined;
+  private readonly running = new Set<Promise<void>>();
+  private readonly inspector: QueueInspector;
+
+  protected constructor(
+    recipe: string,
+    readonly client: ZkClient,
+    path: string,
+    private readonly naming: Naming,
+    private readonly options: QueueOptions<T>,
+  ) {
+    super(recipe, path);
+    const o = (options ?? {}) as Partial<QueueOptions<T>>;
+    const ser = o.serializer;
+    if (typeof ser?.serialize !== 'function' || typeof ser.deserialize !== 'function') {
+      throw new InvalidArgumentError('serializer', 'serializer must be a Serializer');
+    }
+    const delivery = o.delivery ?? 'at-least-once';
+    if (delivery !== 'at-least-once' && delivery !== 'at-most-once') {
+      throw new InvalidArgumentError('delivery', 'delivery must be at-least-once or at-most-once');
+    }
+    const count = (v: unknown, field: string, min: number) => {
+      if (v !== undefined && !(typeof v === 'number' && v >= min && !Number.isNaN(v))) {
+        throw new InvalidArgumentError(field, `${field} must be a number >= ${min}`);
+      }
+    };
+    count(o.maxItems, 'maxItems', 1);
+    count(o.retryLimit, 'retryLimit', 0);
+    count(o.closeTimeoutMs, 'closeTimeoutMs', 0);
+    this.delivery = delivery;
+    this.lockPath = o.lockPath ?? `${path}-locks`;
+    for (const p of [path, this.lockPath, o.deadLetterPath]) {
+      if (p !== undefined && (typeof p !== 'string' || !p.startsWith('/') || p === '/')) {
+        throw new InvalidArgumentError('path', `${String(p)} is not a queue path`);
+      }
+    }
+    this.ctx = {
+      client,
+      queuePath: path,
+      lockPath: this.lockPath,
+      mode: delivery,
+      serializer: ser,
+      naming,
+      retryLimit: o.retryLimit ?? 10,
+      deadLetterPath: o.deadLetterPath,
+      lockData: Buffer.from(o.consumerId ?? `${hostname()}:${process.pid}`),
+      report: (e) => this.report(e),
+      deadLettered: (letter) => this.emit('deadLetter', letter),
+    };
+    this.inspector = new QueueInspector(client, path, this.lockPath, naming);
+  }
+
+  /**
+   * Makes the queue node (and the lock and dead-letter paths) as persistent nodes if missing,
+   * their parents as containers, as Curator's start() does. Never a container: Java consumers
+   * stop for good when the server reaps their queue node.
+   */
+  protected async onStart(): Promise<void> {
+    const paths = [this.path, this.delivery === 'at-least-once' ? this.lockPath : undefined];
+    paths.push(this.options.deadLetterPath);
+    for (const p of paths) {
+      if (p === undefined) continue;
+      await this.client
+        .create(p, '', { createParents: true, signal: this.closeSignal })
+        .catch((e: unknown) => {
+          if (!(e instanceof NodeExistsError)) throw e;
+        });
+    }
+  }
+
+  protected async onClose(): Promise<void> {
+    // Running handlers finish (their signal aborted), within closeTimeoutMs; no timer is left.
+    const bound = new AbortController();
+    const limit = sleep(this.options.closeTimeoutMs ?? 10_000, bound.signal).catch(() => undefined);
+    await Promise.race([Promise.allSettled([...this.running]), limit]);
+    bound.abort();
+    if (this.channel)
+      await whileConnected(this.client, this.channel.releaseAll(), RELEASE_BOUND_MS);
+    if (this.listing) await releaseListing(this.listing);
+  }
+
+  private requireStarted(): void {
+    if (this.state === 'CLOSED') throw new RecipeClosedError(this.path);
+    if (this.state !== 'STARTED') {
+      throw new IllegalStateError(this.state, `${this.recipe}: call start() first`, {
+        path: this.path,
+      });
+    }
+  }
+
+  /** The channel (and the process's shared listing), made on first use. */
+  private consumer(): Channel<T> {
+    this.requireStarted();
+    if (!this.channel) {
+      let id = NAMING_IDS.get(this.naming);
+      if (!id) NAMING_IDS.set(this.naming, (id = `n${Math.random()}`));
+      this.listing = acquireListing(
+        this.client,
+        this.path,
+        this.delivery === 'at-least-once' ? this.lockPath : undefined,
+        this.naming,
+        id,
+        (p) => this.report(new QueueNodeVanishedError(p)),
+      );
+      this.channel = new Channel(this.ctx, this.listing);
+    }
+    return this.channel;
+  }
+
+  /**
+   * Writes one node holding `values` under `prefix` and resolves with its name once the create
+   * committed; rejects with a typed error otherwise (DataTooLargeError before sending, ...).
+   */
+  protected async putNode(
+    prefix: string,
+    values: readonly T[],
+    options: WaitOptions,
+  ): Promise<string> {
+    this.requireStarted();
+    const deadline = Deadline.of(options);
+    const data = encodeFrame(values.map((v) => this.ctx.serializer.serialize(v)));
+    const { maxItems } = this.options;
+    if (maxItems !== undefined) {
+      const room = await waitForChildren(
+        this.client,
+        this.path,
+        (c) => c.filter((n) => n.startsWith(ITEM_PREFIX)).length < maxItems,
+        deadline,
+      );
+      if (room === undefined)
+        throw new QueueTimeoutError('put', this.path, deadline.timeoutMs ?? 0);
+    }
+    const { path } = await this.client.create(childPath(this.path, prefix), data, {
+      mode: 'PERSISTENT_SEQUENTIAL',
+      ...(deadline.signal ? { signal: deadline.signal } : {}),
+    });
+    return path.slice(path.lastIndexOf('/') + 1);
+  }
+
+  /**
+   * One item, to settle with `ack()` or `requeue()`. Rejects with QueueTimeoutError when none
+   * comes within `timeoutMs` (0: only if one is free now), or with the signal's reason.
+   */
+  async take(options: WaitOptions = {}): Promise<Message<T>> {
+    const channel = this.consumer();
+    const deadline = Deadline.of(options);
+    const stop = joinSignals([deadline.signal, this.closeSignal]);
+    try {
+      const m = await channel.next(deadline.withSignal(stop.signal));
+      if (!m) throw new QueueTimeoutError('take', this.path, deadline.timeoutMs ?? 0);
+      return m;
+    } finally {
+      stop.dispose();
+    }
+  }
+
+  /**
+   * The items as an async iterator. An item not settled when the loop asks for the next one is
+   * acknowledged; one not settled when the loop ends early (`break`, a throw) is given back in
+   * place, to be delivered again. Ends when `signal` aborts or the queue closes.
+   */
+  messages(options: { signal?: AbortSignal } = {}): AsyncIterableIterator<Message<T>> {
+    return messageIterator(this.consumer(), this.closeSignal, options.signal, (e) =>
+      this.report(e),
+    );
+  }
+
+  /**
+   * Runs `handler` on every item, `concurrency` at a time, until `signal` aborts or the queue
+   * closes (then resolves, once the running handlers are done). A handler that returns
+   * acknowledges its item; one that throws requeues it (see Message.requeue).
+   */
+  consume(handler: Handler<T>, options: ConsumeOptions = {}): Promise<void> {
+    const run = consumeLoop(this.consumer(), handler, options, this.closeSignal, (e) =>
+      this.report(e),
+    );
+    this.running.add(run);
+    void run.finally(() => this.running.delete(run));
+    return run;
+  }
+
+  /** How many item nodes the queue holds (a `putMany` batch is one). */
+  depth(options: WaitOptions = {}): Promise<number> {
+    return this.inspector.depth(options);
+  }
+
+  /** The items consumers hold now (lock nodes): whose session, since when. */
+  inFlight(options: WaitOptions = {}): Promise<InFlightItem[]> {
+    return this.inspector.inFlight(options);
+  }
+
+  /** How long ago the next item to be taken was put, in ms; undefined when the queue is empty. */
+  oldestItemAgeMs(options: WaitOptions = {}): Promise<number | undefined> {
+    return this.inspector.oldestAgeMs(options);
+  }
+}

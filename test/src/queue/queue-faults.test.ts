@@ -1,0 +1,129 @@
+// Single-process faults: a consumer's session expiring while it holds an item (Curator's
+// CURATOR-605 and its stuck item), connections cut under consumers (FaultProxy), the queue node
+// deleted under running consumers.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { stringSerializer } from '@zk-recipes/core';
+import { ClaimLostError, DistributedQueue, QueueNodeVanishedError } from '@zk-recipes/queue';
+import { assertNoLeftoverWatches, childrenOf, expireSession } from '@zk-recipes/testing';
+import { proxiedClients } from '../support/proxied-clients.js';
+import { sharedServer } from '../support/shared-server.js';
+
+const server = sharedServer({ tickTimeMs: 200 });
+const strings = { serializer: stringSerializer };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('CURATOR-605: an item whose consumer lost its session is taken by another at once, without a new put, and the old ack is refused', async () => {
+  await using fx = await proxiedClients(server, {
+    clients: [{ direct: true, sessionTimeoutMs: 20_000 }, { direct: true }],
+    proxy: false,
+  });
+  const [{ client: a }, { client: b }] = fx.clients;
+  const path = fx.root.child('q');
+  await using qa = new DistributedQueue(a, path, strings);
+  await using qb = new DistributedQueue(b, path, strings);
+  await qa.start();
+  await qb.start();
+  await qa.put('job1');
+  const held = await qa.take({ timeoutMs: 5000 });
+  const completed: string[] = [];
+  const ac = new AbortController();
+  // B waits: the item is locked. Curator's consumer would wait here for the next put.
+  const run = qb.consume((v) => void completed.push(`b:${v}`), { signal: ac.signal });
+  await sleep(300);
+  assert.deepEqual(completed, [], 'B does not take a locked item');
+  await expireSession(a, server);
+  // A's lock node went with its session: B's watch on the lock path wakes it.
+  while (completed.length === 0) await sleep(20);
+  assert.deepEqual(completed, ['b:job1']);
+  // A finishes late: its ack must not complete the item a second time.
+  await assert.rejects(held.ack(), ClaimLostError);
+  ac.abort();
+  await run;
+  assert.deepEqual(await childrenOf(server, path), []);
+  assert.deepEqual(await childrenOf(server, `${path}-locks`), []);
+});
+
+for (const delivery of ['at-least-once', 'at-most-once'] as const) {
+  test(`${delivery}: connections cut under two consumers lose nothing and deliver nothing twice (the sessions survive)`, async () => {
+    await using fx = await proxiedClients(server, {
+      clients: [{ sessionTimeoutMs: 10_000 }, { sessionTimeoutMs: 10_000 }, { direct: true }],
+    });
+    const [{ client: c1 }, { client: c2 }, { client: producer }] = fx.clients;
+    const path = fx.root.child('q');
+    await using p = new DistributedQueue(producer, path, strings);
+    await using q1 = new DistributedQueue(c1, path, { ...strings, delivery });
+    await using q2 = new DistributedQueue(c2, path, { ...strings, delivery });
+    for (const q of [p, q1, q2]) await q.start();
+    const errors: unknown[] = [];
+    for (const q of [q1, q2]) q.on('error', (e) => errors.push(e));
+    const items = Array.from({ length: 150 }, (_, i) => `i${i}`);
+    const delivered = new Map<string, number>();
+    const ac = new AbortController();
+    const handler = async (v: string) => {
+      delivered.set(v, (delivered.get(v) ?? 0) + 1);
+      await sleep(2);
+    };
+    const runs = [q1, q2].map((q) => q.consume(handler, { concurrency: 3, signal: ac.signal }));
+    for (const [i, item] of items.entries()) {
+      await p.put(item);
+      if (i % 40 === 20) fx.proxy.closeAll(); // both consumers' connections, mid-stream
+    }
+    while ((await p.depth()) > 0 || (await childrenOf(server, `${path}-locks`)).length > 0) {
+      await sleep(50);
+    }
+    ac.abort();
+    await Promise.all(runs);
+    const twice = [...delivered].filter(([, n]) => n > 1);
+    assert.deepEqual(twice, [], 'nothing delivered twice');
+    const unknown = errors.filter((e) => e instanceof ClaimLostError).length;
+    const missing = items.filter((i) => !delivered.has(i));
+    if (delivery === 'at-least-once') assert.deepEqual(missing, [], 'nothing lost');
+    // At most once, a delete whose reply was cut is reported and its item not delivered.
+    else assert.ok(missing.length <= unknown, `${missing.length} lost, ${unknown} reported`);
+  });
+}
+
+test('the queue node deleted under a running consumer is made again as a persistent node and reported', async () => {
+  await using fx = await proxiedClients(server, { clients: 2, proxy: false });
+  const [{ client }, { client: other }] = fx.clients;
+  const path = fx.root.child('q');
+  await using q = new DistributedQueue(client, path, strings);
+  await q.start();
+  const errors: unknown[] = [];
+  q.on('error', (e) => errors.push(e));
+  const got: string[] = [];
+  const ac = new AbortController();
+  const run = q.consume((v) => void got.push(v), { signal: ac.signal });
+  await q.put('before');
+  while (got.length < 1) await sleep(20);
+  await other.delete(path); // as the server reaps an empty container
+  while (!errors.some((e) => e instanceof QueueNodeVanishedError)) await sleep(20);
+  const stat = await other.exists(path);
+  assert.ok(stat, 'made again');
+  await q.put('after');
+  while (got.length < 2) await sleep(20);
+  assert.deepEqual(got, ['before', 'after']);
+  ac.abort();
+  await run;
+  await q.close();
+  await assertNoLeftoverWatches(server, { sessionId: client.session!.sessionId });
+});
+
+test('one consumer draining a deep queue lists it a few times, not once per item (Curator lists after every item)', async () => {
+  await using fx = await proxiedClients(server, { clients: [{}, { direct: true }] });
+  const [{ client }, { client: producer }] = fx.clients;
+  const path = fx.root.child('q');
+  await using p = new DistributedQueue(producer, path, strings);
+  await p.start();
+  for (let i = 0; i < 200; i++) await p.putMany([`i${i}`]);
+  await using q = new DistributedQueue(client, path, strings);
+  await q.start();
+  const before = fx.proxy.requestCount('getChildren');
+  let n = 0;
+  const ac = new AbortController();
+  await q.consume(() => void (++n === 200 && ac.abort()), { signal: ac.signal });
+  const listings = fx.proxy.requestCount('getChildren') - before;
+  assert.equal(n, 200);
+  assert.ok(listings <= 10, `${listings} listings for 200 items`);
+});
