@@ -67,6 +67,11 @@ export type QueueEvents = {
 
 const NAMING_IDS = new WeakMap<Naming, string>();
 
+/**
+ * What every queue shares: the lifecycle, the consumers (`consume`, `messages`, `take`), the
+ * delivery mode and the queue's state for tools (`depth`, `inFlight`, `oldestItemAgeMs`). Each
+ * queue kind adds its own `put` and `putMany`, which name the node as Curator's does.
+ */
 export abstract class QueueBase<T> extends Lifecycle<QueueEvents> {
   readonly delivery: DeliveryMode;
   readonly lockPath: string;

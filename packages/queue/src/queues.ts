@@ -61,6 +61,7 @@ export class PriorityQueue<T> extends QueueBase<T> {
     return this.putNode(priorityPrefix(priority), [item], options);
   }
 
+  /** Adds `items` as one node with `priority` (Curator's putMulti); consumers get them in order. */
   putMany(values: readonly T[], priority: number, options: WaitOptions = {}): Promise<string> {
     return this.putNode(priorityPrefix(priority), items(values), options);
   }
@@ -80,6 +81,7 @@ export class DelayQueue<T> extends QueueBase<T> {
     return this.putNode(delayPrefix(dueAt), [item], options);
   }
 
+  /** Adds `items` as one node, due at `dueAt` (Curator's putMulti); consumers get them in order. */
   putMany(values: readonly T[], dueAt: number | Date, options: WaitOptions = {}): Promise<string> {
     return this.putNode(delayPrefix(dueAt), items(values), options);
   }
@@ -96,6 +98,7 @@ export class IdQueue<T> extends QueueBase<T> {
     return this.putNode(idPrefix(id), [item], options);
   }
 
+  /** Adds `items` as one node under `id` (Curator's putMulti); consumers get them in order. */
   putMany(values: readonly T[], id: string, options: WaitOptions = {}): Promise<string> {
     return this.putNode(idPrefix(id), items(values), options);
   }
