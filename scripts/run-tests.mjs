@@ -42,7 +42,9 @@ const run = spawnSync(
   process.execPath,
   [
     '--test',
-    `--test-concurrency=${process.env.ZK_TEST_CONCURRENCY ?? '2'}`,
+    // Three files at a time on two cores: most of a test's time is spent waiting on servers,
+    // sessions and timers (measured in bench/RESULTS.md, "Suite time").
+    `--test-concurrency=${process.env.ZK_TEST_CONCURRENCY ?? '3'}`,
     // A hung test fails instead of stalling the run (scaled like every other wait).
     `--test-timeout=${Math.round(60_000 * Number(process.env.ZK_TEST_TIMING ?? '1'))}`,
     '--test-reporter=spec',
