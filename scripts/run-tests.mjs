@@ -45,8 +45,10 @@ const run = spawnSync(
     // Three files at a time on two cores: most of a test's time is spent waiting on servers,
     // sessions and timers (measured in bench/RESULTS.md, "Suite time").
     `--test-concurrency=${process.env.ZK_TEST_CONCURRENCY ?? '3'}`,
-    // A hung test fails instead of stalling the run (scaled like every other wait).
-    `--test-timeout=${Math.round(60_000 * Number(process.env.ZK_TEST_TIMING ?? '1'))}`,
+    // A hung test fails instead of stalling the run (scaled like every other wait). Node applies
+    // it to each file as a whole too: the longest files (the CLI's, the lock's chaos tests) take
+    // 25 to 60 s on a loaded machine, so the bound is twice that.
+    `--test-timeout=${Math.round(120_000 * Number(process.env.ZK_TEST_TIMING ?? '1'))}`,
     '--test-reporter=spec',
     ...files,
   ],
