@@ -4,7 +4,7 @@ import { OpCode as OP } from './driver/opcodes.js';
 import type { MultiOp as WireOp, MultiResult as WireResult } from './driver/requests.js';
 import { InvalidArgumentError } from './errors.js';
 import { validatePath } from './paths.js';
-import { CREATE_FLAGS, type Acl, type Stat } from './types.js';
+import { CREATE_FLAGS, type Acl, type CreateMode, type Stat } from './types.js';
 
 /** One operation of a transaction. Versions are used exactly as given (0 is a version). */
 export type MultiOp =
@@ -12,14 +12,7 @@ export type MultiOp =
       op: 'create';
       path: string;
       data?: Buffer | string;
-      mode?:
-        | 'PERSISTENT'
-        | 'EPHEMERAL'
-        | 'PERSISTENT_SEQUENTIAL'
-        | 'EPHEMERAL_SEQUENTIAL'
-        | 'CONTAINER'
-        | 'PERSISTENT_WITH_TTL'
-        | 'PERSISTENT_SEQUENTIAL_WITH_TTL';
+      mode?: CreateMode;
       acl?: readonly Acl[];
       /** Time to live of a `*_WITH_TTL` node, in ms (required for those modes, refused otherwise). */
       ttlMs?: number;
