@@ -1,4 +1,9 @@
-import { InvalidArgumentError, validatePath, type ZkClient } from '@zk-recipes/core';
+import {
+  DataTooLargeError,
+  InvalidArgumentError,
+  validatePath,
+  type ZkClient,
+} from '@zk-recipes/core';
 import {
   CacheEngine,
   childPath,
@@ -105,6 +110,11 @@ export class GroupMember extends Lifecycle<GroupMemberEvents> {
     try {
       await this.node.start();
     } catch (e) {
+      if (e instanceof DataTooLargeError) {
+        // A payload over the packet limit never fits: stop the node rather than retry it.
+        await this.node.close();
+        throw e;
+      }
       if (!(e instanceof NodeConflictError)) throw e;
       conflict = e;
     }

@@ -122,6 +122,7 @@ test("GroupMember: a duplicate id is a typed conflict, the live member's node un
     assert.equal(await a.client.exists(root.child('big/x')), null, 'nothing created');
     await assert.rejects(second.setPayload(Buffer.alloc(2 * 1024 * 1024)), DataTooLargeError);
     assert.equal((await b.client.getData(`${group}/same`)).data.toString(), 'second');
+    assert.equal(second.getPayload().toString(), 'second', 'the payload that fits is kept');
   } finally {
     await root.remove();
   }
@@ -237,7 +238,7 @@ test('GroupMember: a short connection cut (session kept) tells no leave or join,
   }
 });
 
-test("Curator interop: Curator's GroupMember (Java) and ours in one group see each other with their payloads, and each other's leave", async () => {
+test("Curator interop: Curator's GroupMember (Java) and ours in one group see each other with their payloads, and each other's leave; a duplicate of Java's id is a conflict", async () => {
   const root = await TestRoot.create(server);
   await using c = await startedClient({ connectString: server.connectString });
   try {
@@ -249,6 +250,14 @@ test("Curator interop: Curator's GroupMember (Java) and ours in one group see ea
     assert.deepEqual(view(ours), { java: 'pj', ts: 'pt' });
     assert.equal((await c.client.getData(`${group}/java`)).stat.ephemeralOwner !== 0n, true);
     assert.equal(await java.line(), 'members java=pj,ts=pt');
+    // Our member with Java's id: a conflict, Java's node untouched (Curator's would adopt it).
+    const javaNode = await c.client.getData(`${group}/java`);
+    await using dup = new GroupMember(c.client, group, 'java', { payload: 'dup' });
+    await assert.rejects(dup.start(), NodeConflictError);
+    await dup.close();
+    const still = await c.client.getData(`${group}/java`);
+    assert.equal(still.data.toString(), 'pj');
+    assert.equal(still.stat.mzxid, javaNode.stat.mzxid, 'not written');
     await ours.setPayload('pt2');
     assert.equal(await java.line(), 'members java=pj,ts=pt2');
     await ours.close();
