@@ -6,6 +6,8 @@
 //   barrier-wait <path> <ms>      waitOnBarrier(ms): "passed" or "timeout"
 //   persistent-node <path> <data>  an EPHEMERAL PersistentNode: "created" once placed, then a line
 //                                 on stdin closes it: "closed"
+//   group-member <path> <id> <payload>  a GroupMember: "members id=payload,..." (sorted) at start and
+//                                 whenever getCurrentMembers changes, until a line on stdin closes it: "closed"
 //   count-set <path> <n>          SharedCount(seed 0).setCount(n): "set"
 //   count-wait <path> <n>         SharedCount(seed 0): "seen <n>" once getCount() is n (20 s at most)
 //   double <path> <n> <ms>        DistributedDoubleBarrier(n): "entered"/"enter-timeout", then a line on
@@ -20,6 +22,7 @@ import org.apache.curator.framework.recipes.atomic.DistributedAtomicInteger;
 import org.apache.curator.framework.recipes.atomic.DistributedAtomicLong;
 import org.apache.curator.framework.recipes.barriers.DistributedBarrier;
 import org.apache.curator.framework.recipes.barriers.DistributedDoubleBarrier;
+import org.apache.curator.framework.recipes.nodes.GroupMember;
 import org.apache.curator.framework.recipes.nodes.PersistentNode;
 import org.apache.curator.framework.recipes.shared.SharedCount;
 import org.apache.zookeeper.CreateMode;
@@ -111,6 +114,36 @@ public class CuratorSharedWorker {
         System.out.flush();
         in.readLine();
         node.close();
+        System.out.println("closed");
+        break;
+      }
+      case "group-member": {
+        GroupMember member = new GroupMember(client, path, args[3], args[4].getBytes("UTF-8"));
+        member.start();
+        Thread closer = new Thread(() -> {
+          try {
+            in.readLine();
+          } catch (Exception e) {
+            // stdin gone: close as well
+          }
+        });
+        closer.start();
+        String last = null;
+        while (closer.isAlive()) {
+          StringBuilder b = new StringBuilder();
+          for (java.util.Map.Entry<String, byte[]> e : new java.util.TreeMap<>(member.getCurrentMembers()).entrySet()) {
+            if (b.length() > 0) b.append(',');
+            b.append(e.getKey()).append('=').append(new String(e.getValue(), "UTF-8"));
+          }
+          String now = b.toString();
+          if (!now.equals(last)) {
+            System.out.println("members " + now);
+            System.out.flush();
+            last = now;
+          }
+          Thread.sleep(20);
+        }
+        member.close();
         System.out.println("closed");
         break;
       }

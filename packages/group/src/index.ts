@@ -1,9 +1,15 @@
 // The declarations use Buffer, NodeJS and node: modules: consumers need no "types" setting.
 /// <reference types="node" preserve="true" />
 /**
- * Nodes kept in place (Curator's PersistentNode and PersistentTtlNode), the base of group
- * membership. See docs/recipes/group.md.
+ * Group membership (Curator's GroupMember) and the nodes kept in place it is built on
+ * (Curator's PersistentNode and PersistentTtlNode). See docs/recipes/group.md.
  */
+export {
+  GroupMember,
+  type GroupChange,
+  type GroupMemberEvents,
+  type GroupMemberOptions,
+} from './group-member.js';
 export { PersistentNode, type PersistentNodeOptions } from './persistent-node.js';
 export {
   PersistentTtlNode,

@@ -1,4 +1,5 @@
 import {
+  DataTooLargeError,
   InvalidArgumentError,
   NodeExistsError,
   NoNodeError,
@@ -116,9 +117,17 @@ export class PersistentNode extends Lifecycle<Events> {
   /** Sets the node's data (kept for every later re-creation too). */
   async setData(data: Buffer | string, options: { signal?: AbortSignal } = {}): Promise<void> {
     const next = toData(data, 'data');
+    const previous = this.data;
     this.data = next;
     if (this.ours) {
-      this.ours = await this.client.setData(this.path, next, options.signal ? options : {});
+      try {
+        this.ours = await this.client.setData(this.path, next, options.signal ? options : {});
+      } catch (e) {
+        // Data over the packet limit is refused before sending: keep the data that fits, or
+        // every later re-creation would fail the same way.
+        if (e instanceof DataTooLargeError && this.data === next) this.data = previous;
+        throw e;
+      }
     }
   }
 

@@ -1,0 +1,213 @@
+import {
+  DataTooLargeError,
+  InvalidArgumentError,
+  validatePath,
+  type ZkClient,
+} from '@zk-recipes/core';
+import {
+  CacheEngine,
+  childPath,
+  eventStream,
+  Lifecycle,
+  localAddress,
+  type CacheEvent,
+  type CachedNode,
+  type WaitOptions,
+} from '@zk-recipes/core/recipe';
+import { NodeConflictError } from './errors.js';
+import { PersistentNode } from './persistent-node.js';
+
+/** Options of a {@link GroupMember}. */
+export interface GroupMemberOptions {
+  /** This member's payload. Default: the local IPv4 address (Curator's default). */
+  payload?: Buffer | string;
+}
+
+/** A change in a group's membership, as {@link GroupMember.changes} yields it. */
+export interface GroupChange {
+  /** `joined`: a member appeared; `left`: it went; `updated`: its payload changed. */
+  readonly type: 'joined' | 'left' | 'updated';
+  /** The member's id (its node's name). */
+  readonly id: string;
+  /** The payload now (`left`: the last one seen). */
+  readonly payload: Buffer;
+}
+
+/** Events of a {@link GroupMember}. */
+export type GroupMemberEvents = {
+  /** A member joined (not told for the members there at start). */
+  joined: [id: string, payload: Buffer];
+  /** A member left (its node is gone: it closed, or its session ended). */
+  left: [id: string, payload: Buffer];
+  /** A member's payload changed (a rewrite with the same bytes is no change). */
+  updated: [id: string, payload: Buffer, previous: Buffer];
+  /** Each of the three above, as one event (what `changes()` yields). */
+  change: [change: GroupChange];
+  /** Our id is held by another live session: we wait for it to go, then join. */
+  conflict: [error: NodeConflictError];
+  /** An error the member survived (a read refused, a re-creation that failed). */
+  error: [error: unknown];
+};
+
+const toPayload = (p: unknown): Buffer => {
+  if (p === undefined) return Buffer.from(localAddress());
+  if (typeof p === 'string') return Buffer.from(p);
+  if (Buffer.isBuffer(p)) return p;
+  throw new InvalidArgumentError('payload', 'payload must be a Buffer or a string');
+};
+
+/**
+ * A member of a group (Curator's GroupMember layout): an ephemeral node `path/<id>` holding
+ * this member's payload, kept in place by a {@link PersistentNode}, and a view of every
+ * member's node read from the kit's cache engine (one persistent watch on the group). Better
+ * than Curator's: a duplicate id is a {@link NodeConflictError}, never a silent merge with the
+ * live member holding it (Curator's PersistentNode adopts that node); a reconnect on the same
+ * session writes nothing, and a short connection cut tells no leave or join.
+ *
+ * @example
+ * await using member = new GroupMember(client, '/clusters/api', 'api-1', { payload: 'host:8080' });
+ * await member.start();
+ * console.log([...member.members().keys()]);
+ * for await (const c of member.changes()) console.log(c.type, c.id);
+ */
+export class GroupMember extends Lifecycle<GroupMemberEvents> {
+  private readonly node: PersistentNode;
+  private readonly engine: CacheEngine;
+
+  constructor(
+    client: ZkClient,
+    path: string,
+    /** This member's id: its node's name under `path`. */
+    readonly id: string,
+    options: GroupMemberOptions = {},
+  ) {
+    super('GroupMember', path);
+    validatePath(path);
+    if (typeof id !== 'string' || id.length === 0) {
+      throw new InvalidArgumentError('id', 'the member id must be a non-empty string', { path });
+    }
+    if (id.includes('/')) {
+      throw new InvalidArgumentError('id', `the member id must not contain '/': ${id}`, { path });
+    }
+    const own = childPath(path, id);
+    validatePath(own); // '.', '..', characters ZooKeeper refuses
+    this.node = new PersistentNode(client, own, { data: toPayload(options.payload) });
+    this.node.on('conflict', (e) => this.emit('conflict', e));
+    this.node.on('error', (e) => this.report(e));
+    this.engine = new CacheEngine(client, path, { scope: 'children' });
+    this.engine.on('event', (e) => this.heard(e));
+    this.engine.on('error', (e) => this.report(e));
+  }
+
+  /**
+   * Joins (creates our node, parents as containers) and loads the members. Rejects with
+   * NodeConflictError when another live session holds our id (the member then waits for that
+   * node to go and joins; close() it to give up), DataTooLargeError when the payload exceeds
+   * the packet limit (nothing sent).
+   */
+  protected async onStart(): Promise<void> {
+    let conflict: NodeConflictError | undefined;
+    try {
+      await this.node.start();
+    } catch (e) {
+      if (e instanceof DataTooLargeError) {
+        // A payload over the packet limit never fits: stop the node rather than retry it.
+        await this.node.close();
+        throw e;
+      }
+      if (!(e instanceof NodeConflictError)) throw e;
+      conflict = e;
+    }
+    // After our node is placed: the initial load holds us, and tells no join of our own.
+    await this.engine.start();
+    await this.engine.ready({ signal: this.closeSignal });
+    if (conflict) throw conflict;
+  }
+
+  protected async onClose(): Promise<void> {
+    await Promise.all([this.node.close(), this.engine.close()]);
+  }
+
+  /** Waits until our node is in place: true, or false at `timeoutMs`. */
+  waitForJoined(options: WaitOptions = {}): Promise<boolean> {
+    return this.node.waitForPlaced(options);
+  }
+
+  /**
+   * The members now, id → payload, sorted by id: every node under the group, and this member
+   * whenever its node is in place, even before the cache has heard of it (Curator's
+   * getCurrentMembers adds itself too). Empty before start.
+   */
+  members(): Map<string, Buffer> {
+    const out = new Map<string, Buffer>();
+    const self = this.node.isPlaced && this.state === 'STARTED';
+    const names = this.engine.children(this.path);
+    if (self && !names.includes(this.id)) names.push(this.id);
+    for (const name of names.sort()) {
+      if (self && name === this.id) out.set(name, this.node.getData());
+      else out.set(name, this.engine.get(childPath(this.path, name))?.data ?? Buffer.alloc(0));
+    }
+    return out;
+  }
+
+  /** This member's payload. */
+  getPayload(): Buffer {
+    return this.node.getData();
+  }
+
+  /**
+   * Sets this member's payload (kept for re-creations too). InvalidArgumentError for what is
+   * not a Buffer or string, DataTooLargeError over the packet limit: nothing is sent.
+   */
+  async setPayload(
+    payload: Buffer | string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<void> {
+    if (payload === undefined) throw new InvalidArgumentError('payload', 'payload is required');
+    await this.node.setData(toPayload(payload), options);
+  }
+
+  /**
+   * The joins, leaves and payload updates from now on; ends when the member closes, rejects
+   * with the signal's reason when `signal` aborts.
+   */
+  changes(options: { signal?: AbortSignal } = {}): AsyncIterableIterator<GroupChange> {
+    return eventStream<GroupChange>(
+      (push) => this.on('change', push),
+      this.closeSignal,
+      options.signal,
+    );
+  }
+
+  /** Whether the view may be behind (before the load, while disconnected, until resynced). */
+  isStale(): boolean {
+    return this.engine.isStale();
+  }
+
+  private heard(e: CacheEvent): void {
+    if (e.type !== 'added' && e.type !== 'updated' && e.type !== 'removed') return;
+    if (e.path === this.path) return; // the group's node itself
+    // The initial load is the start state, not joins.
+    if (!this.engine.isInitialized) return;
+    const id = e.path.slice(this.path.length + 1);
+    if (e.type === 'added') this.tell('joined', id, payloadOf(e.node));
+    else if (e.type === 'removed') this.tell('left', id, payloadOf(e.previous));
+    else if (e.node.stat.czxid !== e.previous.stat.czxid) {
+      // Deleted and made again while we did not look (a rebuild after a reconnect): it left
+      // and joined again.
+      this.tell('left', id, payloadOf(e.previous));
+      this.tell('joined', id, payloadOf(e.node));
+    } else if (!payloadOf(e.node).equals(payloadOf(e.previous))) {
+      // Only a payload that differs: a Curator member rewrites the same bytes on reconnects.
+      this.emit('updated', id, payloadOf(e.node), payloadOf(e.previous));
+      this.emit('change', { type: 'updated', id, payload: payloadOf(e.node) });
+    }
+  }
+
+  private tell(type: 'joined' | 'left', id: string, payload: Buffer): void {
+    this.emit(type, id, payload);
+    this.emit('change', { type, id, payload });
+  }
+}
+
+const payloadOf = (n: CachedNode): Buffer => n.data ?? Buffer.alloc(0);
