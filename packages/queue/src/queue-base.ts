@@ -254,7 +254,11 @@ export abstract class QueueBase<T> extends Lifecycle<QueueEvents> {
       this.report(e),
     );
     this.running.add(run);
-    void run.finally(() => this.running.delete(run));
+    // then(forget, forget), not finally(forget): finally's promise rejects with the loop's error
+    // (a SessionExpiredError, say) and nothing awaits it, so the host process would see an
+    // unhandled rejection although the caller handles `run`.
+    const forget = () => void this.running.delete(run);
+    run.then(forget, forget);
     return run;
   }
 

@@ -215,6 +215,19 @@ test('bad options and calls before start are typed errors', async () => {
     })(),
     InvalidArgumentError,
   );
+  // consume() with bad options rejects for its caller, and for no one else: the queue's own
+  // bookkeeping of the loop once turned the same rejection into an unhandled one, which
+  // ends the host process under Node's default policy.
+  const unhandled: unknown[] = [];
+  const onUnhandled = (e: unknown) => unhandled.push(e);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    await assert.rejects(q.consume(() => {}, { concurrency: 0 }), InvalidArgumentError);
+    await new Promise((r) => setTimeout(r, 50)); // unhandled rejections are told a turn later
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+  assert.deepEqual(unhandled, []);
   await q.close();
   assert.throws(() => new PriorityQueue(client, path, strings).put('x', 1.5), InvalidArgumentError);
 });
