@@ -222,7 +222,10 @@ test('bad options and calls before start are typed errors', async () => {
   const onUnhandled = (e: unknown) => unhandled.push(e);
   process.on('unhandledRejection', onUnhandled);
   try {
-    await assert.rejects(q.consume(() => {}, { concurrency: 0 }), InvalidArgumentError);
+    await assert.rejects(
+      q.consume(() => {}, { concurrency: 0 }),
+      InvalidArgumentError,
+    );
     await new Promise((r) => setTimeout(r, 50)); // unhandled rejections are told a turn later
   } finally {
     process.off('unhandledRejection', onUnhandled);
