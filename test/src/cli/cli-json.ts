@@ -61,6 +61,7 @@ export interface LayoutJson {
   oldestAgeMs?: number;
   items?: QueueItemJson[];
   lockPath?: string | null;
+  lockPathFound?: boolean;
   inFlight?: NodeJson[] | null;
   name?: string;
   instances?: InstanceJson[];

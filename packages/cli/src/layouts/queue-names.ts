@@ -35,3 +35,8 @@ export function parseItemName(name: string): ItemName | undefined {
     return { variant: 'delay-or-id', dueAt: Number.parseInt(middle, 16), id: middle, seq };
   return { variant: 'id', id: middle, seq };
 }
+
+/** @zk-recipes/queue's lock path when none is given: the queue's sibling `<path>-locks`. */
+export function defaultLockPath(queuePath: string): string {
+  return `${queuePath}-locks`;
+}
