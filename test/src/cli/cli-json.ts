@@ -25,6 +25,7 @@ export interface QueueItemJson extends NodeJson {
   dueAt?: string;
   items: string[];
   encoding: 'utf8' | 'base64';
+  failures: number;
 }
 
 export interface InstanceJson {

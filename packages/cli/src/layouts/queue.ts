@@ -7,9 +7,10 @@
  * `<path>-locks` (@zk-recipes/queue's default) is read when it exists, and the output says so.
  */
 import { NoNodeError } from '@zk-recipes/core';
-import { decodeItemFrame, isPrintable } from '../decode/index.js';
+import { isPrintable } from '../decode/index.js';
+import { readItemFrame } from '../decode/item-frame.js';
 import { formatAge, nodeJson } from './nodes.js';
-import { defaultLockPath, parseItemName, type ItemName } from './queue-names.js';
+import { defaultLockPath, ITEM_PREFIX, parseItemName, type ItemName } from './queue-names.js';
 import type { ChildNode, Json, Layout, LayoutContext } from './types.js';
 
 /** Items shown in the terminal (every one is in `--json`). */
@@ -19,6 +20,8 @@ interface Item {
   node: ChildNode;
   name: ItemName;
   items: Buffer[];
+  /** Deliveries of the node that failed before (our queue's requeue count; 0 for Curator's). */
+  failures: number;
 }
 
 function variantOf(items: readonly Item[]): string {
@@ -70,13 +73,14 @@ function itemJson(i: Item, now: number): { [key: string]: Json } {
     ...('dueAt' in i.name ? { dueAt: new Date(i.name.dueAt).toISOString() } : {}),
     items: i.items.map((b) => b.toString(text ? 'utf8' : 'base64')),
     encoding: text ? 'utf8' : 'base64',
+    failures: i.failures,
   };
 }
 
 export const queueLayout: Layout = {
   kind: 'queue',
   async recognize(ctx) {
-    if (!ctx.childNames.some((c) => c.startsWith('queue-'))) return undefined;
+    if (!ctx.childNames.some((c) => c.startsWith(ITEM_PREFIX))) return undefined;
     const children = await ctx.children();
     const items: Item[] = [];
     let corrupt = 0;
@@ -87,8 +91,8 @@ export const queueLayout: Layout = {
         foreign++;
         continue;
       }
-      const frame = decodeItemFrame(node.data);
-      if (frame) items.push({ node, name, items: frame });
+      const frame = readItemFrame(node.data);
+      if (frame) items.push({ node, name, items: frame.items, failures: frame.failures });
       else corrupt++;
     }
     if (items.length === 0) return undefined; // not items: a lock path, or something else
@@ -138,7 +142,9 @@ export const queueLayout: Layout = {
             first && isPrintable(first)
               ? JSON.stringify(first.toString('utf8').slice(0, 40))
               : `${first?.length ?? 0} bytes`;
-          const extra = i.items.length > 1 ? ` (+${i.items.length - 1} more in the node)` : '';
+          const extra =
+            (i.items.length > 1 ? ` (+${i.items.length - 1} more in the node)` : '') +
+            (i.failures > 0 ? `  failed ${i.failures} time(s)` : '');
           return `item       ${i.node.name}  age ${formatAge(ctx.now - i.node.stat.ctime)}  ${shown}${extra}`;
         }),
         ...(items.length > SHOWN ? [`...        ${items.length - SHOWN} more`] : []),
