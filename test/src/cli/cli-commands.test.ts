@@ -218,14 +218,21 @@ describe('zk-recipes on recipes held by our packages and by Curator', { concurre
     await java.do('priority-put', prio, '10', 'low');
     await java.do('priority-put', prio, '-5', 'high');
     await java.do('id-put', ids, 'order-7', 'x');
+    const delayed = root.child('later');
+    const simple = root.child('simple');
+    const putAt = Date.now();
+    await java.do('delay-put', delayed, '3600000', 'in-an-hour');
+    await java.do('simple-put', simple, 's-1', 's-2');
 
     // Several paths: one JSON line each.
-    const [qr, lr, pr, ir] = await cliJsonLines<InspectJson>([
+    const [qr, lr, pr, ir, dr, sr] = await cliJsonLines<InspectJson>([
       'inspect',
       queue,
       locks,
       prio,
       ids,
+      delayed,
+      simple,
       '--lock-path',
       locks,
       ...cs(),
@@ -260,6 +267,15 @@ describe('zk-recipes on recipes held by our packages and by Curator', { concurre
     const d = layoutOf(ir!, 'queue');
     assert.equal(d.variant, 'id');
     assert.equal(d.items![0]!.id, 'order-7');
+    // A DistributedDelayQueue item: its name carries the due time (hexadecimal, as an id could).
+    const later = layoutOf(dr!, 'queue');
+    assert.equal(later.variant, 'delay-or-id');
+    const due = Date.parse(later.items![0]!.dueAt!);
+    assert.ok(due >= putAt + 3_600_000 && due <= Date.now() + 3_600_000, `due ${due}`);
+    assert.deepEqual(later.items![0]!.items, ['in-an-hour']);
+    assert.ok(later.notes.some((n) => n.includes("a delay queue's due times")));
+    const s = layoutOf(sr!, 'simple-queue');
+    assert.deepEqual([s.depth, s.items!.map((i) => i.data)], [2, ['s-1', 's-2']]);
 
     const [human, got] = await Promise.all([
       runCli(['inspect', queue, ...cs()]),
@@ -293,6 +309,8 @@ describe('zk-recipes on recipes held by our packages and by Curator', { concurre
     await queue.put('o-1');
     await queue.put('o-2');
     await queue.put('o-3');
+    // A failed delivery goes back at the tail with its count after the frame's end marker.
+    await (await queue.take({ timeoutMs: 10_000 })).requeue(new Error('failed once'));
     const held = await queue.take({ timeoutMs: 10_000 });
     const base = root.child('services');
     await using discovery = new ServiceDiscovery(c, { basePath: base });
@@ -322,8 +340,13 @@ describe('zk-recipes on recipes held by our packages and by Curator', { concurre
     assert.equal(q.variant, 'fifo');
     assert.equal(q.depth, 3, 'the item in flight stays in the queue until acked');
     assert.deepEqual(
-      q.items!.map((i) => i.items[0]),
-      ['o-1', 'o-2', 'o-3'],
+      q.items!.map((i) => [i.items[0], i.failures]),
+      [
+        ['o-2', 0],
+        ['o-3', 0],
+        ['o-1', 1],
+      ],
+      'a requeued item is an item (not corrupt), at the tail, with its failed deliveries',
     );
     assert.ok(q.oldestAgeMs! >= 0 && q.oldestAgeMs! < 60_000);
     assert.deepEqual([q.lockPath, q.lockPathFound], [`${queuePath}-locks`, true]);
@@ -332,7 +355,7 @@ describe('zk-recipes on recipes held by our packages and by Curator', { concurre
       [[q.items![0]!.name, hex(c.session?.sessionId), 'worker-7', true]],
       'the item in flight, its holder session and consumer id',
     );
-    assert.equal(held.value, 'o-1');
+    assert.equal(held.value, 'o-2');
     const services = layoutOf(sr!, 'services').services!;
     assert.deepEqual(
       services.map((s) => [
@@ -360,12 +383,13 @@ describe('zk-recipes on recipes held by our packages and by Curator', { concurre
     assert.equal(human.code, 0);
     assert.match(
       human.stdout,
-      /depth +3 node\(s\), 3 item\(s\); oldest \d+(ms|s) \(queue-0000000000\)/,
+      /depth +3 node\(s\), 3 item\(s\); oldest \d+(ms|s) \(queue-0000000001\)/,
     );
     assert.match(
       human.stdout,
-      new RegExp(`in flight +queue-0000000000 +session ${hex(c.session?.sessionId)} +age `),
+      new RegExp(`in flight +queue-0000000001 +session ${hex(c.session?.sessionId)} +age `),
     );
+    assert.match(human.stdout, /item +queue-0000000003 .* "o-1" +failed 1 time\(s\)/);
     assert.match(
       human.stdout,
       /note: lock path \S+\/orders-locks found next to the queue \(the default of @zk-recipes\/queue\)/,
@@ -381,6 +405,8 @@ describe('zk-recipes on recipes held by our packages and by Curator', { concurre
     await curator();
     const base = root.child('services');
     await java.do('register', base, 'api', 'i-1', '8080');
+    // DYNAMIC_SEQUENTIAL: the node is named by the id and a sequence, the id is in the JSON.
+    await java.do('register', base, 'worker', 'w-1', '8081', 'DYNAMIC_SEQUENTIAL');
     const [all, human, got] = await Promise.all([
       cliJson<InspectJson>(['inspect', base, ...cs()]),
       runCli(['inspect', `${base}/api`, ...cs()]),
@@ -389,7 +415,16 @@ describe('zk-recipes on recipes held by our packages and by Curator', { concurre
     const services = layoutOf(all, 'services').services!;
     assert.deepEqual(
       services.map((s) => [s.name, s.instances.map((i) => i.id)]),
-      [['api', ['i-1']]],
+      [
+        ['api', ['i-1']],
+        ['worker', ['w-1']],
+      ],
+    );
+    const w = services[1]!.instances[0]!;
+    assert.match(w.node, /^w-1\d{10}$/);
+    assert.deepEqual(
+      [w.serviceType, w.port, w.sessionId],
+      ['DYNAMIC_SEQUENTIAL', 8081, java.sessionId],
     );
     const i = services[0]!.instances[0]!;
     assert.deepEqual(
