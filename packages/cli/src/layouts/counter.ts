@@ -3,6 +3,7 @@
  * alike), 8 bytes a big-endian int64 (DistributedAtomicLong). Updated by compare-and-set on the
  * node version, so the version counts the updates.
  */
+import { COUNTER_BYTES } from '@zk-recipes/atomic';
 import { isPrintable } from '../decode/index.js';
 import type { Layout } from './types.js';
 
@@ -10,8 +11,9 @@ export const counterLayout: Layout = {
   kind: 'counter',
   async recognize(ctx) {
     const n = ctx.data.length;
-    if (ctx.childNames.length > 0 || (n !== 4 && n !== 8)) return undefined;
-    const int32 = n === 4;
+    if (ctx.childNames.length > 0 || (n !== COUNTER_BYTES.int32 && n !== COUNTER_BYTES.int64))
+      return undefined;
+    const int32 = n === COUNTER_BYTES.int32;
     const value = int32 ? String(ctx.data.readInt32BE(0)) : ctx.data.readBigInt64BE(0).toString();
     const modified = new Date(ctx.stat.mtime).toISOString();
     return {
