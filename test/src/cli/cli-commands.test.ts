@@ -321,7 +321,6 @@ describe('zk-recipes on recipes held by our packages and by Curator', { concurre
     await discovery.register(
       serviceInstance({ name: 'api', id: 'ts-2', address: '10.0.0.9', port: 9091 }),
     );
-    await new AtomicLong(c, root.child('long')).add(-7n);
     await using count = new SharedCount(c, root.child('count'), 3);
     await count.start();
     await count.set(42);
@@ -329,6 +328,8 @@ describe('zk-recipes on recipes held by our packages and by Curator', { concurre
     const config = new ConfigCache(c, root.child('config'), { schema });
     await config.publish({ limit: 5, mode: 'fast' });
     await config.publish({ limit: 6, mode: 'slow' });
+    // Last before the CLI: the write's witness child (core's update kit) lives ~2 s after it.
+    await new AtomicLong(c, root.child('long')).add(-7n);
 
     const paths = [queuePath, base, root.child('long'), root.child('count'), root.child('config')];
     const [[qr, sr, lr, cr, fr], human] = await Promise.all([
@@ -375,6 +376,14 @@ describe('zk-recipes on recipes held by our packages and by Curator', { concurre
     assert.ok(services[0]!.instances.every((i) => Date.parse(i.registeredAt!) <= Date.now()));
     const long = layoutOf(lr!, 'counter');
     assert.deepEqual([long.type, long.value], ['int64', '-7']);
+    // Still there after the CLI ended, the witness was there while it read: said, not data.
+    const { children: after } = await c.getChildren(root.child('long'));
+    if (after.some((n) => n.startsWith('zkr-witness-'))) {
+      assert.ok(
+        long.notes.some((n) => n.includes('write witness')),
+        long.notes.join('; '),
+      );
+    }
     const shared = layoutOf(cr!, 'counter');
     assert.deepEqual([shared.type, shared.value], ['int32', '42']);
     const cfg = layoutOf(fr!, 'config');
