@@ -14,8 +14,10 @@
 //   queue-put-multi <path> <item>... -> ok (one putMulti: one node with every item)
 //   priority-put <path> <priority> <item> -> ok (DistributedPriorityQueue)
 //   id-put <path> <id> <item>    -> ok (DistributedIdQueue)
+//   delay-put <path> <delay ms> <item> -> ok (DistributedDelayQueue<String>, due after the delay)
+//   simple-put <path> <item>...  -> ok (SimpleDistributedQueue offers, raw bytes)
 //   queue-hold <path> <lockPath> -> holding <item> (a lock-safe consumer processing one item until close)
-//   register <base> <name> <id> <port> -> ok (curator-x-discovery, DYNAMIC, a map payload, a uriSpec)
+//   register <base> <name> <id> <port> [type] -> ok (curator-x-discovery, DYNAMIC or the type, a map payload, a uriSpec)
 //   shared-count <path> <n>      -> ok (SharedCount set to n)
 //   atomic-long <path> <n>       -> ok (DistributedAtomicLong set to n)
 //   config <path> <json>         -> ok (the JSON written with create/setData, as a publisher does)
@@ -39,12 +41,14 @@ import org.apache.curator.framework.recipes.leader.LeaderSelectorListenerAdapter
 import org.apache.curator.framework.recipes.locks.InterProcessMutex;
 import org.apache.curator.framework.recipes.locks.InterProcessReadWriteLock;
 import org.apache.curator.framework.recipes.locks.InterProcessSemaphoreV2;
+import org.apache.curator.framework.recipes.queue.DistributedDelayQueue;
 import org.apache.curator.framework.recipes.queue.DistributedIdQueue;
 import org.apache.curator.framework.recipes.queue.DistributedPriorityQueue;
 import org.apache.curator.framework.recipes.queue.DistributedQueue;
 import org.apache.curator.framework.recipes.queue.QueueBuilder;
 import org.apache.curator.framework.recipes.queue.QueueConsumer;
 import org.apache.curator.framework.recipes.queue.QueueSerializer;
+import org.apache.curator.framework.recipes.queue.SimpleDistributedQueue;
 import org.apache.curator.framework.recipes.shared.SharedCount;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.retry.ExponentialBackoffRetry;
@@ -52,6 +56,7 @@ import org.apache.curator.retry.RetryNTimes;
 import org.apache.curator.x.discovery.ServiceDiscovery;
 import org.apache.curator.x.discovery.ServiceDiscoveryBuilder;
 import org.apache.curator.x.discovery.ServiceInstance;
+import org.apache.curator.x.discovery.ServiceType;
 import org.apache.curator.x.discovery.UriSpec;
 
 public class CuratorStateHolder {
@@ -200,6 +205,24 @@ public class CuratorStateHolder {
           say("ok");
           break;
         }
+        case "delay-put": {
+          // delay-put <path> <delay ms> <item>: due that long from now (the name carries it).
+          DistributedDelayQueue<String> q =
+              QueueBuilder.builder(client, null, STRINGS, path).buildDelayQueue();
+          q.start();
+          q.put(w[3], System.currentTimeMillis() + Long.parseLong(w[2]));
+          q.flushPuts(5, TimeUnit.SECONDS);
+          q.close();
+          say("ok");
+          break;
+        }
+        case "simple-put": {
+          for (int i = 2; i < w.length; i++) {
+            new SimpleDistributedQueue(client, path).offer(w[i].getBytes(StandardCharsets.UTF_8));
+          }
+          say("ok");
+          break;
+        }
         case "queue-hold": {
           CountDownLatch got = new CountDownLatch(1);
           String[] item = new String[1];
@@ -225,6 +248,7 @@ public class CuratorStateHolder {
           payload.put("zone", "a");
           ServiceInstance<Object> instance = ServiceInstance.<Object>builder()
               .name(w[2]).id(w[3]).address("10.0.0.7").port(Integer.parseInt(w[4]))
+              .serviceType(w.length > 5 ? ServiceType.valueOf(w[5]) : ServiceType.DYNAMIC)
               .payload(payload).uriSpec(new UriSpec("{scheme}://{address}:{port}/v1")).build();
           ServiceDiscovery<Object> d = ServiceDiscoveryBuilder.builder(Object.class)
               .client(client).basePath(path).thisInstance(instance).build();

@@ -14,12 +14,19 @@ export interface Codec<T> {
   check(field: string, value: unknown): T;
 }
 
+/**
+ * The byte widths of a counter's value, big-endian: `int32` (SharedCount, AtomicInteger) and
+ * `int64` (AtomicLong). Exported for tools that read counters (the zk-recipes CLI), so a
+ * layout change breaks their build.
+ */
+export const COUNTER_BYTES = { int32: 4, int64: 8 } as const;
+
 const MIN_LONG = -(2n ** 63n);
 const MAX_LONG = 2n ** 63n - 1n;
 
 /** DistributedAtomicLong: int64 big-endian; absent or empty is 0. */
 export const LONG: Codec<bigint> = {
-  bytes: 8,
+  bytes: COUNTER_BYTES.int64,
   zero: 0n,
   decode(path, data) {
     if (data.length === 0) return 0n;
@@ -52,7 +59,7 @@ export const LONG: Codec<bigint> = {
 
 /** DistributedAtomicInteger (and SharedCount's bytes): int32 big-endian; absent or empty is 0. */
 export const INT: Codec<number> = {
-  bytes: 4,
+  bytes: COUNTER_BYTES.int32,
   zero: 0,
   decode(path, data) {
     if (data.length === 0) return 0;

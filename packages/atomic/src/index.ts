@@ -14,3 +14,4 @@ export {
 } from './atomic.js';
 export { SharedCount, SharedValue, type Versioned } from './shared-value.js';
 export { AtomicUpdateError, AtomicValueFormatError } from './errors.js';
+export { COUNTER_BYTES } from './codec.js';

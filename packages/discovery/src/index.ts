@@ -6,6 +6,7 @@ export {
   type ServiceDiscoveryOptions,
 } from './discovery.js';
 export {
+  SERVICE_TYPES,
   serviceInstance,
   type ServiceInstance,
   type ServiceInstanceInit,

@@ -12,7 +12,8 @@ import { parseUriSpec, type UriSpec } from './uri-spec.js';
  */
 export type ServiceType = 'DYNAMIC' | 'DYNAMIC_SEQUENTIAL' | 'STATIC' | 'PERMANENT';
 
-const SERVICE_TYPES: readonly ServiceType[] = [
+/** Every {@link ServiceType}, as the instance JSON's `serviceType` spells it. */
+export const SERVICE_TYPES: readonly ServiceType[] = [
   'DYNAMIC',
   'DYNAMIC_SEQUENTIAL',
   'STATIC',

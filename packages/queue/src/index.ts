@@ -19,3 +19,5 @@ export {
   QueueTimeoutError,
 } from './errors.js';
 export { encodeFrame, decodeFrame, type Frame } from './frame.js';
+// The layout facts tools read (the zk-recipes CLI): a change here breaks their build.
+export { ITEM_PREFIX, defaultLockPath } from './names.js';

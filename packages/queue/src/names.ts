@@ -5,7 +5,13 @@
  */
 import { InvalidArgumentError } from '@zk-recipes/core';
 
+/** The prefix of every item node's name (Curator's `queue-`); other children are foreign. */
 export const ITEM_PREFIX = 'queue-';
+
+/** Where consumers' lock nodes go when no `lockPath` is given: the queue's sibling. */
+export function defaultLockPath(queuePath: string): string {
+  return `${queuePath}-locks`;
+}
 
 /** How one queue variant names and orders its items. */
 export interface Naming {

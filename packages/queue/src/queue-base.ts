@@ -30,7 +30,7 @@ import { QueueNodeVanishedError, QueueTimeoutError } from './errors.js';
 import { encodeFrame } from './frame.js';
 import { acquireListing, releaseListing, type QueueListing } from './listing.js';
 import type { DeliveryMode, Message } from './message.js';
-import { ITEM_PREFIX, type Naming } from './names.js';
+import { defaultLockPath, ITEM_PREFIX, type Naming } from './names.js';
 import { consumeLoop, messageIterator, type ConsumeOptions, type Handler } from './loops.js';
 import { QueueInspector, type InFlightItem } from './inspect.js';
 
@@ -107,7 +107,7 @@ export abstract class QueueBase<T> extends Lifecycle<QueueEvents> {
     count(o.retryLimit, 'retryLimit', 0);
     count(o.closeTimeoutMs, 'closeTimeoutMs', 0);
     this.delivery = delivery;
-    this.lockPath = o.lockPath ?? `${path}-locks`;
+    this.lockPath = o.lockPath ?? defaultLockPath(path);
     for (const p of [path, this.lockPath, o.deadLetterPath]) {
       if (p !== undefined && (typeof p !== 'string' || !p.startsWith('/') || p === '/')) {
         throw new InvalidArgumentError('path', `${String(p)} is not a queue path`);

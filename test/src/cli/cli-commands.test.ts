@@ -5,10 +5,15 @@
 // time is starting processes (four at a time: the CI machine has two cores).
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { createClient, digestAcl, type ZkClient } from '@zk-recipes/core';
+import { createClient, digestAcl, stringSerializer, type ZkClient } from '@zk-recipes/core';
 import { LeaderLatch } from '@zk-recipes/leader';
 import { fencingTokenOf, Mutex, ReadWriteLock, Semaphore } from '@zk-recipes/lock';
 import { TestRoot, timing } from '@zk-recipes/testing';
+import { AtomicLong, SharedCount } from '@zk-recipes/atomic';
+import { ConfigCache } from '@zk-recipes/cache';
+import { ServiceDiscovery, serviceInstance } from '@zk-recipes/discovery';
+import { DistributedQueue } from '@zk-recipes/queue';
+import { z } from 'zod';
 import { CuratorStateHolder } from '../support/curator-holder.js';
 import { cliJson, cliJsonLines, runCli } from '../support/cli.js';
 import { refusedPort } from '../support/core-helpers.js';
@@ -213,14 +218,21 @@ describe('zk-recipes on recipes held by our packages and by Curator', { concurre
     await java.do('priority-put', prio, '10', 'low');
     await java.do('priority-put', prio, '-5', 'high');
     await java.do('id-put', ids, 'order-7', 'x');
+    const delayed = root.child('later');
+    const simple = root.child('simple');
+    const putAt = Date.now();
+    await java.do('delay-put', delayed, '3600000', 'in-an-hour');
+    await java.do('simple-put', simple, 's-1', 's-2');
 
     // Several paths: one JSON line each.
-    const [qr, lr, pr, ir] = await cliJsonLines<InspectJson>([
+    const [qr, lr, pr, ir, dr, sr] = await cliJsonLines<InspectJson>([
       'inspect',
       queue,
       locks,
       prio,
       ids,
+      delayed,
+      simple,
       '--lock-path',
       locks,
       ...cs(),
@@ -255,6 +267,15 @@ describe('zk-recipes on recipes held by our packages and by Curator', { concurre
     const d = layoutOf(ir!, 'queue');
     assert.equal(d.variant, 'id');
     assert.equal(d.items![0]!.id, 'order-7');
+    // A DistributedDelayQueue item: its name carries the due time (hexadecimal, as an id could).
+    const later = layoutOf(dr!, 'queue');
+    assert.equal(later.variant, 'delay-or-id');
+    const due = Date.parse(later.items![0]!.dueAt!);
+    assert.ok(due >= putAt + 3_600_000 && due <= Date.now() + 3_600_000, `due ${due}`);
+    assert.deepEqual(later.items![0]!.items, ['in-an-hour']);
+    assert.ok(later.notes.some((n) => n.includes("a delay queue's due times")));
+    const s = layoutOf(sr!, 'simple-queue');
+    assert.deepEqual([s.depth, s.items!.map((i) => i.data)], [2, ['s-1', 's-2']]);
 
     const [human, got] = await Promise.all([
       runCli(['inspect', queue, ...cs()]),
@@ -265,13 +286,127 @@ describe('zk-recipes on recipes held by our packages and by Curator', { concurre
       /depth +3 node\(s\), 4 item\(s\); oldest \d+(ms|s) \(queue-0000000000\)/,
     );
     assert.match(human.stdout, /item +queue-0000000002 .* "batch-a" \(\+1 more in the node\)/);
+    // Named <queue>-locks, the lock path is found without --lock-path, and that is said.
     assert.match(
       human.stdout,
-      /note: items in flight are under the queue's lock path, which is not stored: pass --lock-path/,
+      new RegExp(`in flight +queue-0000000000 +session ${java.sessionId}`),
     );
+    assert.match(human.stdout, /note: lock path \S+\/jobs-locks found next to the queue/);
     assert.deepEqual(got.decoded, [
       { format: 'queue-items', items: ['batch-a', 'batch-b'], encoding: 'utf8' },
     ]);
+  });
+
+  test('inspect: state held by our packages: a DistributedQueue with an item in flight (lock path found), ServiceDiscovery, AtomicLong, SharedCount, a ConfigCache config', async () => {
+    await using root = await TestRoot.create(server);
+    const c = await client();
+    const queuePath = root.child('orders');
+    await using queue = new DistributedQueue(c, queuePath, {
+      serializer: stringSerializer,
+      consumerId: 'worker-7',
+    });
+    await queue.start();
+    await queue.put('o-1');
+    await queue.put('o-2');
+    await queue.put('o-3');
+    // A failed delivery goes back at the tail with its count after the frame's end marker.
+    await (await queue.take({ timeoutMs: 10_000 })).requeue(new Error('failed once'));
+    const held = await queue.take({ timeoutMs: 10_000 });
+    const base = root.child('services');
+    await using discovery = new ServiceDiscovery(c, { basePath: base });
+    await discovery.start();
+    await discovery.register(
+      serviceInstance({ name: 'api', id: 'ts-1', address: '10.0.0.8', port: 9090 }),
+    );
+    await discovery.register(
+      serviceInstance({ name: 'api', id: 'ts-2', address: '10.0.0.9', port: 9091 }),
+    );
+    await using count = new SharedCount(c, root.child('count'), 3);
+    await count.start();
+    await count.set(42);
+    const schema = z.object({ limit: z.number(), mode: z.string() });
+    const config = new ConfigCache(c, root.child('config'), { schema });
+    await config.publish({ limit: 5, mode: 'fast' });
+    await config.publish({ limit: 6, mode: 'slow' });
+    // Last before the CLI: the write's witness child (core's update kit) lives ~2 s after it.
+    await new AtomicLong(c, root.child('long')).add(-7n);
+
+    const paths = [queuePath, base, root.child('long'), root.child('count'), root.child('config')];
+    const [[qr, sr, lr, cr, fr], human] = await Promise.all([
+      // No --lock-path: our queue's default `<path>-locks` is found.
+      cliJsonLines<InspectJson>(['inspect', ...paths, ...cs()]),
+      runCli(['inspect', queuePath, `${base}/api`, root.child('count'), ...cs()]),
+    ]);
+    const q = layoutOf(qr!, 'queue');
+    assert.equal(q.variant, 'fifo');
+    assert.equal(q.depth, 3, 'the item in flight stays in the queue until acked');
+    assert.deepEqual(
+      q.items!.map((i) => [i.items[0], i.failures]),
+      [
+        ['o-2', 0],
+        ['o-3', 0],
+        ['o-1', 1],
+      ],
+      'a requeued item is an item (not corrupt), at the tail, with its failed deliveries',
+    );
+    assert.ok(q.oldestAgeMs! >= 0 && q.oldestAgeMs! < 60_000);
+    assert.deepEqual([q.lockPath, q.lockPathFound], [`${queuePath}-locks`, true]);
+    assert.deepEqual(
+      q.inFlight!.map((f) => [f.name, f.sessionId, f.data, f.itemPresent]),
+      [[q.items![0]!.name, hex(c.session?.sessionId), 'worker-7', true]],
+      'the item in flight, its holder session and consumer id',
+    );
+    assert.equal(held.value, 'o-2');
+    const services = layoutOf(sr!, 'services').services!;
+    assert.deepEqual(
+      services.map((s) => [
+        s.name,
+        s.instances.map((i) => [i.id, i.address, i.port, i.serviceType, i.sessionId]),
+      ]),
+      [
+        [
+          'api',
+          [
+            ['ts-1', '10.0.0.8', 9090, 'DYNAMIC', hex(c.session?.sessionId)],
+            ['ts-2', '10.0.0.9', 9091, 'DYNAMIC', hex(c.session?.sessionId)],
+          ],
+        ],
+      ],
+    );
+    assert.ok(services[0]!.instances.every((i) => Date.parse(i.registeredAt!) <= Date.now()));
+    const long = layoutOf(lr!, 'counter');
+    assert.deepEqual([long.type, long.value], ['int64', '-7']);
+    // Still there after the CLI ended, the witness was there while it read: said, not data.
+    const { children: after } = await c.getChildren(root.child('long'));
+    if (after.some((n) => n.startsWith('zkr-witness-'))) {
+      assert.ok(
+        long.notes.some((n) => n.includes('write witness')),
+        long.notes.join('; '),
+      );
+    }
+    const shared = layoutOf(cr!, 'counter');
+    assert.deepEqual([shared.type, shared.value], ['int32', '42']);
+    const cfg = layoutOf(fr!, 'config');
+    assert.deepEqual([cfg.value, cfg.version], [{ limit: 6, mode: 'slow' }, 1]);
+
+    assert.equal(human.code, 0);
+    assert.match(
+      human.stdout,
+      /depth +3 node\(s\), 3 item\(s\); oldest \d+(ms|s) \(queue-0000000001\)/,
+    );
+    assert.match(
+      human.stdout,
+      new RegExp(`in flight +queue-0000000001 +session ${hex(c.session?.sessionId)} +age `),
+    );
+    assert.match(human.stdout, /item +queue-0000000003 .* "o-1" +failed 1 time\(s\)/);
+    assert.match(
+      human.stdout,
+      /note: lock path \S+\/orders-locks found next to the queue \(the default of @zk-recipes\/queue\)/,
+    );
+    assert.match(human.stdout, /service api \(curator-x-discovery\)\n +instances +2\n/);
+    assert.match(human.stdout, /instance +ts-2 +10\.0\.0\.9:9091 +DYNAMIC +session 0x[0-9a-f]+/);
+    assert.match(human.stdout, /shared counter, int32 .*\n +value +42\n/);
+    await held.ack();
   });
 
   test('inspect and get: curator-x-discovery services, a service, and one instance', async () => {
@@ -279,6 +414,8 @@ describe('zk-recipes on recipes held by our packages and by Curator', { concurre
     await curator();
     const base = root.child('services');
     await java.do('register', base, 'api', 'i-1', '8080');
+    // DYNAMIC_SEQUENTIAL: the node is named by the id and a sequence, the id is in the JSON.
+    await java.do('register', base, 'worker', 'w-1', '8081', 'DYNAMIC_SEQUENTIAL');
     const [all, human, got] = await Promise.all([
       cliJson<InspectJson>(['inspect', base, ...cs()]),
       runCli(['inspect', `${base}/api`, ...cs()]),
@@ -287,7 +424,16 @@ describe('zk-recipes on recipes held by our packages and by Curator', { concurre
     const services = layoutOf(all, 'services').services!;
     assert.deepEqual(
       services.map((s) => [s.name, s.instances.map((i) => i.id)]),
-      [['api', ['i-1']]],
+      [
+        ['api', ['i-1']],
+        ['worker', ['w-1']],
+      ],
+    );
+    const w = services[1]!.instances[0]!;
+    assert.match(w.node, /^w-1\d{10}$/);
+    assert.deepEqual(
+      [w.serviceType, w.port, w.sessionId],
+      ['DYNAMIC_SEQUENTIAL', 8081, java.sessionId],
     );
     const i = services[0]!.instances[0]!;
     assert.deepEqual(

@@ -25,6 +25,7 @@ export interface QueueItemJson extends NodeJson {
   dueAt?: string;
   items: string[];
   encoding: 'utf8' | 'base64';
+  failures: number;
 }
 
 export interface InstanceJson {
@@ -61,6 +62,7 @@ export interface LayoutJson {
   oldestAgeMs?: number;
   items?: QueueItemJson[];
   lockPath?: string | null;
+  lockPathFound?: boolean;
   inFlight?: NodeJson[] | null;
   name?: string;
   instances?: InstanceJson[];

@@ -13,6 +13,7 @@ import {
 import { inspectLines, type InspectResult } from '../inspect.js';
 import { jsonText, type Io } from '../io.js';
 import type { InspectHints } from '../layouts/types.js';
+import { defaultLockPath } from '../layouts/queue-names.js';
 import { keepLayouts } from './inspect.js';
 
 const CLEAR = '\x1b[H\x1b[2J';
@@ -81,8 +82,11 @@ export async function watch(
   const watches: PersistentWatch[] = [];
   try {
     watches.push(await client.addWatch(path, onEvent, { mode: 'persistentRecursive' }));
-    if (hints.lockPath) {
-      watches.push(await client.addWatch(hints.lockPath, onEvent, { mode: 'persistentRecursive' }));
+    // A queue's items in flight: the named lock path, else our queue's default sibling, which
+    // inspect reads when it exists (a watch on a missing path fires once it is created).
+    const lockPath = hints.lockPath ?? (path === '/' ? undefined : defaultLockPath(path));
+    if (lockPath) {
+      watches.push(await client.addWatch(lockPath, onEvent, { mode: 'persistentRecursive' }));
     }
     schedule(null);
     await Promise.race([io.stopped, failed]);

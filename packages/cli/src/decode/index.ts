@@ -3,6 +3,7 @@
  * fits is returned: four bytes are an int32 counter and may also be text, and the tool says so
  * rather than choosing.
  */
+import { COUNTER_BYTES } from '@zk-recipes/atomic';
 import { decodeInstance, type ServiceInstanceView } from './instance.js';
 import { decodeItemFrame } from './item-frame.js';
 
@@ -64,8 +65,10 @@ export function decodeData(data: Buffer): Decoded[] {
   const out: Decoded[] = [];
   const json = parseJson(data);
   if (json.ok) out.push({ format: 'json', value: json.value });
-  if (data.length === 4) out.push({ format: 'int32', value: data.readInt32BE(0) });
-  if (data.length === 8) out.push({ format: 'int64', value: data.readBigInt64BE(0).toString() });
+  if (data.length === COUNTER_BYTES.int32)
+    out.push({ format: 'int32', value: data.readInt32BE(0) });
+  if (data.length === COUNTER_BYTES.int64)
+    out.push({ format: 'int64', value: data.readBigInt64BE(0).toString() });
   if (!json.ok && isPrintable(data)) out.push({ format: 'text', value: data.toString('utf8') });
   if (out.length === 0) out.push({ format: 'bytes', hex: data.toString('hex') });
   return out;

@@ -4,6 +4,7 @@
  * `enabled` outside Curator's compatible mode. Absent values are `null`. Unknown fields are
  * ignored, as Curator's reader ignores them.
  */
+import { SERVICE_TYPES } from '@zk-recipes/discovery';
 
 /** A service instance as a tool shows it. */
 export interface ServiceInstanceView {
@@ -20,7 +21,8 @@ export interface ServiceInstanceView {
   enabled: boolean | null;
 }
 
-const SERVICE_TYPES = new Set(['DYNAMIC', 'DYNAMIC_SEQUENTIAL', 'STATIC', 'PERMANENT']);
+// From @zk-recipes/discovery: a new service type there breaks this build, not its users.
+const KNOWN_TYPES = new Set<string>(SERVICE_TYPES);
 
 function numberOrNull(v: unknown): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
@@ -70,7 +72,7 @@ export function decodeInstance(data: Buffer): ServiceInstanceView | undefined {
   if (typeof o !== 'object' || o === null || Array.isArray(o)) return undefined;
   if (typeof o.name !== 'string' || typeof o.id !== 'string') return undefined;
   if (!('registrationTimeUTC' in o) || !('serviceType' in o)) return undefined;
-  if (o.serviceType !== null && !SERVICE_TYPES.has(o.serviceType as string)) return undefined;
+  if (o.serviceType !== null && !KNOWN_TYPES.has(o.serviceType as string)) return undefined;
   const base = {
     name: o.name,
     id: o.id,

@@ -1,30 +1,22 @@
 /**
- * Curator's queue item frame (DistributedQueue's ItemSerializer; docs/cli.md, "Formats"):
- * big-endian `int32 0x00010001`, then per item `0x01, int32 length, bytes`, then `0x02`. One
- * node may hold several items (Curator's putMulti).
+ * Curator's queue item frame (DistributedQueue's ItemSerializer; docs/cli.md, "Formats"), read
+ * with @zk-recipes/queue's own decoder so a change of the frame breaks this build, not its
+ * users: one node may hold several items (Curator's putMulti), and bytes after the end marker
+ * are ignored as Java readers ignore them (our queue keeps a requeued item's failed deliveries
+ * there).
  */
+import { decodeFrame, type Frame } from '@zk-recipes/queue';
 
-const VERSION = 0x00010001;
-const ITEM = 0x01;
-const EOF_OPCODE = 0x02;
-
-/**
- * The items of a queue node's data, or undefined when the data is not exactly one well-formed
- * frame (a wrong version, an unknown opcode, a length past the end, or bytes after the end).
- */
-export function decodeItemFrame(data: Buffer): Buffer[] | undefined {
-  if (data.length < 5 || data.readInt32BE(0) !== VERSION) return undefined;
-  const items: Buffer[] = [];
-  let at = 4;
-  while (at < data.length) {
-    const op = data[at++];
-    if (op === EOF_OPCODE) return at === data.length ? items : undefined;
-    if (op !== ITEM || at + 4 > data.length) return undefined;
-    const len = data.readInt32BE(at);
-    at += 4;
-    if (len < 0 || at + len > data.length) return undefined;
-    items.push(data.subarray(at, at + len));
-    at += len;
+/** The frame of a queue node's data (items and failed deliveries), or undefined when not one. */
+export function readItemFrame(data: Buffer): Frame | undefined {
+  try {
+    return decodeFrame(data, '');
+  } catch {
+    return undefined; // CorruptItemError: not a frame (a wrong version, opcode or length)
   }
-  return undefined; // no end opcode
+}
+
+/** The items of a queue node's data, or undefined when the data is not a well-formed frame. */
+export function decodeItemFrame(data: Buffer): Buffer[] | undefined {
+  return readItemFrame(data)?.items;
 }

@@ -3,13 +3,13 @@
  * per item a consumer is processing, named as the item. The queue's own path is not stored.
  */
 import { formatAge, nodeJson, sessionHex } from './nodes.js';
-import { parseItemName } from './queue-names.js';
+import { ITEM_PREFIX, parseItemName } from './queue-names.js';
 import type { Layout } from './types.js';
 
 export const queueLockPathLayout: Layout = {
   kind: 'queue-lock-path',
   async recognize(ctx) {
-    if (!ctx.childNames.some((c) => c.startsWith('queue-'))) return undefined;
+    if (!ctx.childNames.some((c) => c.startsWith(ITEM_PREFIX))) return undefined;
     const locks = (await ctx.children()).filter(
       (c) => parseItemName(c.name) !== undefined && c.stat.ephemeralOwner !== 0n,
     );

@@ -4,6 +4,10 @@
  * `queue-|<%08X epoch ms>|<seq>` (DistributedDelayQueue), `queue-|<id>|<seq>`
  * (DistributedIdQueue, `/` and `|` in the id replaced by `_`).
  */
+import { ITEM_PREFIX } from '@zk-recipes/queue';
+
+// Imported from the queue package: a change of its layout breaks this build, not its users.
+export { defaultLockPath, ITEM_PREFIX } from '@zk-recipes/queue';
 
 /** What an item's name says. `delay-or-id`: a hexadecimal id reads as a due time too. */
 export type ItemName =
@@ -14,9 +18,9 @@ export type ItemName =
   | { variant: 'delay-or-id'; dueAt: number; id: string; seq: number };
 
 const SEQ = '(-?\\d{10})';
-const FIFO = new RegExp(`^queue-${SEQ}$`);
-const PRIORITY = new RegExp(`^queue-([01])([0-9A-F]{8})${SEQ}$`);
-const BARS = new RegExp(`^queue-\\|([^|]*)\\|${SEQ}$`);
+const FIFO = new RegExp(`^${ITEM_PREFIX}${SEQ}$`);
+const PRIORITY = new RegExp(`^${ITEM_PREFIX}([01])([0-9A-F]{8})${SEQ}$`);
+const BARS = new RegExp(`^${ITEM_PREFIX}\\|([^|]*)\\|${SEQ}$`);
 // Curator formats the due time with %08X: upper-case hexadecimal, at least 8 digits.
 const HEX_TIME = /^[0-9A-F]{8,13}$/;
 
