@@ -19,14 +19,18 @@ import {
   NoNodeError,
   type MultiOp,
   type Serializer,
+  type Stat,
   type ZkClient,
 } from '@zk-recipes/core';
-import { childPath } from '@zk-recipes/core/recipe';
+import { childPath, sleep } from '@zk-recipes/core/recipe';
 import { ClaimLostError, CorruptItemError } from './errors.js';
 import { decodeFrame, encodeFrame } from './frame.js';
 import type { QueueListing } from './listing.js';
 import { ITEM_PREFIX, type Naming } from './names.js';
 import type { DeliveryMode, Message } from './message.js';
+
+/** How often a lost ack's outcome is asked again while the connection is down. */
+const LOST_REPLY_RECHECK_MS = 100;
 
 /** What a claim needs of its queue. */
 export interface ClaimContext<T> {
@@ -257,7 +261,7 @@ export class Claim<T> {
       }
       // The reply was lost. While the session lives, only this multi deletes our lock node:
       // gone means it committed; still ours means it did not, and it is sent again.
-      const stat = await client.exists(this.lockNode).catch(() => undefined);
+      const stat = await this.lockAfterLostReply();
       const same = client.session?.sessionId === this.sessionId;
       if (stat === null && same) return;
       if (stat && stat.ephemeralOwner === this.sessionId && same) {
@@ -268,6 +272,28 @@ export class Claim<T> {
       if (same) void dropLock(client, this.lockNode, this.sessionId);
       throw new ClaimLostError(this.itemPath, `${what}: the outcome is unknown`, e);
     }
+  }
+
+  /**
+   * The lock node's Stat after a lost reply: asked again until answered while the session that
+   * holds it lives (the reconnect to another server of the ensemble takes a moment, longer than
+   * one request's retries), so that an ack which committed is known as committed rather than
+   * reported as of unknown outcome. Undefined once that session is over or the client closed.
+   */
+  private async lockAfterLostReply(): Promise<Stat | null | undefined> {
+    const { client } = this.ctx;
+    const alive = () => {
+      const s = client.session;
+      return s?.sessionId === this.sessionId && !s.signal.aborted && !client.closeSignal.aborted;
+    };
+    while (alive()) {
+      try {
+        return await client.exists(this.lockNode);
+      } catch {
+        await sleep(LOST_REPLY_RECHECK_MS, client.closeSignal).catch(() => undefined);
+      }
+    }
+    return undefined;
   }
 
   private lockAndItem(): MultiOp[] {

@@ -3,9 +3,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Barrier, DoubleBarrier } from '@zk-recipes/barrier';
-import { NoNodeError } from '@zk-recipes/core';
 import { TestRoot } from '@zk-recipes/testing';
-import { eventually, settledWithin, startedClient } from '../support/core-helpers.js';
+import {
+  childrenOrNone,
+  eventually,
+  settledWithin,
+  startedClient,
+} from '../support/core-helpers.js';
 import { curatorPeer } from '../support/curator-shared.js';
 import { sharedServer } from '../support/shared-server.js';
 
@@ -64,14 +68,7 @@ test('Curator interop: a DoubleBarrier of 4 with two Java and two TypeScript mem
     assert.deepEqual([await javaA.line(), await javaB.line()], ['left', 'left']);
     // Nothing left: no member node, or no barrier node at all (Curator made it as a container,
     // and the server may already have removed it once its last member left).
-    const left = await clients[0]!.client.getChildren(path).then(
-      (r) => r.children,
-      (e: unknown) => {
-        if (e instanceof NoNodeError) return [];
-        throw e;
-      },
-    );
-    assert.deepEqual(left, []);
+    assert.deepEqual(await childrenOrNone(clients[0]!.client, path), []);
   } finally {
     await Promise.all(clients.map((c) => c.client.close()));
     await root.remove();

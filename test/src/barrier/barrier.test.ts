@@ -9,7 +9,12 @@ import { fileURLToPath } from 'node:url';
 import { Barrier, BarrierTimeoutError, DoubleBarrier, READY_NODE } from '@zk-recipes/barrier';
 import { IllegalStateError, InvalidArgumentError, type ZkClient } from '@zk-recipes/core';
 import { FaultProxy, TestRoot } from '@zk-recipes/testing';
-import { eventually, settledWithin, startedClient } from '../support/core-helpers.js';
+import {
+  childrenOrNone,
+  eventually,
+  settledWithin,
+  startedClient,
+} from '../support/core-helpers.js';
 import { sharedServer } from '../support/shared-server.js';
 
 const server = sharedServer({ tickTimeMs: 200 });
@@ -85,7 +90,7 @@ test('DoubleBarrier: enter waits for memberQty members, leave for all; Curator l
     assert.equal(await settledWithin(Promise.all(leaving), 300), false, 'two of three wait');
     await barriers[2]!.leave({ timeoutMs: 10_000 });
     await Promise.all(leaving);
-    assert.deepEqual((await admin.getChildren(path)).children, []);
+    assert.deepEqual(await childrenOrNone(admin, path), []);
     await assert.rejects(barriers[0]!.leave(), IllegalStateError);
   } finally {
     await Promise.all(clients.map((c) => c.client.close()));
@@ -113,7 +118,7 @@ test('DoubleBarrier: a timed enter with too few members never passes, even when 
     }
     await Promise.all(entering);
     // Our member nodes are removed: a later member is not counted with ghosts.
-    assert.deepEqual((await clients[0]!.client.getChildren(path)).children, []);
+    assert.deepEqual(await childrenOrNone(clients[0]!.client, path), []);
   } finally {
     await Promise.all(clients.map((c) => c.client.close()));
     await root.remove();
@@ -158,7 +163,7 @@ test('DoubleBarrier of 5: a member killed while entering; the others neither pas
       assert.ok(m, `${String(o)}: must not pass with four members`);
       assert.ok(Number(m[1]) < timeoutMs + 2000, `${String(o)}: not long past its timeout`);
     }
-    assert.deepEqual((await admin.getChildren(path)).children, []);
+    assert.deepEqual(await childrenOrNone(admin, path), []);
   } finally {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGKILL');

@@ -2,6 +2,7 @@ import net, { type Socket } from 'node:net';
 import { FaultProxy, timing } from '@zk-recipes/testing';
 import {
   createClient,
+  NoNodeError,
   noRetry,
   type ClientOptions,
   type StateChange,
@@ -182,5 +183,18 @@ export async function eventually(
   while (!(await check())) {
     if (Date.now() > end) throw new Error(`${what} not reached within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * The children of `path`, or none when the node is gone: a recipe's parent made as a container
+ * (as Curator makes them) may be removed by the server as soon as its last child goes.
+ */
+export async function childrenOrNone(client: ZkClient, path: string): Promise<string[]> {
+  try {
+    return (await client.getChildren(path)).children;
+  } catch (e) {
+    if (e instanceof NoNodeError) return [];
+    throw e;
   }
 }
