@@ -216,3 +216,40 @@ test('the rebuild after a reconnect reads each node once, pipelined, and lists c
   );
   assert.ok(cache.get(`${base}/c3/d9`));
 });
+
+test('a read answered before a delete, and handled in the same chunk as the delete, does not bring the deleted node back (no orphan, no phantom)', async () => {
+  await using fx = await proxiedClients(server, {
+    clients: [{ sessionTimeoutMs: 10_000 }, { direct: true }],
+  });
+  const [{ client }, { client: writer }] = fx.clients;
+  const { proxy } = fx;
+  const base = fx.root.child('order');
+  await writer.create(base, '');
+  await writer.create(`${base}/k`, 'k');
+  await writer.create(`${base}/k/c0`, 'v0');
+  await using cache = new TreeCache(client, base);
+  const w = new Watched(cache, client);
+  await cache.start();
+  await cache.ready({ timeoutMs: 10_000 });
+
+  // The change's notification reaches the cache; the read it sends is held on the way out.
+  proxy.partition('toServer');
+  await writer.setData(`${base}/k/c0`, 'v1');
+  await new Promise((r) => setTimeout(r, 300));
+  const reads = proxy.requestCount('getData');
+  // The read goes to the server, and from now on nothing comes back until the heal: the read's
+  // answer, then the notifications of the deletes, all wait at the proxy.
+  proxy.heal();
+  proxy.partition('toClient');
+  assert.equal(proxy.requestCount('getData'), reads + 1, "the cache's read reached the server");
+  await new Promise((r) => setTimeout(r, 200)); // answered (and held)
+  await writer.delete(`${base}/k`, { deleteChildren: true });
+  await new Promise((r) => setTimeout(r, 200)); // notified (and held)
+  proxy.heal(); // the answer and the two notifications arrive in one write
+  await writer.sync(base);
+  await eventually('the deletes are seen', () => cache.get(`${base}/k`) === undefined);
+  await new Promise((r) => setTimeout(r, 200));
+  const want = await serverTree(writer, base);
+  assert.deepEqual(sorted(cacheTree(cache.nodes())), sorted(want), 'the cache equals the server');
+  assert.deepEqual(sorted(replay(w.events)), sorted(want), 'the events replay to the same state');
+});

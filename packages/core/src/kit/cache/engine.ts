@@ -27,6 +27,7 @@ import type { Stat, WatchEvent } from '../../types.js';
 import { joinSignals, sleep } from '../abort.js';
 import { whileConnected } from '../connectivity.js';
 import { Deadline, waitFor, type WaitOptions } from '../deadline.js';
+import { ReadOrder } from './order.js';
 import { CacheStore, type Change } from './store.js';
 import type {
   CachedNode,
@@ -124,6 +125,7 @@ export class CacheEngine extends Lifecycle<CacheEngineEvents> {
   private readonly batchSize: number;
   private readonly forcePerNode: boolean;
   private readonly store = new CacheStore();
+  private readonly order: ReadOrder;
   private readonly rootDepth: number;
   private mode: CacheWatchMode | undefined;
   private stale = true;
@@ -156,6 +158,7 @@ export class CacheEngine extends Lifecycle<CacheEngineEvents> {
     this.batchSize = o.batchSize;
     this.forcePerNode = o.watchMode === 'perNode';
     this.rootDepth = path === '/' ? 0 : path.split('/').length - 1;
+    this.order = new ReadOrder(this.path);
   }
 
   // ---- what the cache holds ----------------------------------------------------------------
@@ -376,8 +379,14 @@ export class CacheEngine extends Lifecycle<CacheEngineEvents> {
       return;
     }
     if (!this.inScope(e.path)) return;
-    if (e.type === 'NodeDeleted') this.applyAll(this.store.removeTree(e.path));
+    if (e.type === 'NodeDeleted') this.removed(e.path);
     else void this.refresh(e.path);
+  }
+
+  /** A delete heard: the subtree goes, and reads sent before it are dropped (order.ts). */
+  private removed(path: string): void {
+    this.order.deleted(path);
+    this.applyAll(this.store.removeTree(path));
   }
 
   /** perNode: a data (or exists) watch fired. */
@@ -385,7 +394,7 @@ export class CacheEngine extends Lifecycle<CacheEngineEvents> {
     this.dataWatched.delete(e.path);
     if (this.state !== 'STARTED') return;
     if (e.type === 'NodeDeleted') {
-      this.applyAll(this.store.removeTree(e.path));
+      this.removed(e.path);
       if (e.path === this.path) void this.refresh(e.path); // watch for its creation again
     } else if (e.type === 'NodeCreated' || e.type === 'NodeDataChanged') {
       void this.refresh(e.path);
@@ -467,8 +476,9 @@ export class CacheEngine extends Lifecycle<CacheEngineEvents> {
    */
   private async sync(path: string, gen: number, next: string[], forceList = false): Promise<void> {
     const before = this.store.get(path);
-    const r = await this.read(path);
+    const r = await this.order.read(path, this.read(path));
     if (gen !== this.generation) throw SUPERSEDED;
+    if (r === undefined) return; // deleted after the read was sent: that delete decided
     if (!r) {
       this.applyAll(this.store.removeTree(path));
       return;
@@ -493,8 +503,9 @@ export class CacheEngine extends Lifecycle<CacheEngineEvents> {
       for (const name of cached) next.push(childPath(path, name));
       return;
     }
-    const l = await this.list(path);
+    const l = await this.order.read(path, this.list(path));
     if (gen !== this.generation) throw SUPERSEDED;
+    if (l === undefined) return;
     if (!l) {
       this.applyAll(this.store.removeTree(path));
       return;
