@@ -24,6 +24,14 @@ import {
 import { channels, traced } from './framework/observability.js';
 import { withRetry } from './framework/retry.js';
 import { fromWireResults, toWireOps, type MultiOp, type MultiResult } from './multi.js';
+import { multiRead } from './driver/multi-read.js';
+import {
+  checkReadOps,
+  fromWireRead,
+  toWireRead,
+  type ReadOp,
+  type ReadResult,
+} from './multi-read.js';
 import { withWatch } from './one-shot-watches.js';
 import type { ClientOptions } from './options.js';
 import { checkCallOptions } from './validate.js';
@@ -35,6 +43,7 @@ import type { Acl, RequestOptions, Stat, Watcher } from './types.js';
 
 export type { CreateOptions, CreateResult } from './create.js';
 export type { MultiOp, MultiResult } from './multi.js';
+export type { ReadOp, ReadResult } from './multi-read.js';
 export type { CallOptions, DeleteOptions, PersistentWatch } from './call-options.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -272,6 +281,23 @@ export class ZkClient extends ClientSession {
       ),
     );
     return results.map((r) => (r.op === 'create' ? { ...r, path: this.ns.fromServer(r.path) } : r));
+  }
+
+  /**
+   * Runs several reads in one request (ZooKeeper's multiRead, 3.6+; ServerTooOldError before
+   * sending on an older server): one round trip and one request's cost for hundreds of nodes.
+   * Not a transaction: each read answers alone, a failed one with its typed error in its
+   * result, and no watch is set. Retried by the policy as a whole (reads are idempotent).
+   */
+  async multiRead(ops: readonly ReadOp[], options: CallOptions = {}): Promise<ReadResult[]> {
+    checkCallOptions(options);
+    checkReadOps(ops);
+    const wire = ops.map((o) => toWireRead(o.op, this.ns.toServer(o.path, false)));
+    const results = await this.retry('multiRead', wire[0]!.path, options, (raw) => {
+      this.requireServer('multiRead', '3.6.0', raw);
+      return multiRead(raw, wire, options.requestTimeoutMs);
+    });
+    return results.map((r, i) => fromWireRead(ops[i]!.op, ops[i]!.path, r));
   }
 
   /**

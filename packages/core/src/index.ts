@@ -10,6 +10,8 @@ export {
   type MultiOp,
   type MultiResult,
   type PersistentWatch,
+  type ReadOp,
+  type ReadResult,
 } from './client.js';
 export {
   exponentialBackoff,

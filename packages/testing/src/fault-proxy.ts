@@ -220,6 +220,7 @@ export class FaultProxy {
   private accepted = 0;
   private rejecting = false;
   private readonly requestCounts = new Map<number, number>();
+  private readonly operationCounts = new Map<number, number>();
   private readonly unknown = new Set<number>();
   /** Directions held by a silent partition: [to server, to client]. */
   private readonly held: [boolean, boolean] = [false, false];
@@ -320,6 +321,33 @@ export class FaultProxy {
   }
 
   /**
+   * How many operations with this opcode (or name) reached the server, sent alone or as reads
+   * of a multiRead (whose getData and getChildren count here, not in {@link requestCount}).
+   */
+  operationCount(op: RequestOpName | number): number {
+    const code = typeof op === 'number' ? op : OpCode[op];
+    return this.operationCounts.get(code) ?? 0;
+  }
+
+  private countOperations(opcode: number, frame: Buffer): void {
+    const add = (code: number) =>
+      this.operationCounts.set(code, (this.operationCounts.get(code) ?? 0) + 1);
+    if (opcode !== OpCode.multiRead) {
+      add(opcode);
+      return;
+    }
+    // Per read: MultiHeader (type int32, done byte, err int32), path (int32 length, bytes),
+    // watch byte; a header with done set ends them.
+    let o = 12;
+    while (o + 9 <= frame.length && frame.readUInt8(o + 4) === 0) {
+      add(frame.readInt32BE(o));
+      o += 9;
+      if (o + 4 > frame.length) return;
+      o += 4 + Math.max(0, frame.readInt32BE(o)) + 1;
+    }
+  }
+
+  /**
    * Makes the server see these operations under an opcode it does not know, so that the real
    * server answers them UNIMPLEMENTED (and drops the connection), exactly as a server of a
    * version without them does: a 3.8 server plays a 3.5 one for `addWatch`. Until
@@ -366,6 +394,7 @@ export class FaultProxy {
   /** @internal */
   observeRequest(pair: Pair, xid: number, opcode: number, frame: Buffer): void {
     this.requestCounts.set(opcode, (this.requestCounts.get(opcode) ?? 0) + 1);
+    this.countOperations(opcode, frame);
     if (this.armed.length === 0) return;
     const path = requestPath(frame, opcode);
     const i = this.armed.findIndex((a) => matches(a.match, opcode, path));

@@ -23,6 +23,7 @@ export const OpCode = {
   removeWatches: 18,
   createContainer: 19,
   createTTL: 21,
+  multiRead: 22,
   auth: 100,
   setWatches: 101,
   addWatch: 106,
