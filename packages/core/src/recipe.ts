@@ -39,7 +39,8 @@ export {
 } from './framework/contender.js';
 export { listContenders, type ContenderNode } from './framework/list-contenders.js';
 export { stacklessError } from './errors.js';
-export { CacheEngine, CacheNotReadyError } from './kit/cache/engine.js';
+export { CacheEngine } from './kit/cache/engine.js';
+export { CacheNotReadyError } from './kit/cache/options.js';
 export { eventStream } from './kit/event-stream.js';
 export type {
   CachedNode,

@@ -14,6 +14,7 @@ import { sharedServer } from '../support/shared-server.js';
 
 const server = sharedServer({ tickTimeMs: 200 });
 const SESSION_MS = 3000;
+const READS = ['getData', 'exists', 'getChildren', 'getChildren2', 'multiRead'] as const;
 
 /** Some writes of every kind under `base`: data changes, new nodes and subtrees, deletions. */
 async function churn(writer: ZkClient, base: string, round: number): Promise<void> {
@@ -190,7 +191,7 @@ test('a node deleted and re-created while the cache is disconnected, with the sa
   });
 });
 
-test('the rebuild after a reconnect reads each node once, pipelined, and lists children only where cversion moved, never on leaves', async () => {
+test('the rebuild after a reconnect reads each node once, in multiRead batches, and lists children only where cversion moved, never on leaves', async () => {
   await using fx = await proxiedClients(server, {
     clients: [{ sessionTimeoutMs: SESSION_MS }, { direct: true }],
   });
@@ -204,16 +205,24 @@ test('the rebuild after a reconnect reads each node once, pipelined, and lists c
   await cache.ready({ timeoutMs: 10_000 });
   await suspended(w, proxy, () => proxy.rejectConnections());
   await writer.create(`${base}/c3/d9`, 'new'); // moves /c3's cversion only
-  const lists = proxy.requestCount('getChildren2');
-  const reads = proxy.requestCount('getData');
+  const count = () => ({
+    reads: proxy.operationCount('getData'),
+    lists: proxy.operationCount('getChildren') + proxy.operationCount('getChildren2'),
+    requests: READS.reduce((n, op) => n + proxy.requestCount(op), 0),
+  });
+  const before = count();
   proxy.heal();
   await eventually('resynced', () => w.events.at(-1)?.type === 'resynced', 20_000);
-  assert.equal(proxy.requestCount('getData') - reads, 34, 'each node read once');
+  const after = count();
+  assert.equal(after.reads - before.reads, 34, 'each node read once');
   assert.equal(
-    proxy.requestCount('getChildren2') - lists,
+    after.lists - before.lists,
     1,
     'children listed for /c3 only, whose cversion moved (the new node is a leaf)',
   );
+  // Batched: the root, then its 8 children, then their 25 children, each level in a multiRead
+  // or two, and one more for the listing: far fewer requests than the 35 operations.
+  assert.ok(after.requests - before.requests <= 8, `${after.requests - before.requests} requests`);
   assert.ok(cache.get(`${base}/c3/d9`));
 });
 

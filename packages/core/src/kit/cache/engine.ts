@@ -11,23 +11,22 @@ import type { ZkClient } from '../../client.js';
 import type { PersistentWatch } from '../../call-options.js';
 import {
   InvalidArgumentError,
-  NoNodeError,
   NoWatcherError,
   ServerTooOldError,
   UnimplementedError,
-  ZkRecipesError,
 } from '../../errors.js';
 import { Lifecycle } from '../../framework/lifecycle.js';
 import { RELEASE_BOUND_MS } from '../../framework/release.js';
-import { noRetry } from '../../framework/retry.js';
-import { childPath, validatePath } from '../../paths.js';
+import { validatePath } from '../../paths.js';
 import type { PersistentWatchEvent } from '../../persistent-watches.js';
 import type { StateChange } from '../../states.js';
-import type { Stat, WatchEvent } from '../../types.js';
+import type { WatchEvent } from '../../types.js';
 import { joinSignals, sleep } from '../abort.js';
 import { whileConnected } from '../connectivity.js';
 import { Deadline, waitFor, type WaitOptions } from '../deadline.js';
+import { CacheLoader, isConnectionLoss, SUPERSEDED } from './loader.js';
 import { ReadOrder } from './order.js';
+import { CacheNotReadyError, checkOptions } from './options.js';
 import { CacheStore, type Change } from './store.js';
 import type {
   CachedNode,
@@ -39,70 +38,8 @@ import type {
   CacheWatchMode,
 } from './types.js';
 
-/** A cache's `ready()` ran out of time before the initial load was done. */
-export class CacheNotReadyError extends ZkRecipesError {
-  override name = 'CacheNotReadyError';
-  constructor(
-    path: string,
-    readonly timeoutMs: number | undefined,
-  ) {
-    super('CACHE_NOT_READY', `the cache of ${path} was not loaded within ${timeoutMs} ms`, {
-      path,
-    });
-  }
-}
-
 /** The longest pause between two attempts to add the watch. */
 const MAX_BACKOFF_MS = 5_000;
-
-interface Read {
-  data: Buffer | undefined;
-  stat: Stat;
-}
-
-/** Why a rebuild stopped without finishing: superseded by a newer one, or the cache closed. */
-const SUPERSEDED: Error = Object.freeze(new Error('superseded by a newer rebuild'));
-
-function checkOptions(options: unknown): Required<Omit<CacheEngineOptions, 'maxDepth'>> & {
-  maxDepth: number;
-} {
-  if (options === null || typeof options !== 'object')
-    throw new InvalidArgumentError('options', 'options must be an object');
-  const o = options as CacheEngineOptions;
-  const scope = o.scope ?? 'tree';
-  if (!['node', 'children', 'tree'].includes(scope))
-    throw new InvalidArgumentError('scope', 'scope must be node, children or tree');
-  if (o.maxDepth !== undefined) {
-    if (scope !== 'tree') throw new InvalidArgumentError('maxDepth', 'maxDepth is for tree only');
-    if (!Number.isInteger(o.maxDepth) || o.maxDepth < 0)
-      throw new InvalidArgumentError('maxDepth', 'maxDepth must be an integer >= 0');
-  }
-  const batchSize = o.batchSize ?? 1000;
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000)
-    throw new InvalidArgumentError('batchSize', 'batchSize must be an integer from 1 to 100000');
-  if (o.keepData !== undefined && typeof o.keepData !== 'boolean')
-    throw new InvalidArgumentError('keepData', 'keepData must be a boolean');
-  const watchMode = o.watchMode ?? 'auto';
-  if (watchMode !== 'auto' && watchMode !== 'perNode')
-    throw new InvalidArgumentError('watchMode', 'watchMode must be auto or perNode');
-  const maxDepth = scope === 'node' ? 0 : scope === 'children' ? 1 : (o.maxDepth ?? Infinity);
-  return { scope, maxDepth, keepData: o.keepData ?? true, batchSize, watchMode };
-}
-
-/** A request that failed because the connection or session went: a rebuild follows. */
-function isConnectionLoss(e: unknown): boolean {
-  const code = (e as { code?: unknown } | undefined)?.code;
-  return (
-    code === 'CONNECTIONLOSS' ||
-    code === 'SESSIONEXPIRED' ||
-    code === 'OPERATIONTIMEOUT' ||
-    code === 'SESSIONMOVED' ||
-    code === 'RETRIES_EXHAUSTED' ||
-    code === 'CLIENT_CLOSED' ||
-    code === 'RECIPE_CLOSED' ||
-    (e as Error | undefined)?.name === 'AbortError'
-  );
-}
 
 /**
  * Keeps a node, the children of a path, or a subtree equal to the server's, and tells each
@@ -124,8 +61,9 @@ export class CacheEngine extends Lifecycle<CacheEngineEvents> {
   readonly keepData: boolean;
   private readonly batchSize: number;
   private readonly forcePerNode: boolean;
-  private readonly store = new CacheStore();
+  private readonly store: CacheStore;
   private readonly order: ReadOrder;
+  private readonly loader: CacheLoader;
   private readonly rootDepth: number;
   private mode: CacheWatchMode | undefined;
   private stale = true;
@@ -158,7 +96,36 @@ export class CacheEngine extends Lifecycle<CacheEngineEvents> {
     this.batchSize = o.batchSize;
     this.forcePerNode = o.watchMode === 'perNode';
     this.rootDepth = path === '/' ? 0 : path.split('/').length - 1;
+    this.store = new CacheStore(this.keepData);
     this.order = new ReadOrder(this.path);
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the loader's view of this
+    const engine = this;
+    this.loader = new CacheLoader({
+      client,
+      path: this.path,
+      maxDepth: this.maxDepth,
+      keepData: this.keepData,
+      batchSize: this.batchSize,
+      store: this.store,
+      order: this.order,
+      get closeSignal() {
+        return engine.closeSignal;
+      },
+      get mode() {
+        return engine.mode;
+      },
+      get generation() {
+        return engine.generation;
+      },
+      dataWatched: this.dataWatched,
+      childWatched: this.childWatched,
+      onDataWatch: this.onDataWatch,
+      onChildWatch: this.onChildWatch,
+      depth: (p) => this.depth(p),
+      apply: (c) => this.apply(c),
+      applyAll: (c) => this.applyAll(c),
+      report: (e) => this.report(e),
+    });
   }
 
   // ---- what the cache holds ----------------------------------------------------------------
@@ -175,12 +142,12 @@ export class CacheEngine extends Lifecycle<CacheEngineEvents> {
 
   /** How many nodes the cache holds (the watched path included when it exists). */
   get size(): number {
-    return this.store.nodes.size;
+    return this.store.size;
   }
 
   /** Every cached node (in no particular order). */
   nodes(): IterableIterator<CachedNode> {
-    return this.store.nodes.values();
+    return this.store.values();
   }
 
   /**
@@ -380,7 +347,7 @@ export class CacheEngine extends Lifecycle<CacheEngineEvents> {
     }
     if (!this.inScope(e.path)) return;
     if (e.type === 'NodeDeleted') this.removed(e.path);
-    else void this.refresh(e.path);
+    else void this.loader.refresh(e.path);
   }
 
   /** A delete heard: the subtree goes, and reads sent before it are dropped (order.ts). */
@@ -395,9 +362,9 @@ export class CacheEngine extends Lifecycle<CacheEngineEvents> {
     if (this.state !== 'STARTED') return;
     if (e.type === 'NodeDeleted') {
       this.removed(e.path);
-      if (e.path === this.path) void this.refresh(e.path); // watch for its creation again
+      if (e.path === this.path) void this.loader.refresh(e.path); // watch for its creation again
     } else if (e.type === 'NodeCreated' || e.type === 'NodeDataChanged') {
-      void this.refresh(e.path);
+      void this.loader.refresh(e.path);
     }
   }
 
@@ -405,149 +372,8 @@ export class CacheEngine extends Lifecycle<CacheEngineEvents> {
   private heardChildren(e: WatchEvent): void {
     this.childWatched.delete(e.path);
     if (this.state !== 'STARTED') return;
-    if (e.type === 'NodeChildrenChanged') void this.refresh(e.path, true);
+    if (e.type === 'NodeChildrenChanged') void this.loader.refresh(e.path, true);
   }
-
-  // ---- reads -------------------------------------------------------------------------------
-
-  private callOptions() {
-    return { retryPolicy: noRetry, signal: this.closeSignal };
-  }
-
-  /** Reads one node (with a one-shot watch in perNode mode); null when it does not exist. */
-  private async read(path: string): Promise<Read | null> {
-    const perNode = this.mode === 'perNode';
-    const arm = perNode && !this.dataWatched.has(path);
-    if (arm) this.dataWatched.add(path);
-    const watch = arm ? this.onDataWatch : undefined;
-    try {
-      if (!this.keepData || (perNode && path === this.path && arm)) {
-        // exists() leaves its watch on an absent node too: the watched path's creation.
-        const stat = await this.client.exists(path, { ...this.callOptions(), watch });
-        if (!stat) return null;
-        if (!this.keepData) return { data: undefined, stat };
-        const r = await this.client.getData(path, this.callOptions());
-        return r;
-      }
-      return await this.client.getData(path, { ...this.callOptions(), watch });
-    } catch (e) {
-      if (arm && !(e instanceof NoNodeError && !this.keepData)) this.dataWatched.delete(path);
-      if (e instanceof NoNodeError) return null;
-      throw e;
-    }
-  }
-
-  /** Lists a node's children (with a one-shot watch in perNode mode); null when it is gone. */
-  private async list(path: string): Promise<{ children: string[]; stat: Stat } | null> {
-    const arm = this.mode === 'perNode' && !this.childWatched.has(path);
-    if (arm) this.childWatched.add(path);
-    try {
-      return await this.client.getChildren(path, {
-        ...this.callOptions(),
-        ...(arm ? { watch: this.onChildWatch } : {}),
-      });
-    } catch (e) {
-      if (arm) this.childWatched.delete(path);
-      if (e instanceof NoNodeError) return null;
-      throw e;
-    }
-  }
-
-  /**
-   * Re-reads one node after an event; `relist` (a children watch fired, or the node is new and
-   * one-shot watches must cover its children) lists and loads its children too.
-   */
-  private async refresh(path: string, relist = false): Promise<void> {
-    try {
-      const isNew = !this.store.get(path);
-      const next: string[] = [];
-      await this.sync(path, this.generation, next, relist || (isNew && this.mode === 'perNode'));
-      if (next.length > 0) await this.load(next, this.generation);
-    } catch (e) {
-      if (e !== SUPERSEDED && !isConnectionLoss(e)) this.report(e);
-      // A lost read is covered by the rebuild after the reconnect.
-    }
-  }
-
-  /**
-   * Brings one node up to date; pushes onto `next` the children to visit. Lists the children
-   * only when asked, when the node is new or re-created, or when its cversion or child count
-   * moved: a rebuild reads every node once but lists few.
-   */
-  private async sync(path: string, gen: number, next: string[], forceList = false): Promise<void> {
-    const before = this.store.get(path);
-    const r = await this.order.read(path, this.read(path));
-    if (gen !== this.generation) throw SUPERSEDED;
-    if (r === undefined) return; // deleted after the read was sent: that delete decided
-    if (!r) {
-      this.applyAll(this.store.removeTree(path));
-      return;
-    }
-    this.apply(this.store.put(path, r.data, r.stat));
-    if (this.depth(path) >= this.maxDepth) return;
-    const cached = this.store.children(path);
-    if (r.stat.numChildren === 0 && !forceList && this.mode !== 'perNode') {
-      // A leaf: nothing to list (half the reads of a load are saved so). Cached children it
-      // no longer has are gone, unless created after this read.
-      this.dropChildren(cached, path, new Set(), r.stat.pzxid);
-      return;
-    }
-    const listIt =
-      forceList ||
-      !before ||
-      before.stat.czxid !== r.stat.czxid ||
-      before.stat.cversion !== r.stat.cversion ||
-      r.stat.numChildren !== cached.length ||
-      (this.mode === 'perNode' && !this.childWatched.has(path));
-    if (!listIt) {
-      for (const name of cached) next.push(childPath(path, name));
-      return;
-    }
-    const l = await this.order.read(path, this.list(path));
-    if (gen !== this.generation) throw SUPERSEDED;
-    if (l === undefined) return;
-    if (!l) {
-      this.applyAll(this.store.removeTree(path));
-      return;
-    }
-    this.dropChildren(cached, path, new Set(l.children), l.stat.pzxid);
-    for (const name of l.children) next.push(childPath(path, name));
-  }
-
-  /** Removes the cached children not in `names`, except those created after `pzxid`. */
-  private dropChildren(cached: string[], path: string, names: Set<string>, pzxid: bigint): void {
-    for (const name of cached) {
-      if (names.has(name)) continue;
-      const child = childPath(path, name);
-      const node = this.store.get(child);
-      // A child created after this read (its creation's event came first) stays.
-      if (!node || node.stat.czxid <= pzxid) this.applyAll(this.store.removeTree(child));
-    }
-  }
-
-  /**
-   * Loads `level` and everything below it, level by level, keeping `batchSize` reads in flight
-   * (a sliding window: a new read leaves as each answer arrives, no stall between batches).
-   */
-  private async load(level: string[], gen: number): Promise<void> {
-    let current = level;
-    while (current.length > 0) {
-      const next: string[] = [];
-      const todo = current;
-      let i = 0;
-      const lane = async () => {
-        while (i < todo.length) await this.sync(todo[i++]!, gen, next).catch(this.skipNode);
-      };
-      await Promise.all(Array.from({ length: Math.min(this.batchSize, todo.length) }, lane));
-      current = next;
-    }
-  }
-
-  /** A node the server refused to read (NOAUTH, say): reported, the rest loads. */
-  private readonly skipNode = (e: unknown): void => {
-    if (e === SUPERSEDED || isConnectionLoss(e)) throw e;
-    this.report(e);
-  };
 
   // ---- rebuilds ----------------------------------------------------------------------------
 
@@ -564,7 +390,7 @@ export class CacheEngine extends Lifecycle<CacheEngineEvents> {
       const gen = this.generation;
       this.collecting ??= { added: new Set(), updated: new Set(), removed: new Set() };
       try {
-        await this.load([this.path], gen);
+        await this.loader.load([this.path], gen);
       } catch (e) {
         if (e !== SUPERSEDED && !isConnectionLoss(e)) this.report(e);
         if (gen !== this.generation) continue; // a newer reconnect: start over
@@ -576,7 +402,7 @@ export class CacheEngine extends Lifecycle<CacheEngineEvents> {
       this.stale = false;
       if (!this.initialized) {
         this.initialized = true;
-        this.tell({ type: 'initialized', size: this.store.nodes.size });
+        this.tell({ type: 'initialized', size: this.store.size });
       } else {
         const diff: CacheDiff = {
           added: [...c.added].sort(),

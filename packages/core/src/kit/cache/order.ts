@@ -42,6 +42,22 @@ export class ReadOrder {
     }
   }
 
+  /** {@link read} for a batch: one answer per path, `undefined` where a delete came after. */
+  async readMany<T>(paths: readonly string[], sent: Promise<T[]>): Promise<(T | undefined)[]> {
+    const at = this.clock;
+    this.inFlight++;
+    try {
+      const answers: (T | undefined)[] = await sent;
+      if (this.clock !== at) {
+        for (let i = 0; i < paths.length; i++)
+          if (this.deletedSince(paths[i]!, at)) answers[i] = undefined;
+      }
+      return answers;
+    } finally {
+      if (--this.inFlight === 0) this.deletedAt.clear();
+    }
+  }
+
   private deletedSince(path: string, at: number): boolean {
     if (this.clock === at) return false;
     for (let p: string | undefined = path; p !== undefined; p = parentOf(p)) {

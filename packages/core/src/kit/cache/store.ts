@@ -1,9 +1,16 @@
 /**
- * The engine's nodes and its index of children, with the one rule every change goes through:
- * a node changed when its czxid or mzxid moved, never judged by `version` alone (a node
- * deleted and re-created with the same version and new data is a change: Curator compares
- * versions and misses it, docs/recipes/cache.md).
+ * The engine's nodes, with the one rule every change goes through: a node changed when its czxid
+ * or mzxid moved, never judged by `version` alone (a node deleted and re-created with the same
+ * version and new data is a change: Curator compares versions and misses it,
+ * docs/recipes/cache.md).
+ *
+ * Compact, as a cache may hold hundreds of thousands of nodes: each node is one Buffer holding
+ * its Stat's 68 wire bytes and then its data, filed under its name in its parent's table, so no
+ * full path, Stat object (eleven fields, four of them BigInts) or second Buffer is kept per
+ * node. The CachedNode a caller gets is made on demand, its Stat decoded then; a change's new
+ * node is the read's own (bench/RESULTS.md has the heap per node).
  */
+import { readStatAt } from '../../driver/stat.js';
 import { childPath } from '../../paths.js';
 import type { Stat } from '../../types.js';
 import type { CachedNode } from './types.js';
@@ -20,72 +27,123 @@ export type Change =
   | { type: 'updated'; path: string; node: CachedNode; previous: CachedNode }
   | { type: 'removed'; path: string; previous: CachedNode };
 
+const STAT_BYTES = 68;
+const ROOT = '';
+
+/** A stored node as callers see it: a plain CachedNode, its Stat decoded, its data a view. */
+function node(path: string, raw: Buffer, withData: boolean): CachedNode {
+  return { path, data: withData ? raw.subarray(STAT_BYTES) : undefined, stat: readStatAt(raw, 0) };
+}
+
+/** The Stat's bytes as jute writes them (the inverse of readStatAt). */
+function encode(stat: Stat, data: Buffer | undefined): Buffer {
+  const b = Buffer.allocUnsafe(STAT_BYTES + (data?.length ?? 0));
+  b.writeBigInt64BE(stat.czxid, 0);
+  b.writeBigInt64BE(stat.mzxid, 8);
+  b.writeBigInt64BE(BigInt(stat.ctime), 16);
+  b.writeBigInt64BE(BigInt(stat.mtime), 24);
+  b.writeInt32BE(stat.version, 32);
+  b.writeInt32BE(stat.cversion, 36);
+  b.writeInt32BE(stat.aversion, 40);
+  b.writeBigInt64BE(stat.ephemeralOwner, 44);
+  b.writeInt32BE(stat.dataLength, 52);
+  b.writeInt32BE(stat.numChildren, 56);
+  b.writeBigInt64BE(stat.pzxid, 60);
+  data?.copy(b, STAT_BYTES);
+  return b;
+}
+
 export class CacheStore {
-  readonly nodes = new Map<string, CachedNode>();
-  /** Names of the cached children of each path (the parent need not be cached). */
-  private readonly index = new Map<string, Set<string>>();
+  /** Parent path -> child name -> the child's bytes (the parent need not be cached). */
+  private readonly tables = new Map<string, Map<string, Buffer>>();
+  private count = 0;
+
+  /** `keepData`: whether nodes carry data (else only their Stat). */
+  constructor(private readonly keepData: boolean) {}
+
+  get size(): number {
+    return this.count;
+  }
 
   get(path: string): CachedNode | undefined {
-    return this.nodes.get(path);
+    const raw = this.raw(path);
+    return raw && node(path, raw, this.keepData);
+  }
+
+  /** The czxid and mzxid of a stored node (the change rule's fields), without a Stat object. */
+  zxids(path: string): { czxid: bigint; mzxid: bigint } | undefined {
+    const raw = this.raw(path);
+    return raw && { czxid: raw.readBigInt64BE(0), mzxid: raw.readBigInt64BE(8) };
   }
 
   children(path: string): string[] {
-    return [...(this.index.get(path) ?? [])].sort();
+    return [...(this.tables.get(path)?.keys() ?? [])].sort();
+  }
+
+  *values(): IterableIterator<CachedNode> {
+    for (const [parent, table] of this.tables) {
+      for (const [name, raw] of table) {
+        const path = parent === ROOT ? '/' : childPath(parent, name);
+        yield node(path, raw, this.keepData);
+      }
+    }
   }
 
   /** Stores what a read found; the change, or undefined when nothing moved. */
   put(path: string, data: Buffer | undefined, stat: Stat): Change | undefined {
-    const previous = this.nodes.get(path);
-    // An older answer than what is held (it cannot happen on one connection's FIFO order, but
-    // a rebuild and a live read may both read one node): keep the newer.
-    if (previous && previous.stat.czxid === stat.czxid && previous.stat.mzxid > stat.mzxid)
-      return undefined;
-    const node: CachedNode = { path, data, stat };
-    this.nodes.set(path, node);
-    if (!previous) {
-      this.link(path);
-      return { type: 'added', path, node };
+    const [parent, name] = split(path);
+    let table = this.tables.get(parent);
+    const old = table?.get(name);
+    if (old) {
+      const czxid = old.readBigInt64BE(0);
+      const mzxid = old.readBigInt64BE(8);
+      // An older answer than what is held (it cannot happen on one connection's FIFO order, but
+      // a rebuild and a live read may both read one node): keep the newer.
+      if (czxid === stat.czxid && mzxid > stat.mzxid) return undefined;
+      const raw = encode(stat, this.keepData ? data : undefined);
+      table!.set(name, raw);
+      if (czxid === stat.czxid && mzxid === stat.mzxid) return undefined; // children fields only
+      const now = { path, data: this.keepData ? data : undefined, stat };
+      return { type: 'updated', path, node: now, previous: node(path, old, this.keepData) };
     }
-    if (previous.stat.czxid !== stat.czxid || previous.stat.mzxid !== stat.mzxid)
-      return { type: 'updated', path, node, previous };
-    return undefined; // same node, same data: only the children fields may have moved
+    const raw = encode(stat, this.keepData ? data : undefined);
+    if (!table) this.tables.set(parent, (table = new Map<string, Buffer>()));
+    table.set(name, raw);
+    this.count++;
+    return { type: 'added', path, node: { path, data: this.keepData ? data : undefined, stat } };
   }
 
   /** Removes `path` and every cached node below it, deepest first. */
   removeTree(path: string): Change[] {
     const out: Change[] = [];
     const walk = (p: string) => {
-      for (const name of this.index.get(p) ?? []) walk(childPath(p, name));
-      const previous = this.nodes.get(p);
-      if (previous) {
-        this.nodes.delete(p);
-        this.unlink(p);
-        out.push({ type: 'removed', path: p, previous });
+      const table = this.tables.get(p);
+      if (table) {
+        for (const name of [...table.keys()]) walk(childPath(p, name));
+        this.tables.delete(p);
       }
-      this.index.delete(p);
+      const [parent, name] = split(p);
+      const siblings = this.tables.get(parent);
+      const raw = siblings?.get(name);
+      if (raw) {
+        siblings!.delete(name);
+        if (siblings!.size === 0) this.tables.delete(parent);
+        this.count--;
+        out.push({ type: 'removed', path: p, previous: node(p, raw, this.keepData) });
+      }
     };
     walk(path);
     return out;
   }
 
-  clear(): void {
-    this.nodes.clear();
-    this.index.clear();
+  private raw(path: string): Buffer | undefined {
+    const [parent, name] = split(path);
+    return this.tables.get(parent)?.get(name);
   }
+}
 
-  private link(path: string): void {
-    const parent = parentOf(path);
-    if (parent === undefined) return;
-    let set = this.index.get(parent);
-    if (!set) this.index.set(parent, (set = new Set()));
-    set.add(path.slice(path.lastIndexOf('/') + 1));
-  }
-
-  private unlink(path: string): void {
-    const parent = parentOf(path);
-    if (parent === undefined) return;
-    const set = this.index.get(parent);
-    set?.delete(path.slice(path.lastIndexOf('/') + 1));
-    if (set?.size === 0) this.index.delete(parent);
-  }
+/** A path as its parent's path and its name; '/' is filed under '' with the name ''. */
+function split(path: string): [string, string] {
+  const parent = parentOf(path);
+  return parent === undefined ? [ROOT, ''] : [parent, path.slice(path.lastIndexOf('/') + 1)];
 }
