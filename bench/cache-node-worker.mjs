@@ -8,7 +8,9 @@ import { createClient } from '@zk-recipes/core';
 const nowUs = () => Math.round((performance.timeOrigin + performance.now()) * 1000);
 const usedHeap = () => {
   for (let i = 0; i < 3; i++) globalThis.gc?.();
-  return process.memoryUsage().heapUsed;
+  const m = process.memoryUsage();
+  // Buffers' bytes live outside the JS heap; Java's byte arrays are in its heap: both counted.
+  return m.heapUsed + m.arrayBuffers;
 };
 const client = createClient({ connectString: process.argv[2], sessionTimeoutMs: 10_000 });
 await client.start({ timeoutMs: 20_000 });

@@ -101,7 +101,7 @@ async function buildTree(client, base, size) {
   for (let i = 0; i < ops.length; i += 1000) await client.multi(ops.slice(i, i + 1000));
 }
 
-const READS = ['getData', 'exists', 'getChildren', 'getChildren2'];
+const READS = ['getData', 'exists', 'getChildren', 'getChildren2', 'multiRead'];
 const reads = (proxy) => READS.reduce((n, op) => n + proxy.requestCount(op), 0);
 
 /**
