@@ -55,14 +55,14 @@ class Worker:
         us = now_us() - t0
         return {"lat": lat, "us": us, "cpuUs": (time.process_time_ns() - cpu0) // 1000}
 
-    def contend(self, path, start_us, end_us):
-        return self._loop([self.lock(path)], int(start_us), int(end_us))
+    def contend(self, path, start_us, end_us, work_us="0"):
+        return self._loop([self.lock(path)], int(start_us), int(end_us), int(work_us))
 
     def inproc(self, path, n, start_us, end_us):
         locks = [Lock(self.client, path) for _ in range(int(n))]
         return self._loop(locks, int(start_us), int(end_us))
 
-    def _loop(self, locks, start_us, end_us):
+    def _loop(self, locks, start_us, end_us, work_us=0):
         evs = [[] for _ in locks]
         failures = []
 
@@ -74,6 +74,8 @@ class Worker:
                     acquired = now_us()
                     ev.extend((acquired, now_us()))
                     lock.release()
+                    if work_us > 0:
+                        time.sleep(work_us / 1e6)
             except Exception as e:  # reported to the parent below
                 failures.append(e)
 

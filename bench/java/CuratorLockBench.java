@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.recipes.locks.InterProcessMutex;
@@ -72,7 +73,8 @@ public class CuratorLockBench {
    * `threads` threads on one client, sharing one InterProcessMutex (it keeps per-thread state
    * for that), or with one InterProcessMutex each when `perThread`.
    */
-  private static String loop(String path, int threads, boolean perThread, long startUs, long endUs)
+  private static String loop(
+      String path, int threads, boolean perThread, long startUs, long endUs, long workUs)
       throws Exception {
     InterProcessMutex shared = mutex(path);
     List<Thread> all = new ArrayList<>();
@@ -93,6 +95,7 @@ public class CuratorLockBench {
                     long acquired = nowUs();
                     ev.add(acquired, nowUs());
                     m.release();
+                    if (workUs > 0) LockSupport.parkNanos(workUs * 1000);
                   }
                 } catch (Exception e) {
                   synchronized (failures) {
@@ -122,11 +125,12 @@ public class CuratorLockBench {
       case "cycles":
         return cycles(a[1], Integer.parseInt(a[2]));
       case "contend":
-        return loop(a[1], 1, false, Long.parseLong(a[2]), Long.parseLong(a[3]));
+        long workUs = a.length > 4 ? Long.parseLong(a[4]) : 0;
+        return loop(a[1], 1, false, Long.parseLong(a[2]), Long.parseLong(a[3]), workUs);
       case "inproc":
         boolean perThread = a.length > 5 && a[5].equals("per-thread");
         int n = Integer.parseInt(a[2]);
-        return loop(a[1], n, perThread, Long.parseLong(a[3]), Long.parseLong(a[4]));
+        return loop(a[1], n, perThread, Long.parseLong(a[3]), Long.parseLong(a[4]), 0);
       default:
         throw new IllegalArgumentException("unknown command " + a[0]);
     }
