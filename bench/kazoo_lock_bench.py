@@ -64,9 +64,10 @@ class Worker:
 
     def _loop(self, locks, start_us, end_us, work_us=0):
         evs = [[] for _ in locks]
+        rels = [[] for _ in locks]
         failures = []
 
-        def run(lock, ev):
+        def run(lock, ev, rel):
             try:
                 sleep_until(start_us)
                 while now_us() < end_us:
@@ -74,22 +75,29 @@ class Worker:
                     acquired = now_us()
                     ev.extend((acquired, now_us()))
                     lock.release()
+                    rel.append(now_us())
                     if work_us > 0:
                         time.sleep(work_us / 1e6)
             except Exception as e:  # reported to the parent below
                 failures.append(e)
 
         threads = [
-            threading.Thread(target=run, args=(lock, ev), daemon=True)
-            for lock, ev in zip(locks, evs)
+            threading.Thread(target=run, args=(lock, ev, rel), daemon=True)
+            for lock, ev, rel in zip(locks, evs, rels)
         ]
+        cpu0 = time.process_time_ns()
         for t in threads:
             t.start()
         for t in threads:
             t.join()
+        cpu_us = (time.process_time_ns() - cpu0) // 1000
         if failures:
             raise failures[0]
-        return {"ev": [x for ev in evs for x in ev]}
+        return {
+            "cpuUs": cpu_us,
+            "ev": [x for ev in evs for x in ev],
+            "rel": [x for rel in rels for x in rel],
+        }
 
 
 def main():

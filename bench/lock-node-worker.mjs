@@ -11,7 +11,10 @@
 //   cycles <path> <count>                  -> {"lat":[µs per acquire+release],"us":total µs,
 //                                             "cpuUs":this process's CPU time meanwhile}
 //   contend <path> <startUs> <endUs> [workUs]
-//                                          -> {"ev":[acquiredUs,releasingUs,...]}; with workUs,
+//                                          -> {"ev":[acquiredUs,releasingUs,...],
+//                                             "rel":[releasedUs,...],"cpuUs":n} (rel: when each
+//                                             release returned, the next acquire's create leaving);
+//                                             with workUs,
 //                                             each loop waits that long (a timer: work that is
 //                                             not the CPU's, as a request elsewhere) between its
 //                                             release and its next acquire
@@ -56,13 +59,14 @@ async function oursPeer(watchAhead) {
       await lease.release();
     },
     // Acquire, note the time, release until `endUs`; the critical section is empty.
-    loop: async (path, endUs, ev, workUs) => {
+    loop: async (path, endUs, ev, workUs, rel) => {
       const m = mutex(path);
       while (nowUs() < endUs) {
         const lease = await m.acquire();
         const acquired = nowUs();
         ev.push(acquired, nowUs());
         await lease.release();
+        rel.push(nowUs()); // the next acquire's create leaves now
         if (workUs > 0) await sleep(workUs / 1000);
       }
     },
@@ -144,8 +148,13 @@ const commands = {
     if (!peer.loop) throw new Error(`${impl} has no lock loop`);
     await sleep(Math.max(0, (Number(startUs) - nowUs()) / 1000));
     const evs = Array.from({ length: Number(n) }, () => []);
-    await Promise.all(evs.map((ev) => peer.loop(path, Number(endUs), ev, Number(workUs))));
-    return { ev: evs.flat() };
+    const rels = evs.map(() => []);
+    const cpu0 = process.cpuUsage();
+    await Promise.all(
+      evs.map((ev, i) => peer.loop(path, Number(endUs), ev, Number(workUs), rels[i])),
+    );
+    const cpu = process.cpuUsage(cpu0);
+    return { ev: evs.flat(), rel: rels.flat(), cpuUs: cpu.user + cpu.system };
   },
   async floor(path, count) {
     if (!peer.floor) throw new Error(`${impl} has no floor`);

@@ -38,6 +38,32 @@ export function handoffs(evs, startUs, endUs) {
   return { perSecond: inWindow / ((endUs - startUs) / 1e6), latencies, overlaps };
 }
 
+/**
+ * The returning create against the next holder's delete. For each hand-off W → X after H → W:
+ * H's release returned (its next acquire's create left) before or after W began to release
+ * (its delete left), and the W → X latency in each case. `evs[i]`, `rels[i]`: one worker's
+ * [acquired, releasing] pairs and the times its releases returned, one per pair.
+ */
+export function returningCreates(evs, rels, startUs, endUs) {
+  const g = [];
+  evs.forEach((ev, w) => {
+    for (let i = 0; i + 1 < ev.length; i += 2) {
+      const released = rels[w]?.[i / 2];
+      if (released !== undefined) g.push([ev[i], ev[i + 1], released]);
+    }
+  });
+  g.sort((a, b) => a[0] - b[0]);
+  const before = [];
+  const after = [];
+  for (let i = 2; i < g.length; i++) {
+    const [h, w, x] = [g[i - 2], g[i - 1], g[i]];
+    if (x[0] < startUs || x[0] > endUs) continue;
+    const latency = (x[0] - w[1]) / 1000;
+    (h[2] <= w[1] ? before : after).push(latency);
+  }
+  return { before, after };
+}
+
 /** Prints rows as a Markdown table, aligned, so it reads in a terminal and pastes as is. */
 export function printTable(header, rows) {
   const all = [header, ...rows].map((r) => r.map(String));

@@ -33,11 +33,12 @@
 // raw), LOCK_BENCH_FLOOR (delete→notification samples per round, 300), ZK_CONNECT (host:port
 // of a server to use instead of starting one).
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { createClient, fourLetterWord } from '@zk-recipes/core';
 import { TestingServer } from '@zk-recipes/testing';
 import { closePools, PYTHON, startPool } from './lock-workers.mjs';
-import { handoffs, median, report } from './lock-report.mjs';
+import { handoffs, median, report, returningCreates } from './lock-report.mjs';
 
 const env = (name, fallback) => Number(process.env[`LOCK_BENCH_${name}`] ?? fallback);
 const ROUNDS = env('ROUNDS', 6);
@@ -111,6 +112,7 @@ const record = (measure, peer, rate, lat, overlaps = 0, cpuPerOp = NaN) => {
     overlaps: 0,
     cpu: [],
     server: [],
+    creates: { before: [], after: [] },
   });
   f.rates.push(rate);
   f.p50s.push(median(lat));
@@ -150,6 +152,23 @@ async function mntr() {
   return m;
 }
 
+/** CPU time so far (ms): the server's process (from /proc) and the whole machine's busy time. */
+function cpuNow() {
+  const tick = 10; // ms: USER_HZ is 100 on Linux
+  let serverMs = NaN;
+  try {
+    const f = readFileSync(`/proc/${server?.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    serverMs = (Number(f[11]) + Number(f[12])) * tick; // utime, stime
+  } catch {
+    // no local server (ZK_CONNECT)
+  }
+  const [, ...t] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+  const n = t.map(Number);
+  const all = n.reduce((a, b) => a + b, 0);
+  const idle = n[3] + n[4]; // idle, iowait
+  return { serverMs, busyMs: (all - idle) * tick, allMs: all * tick };
+}
+
 /** What the server did per hand-off between two mntr readings. */
 function serverFigures(a, b, grants) {
   const d = (k) => (b[k] ?? NaN) - (a[k] ?? NaN);
@@ -168,7 +187,9 @@ async function contended(peer, ms, measure = 'contended', workUs = 0) {
   const end = start + ms * 1000;
   const line = `contend ${lockPath(peer, measure ?? 'contended')} ${start} ${end} ${workUs}`;
   const before = await mntr();
+  const cpu0 = cpuNow();
   const res = await Promise.all(pools[peer].map((w) => w.send(line)));
+  const cpu1 = cpuNow();
   const after = await mntr();
   const h = handoffs(
     res.map((r) => r.ev),
@@ -178,7 +199,24 @@ async function contended(peer, ms, measure = 'contended', workUs = 0) {
   // Every grant of the phase, the ramp and the tail too: mntr counted their writes.
   const grants = res.reduce((n, r) => n + r.ev.length / 2, 0);
   record(measure, peer, h.perSecond, h.latencies, h.overlaps);
-  if (measure) figures[measure][peer].server.push(serverFigures(before, after, grants));
+  if (measure) {
+    const c = returningCreates(
+      res.map((r) => r.ev),
+      res.map((r) => r.rel),
+      start,
+      end,
+    );
+    figures[measure][peer].creates.before.push(...c.before);
+    figures[measure][peer].creates.after.push(...c.after);
+    const clientMs = res.reduce((n, r) => n + (r.cpuUs ?? NaN), 0) / 1000;
+    figures[measure][peer].server.push({
+      ...serverFigures(before, after, grants),
+      clientCpuMs: clientMs / grants,
+      serverCpuMs: (cpu1.serverMs - cpu0.serverMs) / grants,
+      machineCpuMs: (cpu1.busyMs - cpu0.busyMs) / grants,
+      busy: (cpu1.busyMs - cpu0.busyMs) / (cpu1.allMs - cpu0.allMs),
+    });
+  }
 }
 
 // The floor: delete → notification between two raw clients.

@@ -44,6 +44,11 @@ public class CuratorLockBench {
     long[] v = new long[1024];
     int n;
 
+    void add(long a) {
+      if (n + 1 > v.length) v = java.util.Arrays.copyOf(v, v.length * 2);
+      v[n++] = a;
+    }
+
     void add(long a, long b) {
       if (n + 2 > v.length) v = java.util.Arrays.copyOf(v, v.length * 2);
       v[n++] = a;
@@ -79,10 +84,13 @@ public class CuratorLockBench {
     InterProcessMutex shared = mutex(path);
     List<Thread> all = new ArrayList<>();
     List<Events> evs = new ArrayList<>();
+    List<Events> rels = new ArrayList<>();
     List<Exception> failures = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
       Events ev = new Events();
       evs.add(ev);
+      Events rel = new Events();
+      rels.add(rel);
       InterProcessMutex m = perThread ? new InterProcessMutex(client, path) : shared;
       Thread th =
           new Thread(
@@ -95,6 +103,7 @@ public class CuratorLockBench {
                     long acquired = nowUs();
                     ev.add(acquired, nowUs());
                     m.release();
+                    rel.add(nowUs());
                     if (workUs > 0) LockSupport.parkNanos(workUs * 1000);
                   }
                 } catch (Exception e) {
@@ -106,15 +115,26 @@ public class CuratorLockBench {
       all.add(th);
       th.start();
     }
+    long cpu0 = cpuUs();
     for (Thread th : all) th.join();
+    long cpu = cpuUs() - cpu0;
     if (!failures.isEmpty()) throw failures.get(0);
-    StringBuilder out = new StringBuilder("{\"ev\":[");
+    StringBuilder out = new StringBuilder("{\"cpuUs\":" + cpu + ",\"ev\":[");
     boolean first = true;
     for (Events ev : evs) {
       for (int i = 0; i < ev.n; i++) {
         if (!first) out.append(',');
         first = false;
         out.append(ev.v[i]);
+      }
+    }
+    out.append("],\"rel\":[");
+    first = true;
+    for (Events rel : rels) {
+      for (int i = 0; i < rel.n; i++) {
+        if (!first) out.append(',');
+        first = false;
+        out.append(rel.v[i]);
       }
     }
     return out.append("]}").toString();
