@@ -28,7 +28,9 @@
 // (bench/leader-worker.mjs): close() to the delete written on the socket, that write to the
 // successor's first socket read after it (the server with its fsync, and both kernels), that
 // read to the contender's grant, and the grant to isLeader.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import path from 'node:path';
+import readline from 'node:readline';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { createClient, NoNodeError } from '@zk-recipes/core';
@@ -88,8 +90,30 @@ const med = (xs) => q(xs, 0.5);
 const zookeeper = createRequire(import.meta.url)('node-zookeeper-client');
 const nowUs = () => process.hrtime.bigint() / 1000n;
 
-/** Two raw sessions: `floor(k)` measures k deletes → notifications, in ms. */
+/**
+ * Two raw sessions: `floor(k)` measures k deletes → notifications, in ms, both sessions in
+ * this process; `floorApart(k)` the same with the watching session in a process of its own
+ * (bench/leader-floor-worker.mjs), which must wake up for the notification as a successor does.
+ */
 async function rawFloor() {
+  const child = spawn(
+    process.execPath,
+    [path.join(import.meta.dirname, 'leader-floor-worker.mjs'), connectString],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
+  const lines = [];
+  let wake;
+  readline.createInterface({ input: child.stdout }).on('line', (l) => {
+    lines.push(l);
+    wake?.();
+  });
+  const next = async () => {
+    while (lines.length === 0) await new Promise((r) => (wake = r));
+    return lines.shift();
+  };
+  if ((await next()) !== 'ready') throw new Error('the floor worker did not start');
   const connect = () =>
     new Promise((resolve) => {
       const c = zookeeper.createClient(connectString, { sessionTimeout: 30000, retries: 0 });
@@ -114,9 +138,25 @@ async function rawFloor() {
       }
       return lat;
     },
+    async floorApart(k) {
+      const lat = [];
+      for (let i = 0; i < k; i++) {
+        await p((cb) => a.create(node, Buffer.alloc(0), zookeeper.CreateMode.EPHEMERAL, cb));
+        child.stdin.write(`watch ${node}\n`);
+        const armed = await next();
+        if (armed !== 'armed') throw new Error(`floor worker: ${armed}`);
+        const t0 = nowUs();
+        a.remove(node, -1, () => undefined);
+        const fired = await next();
+        lat.push(Number(BigInt(fired.split(' ')[1]) - t0) / 1000);
+        await sleep(SETTLE_MS);
+      }
+      return lat;
+    },
     close() {
       a.close();
       b.close();
+      child.stdin.end();
     },
   };
 }
@@ -161,12 +201,14 @@ async function measure(processes) {
     await run.ours(WARMUP);
     await run.curator(WARMUP);
     await raw.floor(WARMUP);
-    const samples = { ours: [], curator: [], floor: [] };
+    await raw.floorApart(WARMUP);
+    const samples = { ours: [], curator: [], floor: [], apart: [] };
     const phases = [];
     const blockRatios = [];
     const floorRatios = [];
     for (let b = 0; b * BLOCK < ROUNDS; b++) {
-      const order = b % 2 === 0 ? ['ours', 'curator', 'floor'] : ['floor', 'curator', 'ours'];
+      const order =
+        b % 2 === 0 ? ['ours', 'curator', 'floor', 'apart'] : ['apart', 'floor', 'curator', 'ours'];
       const m = {};
       const n = Math.min(BLOCK, ROUNDS - b * BLOCK);
       for (const side of order) {
@@ -215,6 +257,7 @@ function report(processes, samples, blockRatios, floorRatios, phases, watches) {
     row('ours', samples.ours),
     row('Curator', samples.curator),
     row('floor: raw delete → notification', samples.floor),
+    row('floor, the watcher in a process of its own', samples.apart),
   ]);
   console.table(
     [
@@ -240,6 +283,12 @@ function report(processes, samples, blockRatios, floorRatios, phases, watches) {
       ratio: 'ours/floor, pooled median',
       value: (med(samples.ours) / med(samples.floor)).toFixed(3),
       target: '<= 1.5',
+      verdict: '',
+    },
+    {
+      ratio: 'ours/(floor, two processes), pooled median',
+      value: (med(samples.ours) / med(samples.apart)).toFixed(3),
+      target: '',
       verdict: '',
     },
   ]);
