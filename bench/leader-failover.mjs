@@ -215,7 +215,9 @@ async function measure(processes) {
         const s =
           side === 'floor'
             ? await raw.floor(n)
-            : await run[side](n, side === 'ours' ? phases : undefined);
+            : side === 'apart'
+              ? await raw.floorApart(n)
+              : await run[side](n, side === 'ours' ? phases : undefined);
         samples[side].push(...s);
         m[side] = med(s);
       }

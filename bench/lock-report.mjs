@@ -129,6 +129,32 @@ export function report({ figures, ratios, columns, names, procs, acquirers, work
       measure,
       (f) => `${server('fsyncMs', 2)(f)} / ${server('queueMs', 2)(f)}`,
     ],
+    [
+      `${what}: CPU per hand-off, clients / server / machine (ms)`,
+      measure,
+      (f) =>
+        `${server('clientCpuMs', 2)(f)} / ${server('serverCpuMs', 2)(f)} / ` +
+        `${server('machineCpuMs', 2)(f)}`,
+    ],
+    [`${what}: machine busy (share of its CPUs)`, measure, server('busy', 2)],
+    [
+      `${what}: hand-offs/s of each round`,
+      measure,
+      (f) => f.rates.map((r) => r.toFixed(0)).join(' / '),
+    ],
+    [
+      `${what}: previous holder's create left before the next delete (share)`,
+      measure,
+      (f) => {
+        const n = f.creates.before.length + f.creates.after.length;
+        return n ? (f.creates.before.length / n).toFixed(2) : '';
+      },
+    ],
+    [
+      `${what}: hand-off p50 when it did / when it did not (ms)`,
+      measure,
+      (f) => `${f2(quantile(f.creates.before, 0.5))} / ${f2(quantile(f.creates.after, 0.5))}`,
+    ],
   ];
   const rows = [
     ['floor: delete→notification p50 / p99 (ms)', 'floor', p50p99],
