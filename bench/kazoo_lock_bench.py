@@ -55,18 +55,19 @@ class Worker:
         us = now_us() - t0
         return {"lat": lat, "us": us, "cpuUs": (time.process_time_ns() - cpu0) // 1000}
 
-    def contend(self, path, start_us, end_us):
-        return self._loop([self.lock(path)], int(start_us), int(end_us))
+    def contend(self, path, start_us, end_us, work_us="0"):
+        return self._loop([self.lock(path)], int(start_us), int(end_us), int(work_us))
 
     def inproc(self, path, n, start_us, end_us):
         locks = [Lock(self.client, path) for _ in range(int(n))]
         return self._loop(locks, int(start_us), int(end_us))
 
-    def _loop(self, locks, start_us, end_us):
+    def _loop(self, locks, start_us, end_us, work_us=0):
         evs = [[] for _ in locks]
+        rels = [[] for _ in locks]
         failures = []
 
-        def run(lock, ev):
+        def run(lock, ev, rel):
             try:
                 sleep_until(start_us)
                 while now_us() < end_us:
@@ -74,20 +75,29 @@ class Worker:
                     acquired = now_us()
                     ev.extend((acquired, now_us()))
                     lock.release()
+                    rel.append(now_us())
+                    if work_us > 0:
+                        time.sleep(work_us / 1e6)
             except Exception as e:  # reported to the parent below
                 failures.append(e)
 
         threads = [
-            threading.Thread(target=run, args=(lock, ev), daemon=True)
-            for lock, ev in zip(locks, evs)
+            threading.Thread(target=run, args=(lock, ev, rel), daemon=True)
+            for lock, ev, rel in zip(locks, evs, rels)
         ]
+        cpu0 = time.process_time_ns()
         for t in threads:
             t.start()
         for t in threads:
             t.join()
+        cpu_us = (time.process_time_ns() - cpu0) // 1000
         if failures:
             raise failures[0]
-        return {"ev": [x for ev in evs for x in ev]}
+        return {
+            "cpuUs": cpu_us,
+            "ev": [x for ev in evs for x in ev],
+            "rel": [x for rel in rels for x in rel],
+        }
 
 
 def main():

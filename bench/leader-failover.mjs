@@ -17,11 +17,22 @@
 //     [--participants 3] [--settle-ms 5] [--no-fsync] [--processes | --one-process]
 //     [--connect host:port]
 //
-// With 3 participants the next in line joined behind a node that was not first then, so on the
-// leader's deletion it lists the children again before it leads, as Curator's always does. With
-// 2, the next in line joined right behind the leader: ours then leads on the deletion alone
-// (one round trip less), Curator's still lists.
-import { execFileSync } from 'node:child_process';
+// With 3 participants the next in line joined behind a node that was not first then. Ours
+// watches every node ahead of it (up to 8), so it leads on the last deletion alone; Curator's
+// watches its predecessor and lists the children again before it leads.
+//
+// The floor, measured in the same run between the blocks: two raw node-zookeeper-client
+// sessions on the same server, one deleting a node, the other receiving the deletion's
+// notification (from the delete call to the notification). No failover can be shorter. The
+// processes arrangement also breaks ours down, per round, from the participants' own clocks
+// (bench/leader-worker.mjs): close() to the delete written on the socket, that write to the
+// successor's first socket read after it (the server with its fsync, and both kernels), that
+// read to the contender's grant, and the grant to isLeader.
+import { execFileSync, spawn } from 'node:child_process';
+import path from 'node:path';
+import readline from 'node:readline';
+import { createRequire } from 'node:module';
+import os from 'node:os';
 import { createClient, NoNodeError } from '@zk-recipes/core';
 import { CURATOR_JARS, TestingServer } from '@zk-recipes/testing';
 import { inProcessSides } from './leader-in-process.mjs';
@@ -76,6 +87,81 @@ const q = (xs, f) => {
 };
 const med = (xs) => q(xs, 0.5);
 
+const zookeeper = createRequire(import.meta.url)('node-zookeeper-client');
+const nowUs = () => process.hrtime.bigint() / 1000n;
+
+/**
+ * Two raw sessions: `floor(k)` measures k deletes → notifications, in ms, both sessions in
+ * this process; `floorApart(k)` the same with the watching session in a process of its own
+ * (bench/leader-floor-worker.mjs), which must wake up for the notification as a successor does.
+ */
+async function rawFloor() {
+  const child = spawn(
+    process.execPath,
+    [path.join(import.meta.dirname, 'leader-floor-worker.mjs'), connectString],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
+  const lines = [];
+  let wake;
+  readline.createInterface({ input: child.stdout }).on('line', (l) => {
+    lines.push(l);
+    wake?.();
+  });
+  const next = async () => {
+    while (lines.length === 0) await new Promise((r) => (wake = r));
+    return lines.shift();
+  };
+  if ((await next()) !== 'ready') throw new Error('the floor worker did not start');
+  const connect = () =>
+    new Promise((resolve) => {
+      const c = zookeeper.createClient(connectString, { sessionTimeout: 30000, retries: 0 });
+      c.once('connected', () => resolve(c));
+      c.connect();
+    });
+  const [a, b] = await Promise.all([connect(), connect()]);
+  const p = (fn) => new Promise((res, rej) => fn((err, v) => (err ? rej(err) : res(v))));
+  const node = `${base}/floor`;
+  return {
+    async floor(k) {
+      const lat = [];
+      for (let i = 0; i < k; i++) {
+        await p((cb) => a.create(node, Buffer.alloc(0), zookeeper.CreateMode.EPHEMERAL, cb));
+        let notified;
+        const deleted = new Promise((r) => (notified = r));
+        await p((cb) => b.getData(node, () => notified(nowUs()), cb));
+        const t0 = nowUs();
+        a.remove(node, -1, () => undefined);
+        lat.push(Number((await deleted) - t0) / 1000);
+        await sleep(SETTLE_MS);
+      }
+      return lat;
+    },
+    async floorApart(k) {
+      const lat = [];
+      for (let i = 0; i < k; i++) {
+        await p((cb) => a.create(node, Buffer.alloc(0), zookeeper.CreateMode.EPHEMERAL, cb));
+        child.stdin.write(`watch ${node}\n`);
+        const armed = await next();
+        if (armed !== 'armed') throw new Error(`floor worker: ${armed}`);
+        const t0 = nowUs();
+        a.remove(node, -1, () => undefined);
+        const fired = await next();
+        lat.push(Number(BigInt(fired.split(' ')[1]) - t0) / 1000);
+        await sleep(SETTLE_MS);
+      }
+      return lat;
+    },
+    close() {
+      a.close();
+      b.close();
+      child.stdin.end();
+    },
+  };
+}
+const sleep = (t) => new Promise((r) => setTimeout(r, t));
+
 /** Runs the rounds in one arrangement and prints its tables. */
 async function measure(processes) {
   let sides;
@@ -109,31 +195,45 @@ async function measure(processes) {
       settleMs: SETTLE_MS,
     });
   }
+  const raw = await rawFloor();
   try {
     const run = sides.rounds;
     await run.ours(WARMUP);
     await run.curator(WARMUP);
-    const samples = { ours: [], curator: [] };
+    await raw.floor(WARMUP);
+    await raw.floorApart(WARMUP);
+    const samples = { ours: [], curator: [], floor: [], apart: [] };
+    const phases = [];
     const blockRatios = [];
+    const floorRatios = [];
     for (let b = 0; b * BLOCK < ROUNDS; b++) {
-      const order = b % 2 === 0 ? ['ours', 'curator'] : ['curator', 'ours'];
+      const order =
+        b % 2 === 0 ? ['ours', 'curator', 'floor', 'apart'] : ['apart', 'floor', 'curator', 'ours'];
       const m = {};
+      const n = Math.min(BLOCK, ROUNDS - b * BLOCK);
       for (const side of order) {
-        const s = await run[side](Math.min(BLOCK, ROUNDS - b * BLOCK));
+        const s =
+          side === 'floor'
+            ? await raw.floor(n)
+            : side === 'apart'
+              ? await raw.floorApart(n)
+              : await run[side](n, side === 'ours' ? phases : undefined);
         samples[side].push(...s);
         m[side] = med(s);
       }
       blockRatios.push(m.ours / m.curator);
+      floorRatios.push(m.ours / m.floor);
     }
     // Watches for 100 participants of one client (information; one process per side).
     const watches = processes ? undefined : await sides.crowdWatches();
-    report(processes, samples, blockRatios, watches);
+    report(processes, samples, blockRatios, floorRatios, phases, watches);
   } finally {
+    raw.close();
     await sides.close();
   }
 }
 
-function report(processes, samples, blockRatios, watches) {
+function report(processes, samples, blockRatios, floorRatios, phases, watches) {
   const row = (name, xs) => ({
     side: name,
     rounds: xs.length,
@@ -149,10 +249,18 @@ function report(processes, samples, blockRatios, watches) {
       `LeaderLatch failover, close() to the next isLeader: ours vs Curator ${curatorVersion()} ` +
       `LeaderLatch; ${PARTICIPANTS} participants on separate sessions; ${ROUNDS} rounds each ` +
       `after ${WARMUP} warm-up, blocks of ${BLOCK} alternating, ${SETTLE_MS} ms after each join; ` +
-      `fsync ${FSYNC ? 'on' : 'off'}; ` +
+      `fsync ${FSYNC ? 'on' : 'off'}; load average ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}; ` +
       `Node ${process.version}; ${new Date().toISOString()}`,
   );
-  console.table([row('ours', samples.ours), row('Curator', samples.curator)]);
+  console.table([
+    row('ours', samples.ours),
+    row('Curator', samples.curator),
+    row('floor: raw delete → notification', samples.floor),
+    row('floor, the watcher in a process of its own', samples.apart),
+  ]);
   console.table(
     [
       ['median of block ratios', ratioBlocks],
@@ -165,6 +273,44 @@ function report(processes, samples, blockRatios, watches) {
       verdict: verdict(r),
     })),
   );
+  const toFloor = med(floorRatios);
+  console.table([
+    {
+      ratio: 'ours/floor, median of block ratios',
+      value: toFloor.toFixed(3),
+      target: '<= 1.5',
+      verdict: toFloor <= 1.5 ? 'PASS' : 'MISS',
+    },
+    {
+      ratio: 'ours/floor, pooled median',
+      value: (med(samples.ours) / med(samples.floor)).toFixed(3),
+      target: '<= 1.5',
+      verdict: '',
+    },
+    {
+      ratio: 'ours/(floor, two processes), pooled median',
+      value: (med(samples.ours) / med(samples.apart)).toFixed(3),
+      target: '',
+      verdict: '',
+    },
+  ]);
+  if (phases.length > 0) {
+    const col = (k) => phases.map((x) => x[k]);
+    console.log(`ours, where a failover goes (ms, ${phases.length} rounds):`);
+    console.table(
+      [
+        ['close() → delete written (closer)', 'closer'],
+        ['written → successor reads the notification (server, fsync, kernels)', 'server'],
+        ['notification read → grant (successor)', 'successor'],
+        ['grant → isLeader (successor)', 'emit'],
+      ].map(([what, k]) => ({
+        phase: what,
+        p50: med(col(k)).toFixed(3),
+        p90: q(col(k), 0.9).toFixed(3),
+        p99: q(col(k), 0.99).toFixed(3),
+      })),
+    );
+  }
   if (watches) {
     console.log(
       `watches on the server for 100 participants on one client (wchc, paths under the election): ` +
@@ -179,6 +325,7 @@ if (ARRANGEMENTS.processes) await measure(true);
 if (ARRANGEMENTS.oneProcess) await measure(false);
 
 for (const p of [
+  `${base}/floor`,
   `${base}/ours`,
   `${base}/crowd-ours`,
   `${base}/curator`,

@@ -37,8 +37,14 @@ class Participant {
     });
     this.child.stdin.on('error', () => undefined);
     readline.createInterface({ input: this.child.stdout }).on('line', (line) => {
-      if (line.startsWith('leader ')) onLeader(this, BigInt(line.slice(7)));
-      else this.lines.push(line);
+      if (line.startsWith('leader ')) {
+        // ours adds its grant and its recent socket reads (bench/leader-worker.mjs)
+        const [us, granted, reads] = line.slice(7).split(' ');
+        onLeader(this, BigInt(us), {
+          granted: granted ? BigInt(granted) : undefined,
+          reads: reads ? reads.split(',').map(BigInt) : [],
+        });
+      } else this.lines.push(line);
       this.wake?.();
     });
   }
@@ -81,9 +87,9 @@ class Participant {
 export async function processSide({ kind, connect, electionPath, n, settleMs, inLine }) {
   let leader;
   let onElected;
-  const onLeader = (p, us) => {
+  const onLeader = (p, us, trace) => {
     leader = p;
-    onElected?.(p, us);
+    onElected?.(p, us, trace);
   };
   const ps = Array.from(
     { length: n },
@@ -113,26 +119,40 @@ export async function processSide({ kind, connect, electionPath, n, settleMs, in
     throw e;
   }
   return {
-    /** `k` rounds: failover times in ms. */
-    async rounds(k) {
+    /**
+     * `k` rounds: failover times in ms. Ours also fills `phases` (ms per round): close() to its
+     * delete written, written to the successor's first read after it (the server, its fsync,
+     * the network), that read to the grant, the grant to isLeader.
+     */
+    async rounds(k, phases) {
       const samples = [];
       for (let r = 0; r < k; r++) {
         const closer = leader;
         const elected = new Promise((resolve, reject) => {
           const timer = setTimeout(() => reject(new Error(`no ${kind} failover`)), 30_000);
-          onElected = (p, us) => {
+          onElected = (p, us, trace) => {
             if (p === closer) return;
             clearTimeout(timer);
-            resolve(us);
+            resolve([us, trace]);
           };
         });
         elected.catch(() => undefined); // awaited below; not unhandled if it fails first
         closer.send('close');
         const t0 = BigInt(await closer.expect('closing'));
-        const t1 = await elected;
+        const [t1, trace] = await elected;
         onElected = undefined;
-        await closer.expect('closed');
+        const written = BigInt((await closer.expect('closed')) || '0');
         samples.push(Number(t1 - t0) / 1000);
+        const read = trace?.reads.find((r) => r >= written);
+        if (phases && written > 0n && trace?.granted && read !== undefined) {
+          const ms = (a, b) => Number(b - a) / 1000;
+          phases.push({
+            closer: ms(t0, written),
+            server: ms(written, read),
+            successor: ms(read, trace.granted),
+            emit: ms(trace.granted, t1),
+          });
+        }
         await join(closer, n);
         await sleep(settleMs);
       }

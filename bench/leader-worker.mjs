@@ -1,7 +1,16 @@
 // One LeaderLatch participant in its own Node process, for bench/leader-failover.mjs
 // --processes: the twin of bench/java/CuratorLeaderWorker.java, with the same line protocol
 // (see there). Usage: node bench/leader-worker.mjs <connect> <path>. Exits when stdin closes.
+//
+// Timeline (ours only): `leader <µs> <grantedµs> <readµs,...>` (the socket reads of the 20 ms
+// before isLeader) and `closed <deleteWrittenµs>`,
+// for bench/leader-failover.mjs's breakdown of a failover. The times come from the socket
+// (net.Socket's write and its `data` events) and from the contender's `granted` event on the
+// zk-recipes:recipe channel: the closer's delete leaving, the first bytes the successor read
+// after it (the notification), its grant, its isLeader.
+import net from 'node:net';
 import readline from 'node:readline';
+import { channel } from 'node:diagnostics_channel';
 import { createClient } from '@zk-recipes/core';
 // The bench workspace package does not depend on @zk-recipes/leader: import its build directly.
 import { LeaderLatch } from '../packages/leader/dist/index.js';
@@ -10,23 +19,49 @@ const [connectString, path] = process.argv.slice(2);
 const nowUs = () => process.hrtime.bigint() / 1000n;
 const say = (line) => process.stdout.write(`${line}\n`);
 
+// The last socket write and the socket reads of this process, in µs.
+let lastWrite = 0n;
+const reads = [];
+const write = net.Socket.prototype.write;
+net.Socket.prototype.write = function (...args) {
+  lastWrite = nowUs();
+  return write.apply(this, args);
+};
+const emit = net.Socket.prototype.emit;
+net.Socket.prototype.emit = function (event, ...args) {
+  if (event === 'data') {
+    reads.push(nowUs());
+    if (reads.length > 64) reads.splice(0, 32);
+  }
+  return emit.call(this, event, ...args);
+};
+let granted = 0n;
+channel('zk-recipes:recipe').subscribe((m) => {
+  if (m.recipe === 'contender' && m.event === 'granted') granted = nowUs();
+});
+
 const client = createClient({ connectString, sessionTimeoutMs: 30_000 });
 await client.start({ timeoutMs: 30_000 });
 let latch;
 const commands = {
   async join(id) {
     latch = new LeaderLatch(client, path, { id });
-    latch.on('isLeader', () => say(`leader ${nowUs()}`));
+    latch.on('isLeader', () => {
+      const t = nowUs();
+      const recent = reads.filter((r) => r >= t - 20_000n);
+      say(`leader ${t} ${granted} ${recent.join(',') || '0'}`);
+    });
     await latch.start();
     say('joined');
   },
   async close() {
     const t0 = nowUs();
     const closed = latch.close();
+    const written = lastWrite >= t0 ? lastWrite : 0n;
     say(`closing ${t0}`); // after close()'s synchronous part: the delete is on its way
     latch = undefined;
     await closed;
-    say('closed');
+    say(`closed ${written}`);
   },
 };
 let chain = Promise.resolve();

@@ -12,16 +12,33 @@
 // (create EPHEMERAL_SEQUENTIAL with getChildren queued right behind it, then delete), so
 // ours/raw is the cost of the recipe itself; `raw (sequential)` waits for each of the three.
 //
+// The floor of a hand-off: one raw client deleting a node and a second raw client receiving the
+// deletion's notification (`floor` rows: from the delete call to the notification, in the raw
+// worker's process). No contender can hand off faster than that on this server: each peer's
+// release→next acquire p50 is printed against it, and its hand-offs/s against 1000 / floor p50.
+// Each contended phase also reads the server's `mntr` before and after: fsyncs and transactions
+// per hand-off, the mean fsync, and how long a write waited for the log (group commit).
+//
+// --work-ms N: every contended phase runs twice, once as before (each process acquires again at
+// once) and once with N ms between a process's release and its next acquire (a timer: work
+// that is not the CPU's, as a request to another service), so a loop that comes back at once is
+// not the only shape measured.
+//
 // Settings (environment): LOCK_BENCH_ROUNDS (6), LOCK_BENCH_CYCLES (uncontended cycles per peer
 // per round, 500, in LOCK_BENCH_SLICES (5) turns), LOCK_BENCH_CONTEND_MS (6000), LOCK_BENCH_INPROC_MS (2000), LOCK_BENCH_PROCS
 // (contending processes, 8), LOCK_BENCH_ACQUIRERS (in one process, 64), LOCK_BENCH_WARMUP_CYCLES
-// (2000), LOCK_BENCH_PEERS (raw,raw-seq,ours,curator,kazoo), LOCK_BENCH_FSYNC (1), ZK_CONNECT
-// (host:port of a server to use instead of starting one).
+// (2000), LOCK_BENCH_PEERS (raw,raw-seq,ours,curator,kazoo; ours-kN adds ours with
+// watchAhead N), LOCK_BENCH_FSYNC (1),
+// LOCK_BENCH_MEASURES (cycles,contended,inproc: the phases to run; the floor always runs with
+// raw), LOCK_BENCH_FLOOR (delete→notification samples per round, 300), ZK_CONNECT (host:port
+// of a server to use instead of starting one).
 import { execFileSync } from 'node:child_process';
-import { createClient } from '@zk-recipes/core';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { createClient, fourLetterWord } from '@zk-recipes/core';
 import { TestingServer } from '@zk-recipes/testing';
 import { closePools, PYTHON, startPool } from './lock-workers.mjs';
-import { handoffs, median, report } from './lock-report.mjs';
+import { handoffs, median, report, returningCreates } from './lock-report.mjs';
 
 const env = (name, fallback) => Number(process.env[`LOCK_BENCH_${name}`] ?? fallback);
 const ROUNDS = env('ROUNDS', 6);
@@ -36,9 +53,17 @@ const ACQUIRERS = env('ACQUIRERS', 64);
 const WARMUP_CYCLES = env('WARMUP_CYCLES', 2000);
 const SLICES = env('SLICES', 5);
 const FSYNC = env('FSYNC', 1) !== 0;
+const FLOOR = env('FLOOR', 300);
+const workArg = process.argv.indexOf('--work-ms');
+const WORK_MS = workArg < 0 ? 0 : Number(process.argv[workArg + 1]);
+if (!(WORK_MS >= 0)) throw new Error('--work-ms must be a number of ms >= 0');
+const MEASURES = (process.env.LOCK_BENCH_MEASURES ?? 'cycles,contended,inproc').split(',');
 const PEERS = (process.env.LOCK_BENCH_PEERS ?? 'raw,raw-seq,ours,curator,kazoo').split(',');
 if (!PEERS.includes('ours')) throw new Error('LOCK_BENCH_PEERS must include ours');
-const LOCKS = PEERS.filter((p) => ['ours', 'curator', 'kazoo'].includes(p)); // full lock recipes
+// Full lock recipes; ours-kN is ours with watchAhead N (ours-k1: the predecessor alone).
+const LOCKS = PEERS.filter(
+  (p) => ['ours', 'curator', 'kazoo'].includes(p) || /^ours-k\d+$/.test(p),
+);
 // In one process, Curator twice: its threads sharing one InterProcessMutex (the lock's internal
 // wait/notifyAll then wakes every waiting thread at each release, and each lists the children)
 // and with one InterProcessMutex per thread (only the next in line wakes).
@@ -52,6 +77,7 @@ const NAMES = {
   'curator-pt': 'Curator, a mutex per thread',
   kazoo: 'kazoo',
 };
+for (const p of PEERS) NAMES[p] ??= p.replace(/^ours-k(\d+)$/, 'ours, watchAhead $1');
 
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 const rotate = (xs, r) => xs.map((_, i) => xs[(i + r) % xs.length]);
@@ -75,11 +101,19 @@ const root = `/bench-lock-${process.pid}`;
 const lockPath = (peer, measure) => `${root}/${peer}-${measure}`;
 
 // figures[measure][peer] = { rates, p50s, cpu: [one per round], lat: [pooled, ms], overlaps }
-const figures = { cycles: {}, contended: {}, inproc: {} };
-const ratios = { cycles: {}, cyclesP50: {}, contended: {}, inproc: {} };
+const figures = { cycles: {}, contended: {}, worked: {}, inproc: {}, floor: {} };
+const ratios = { cycles: {}, cyclesP50: {}, contended: {}, worked: {}, inproc: {} };
 const record = (measure, peer, rate, lat, overlaps = 0, cpuPerOp = NaN) => {
   if (!measure) return; // warm-up
-  const f = (figures[measure][peer] ??= { rates: [], p50s: [], lat: [], overlaps: 0, cpu: [] });
+  const f = (figures[measure][peer] ??= {
+    rates: [],
+    p50s: [],
+    lat: [],
+    overlaps: 0,
+    cpu: [],
+    server: [],
+    creates: { before: [], after: [] },
+  });
   f.rates.push(rate);
   f.p50s.push(median(lat));
   f.cpu.push(cpuPerOp);
@@ -107,18 +141,89 @@ async function cycles(round, peers, count, measure = 'cycles') {
   }
 }
 
-// PROCS processes of one kind contend on one path, starting together.
-async function contended(peer, ms, measure = 'contended') {
+/** The server's mntr figures, as numbers. */
+async function mntr() {
+  const { text } = await fourLetterWord(connect, 'mntr');
+  const m = {};
+  for (const line of text.split('\n')) {
+    const [k, v] = line.split('\t');
+    if (k && v !== undefined && Number.isFinite(Number(v))) m[k.replace(/^zk_/, '')] = Number(v);
+  }
+  return m;
+}
+
+/** CPU time so far (ms): the server's process (from /proc) and the whole machine's busy time. */
+function cpuNow() {
+  const tick = 10; // ms: USER_HZ is 100 on Linux
+  let serverMs = NaN;
+  try {
+    const f = readFileSync(`/proc/${server?.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    serverMs = (Number(f[11]) + Number(f[12])) * tick; // utime, stime
+  } catch {
+    // no local server (ZK_CONNECT)
+  }
+  const [, ...t] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+  const n = t.map(Number);
+  const all = n.reduce((a, b) => a + b, 0);
+  const idle = n[3] + n[4]; // idle, iowait
+  return { serverMs, busyMs: (all - idle) * tick, allMs: all * tick };
+}
+
+/** What the server did per hand-off between two mntr readings. */
+function serverFigures(a, b, grants) {
+  const d = (k) => (b[k] ?? NaN) - (a[k] ?? NaN);
+  return {
+    fsyncs: d('cnt_fsynctime') / grants,
+    txns: d('sum_sync_processor_batch_size') / grants,
+    fsyncMs: d('sum_fsynctime') / d('cnt_fsynctime'),
+    queueMs: d('sum_sync_processor_queue_time_ms') / d('cnt_sync_processor_queue_time_ms'),
+  };
+}
+
+// PROCS processes of one kind contend on one path, starting together; with `workUs`, each waits
+// that long between its release and its next acquire.
+async function contended(peer, ms, measure = 'contended', workUs = 0) {
   const start = nowUs() + 500_000; // every worker has its command by then
   const end = start + ms * 1000;
-  const line = `contend ${lockPath(peer, 'contended')} ${start} ${end}`;
+  const line = `contend ${lockPath(peer, measure ?? 'contended')} ${start} ${end} ${workUs}`;
+  const before = await mntr();
+  const cpu0 = cpuNow();
   const res = await Promise.all(pools[peer].map((w) => w.send(line)));
+  const cpu1 = cpuNow();
+  const after = await mntr();
   const h = handoffs(
     res.map((r) => r.ev),
     start,
     end,
   );
+  // Every grant of the phase, the ramp and the tail too: mntr counted their writes.
+  const grants = res.reduce((n, r) => n + r.ev.length / 2, 0);
   record(measure, peer, h.perSecond, h.latencies, h.overlaps);
+  if (measure) {
+    const c = returningCreates(
+      res.map((r) => r.ev),
+      res.map((r) => r.rel),
+      start,
+      end,
+    );
+    figures[measure][peer].creates.before.push(...c.before);
+    figures[measure][peer].creates.after.push(...c.after);
+    const clientMs = res.reduce((n, r) => n + (r.cpuUs ?? NaN), 0) / 1000;
+    figures[measure][peer].server.push({
+      ...serverFigures(before, after, grants),
+      clientCpuMs: clientMs / grants,
+      serverCpuMs: (cpu1.serverMs - cpu0.serverMs) / grants,
+      machineCpuMs: (cpu1.busyMs - cpu0.busyMs) / grants,
+      busy: (cpu1.busyMs - cpu0.busyMs) / (cpu1.allMs - cpu0.allMs),
+    });
+  }
+}
+
+// The floor: delete → notification between two raw clients.
+async function floor() {
+  const res = await pools.raw[0].send(`floor ${lockPath('raw', 'floor')} ${FLOOR}`);
+  const lat = res.lat.map((us) => us / 1000);
+  record('floor', 'raw', 1000 / median(lat), lat);
 }
 
 // ACQUIRERS acquirers (async loops or threads) on one client in one process.
@@ -155,22 +260,37 @@ try {
   await admin.start({ timeoutMs: 30000 });
   await admin.create(root);
   for (const peer of COLUMNS) {
-    for (const m of ['cycles', 'contended', 'inproc']) await admin.create(lockPath(peer, m));
+    for (const m of ['cycles', 'contended', 'worked', 'inproc', 'floor'])
+      await admin.create(lockPath(peer, m));
   }
   for (const peer of PEERS) {
     pools[peer] = await startPool(peer, connect, LOCKS.includes(peer) ? PROCS : 1);
   }
   // Warm-up: every process, the JVMs' JIT (the server's too), every code path measured.
-  await cycles(0, PEERS, WARMUP_CYCLES, null);
+  const does = (m) => MEASURES.includes(m);
+  if (does('cycles')) await cycles(0, PEERS, WARMUP_CYCLES, null);
   for (const peer of LOCKS) await contended(peer, 3000, null);
-  for (const peer of IN_PROCESS) await inProcess(peer, 3000, null);
+  if (does('inproc')) for (const peer of IN_PROCESS) await inProcess(peer, 3000, null);
   for (let r = 0; r < ROUNDS; r++) {
-    await cycles(r, PEERS, CYCLES);
-    paired('cycles', r);
-    for (const peer of rotate(LOCKS, r)) await contended(peer, CONTEND_MS);
-    paired('contended', r);
-    for (const peer of rotate(IN_PROCESS, r)) await inProcess(peer, INPROC_MS);
-    paired('inproc', r);
+    if (pools.raw) await floor();
+    if (does('cycles')) {
+      await cycles(r, PEERS, CYCLES);
+      paired('cycles', r);
+    }
+    if (does('contended')) {
+      for (const peer of rotate(LOCKS, r)) await contended(peer, CONTEND_MS);
+      paired('contended', r);
+      if (WORK_MS > 0) {
+        for (const peer of rotate(LOCKS, r + 1)) {
+          await contended(peer, CONTEND_MS, 'worked', WORK_MS * 1000);
+        }
+        paired('worked', r);
+      }
+    }
+    if (does('inproc')) {
+      for (const peer of rotate(IN_PROCESS, r)) await inProcess(peer, INPROC_MS);
+      paired('inproc', r);
+    }
     process.stderr.write(`round ${r + 1}/${ROUNDS} done\n`);
   }
   const kazoo = version(PYTHON, ['-c', 'import kazoo.version as v; print(v.__version__)']);
@@ -179,10 +299,22 @@ try {
   console.log(
     `\n@zk-recipes/lock vs peers: ${ROUNDS} rounds; per peer per round ${CYCLES} uncontended ` +
       `cycles, ${PROCS} processes for ${CONTEND_MS} ms, ${ACQUIRERS} in one process for ` +
-      `${INPROC_MS} ms; fsync ${FSYNC ? 'on' : 'off'}. Node ${process.version}, ZooKeeper ` +
+      `${INPROC_MS} ms; ${WORK_MS} ms of work between acquisitions in the second contended ` +
+      `phase; fsync ${FSYNC ? 'on' : 'off'}; load average ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}. Node ${process.version}, ZooKeeper ` +
       `${zk}, Curator ${curator}, kazoo ${kazoo}. ${new Date().toISOString()}\n`,
   );
-  report({ figures, ratios, columns: COLUMNS, names: NAMES, procs: PROCS, acquirers: ACQUIRERS });
+  report({
+    figures,
+    ratios,
+    columns: COLUMNS,
+    names: NAMES,
+    procs: PROCS,
+    acquirers: ACQUIRERS,
+    workMs: WORK_MS,
+  });
 } finally {
   await closePools(Object.values(pools)).catch(() => undefined);
   await removeTree(root).catch(() => undefined);

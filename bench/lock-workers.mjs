@@ -16,6 +16,9 @@ export const PYTHON = '/usr/bin/python3';
 
 /** The command line of one worker of `kind` against `connect`. */
 export function workerCommand(kind, connect) {
+  if (/^ours-k\d+$/.test(kind)) {
+    return [process.execPath, [path.join(here, 'lock-node-worker.mjs'), kind, connect]];
+  }
   switch (kind) {
     case 'ours':
     case 'raw':

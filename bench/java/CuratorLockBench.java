@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.recipes.locks.InterProcessMutex;
@@ -42,6 +43,11 @@ public class CuratorLockBench {
   private static final class Events {
     long[] v = new long[1024];
     int n;
+
+    void add(long a) {
+      if (n + 1 > v.length) v = java.util.Arrays.copyOf(v, v.length * 2);
+      v[n++] = a;
+    }
 
     void add(long a, long b) {
       if (n + 2 > v.length) v = java.util.Arrays.copyOf(v, v.length * 2);
@@ -72,15 +78,19 @@ public class CuratorLockBench {
    * `threads` threads on one client, sharing one InterProcessMutex (it keeps per-thread state
    * for that), or with one InterProcessMutex each when `perThread`.
    */
-  private static String loop(String path, int threads, boolean perThread, long startUs, long endUs)
+  private static String loop(
+      String path, int threads, boolean perThread, long startUs, long endUs, long workUs)
       throws Exception {
     InterProcessMutex shared = mutex(path);
     List<Thread> all = new ArrayList<>();
     List<Events> evs = new ArrayList<>();
+    List<Events> rels = new ArrayList<>();
     List<Exception> failures = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
       Events ev = new Events();
       evs.add(ev);
+      Events rel = new Events();
+      rels.add(rel);
       InterProcessMutex m = perThread ? new InterProcessMutex(client, path) : shared;
       Thread th =
           new Thread(
@@ -93,6 +103,8 @@ public class CuratorLockBench {
                     long acquired = nowUs();
                     ev.add(acquired, nowUs());
                     m.release();
+                    rel.add(nowUs());
+                    if (workUs > 0) LockSupport.parkNanos(workUs * 1000);
                   }
                 } catch (Exception e) {
                   synchronized (failures) {
@@ -103,15 +115,26 @@ public class CuratorLockBench {
       all.add(th);
       th.start();
     }
+    long cpu0 = cpuUs();
     for (Thread th : all) th.join();
+    long cpu = cpuUs() - cpu0;
     if (!failures.isEmpty()) throw failures.get(0);
-    StringBuilder out = new StringBuilder("{\"ev\":[");
+    StringBuilder out = new StringBuilder("{\"cpuUs\":" + cpu + ",\"ev\":[");
     boolean first = true;
     for (Events ev : evs) {
       for (int i = 0; i < ev.n; i++) {
         if (!first) out.append(',');
         first = false;
         out.append(ev.v[i]);
+      }
+    }
+    out.append("],\"rel\":[");
+    first = true;
+    for (Events rel : rels) {
+      for (int i = 0; i < rel.n; i++) {
+        if (!first) out.append(',');
+        first = false;
+        out.append(rel.v[i]);
       }
     }
     return out.append("]}").toString();
@@ -122,11 +145,12 @@ public class CuratorLockBench {
       case "cycles":
         return cycles(a[1], Integer.parseInt(a[2]));
       case "contend":
-        return loop(a[1], 1, false, Long.parseLong(a[2]), Long.parseLong(a[3]));
+        long workUs = a.length > 4 ? Long.parseLong(a[4]) : 0;
+        return loop(a[1], 1, false, Long.parseLong(a[2]), Long.parseLong(a[3]), workUs);
       case "inproc":
         boolean perThread = a.length > 5 && a[5].equals("per-thread");
         int n = Integer.parseInt(a[2]);
-        return loop(a[1], n, perThread, Long.parseLong(a[3]), Long.parseLong(a[4]));
+        return loop(a[1], n, perThread, Long.parseLong(a[3]), Long.parseLong(a[4]), 0);
       default:
         throw new IllegalArgumentException("unknown command " + a[0]);
     }

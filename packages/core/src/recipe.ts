@@ -31,6 +31,7 @@ export { childPath } from './paths.js';
 export { isProtectedName, PROTECTED_PREFIX, protectedName } from './framework/protection.js';
 export { Lifecycle, type LifecycleState } from './framework/lifecycle.js';
 export {
+  DEFAULT_WATCH_AHEAD,
   leaseDriver,
   type ContendOptions,
   type ContenderDriver,

@@ -5,6 +5,7 @@ export {
   withLock,
   LOCK_NAME,
   DEFAULT_MAX_LOCAL_HANDOFFS,
+  MAX_WATCH_AHEAD,
   type AcquireOptions,
   type MutexOptions,
 } from './mutex.js';

@@ -4,7 +4,13 @@ import {
   validatePath,
   type ZkClient,
 } from '@zk-recipes/core';
-import { Deadline, localAddress } from '@zk-recipes/core/recipe';
+import {
+  Deadline,
+  DEFAULT_WATCH_AHEAD,
+  leaseDriver,
+  localAddress,
+  type ContenderDriver,
+} from '@zk-recipes/core/recipe';
 import { handOn, HeldLock } from './held-lock.js';
 import { leaseOf, MAX_LOCAL_HANDOFFS, type Lease } from './lease.js';
 import { localLine, type LocalLine } from './local-line.js';
@@ -43,6 +49,13 @@ export interface MutexOptions {
    * acquire that creates the node. Default 64.
    */
   maxLocalHandoffs?: number;
+  /**
+   * How many of the nodes just ahead of it a waiting node watches (1 to 64). A waiter that
+   * watches every node ahead of it holds when the last of them is deleted, without listing the
+   * children again; each deletion notifies at most this many waiters, and only one of them
+   * goes on. 1 watches the predecessor alone, as Curator's waiters do. Default 8.
+   */
+  watchAhead?: number;
 }
 
 /** Options of one `acquire()`. */
@@ -59,7 +72,17 @@ export interface AcquireOptions {
   onRevoke?: (lease: Lease) => void;
 }
 
+/** The most nodes ahead a waiter may watch: each is a watch on the server. */
+export const MAX_WATCH_AHEAD = 64;
+
 function checkOptions(options: MutexOptions): void {
+  const k = options.watchAhead;
+  if (k !== undefined && !(Number.isInteger(k) && k >= 1 && k <= MAX_WATCH_AHEAD)) {
+    throw new InvalidArgumentError(
+      'watchAhead',
+      `watchAhead must be an integer from 1 to ${MAX_WATCH_AHEAD}`,
+    );
+  }
   const r: unknown = options.reentrant;
   if (r !== undefined && typeof r !== 'boolean') {
     throw new InvalidArgumentError('reentrant', 'reentrant must be a boolean');
@@ -101,7 +124,9 @@ const watchJoinsOf = (node: HeldLock | undefined) => node?.watchJoins();
 export class Mutex {
   readonly reentrant: boolean;
   readonly maxLocalHandoffs: number;
+  readonly watchAhead: number;
   private readonly data: Buffer;
+  private readonly driver: ContenderDriver | undefined;
   private readonly line: LocalLine<HeldLock>;
 
   constructor(
@@ -118,6 +143,10 @@ export class Mutex {
     this.data = typeof d === 'string' ? Buffer.from(d) : Buffer.from(d);
     this.reentrant = options.reentrant === true;
     this.maxLocalHandoffs = options.maxLocalHandoffs ?? DEFAULT_MAX_LOCAL_HANDOFFS;
+    this.watchAhead = options.watchAhead ?? DEFAULT_WATCH_AHEAD;
+    // The default is the contender's own driver: made once per process, not per Mutex.
+    this.driver =
+      this.watchAhead === DEFAULT_WATCH_AHEAD ? undefined : leaseDriver(1, this.watchAhead);
     this.line = localLine<HeldLock>(client, path);
     // Someone waits behind a held node: from now on its holder must hear of other processes'
     // contenders, so that a hand-off never passes over them unbounded.
@@ -206,6 +235,7 @@ export class Mutex {
           lockName: LOCK_NAME,
           data: this.data,
           deadline,
+          ...(this.driver ? { driver: this.driver } : {}),
         });
         node = new HeldLock(this.client, this.path, held, this.maxLocalHandoffs);
       } catch (e) {

@@ -109,7 +109,7 @@ test('a timeout deletes the node and the watch; timeoutMs 0 never waits', async 
   await assertNoLeftoverNodes(server, path);
 });
 
-test('a release wakes exactly one waiter (no herd) and grants it without a listing; the first round trip is pipelined', async () => {
+test('a release grants exactly one waiter and no waiter lists (no herd); the first round trip is pipelined', async () => {
   await using root = await TestRoot.create(server);
   const path = root.child('mutex');
   await c(0).ensurePath(path);

@@ -6,37 +6,42 @@
  *    as containers). Its czxid is the fencing token: it grows strictly in creation order.
  * 2. List the siblings and sort them Curator's way (by the text after the last `lockName`), so
  *    Java and TypeScript contenders agree on the order.
- * 3. Ask the driver whether we hold; if not, which node to watch. Watch it with getData, not
- *    exists: on a missing node getData leaves no watch behind (Curator's comment on the same
- *    choice), and we simply list again.
- * 4. Wait for that node's change, the signal, the deadline or the session's end. A deletion
- *    wakes exactly the one contender watching that node: no herd.
+ * 3. Ask the driver whether we hold; if not, which nodes ahead of us to watch (a mutex: up to
+ *    `watchAhead` of the nearest, all of them when that is every node ahead). Watch them with
+ *    getData, not exists: on a missing node getData leaves no watch behind (Curator's comment
+ *    on the same choice), and it counts as gone.
+ * 4. Wait until they are all gone, or the signal, the deadline or the session's end. A
+ *    deletion wakes at most the `watchAhead` contenders behind it, and only one of them (the
+ *    one it was the last node ahead of) goes on: no herd, and no listing when that one saw
+ *    every node ahead of it, since new contenders sort after it.
  * 5. On abort, timeout or error, remove our watch and delete our node (guaranteed) before
  *    rejecting, so no orphan blocks the others (CURATOR-62, CURATOR-205).
  */
 import { childPath, nodeName } from '../paths.js';
 import * as ops from '../driver/ops.js';
 import type { RawSession } from '../driver/raw-session.js';
-import { NoNodeError, SessionExpiredError, ZkRecipesError } from '../errors.js';
-import { Deadline, waitFor, type WaitOptions } from '../kit/deadline.js';
+import { SessionExpiredError, ZkRecipesError } from '../errors.js';
+import { Deadline, type WaitOptions } from '../kit/deadline.js';
 import type { OneShotWatches } from '../one-shot-watches.js';
-import type { Stat, WatchEvent } from '../types.js';
+import type { Stat } from '../types.js';
 import { breakTies, hasTies, lineOf, tiedNames } from './line.js';
 import { createNode, type FrameworkContext, type FrameworkCreate } from './nodes.js';
 import { publish, traced } from './observability.js';
 import { releaseEphemeral, type ReleaseContext } from './release.js';
 import { retryOnSession } from './same-session.js';
+import { waitForGone, type Watching } from './wait-gone.js';
 import { CREATE_FLAGS } from '../types.js';
 
 /**
- * A driver's verdict: we hold, or which node to watch. `holdsWhenGone`: once that node is gone
- * we hold, without listing again. Say so only when it is true whatever else changes: the
- * nodes ahead of ours can only leave, and every new node sorts after ours (a later sequence,
- * or a later czxid past the sequence limit), so a waiter that was next in line when it listed
- * holds when its predecessor goes. It saves a round trip per hand-off.
+ * A driver's verdict: we hold, or which node or nodes to watch; the contender lists again once
+ * they are all gone. `holdsWhenGone`: once they are all gone we hold, without listing again.
+ * Say so only when it is true whatever else changes: the nodes ahead of ours can only leave,
+ * and every new node sorts after ours (a later sequence, or a later czxid past the sequence
+ * limit), so a waiter that watches every node ahead of it holds when the last of them goes.
+ * It saves a round trip per hand-off.
  */
 export type ContenderVerdict =
-  { holds: true } | { holds: false; watch: string; holdsWhenGone?: boolean };
+  { holds: true } | { holds: false; watch: string | readonly string[]; holdsWhenGone?: boolean };
 
 /** Decides, from the sorted contenders and our index among them, whether we hold. */
 export interface ContenderDriver {
@@ -44,14 +49,24 @@ export interface ContenderDriver {
   evaluate(sorted: readonly string[], ourIndex: number): ContenderVerdict;
 }
 
+/** The most nodes ahead a mutex's waiter watches by default (bench/RESULTS.md, issue 20). */
+export const DEFAULT_WATCH_AHEAD = 8;
+
 /**
  * Holds when among the first `maxLeases`; otherwise watches the node `maxLeases` ahead, and
- * holds once it is gone if that node was the last holder ahead of us.
+ * holds once it is gone if that node was the last holder ahead of us. A mutex (`maxLeases` 1)
+ * watches the `watchAhead` nodes just ahead of it instead, and holds once they are gone if they
+ * were every node ahead of it; a waiter further back lists again then. `watchAhead` 1 watches
+ * the predecessor alone, as Curator's waiters do.
  */
-export function leaseDriver(maxLeases = 1): ContenderDriver {
+export function leaseDriver(maxLeases = 1, watchAhead = DEFAULT_WATCH_AHEAD): ContenderDriver {
   return {
     evaluate(sorted, i) {
       if (i < maxLeases) return { holds: true };
+      if (maxLeases === 1 && watchAhead > 1 && i > 1) {
+        const ahead = sorted.slice(Math.max(0, i - watchAhead), i);
+        return { holds: false, watch: ahead, holdsWhenGone: i <= watchAhead };
+      }
       return { holds: false, watch: sorted[i - maxLeases]!, holdsWhenGone: i === maxLeases };
     },
   };
@@ -172,7 +187,7 @@ export async function contend(
     ));
   publish('recipe', { recipe: 'contender', event: 'created', path: nodePath });
   o.onCreated?.(nodePath);
-  let watched: { raw: RawSession; path: string } | undefined;
+  let watching: Watching | undefined;
   const granted = (): HeldNode => {
     publish('recipe', { recipe: 'contender', event: 'granted', path: nodePath });
     return { nodePath, fencingToken: created.stat.czxid, sessionId, stat: created.stat, release };
@@ -215,27 +230,28 @@ export async function contend(
       const verdict = driver.evaluate(sorted, index);
       if (verdict.holds) return granted();
       if (deadline.expired) throw timedOut();
-      const target = childPath(path, verdict.watch);
-      const woke = await waitForChange(ctx, raw, sessionId, target, deadline, (w) => (watched = w));
-      if (woke === undefined) throw timedOut(); // watch still set
-      watched = undefined; // it fired, or was never set: nothing left on the server
-      if (
-        (woke === 'deleted' || woke === 'gone') &&
-        verdict.holdsWhenGone === true &&
-        ctx.raw().sessionId === sessionId
-      ) {
-        return granted();
-      }
+      const ahead = typeof verdict.watch === 'string' ? [verdict.watch] : verdict.watch;
+      watching = { raw, paths: new Set() };
+      const targets = ahead.map((n) => childPath(path, n));
+      const gone = await waitForGone(ctx, raw, sessionId, targets, deadline, watching);
+      if (gone === undefined) throw timedOut(); // watches still set
+      watching = undefined; // each fired, or was never set: nothing left on the server
+      if (verdict.holdsWhenGone === true && ctx.raw().sessionId === sessionId) return granted();
     }
   } catch (caught) {
     // A wait the client's close ended says so, whatever the session's end looked like from here
     // (its watch told SessionLost, its requests failed): unless the caller's own signal came first.
     const e =
       ctx.closeSignal.aborted && !signal?.aborted ? (ctx.closeSignal.reason as Error) : caught;
-    if (watched && ctx.watches.count(watched.raw, watched.path, 'data') === 1) {
-      // Our getData watch on the predecessor would stay on the server until that node
-      // changes: remove it (no other watch of this session shares it).
-      await ctx.watches.remove(watched.raw, watched.path, 'data').catch(() => undefined);
+    // Our getData watches on the nodes ahead would stay on the server until those nodes
+    // change: remove each that no other watch of this session shares.
+    const left = watching;
+    if (left) {
+      await Promise.all(
+        [...left.paths]
+          .filter((p) => ctx.watches.count(left.raw, p, 'data') === 1)
+          .map((p) => ctx.watches.remove(left.raw, p, 'data').catch(() => undefined)),
+      );
     }
     await deleteOurs().catch(() => undefined);
     publish('recipe', { recipe: 'contender', event: 'abandoned', path: nodePath, error: e });
@@ -267,51 +283,4 @@ async function czxidsOf(
       }),
   );
   return czxids;
-}
-
-/**
- * Watches `target` with getData and waits for its change: 'gone' when it no longer exists,
- * 'deleted' when its deletion fires the watch, 'changed' on another event, undefined at the
- * deadline. Rejects on abort or when the session is lost.
- */
-async function waitForChange(
-  ctx: ContenderContext,
-  raw: RawSession,
-  sessionId: bigint,
-  target: string,
-  deadline: Deadline,
-  onWatch: (w: { raw: RawSession; path: string }) => void,
-): Promise<'gone' | 'deleted' | 'changed' | undefined> {
-  let fired!: (e: WatchEvent) => void;
-  const event = new Promise<WatchEvent>((r) => (fired = r));
-  const armed = ctx.watches.arm(raw, target, (e) => fired(e), 'data');
-  try {
-    await traced('getData', target, () => ops.getData(raw, target, armed!.fn));
-  } catch (e) {
-    armed!.cancel();
-    if (e instanceof NoNodeError) return 'gone'; // no watch was left on the server
-    try {
-      await retryOnSession(ctx, sessionId, e, deadline.signal, 'getData', target, async (r) => {
-        // A failed request leaves no watch: each attempt arms its own watcher.
-        const again = ctx.watches.arm(r, target, (ev) => fired(ev), 'data');
-        try {
-          await ops.getData(r, target, again!.fn);
-        } catch (e2) {
-          again!.cancel();
-          throw e2;
-        }
-      });
-    } catch (e2) {
-      if (e2 instanceof NoNodeError) return 'gone';
-      throw e2;
-    }
-  }
-  onWatch({ raw, path: target });
-  return waitFor<'deleted' | 'changed'>(deadline, (settle, fail) => {
-    void event.then((e) =>
-      e.type === 'SessionLost'
-        ? fail(new SessionExpiredError('the session ended while waiting', { path: target }))
-        : settle(e.type === 'NodeDeleted' ? 'deleted' : 'changed'),
-    );
-  });
 }
