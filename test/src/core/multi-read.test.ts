@@ -65,6 +65,10 @@ test('multiRead: data, Stats and children of many nodes in one request; a missin
   ]);
   assert.ok(a && 'data' in a && a.path === '/n1' && a.data.toString() === 'v1');
   assert.ok(b && 'children' in b && b.children.length === 300);
+  // Removed in one request: the test root's cleanup would delete them one by one.
+  await writer.multi(
+    Array.from({ length: 300 }, (_, i) => ({ op: 'delete' as const, path: `${base}/n${i}` })),
+  );
 });
 
 test('multiRead bad input is refused before sending; an older server is refused before sending', async () => {
