@@ -24,7 +24,7 @@ import {
   type WaitOptions,
 } from '@zk-recipes/core/recipe';
 import { hostname } from 'node:os';
-import type { ClaimContext, DeadLetter } from './claim.js';
+import type { ClaimContext, DeadLetter } from './settle.js';
 import { Channel } from './consumer.js';
 import { QueueNodeVanishedError, QueueTimeoutError } from './errors.js';
 import { encodeFrame } from './frame.js';
