@@ -15,7 +15,7 @@ import { Claim } from './claim.js';
 import { ClaimLostError, CorruptItemError } from './errors.js';
 import { decodeFrame } from './frame.js';
 import type { QueueListing } from './listing.js';
-import { dropLock, type ClaimContext } from './settle.js';
+import { dropLock, lockAfterLostReply, type ClaimContext } from './settle.js';
 
 export type Taken<T> = { claim: Claim<T> } | { skip: 'gone' | 'locked' | 'corrupt' };
 
@@ -54,15 +54,11 @@ export async function takeNode<T>(
       if (e instanceof NodeExistsError) return { skip: 'locked' };
       if (e instanceof NoNodeError) return { skip: 'gone' };
       if (!isRetryable(e)) throw e;
-      // The reply was lost: the lock node may be ours all the same.
-      const stat = await client.exists(lockNode).catch(() => undefined);
-      if (stat === undefined) {
-        // Still unknown: a lock node of ours left there would hold the item for as long as
-        // this session lives. Deleted in the background (a no-op if it was never made).
-        void dropLock(client, lockNode, sessionId);
-        throw e;
-      }
-      if (stat === null) throw e;
+      // The reply was lost: the lock node may be ours all the same. Asked (after a sync)
+      // until answered while the session lives: a lock node of ours taken for "not made"
+      // would hold the item for as long as the session lives, with nobody to process it.
+      const stat = await lockAfterLostReply(client, { itemPath, lockNode, sessionId });
+      if (stat === undefined || stat === null) throw e; // not made, or gone with its session
       if (stat.ephemeralOwner !== sessionId) return { skip: 'locked' };
       read = undefined; // it may have failed with the connection: read again
     }
