@@ -196,3 +196,32 @@ test('a session that expires with claims, reads, acks and a put in flight leaves
   }
   assert.deepEqual(unhandled, [], 'no promise rejected with nobody listening');
 });
+
+test('a claim whose reply is lost is recognised as ours on the same session: the item is processed once and no lock node is left', async () => {
+  await using fx = await proxiedClients(server, {
+    clients: [{ sessionTimeoutMs: 10_000 }, { direct: true }],
+  });
+  const [{ client }, { client: producer }] = fx.clients;
+  const path = fx.root.child('q');
+  await using p = new DistributedQueue(producer, path, strings);
+  await p.start();
+  await using q = new DistributedQueue(client, path, strings);
+  await q.start();
+  q.on('error', () => undefined);
+  const sessionId = client.session!.sessionId;
+  // The consumer's first multi, its claim, reaches the server; its reply is dropped and the
+  // connection closed: the lock node is ours, but the consumer never heard so.
+  const dropped = fx.proxy.dropNextReply({ op: 'multi' });
+  await p.put('job');
+  const got: string[] = [];
+  const ac = new AbortController();
+  const run = q.consume((v) => void got.push(v), { signal: ac.signal });
+  await dropped;
+  while ((await p.depth()) > 0 || (await childrenOf(server, `${path}-locks`)).length > 0) {
+    await sleep(20);
+  }
+  assert.deepEqual(got, ['job'], 'processed once, in the same session');
+  assert.equal(client.session!.sessionId, sessionId);
+  ac.abort();
+  await run;
+});
