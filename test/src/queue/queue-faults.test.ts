@@ -225,3 +225,26 @@ test('a claim whose reply is lost is recognised as ours on the same session: the
   ac.abort();
   await run;
 });
+
+test('start() goes on in the new session when the session expires while it makes the queue nodes', async () => {
+  await using fx = await proxiedClients(server, { clients: [{ sessionTimeoutMs: 1000 }] });
+  const [{ client }] = fx.clients;
+  const path = fx.root.child('q');
+  const lost = new Promise<void>((resolve) => {
+    const stop = client.onStateChange(({ state }) => {
+      if (state !== 'LOST') return;
+      stop();
+      resolve();
+    });
+  });
+  fx.proxy.partition();
+  await using q = new DistributedQueue(client, path, strings);
+  const started = q.start();
+  await lost; // the creates in flight end with SessionExpiredError
+  fx.proxy.heal();
+  await started;
+  assert.ok(await client.exists(path), 'the queue node is made in the new session');
+  assert.ok(await client.exists(`${path}-locks`), 'and its lock path');
+  await q.put('after');
+  assert.equal((await q.take({ timeoutMs: 5000 })).value, 'after');
+});
