@@ -254,7 +254,10 @@ export class ZkClient extends ClientSession {
    * Runs the operations as one transaction: all are applied or none. Versions are used exactly
    * as given (0 is a version; -1 matches any). A failed transaction rejects with the typed error
    * of the operation that failed. Not retried (it may create nodes); creates take the ACL
-   * provider's ACL when they give none.
+   * provider's ACL when they give none. Without a namespace it is written in the call itself,
+   * like every other request: a read called right after it reaches the server after it, on the
+   * same session (ZooKeeper answers a session's requests in order), so a recipe can pipeline
+   * the two (the queue's claim and read of an item).
    */
   async multi(ops_: readonly MultiOp[], options: RequestOptions = {}): Promise<MultiResult[]> {
     checkCallOptions(options);
@@ -273,7 +276,8 @@ export class ZkClient extends ClientSession {
       }
       return { ...op, path, ...(acls ? { acls } : {}) };
     });
-    await this.ns.ensure(this.s);
+    // No await without a namespace: one would let a request called after this one go first.
+    if (this.ns.root !== undefined) await this.ns.ensure(this.s);
     const raw = this.s.raw();
     const results = fromWireResults(
       await traced('multi', wire[0]!.path, () =>

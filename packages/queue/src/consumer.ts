@@ -4,7 +4,9 @@
  * unprocessed rest of a batch" is always a suffix.
  */
 import { Deadline, sleep } from '@zk-recipes/core/recipe';
-import { Claim, takeNode, type ClaimContext } from './claim.js';
+import type { Claim } from './claim.js';
+import type { ClaimContext } from './settle.js';
+import { takeNode, type Taken } from './take.js';
 import type { QueueListing } from './listing.js';
 import type { Message } from './message.js';
 
@@ -34,7 +36,7 @@ export class Channel<T> {
         if (deadline.expired) return undefined;
         continue;
       }
-      let taken: Awaited<ReturnType<typeof takeNode<T>>>;
+      let taken: Taken<T>;
       try {
         taken = await takeNode(this.ctx, this.listing, name);
       } catch (e) {
@@ -46,8 +48,10 @@ export class Channel<T> {
       if ('skip' in taken) {
         if (taken.skip === 'locked') this.listing.lockedElsewhere(name);
         else this.listing.finished(name);
+        if (taken.skip !== 'corrupt') this.listing.collided();
         continue;
       }
+      this.listing.tookAlone();
       const { claim } = taken;
       this.claims.add(claim);
       if (claim.ready) return claim.message();

@@ -10,7 +10,7 @@ export { QueueBase, type QueueOptions, type QueueEvents } from './queue-base.js'
 export { SimpleQueue } from './simple-queue.js';
 export type { DeliveryMode, Message } from './message.js';
 export type { Handler, ConsumeOptions } from './loops.js';
-export type { DeadLetter } from './claim.js';
+export type { DeadLetter } from './settle.js';
 export type { InFlightItem } from './inspect.js';
 export {
   ClaimLostError,

@@ -9,6 +9,9 @@ import { NodeExistsError, NoNodeError, type ZkClient } from '@zk-recipes/core';
 import { childPath, Deadline, waitFor } from '@zk-recipes/core/recipe';
 import { ITEM_PREFIX, type Naming } from './names.js';
 
+/** The widest spread of picks among racing consumers. */
+const MAX_SPREAD = 32;
+
 interface Side {
   path: string;
   stale: boolean;
@@ -32,6 +35,8 @@ export class QueueListing {
   private readonly wakers = new Set<() => void>();
   private readonly stopState: () => void;
   users = 0;
+  /** How many of the first free items a pick chooses among (1: strict order). */
+  private spread = 1;
 
   constructor(
     readonly client: ZkClient,
@@ -85,14 +90,31 @@ export class QueueListing {
 
   private scan(now: number): { name?: string; dueAt?: number } {
     while (this.head < this.items.length && this.gone.has(this.items[this.head]!)) this.head++;
+    // Alone, the first free item, in order. Racing consumers of other processes (they took
+    // what we went for), one of the first `spread` free items at random: consumers that all go
+    // for the head of the same listing would collide on nearly every item.
+    let skip = this.spread > 1 ? Math.floor(Math.random() * this.spread) : 0;
+    let first: string | undefined;
     for (let i = this.head; i < this.items.length; i++) {
       const name = this.items[i]!;
       if (this.gone.has(name) || this.taken.has(name) || this.locked.has(name)) continue;
       const due = this.naming.dueAt(name);
-      // Sorted by due time: a first free item not due means none is.
-      return due <= now ? { name } : { dueAt: due };
+      // Sorted by due time: a free item not due means none after it is.
+      if (due > now) return first !== undefined ? { name: first } : { dueAt: due };
+      first ??= name;
+      if (skip-- === 0) return { name };
     }
-    return {};
+    return first !== undefined ? { name: first } : {};
+  }
+
+  /** Another process's consumer took what this one went for: spread the next picks. */
+  collided(): void {
+    this.spread = Math.min(MAX_SPREAD, this.spread * 2);
+  }
+
+  /** An item was taken without a race: back towards strict order. */
+  tookAlone(): void {
+    if (this.spread > 1) this.spread--;
   }
 
   /** The item is gone (finished, or taken by another consumer). */

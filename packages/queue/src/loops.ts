@@ -42,13 +42,16 @@ export function messageIterator<T>(
     },
     async next() {
       if (done) return { done: true, value: undefined };
-      if (last && !last.settled) await last.ack().catch(report);
+      // The ack goes out ahead of the next claim, in the same round trip (pipelined).
+      const acking = last && !last.settled ? last.ack().catch(report) : undefined;
       try {
         last = await channel.next(deadline);
       } catch (e) {
+        await acking;
         if (stop.signal?.aborted) return end();
         throw e;
       }
+      await acking;
       return last ? { done: false, value: last } : end();
     },
     return: end,
@@ -73,26 +76,39 @@ export async function consumeLoop<T>(
   const signal = stop.signal ?? closeSignal;
   const deadline = Deadline.of({ signal });
   const worker = async () => {
-    while (!signal.aborted) {
-      let m: Message<T> | undefined;
-      try {
-        m = await channel.next(deadline);
-      } catch (e) {
-        if (signal.aborted) return;
-        report(e); // a listing failed (the connection is down): try again shortly
-        await sleep(ERROR_PAUSE_MS, signal).catch(() => undefined);
-        continue;
+    // The last item's ack, written before the next claim and its read (one round trip for
+    // both, ZooKeeper answering a session's requests in order); awaited once the next claim
+    // is answered, which costs no extra wait: a handler never starts before the previous
+    // item's ack settled, and the loop never ends with one in flight.
+    let acking: Promise<void> | undefined;
+    try {
+      while (!signal.aborted) {
+        let m: Message<T> | undefined;
+        try {
+          m = await channel.next(deadline);
+        } catch (e) {
+          await acking;
+          acking = undefined;
+          if (signal.aborted) return;
+          report(e); // a listing failed (the connection is down): try again shortly
+          await sleep(ERROR_PAUSE_MS, signal).catch(() => undefined);
+          continue;
+        }
+        await acking;
+        acking = undefined;
+        if (!m) return;
+        try {
+          await handler(m.value, m, signal);
+          if (!m.settled) acking = m.ack().catch(report);
+        } catch (e) {
+          if (m.settled) report(e);
+          // Stopped by the consumer's signal or the close: given back in place, not a failure.
+          else if (signal.aborted) await channel.releaseOf(m).catch(report);
+          else await m.requeue(e).catch(report);
+        }
       }
-      if (!m) return;
-      try {
-        await handler(m.value, m, signal);
-        if (!m.settled) await m.ack();
-      } catch (e) {
-        if (m.settled) report(e);
-        // Stopped by the consumer's signal or the close: given back in place, not a failure.
-        else if (signal.aborted) await channel.releaseOf(m).catch(report);
-        else await m.requeue(e).catch(report);
-      }
+    } finally {
+      await acking;
     }
   };
   try {

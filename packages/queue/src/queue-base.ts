@@ -9,6 +9,7 @@ import {
   InvalidArgumentError,
   NodeExistsError,
   RecipeClosedError,
+  SessionExpiredError,
   type Serializer,
   type ZkClient,
 } from '@zk-recipes/core';
@@ -24,7 +25,7 @@ import {
   type WaitOptions,
 } from '@zk-recipes/core/recipe';
 import { hostname } from 'node:os';
-import type { ClaimContext, DeadLetter } from './claim.js';
+import type { ClaimContext, DeadLetter } from './settle.js';
 import { Channel } from './consumer.js';
 import { QueueNodeVanishedError, QueueTimeoutError } from './errors.js';
 import { encodeFrame } from './frame.js';
@@ -137,13 +138,25 @@ export abstract class QueueBase<T> extends Lifecycle<QueueEvents> {
   protected async onStart(): Promise<void> {
     const paths = [this.path, this.delivery === 'at-least-once' ? this.lockPath : undefined];
     paths.push(this.options.deadLetterPath);
-    for (const p of paths) {
-      if (p === undefined) continue;
-      await this.client
-        .create(p, '', { createParents: true, signal: this.closeSignal })
-        .catch((e: unknown) => {
-          if (!(e instanceof NodeExistsError)) throw e;
-        });
+    for (const p of paths) if (p !== undefined) await this.ensureNode(p);
+  }
+
+  /**
+   * Makes `p` if missing, across the end of a session: the create is idempotent and the client
+   * opens a new session at once, so a session that expired with it in flight is no reason for
+   * start() to fail (a consumer process whose session expired while starting died of the
+   * SessionExpiredError). Ends with the close signal.
+   */
+  private async ensureNode(p: string): Promise<void> {
+    for (;;) {
+      try {
+        await this.client.create(p, '', { createParents: true, signal: this.closeSignal });
+        return;
+      } catch (e) {
+        if (e instanceof NodeExistsError) return;
+        if (!(e instanceof SessionExpiredError)) throw e;
+        await this.client.blockUntilConnected({ signal: this.closeSignal });
+      }
     }
   }
 

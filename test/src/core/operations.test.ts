@@ -149,6 +149,25 @@ test('multi uses versions exactly as given: 0 is a version, not "any" (upstream 
   assert.equal(await client.exists(n), null);
 });
 
+test('a multi and a read called right after it reach the server in call order (a recipe pipelines them)', async () => {
+  await using fx = await proxiedClients(server, { proxy: false });
+  const { root } = fx;
+  const [started] = fx.clients;
+  const { client } = started;
+  // Called in one synchronous run, not awaited in between: the read must see what the multi
+  // made. Written behind it on the same session, it is answered after it; a multi that waited a
+  // microtask before writing would let the read go first and find no node.
+  for (let i = 0; i < 20; i++) {
+    const n = root.child(`m${i}`);
+    const made = client.multi([{ op: 'create', path: n, data: `v${i}` }]);
+    const read = client.getData(n);
+    const seen = client.exists(n);
+    await made;
+    assert.equal((await read).data.toString(), `v${i}`);
+    assert.notEqual(await seen, null);
+  }
+});
+
 test('sync, server version, and a chroot in the connect string', async () => {
   await using fx = await proxiedClients(server, { client: { chroot: true }, proxy: false });
   const { root } = fx;

@@ -127,3 +127,124 @@ test('one consumer draining a deep queue lists it a few times, not once per item
   assert.equal(n, 200);
   assert.ok(listings <= 10, `${listings} listings for 200 items`);
 });
+
+test('a session that expires with claims, reads, acks and a put in flight leaves no unhandled rejection; the consumer goes on in a new session and nothing is lost', async () => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (e: unknown) => void unhandled.push(e);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    await using fx = await proxiedClients(server, {
+      clients: [{ sessionTimeoutMs: 1000 }, { direct: true }],
+    });
+    const [{ client }, { client: producer }] = fx.clients;
+    const path = fx.root.child('q');
+    await using p = new DistributedQueue(producer, path, strings);
+    await p.start();
+    const items = Array.from({ length: 60 }, (_, i) => `i${i}`);
+    for (const item of items) await p.put(item);
+    await using q = new DistributedQueue(client, path, strings);
+    await q.start();
+    q.on('error', () => undefined); // ClaimLostError and the expiry's errors, reported
+    const lost = new Promise<void>((resolve) => {
+      const stop = client.onStateChange(({ state }) => {
+        if (state !== 'LOST') return;
+        stop();
+        resolve();
+      });
+    });
+    const delivered = new Set<string>();
+    const ac = new AbortController();
+    const run = q.consume(
+      async (v) => {
+        delivered.add(v);
+        await sleep(10);
+      },
+      { concurrency: 3, signal: ac.signal },
+    );
+    const it = q.messages({ signal: ac.signal });
+    while (delivered.size < 10) await sleep(5);
+    // Every request written from here on waits for a reply that never comes; the session ends
+    // on the client's side (failAll) with all of them pending.
+    fx.proxy.partition();
+    const put = q.put('during').then(
+      () => 'put',
+      (e: unknown) => e,
+    );
+    const taken = it.next().then(
+      () => 'next',
+      (e: unknown) => e,
+    );
+    await lost;
+    fx.proxy.heal();
+    assert.ok((await put) instanceof Error, 'the put in flight rejects (with a typed error)');
+    await taken; // resolves or rejects, but someone hears it
+    await it.return!();
+    const left = new Set(items);
+    while (left.size > 0) {
+      for (const v of delivered) left.delete(v);
+      await sleep(20);
+    }
+    while ((await p.depth()) > 0 || (await childrenOf(server, `${path}-locks`)).length > 0) {
+      await sleep(20);
+    }
+    ac.abort();
+    await run;
+  } finally {
+    // A rejection nobody hears is reported on a later turn: give it one.
+    await sleep(50);
+    process.off('unhandledRejection', onUnhandled);
+  }
+  assert.deepEqual(unhandled, [], 'no promise rejected with nobody listening');
+});
+
+test('a claim whose reply is lost is recognised as ours on the same session: the item is processed once and no lock node is left', async () => {
+  await using fx = await proxiedClients(server, {
+    clients: [{ sessionTimeoutMs: 10_000 }, { direct: true }],
+  });
+  const [{ client }, { client: producer }] = fx.clients;
+  const path = fx.root.child('q');
+  await using p = new DistributedQueue(producer, path, strings);
+  await p.start();
+  await using q = new DistributedQueue(client, path, strings);
+  await q.start();
+  q.on('error', () => undefined);
+  const sessionId = client.session!.sessionId;
+  // The consumer's first multi, its claim, reaches the server; its reply is dropped and the
+  // connection closed: the lock node is ours, but the consumer never heard so.
+  const dropped = fx.proxy.dropNextReply({ op: 'multi' });
+  await p.put('job');
+  const got: string[] = [];
+  const ac = new AbortController();
+  const run = q.consume((v) => void got.push(v), { signal: ac.signal });
+  await dropped;
+  while ((await p.depth()) > 0 || (await childrenOf(server, `${path}-locks`)).length > 0) {
+    await sleep(20);
+  }
+  assert.deepEqual(got, ['job'], 'processed once, in the same session');
+  assert.equal(client.session!.sessionId, sessionId);
+  ac.abort();
+  await run;
+});
+
+test('start() goes on in the new session when the session expires while it makes the queue nodes', async () => {
+  await using fx = await proxiedClients(server, { clients: [{ sessionTimeoutMs: 1000 }] });
+  const [{ client }] = fx.clients;
+  const path = fx.root.child('q');
+  const lost = new Promise<void>((resolve) => {
+    const stop = client.onStateChange(({ state }) => {
+      if (state !== 'LOST') return;
+      stop();
+      resolve();
+    });
+  });
+  fx.proxy.partition();
+  await using q = new DistributedQueue(client, path, strings);
+  const started = q.start();
+  await lost; // the creates in flight end with SessionExpiredError
+  fx.proxy.heal();
+  await started;
+  assert.ok(await client.exists(path), 'the queue node is made in the new session');
+  assert.ok(await client.exists(`${path}-locks`), 'and its lock path');
+  await q.put('after');
+  assert.equal((await q.take({ timeoutMs: 5000 })).value, 'after');
+});

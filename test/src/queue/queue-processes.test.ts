@@ -148,8 +148,12 @@ async function faultRun(mode: 'at-least-once' | 'at-most-once') {
       [
         0.35,
         async () => {
-          const s = run.sessions.get(consumers[1]!);
-          assert.ok(s, 'the consumer reported its session');
+          // The others may have drained this far before this process even connected.
+          while (!run.sessions.get(consumers[1]!)) {
+            if (Date.now() > limit) assert.fail('consumer 1 never reported its session');
+            await sleep(20);
+          }
+          const s = run.sessions.get(consumers[1]!)!;
           await expireSession({ sessionId: s.id, password: s.password }, c.connectStringOf(leader));
           faults.expired++;
         },
