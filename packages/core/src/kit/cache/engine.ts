@@ -25,7 +25,7 @@ import type { PersistentWatchEvent } from '../../persistent-watches.js';
 import type { StateChange } from '../../states.js';
 import type { Stat, WatchEvent } from '../../types.js';
 import { joinSignals, sleep } from '../abort.js';
-import { whileConnected } from '../connectivity.js';
+import { onClientState, whileConnected } from '../connectivity.js';
 import { Deadline, waitFor, type WaitOptions } from '../deadline.js';
 import { CacheStore, type Change } from './store.js';
 import type {
@@ -226,7 +226,7 @@ export class CacheEngine extends Lifecycle<CacheEngineEvents> {
         new InvalidArgumentError('client', 'the client must be started (and not closed)'),
       );
     }
-    this.stopStates = this.client.onStateChange((c) => this.stateChanged(c));
+    this.stopStates = onClientState(this.client, (c) => this.stateChanged(c)); // one per client
     this.running = this.run();
     return Promise.resolve();
   }
