@@ -14,6 +14,7 @@ import {
   type ZodLikeSchema,
 } from '@zk-recipes/core';
 import { Deadline, joinSignals, KeptNode, Lifecycle, type WaitOptions } from '@zk-recipes/core/recipe';
+import { RegistrationTimeoutError } from './errors.js';
 import { checkNodeName, type ServiceInstance, type ServiceType } from './instance.js';
 import { ServiceCache } from './cache.js';
 import { ServiceProvider, type ServiceProviderOptions } from './provider.js';
@@ -113,7 +114,8 @@ export class ServiceDiscovery<P = unknown> extends Lifecycle<ServiceDiscoveryEve
    * Resolves once the node is in place; a first registration that fails rejects with its
    * typed error and leaves nothing behind: it is not kept, and a node its create may have made
    * (a lost reply, a timeout) is deleted by the client's background job. Another live session's
-   * node under the same id is a NodeConflictError (Curator deletes it). See ADR 0025.
+   * node under the same id is a NodeConflictError (Curator deletes it); no node in place within
+   * `timeoutMs` is a RegistrationTimeoutError. See ADR 0025.
    */
   async register(instance: ServiceInstance<P>, options: WaitOptions = {}): Promise<void> {
     this.requireStarted();
@@ -141,15 +143,25 @@ export class ServiceDiscovery<P = unknown> extends Lifecycle<ServiceDiscoveryEve
     node.on('error', (e) => this.report(e));
     const registration = { instance, node };
     this.registrations.set(instance.id, registration);
+    const d = Deadline.of(options);
+    const t = d.timeoutMs === undefined ? undefined : AbortSignal.timeout(Math.max(1, d.timeoutMs));
+    const joined = joinSignals([d.signal, t, this.closeSignal]);
     try {
-      await this.withDeadline(options, (signal) => node.start({ signal }));
+      await node.start({ signal: joined.signal });
     } catch (e) {
+      // Not registered, and nothing left behind (ADR 0025): a create that may have gone
+      // through is deleted by the client's background job once the node is closed.
       if (this.registrations.get(instance.id) === registration) {
         this.registrations.delete(instance.id);
       }
       node.removeOnClose = true;
       await node.close();
+      if (t?.aborted && !d.signal?.aborted && !this.closeSignal.aborted) {
+        throw new RegistrationTimeoutError(node.path, d.timeoutMs!);
+      }
       throw e;
+    } finally {
+      joined.dispose();
     }
     // Later: the id taken by another session while ours was gone (a new session).
     node.on('conflict', (e) => this.report(e));

@@ -30,7 +30,7 @@ import {
 import { Lifecycle } from '../framework/lifecycle.js';
 import { RELEASE_BOUND_MS } from '../framework/release.js';
 import type { Acl, CreateMode, Stat } from '../types.js';
-import { joinSignals, sleep } from './abort.js';
+import { abortReason, joinSignals, sleep } from './abort.js';
 import { whileConnected } from './connectivity.js';
 import { Deadline, waitFor, type WaitOptions } from './deadline.js';
 import { heldNode } from './held-node.js';
@@ -125,6 +125,8 @@ export class KeptNode extends Lifecycle<KeptNodeEvents> {
   private chain: Promise<unknown> = Promise.resolve();
   private startOptions: WaitOptions = {};
   private readonly placedEvents = new EventTarget();
+  /** close() has removed (or left) the node: a create answered later is undone at once. */
+  private released = false;
   /** Whether close() removes the node (from the options; may be changed before close). */
   removeOnClose: boolean;
 
@@ -183,14 +185,24 @@ export class KeptNode extends Lifecycle<KeptNodeEvents> {
     const d = Deadline.of(this.startOptions);
     const t = d.timeoutMs === undefined ? undefined : AbortSignal.timeout(Math.max(1, d.timeoutMs));
     const joined = joinSignals([d.signal, t, this.closeSignal]);
-    const first = this.serial(() => this.place(joined.signal!));
+    const signal = joined.signal!;
+    const first = this.serial(() => this.place(signal));
     this.running = first.then(
       () => this.keep(),
       (e: unknown) => (this.closeSignal.aborted ? undefined : this.keep(e)),
     );
+    // A request in flight is not abandoned by its signal: the caller's wait is, at once.
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(abortReason(signal));
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    });
     try {
-      await first;
+      await Promise.race([first, aborted]);
     } finally {
+      signal.removeEventListener('abort', onAbort!);
+      aborted.catch(() => undefined);
       joined.dispose();
     }
   }
@@ -229,8 +241,13 @@ export class KeptNode extends Lifecycle<KeptNodeEvents> {
   }
 
   protected async onClose(): Promise<void> {
-    await this.running;
-    await this.chain;
+    // The keeping stops at once (its waits take the close signal); a request in flight (a
+    // create a start() gave up on) is waited for within the release bound.
+    await Promise.race([
+      Promise.all([this.running, this.chain]),
+      sleep(RELEASE_BOUND_MS).catch(() => undefined),
+    ]);
+    this.released = true;
     const path = this.real;
     const stat = this.stat;
     this.real = undefined;
@@ -273,7 +290,8 @@ export class KeptNode extends Lifecycle<KeptNodeEvents> {
           // Not ours: wait until it is gone (its session ended, it was deleted).
           await waitForNode(this.client, this.path, (s) => s === null, { signal });
         } else if (error !== undefined) {
-          this.report(error);
+          // (start() rejected with the first placement's error: the caller has that one.)
+          if (error !== pending) this.report(error);
           await sleep(Math.min(100 * 2 ** failures++, 5_000), signal);
         } else {
           // Ours is in place: a watch on it, nothing sent on a reconnect of the same session.
@@ -306,6 +324,16 @@ export class KeptNode extends Lifecycle<KeptNodeEvents> {
   }
 
   private placed(path: string, stat: Stat, how: 'created' | 'kept' | 'rewritten'): void {
+    if (this.released) {
+      // Answered after close() gave up waiting for it: removed now, as close would have.
+      if (this.removeOnClose && (this.ephemeral || how === 'created')) {
+        const gone = this.ephemeral
+          ? heldNode(this.client, path, stat).release()
+          : this.client.delete(path, { guaranteed: true });
+        gone.catch((e: unknown) => this.report(e));
+      }
+      return;
+    }
     this.real = path;
     this.stat = stat;
     this.placedOn = this.client.session?.sessionId;
@@ -367,6 +395,8 @@ export class KeptNode extends Lifecycle<KeptNodeEvents> {
     const { acl, ttlMs, children } = this.options;
     const createParents = this.options.createParents !== false;
     if (this.sequential && this.ephemeral) this.sentOn = session;
+    // In doubt until answered: a close meanwhile has the node looked for and deleted.
+    if (this.ephemeral) this.unknownOn = session;
     try {
       if (children) {
         if (createParents) await this.client.ensurePath(this.parent, { signal });
@@ -400,7 +430,7 @@ export class KeptNode extends Lifecycle<KeptNodeEvents> {
       const cause = (e as Error | undefined)?.cause;
       if (signal.aborted || isRetryable(e) || isRetryable(cause)) {
         this.unknownOn = session ?? this.client.session?.sessionId;
-      }
+      } else this.unknownOn = undefined; // refused: nothing made
       throw e;
     }
   }
