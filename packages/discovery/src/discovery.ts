@@ -13,7 +13,13 @@ import {
   type ZkClient,
   type ZodLikeSchema,
 } from '@zk-recipes/core';
-import { Deadline, joinSignals, KeptNode, Lifecycle, type WaitOptions } from '@zk-recipes/core/recipe';
+import {
+  Deadline,
+  joinSignals,
+  KeptNode,
+  Lifecycle,
+  type WaitOptions,
+} from '@zk-recipes/core/recipe';
 import { RegistrationTimeoutError } from './errors.js';
 import { checkNodeName, type ServiceInstance, type ServiceType } from './instance.js';
 import { ServiceCache } from './cache.js';
@@ -200,7 +206,9 @@ export class ServiceDiscovery<P = unknown> extends Lifecycle<ServiceDiscoveryEve
     if (!known) return;
     this.registrations.delete(id);
     known.node.removeOnClose = true;
-    await known.node.close();
+    // close() keeps the release bound whatever the connection; the options are accepted as on
+    // every call (a signal already aborted rejects before anything is done).
+    await this.withDeadline(options, () => known.node.close());
   }
 
   /**

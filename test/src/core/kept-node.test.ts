@@ -164,7 +164,8 @@ test('KeptNode: its ACL is the one given (NOAUTH for others); a container with c
     // Reaped by the server once empty: made again with its child.
     await admin.client.delete(root.child('box/child'));
     await eventually(
-      async () => (await childrenOf(server, root.child('box')).catch(() => [] as string[])).includes('child'),
+      async () =>
+        (await childrenOf(server, root.child('box')).catch(() => [] as string[])).includes('child'),
       timing.ms(5000),
       'container made again with its child',
     );

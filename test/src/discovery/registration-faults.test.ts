@@ -48,7 +48,9 @@ test('no lost registration: instances of every type registered through cuts (a D
   const expectOnce = async (session: bigint) => {
     const kids = (await childrenOf(server, `${basePath}/api`)).sort();
     for (const id of ids) {
-      const mine = kids.filter((k) => k === id || (k.startsWith(id) && k.length === id.length + 10));
+      const mine = kids.filter(
+        (k) => k === id || (k.startsWith(id) && k.length === id.length + 10),
+      );
       if (mine.length !== 1) return `${id}: ${mine.length} nodes`;
       const { data, stat } = await w.client.getData(`${basePath}/api/${mine[0]!}`);
       if ((JSON.parse(data.toString()) as { id: string }).id !== id) return `${id}: not our data`;

@@ -2,7 +2,7 @@
  * A node kept in place while a recipe wants it (Curator's PersistentNode, a service's
  * registration, a group member's node, a TTL node's container): created on start, created
  * again when it goes (deleted, or its session ended), removed on close within the release
- * bound. The one node-keeping mechanism of the kit (docs/adr/0018-one-kept-node.md); its rules:
+ * bound. The one node-keeping mechanism of the kit (docs/adr/0018-discovery-kept-node.md); its rules:
  * - a reconnect on the same session sends nothing: an exists() watch on the node says whether
  *   anything changed (Curator re-creates and rewrites on every reconnect, so every watcher sees
  *   the node vanish or change);
@@ -96,7 +96,6 @@ const sequentialOf = (name: string) => (child: string) =>
   child.length === name.length + 10 &&
   child.startsWith(name) &&
   /^\d{10}$/.test(child.slice(name.length));
-
 
 /**
  * A node kept in place: see the module's comment. `start({ signal, timeoutMs })` resolves once
@@ -284,7 +283,7 @@ export class KeptNode extends Lifecycle<KeptNodeEvents> {
     const signal = this.closeSignal;
     let error = pending;
     // A closed client ends the keeping too (its requests would only fail from now on).
-    for (let failures = 0; !signal.aborted && !this.clientClosed(); ) {
+    for (let failures = 0; !signal.aborted && !this.clientClosed();) {
       try {
         if (error instanceof NodeConflictError) {
           // Not ours: wait until it is gone (its session ended, it was deleted).
