@@ -206,8 +206,8 @@ export class ServiceDiscovery<P = unknown> extends Lifecycle<ServiceDiscoveryEve
     if (!known) return;
     this.registrations.delete(id);
     known.node.removeOnClose = true;
-    // close() keeps the release bound whatever the connection; the options are accepted as on
-    // every call (a signal already aborted rejects before anything is done).
+    // The node's close keeps the release bound whatever the connection; the options are
+    // accepted as on every call.
     await this.withDeadline(options, () => known.node.close());
   }
 

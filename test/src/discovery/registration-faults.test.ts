@@ -1,7 +1,8 @@
 // No lost registration: every instance a register() resolved for is in place, once, after cuts
 // (one of them losing a create's reply), a session expiry and cuts while it is re-registered;
 // a first register() that fails rejects with a typed error and leaves nothing behind (ADR 0025).
-// The ensemble with a killed server is discovery-ensemble.test.ts.
+// The ensemble with a killed server is discovery-ensemble.test.ts. ZK_SOAK=1: 50 instances of
+// each type instead of 2.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
@@ -16,8 +17,9 @@ import { eventually, startedClient, waitForNewSession } from '../support/core-he
 import { sharedServer } from '../support/shared-server.js';
 
 const server = sharedServer({ tickTimeMs: 200 });
+const PER_TYPE = process.env.ZK_SOAK === '1' ? 50 : 2;
 
-test('no lost registration: instances of every type registered through cuts (a DYNAMIC_SEQUENTIAL create reply lost), then a session expiry with cuts during the re-registration, are each in place exactly once, ours, on the new session', async () => {
+test(`no lost registration: ${PER_TYPE} instances of each type registered through cuts (a DYNAMIC_SEQUENTIAL create reply lost), then a session expiry with cuts during the re-registration, are each in place exactly once, ours, on the new session`, async () => {
   await using proxy = await FaultProxy.start(server);
   await using c = await startedClient({
     connectString: proxy.connectString,
@@ -30,12 +32,14 @@ test('no lost registration: instances of every type registered through cuts (a D
   await discovery.start();
   const errors: unknown[] = [];
   discovery.on('error', (e) => errors.push(e));
-  const ids = SERVICE_TYPES.flatMap((t) => [`${t}-a`, `${t}-b`]);
+  const ids = SERVICE_TYPES.flatMap((t) =>
+    Array.from({ length: PER_TYPE }, (_, k) => `${t}-${String.fromCharCode(97 + (k % 26))}${k}`),
+  );
   const typeOf = (id: string) => SERVICE_TYPES.find((t) => id.startsWith(`${t}-`))!;
 
   // The first sequential create's reply is lost (the connection cut after the server made it),
   // and the connection is cut again while the others register.
-  const dropped = proxy.dropNextReply({ op: 'create', path: /DYNAMIC_SEQUENTIAL-a$/ });
+  const dropped = proxy.dropNextReply({ op: 'create', path: /DYNAMIC_SEQUENTIAL-a0$/ });
   const registering = Promise.all(
     ids.map((id) =>
       discovery.register(serviceInstance({ name: 'api', id, serviceType: typeOf(id), port: 1 })),
