@@ -105,13 +105,13 @@ test('a first register() that fails rejects with a typed error and leaves nothin
   await discovery.register(serviceInstance({ name: 'api', id: 'first' }));
 
   // Slow enough that every create reaches the server after register() gave up.
-  proxy.setLatency(300);
+  proxy.setLatency(150);
   for (const serviceType of ['DYNAMIC', 'DYNAMIC_SEQUENTIAL'] as const) {
     await assert.rejects(
       discovery.register(serviceInstance({ name: 'api', id: `late-${serviceType}`, serviceType }), {
-        timeoutMs: 100,
+        timeoutMs: 50,
       }),
-      (e) => e instanceof RegistrationTimeoutError && e.timeoutMs === 100,
+      (e) => e instanceof RegistrationTimeoutError && e.timeoutMs === 50,
     );
   }
   proxy.setLatency(0);
