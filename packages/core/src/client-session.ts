@@ -7,6 +7,7 @@ import type { SessionInfo } from './connection.js';
 import { toBuffer } from './convert.js';
 import { InvalidArgumentError, NoNodeError } from './errors.js';
 import { deleteNode } from './framework/delete-node.js';
+import { abandonCreate } from './framework/protection.js';
 import { releaseEphemeral } from './framework/release.js';
 import { Namespace } from './namespace.js';
 import type { ConnectionState, ErrorPolicy, StateListener } from './states.js';
@@ -48,6 +49,22 @@ export function releaseInView(view: ClientSession, path: string, sessionId: bigi
   } catch (e) {
     return Promise.reject(e instanceof Error ? e : new Error(String(e)));
   }
+}
+
+/**
+ * Hands a create of `view` whose outcome is unknown to the client's background job (in the
+ * view's namespace): every child of `parent` whose name `matches` and that is an ephemeral of
+ * session `owner` is deleted once connected (framework/protection.ts). For the kit's kept nodes.
+ */
+export function abandonCreateInView(
+  view: ClientSession,
+  parent: string,
+  matches: (name: string) => boolean,
+  owner: bigint,
+): void {
+  const v = views.get(view);
+  if (!v) throw new InvalidArgumentError('client', 'not a client of this package');
+  abandonCreate(v.core.background, () => v.core.raw(), v.ns.toServer(parent), matches, owner);
 }
 
 export abstract class ClientSession {

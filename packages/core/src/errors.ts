@@ -70,6 +70,7 @@ export type ErrorCode =
   | 'HOLD_UNCONFIRMED'
   | 'FOUR_LETTER_WORD_FAILED'
   | 'CACHE_NOT_READY'
+  | 'NODE_CONFLICT'
   // @zk-recipes/cache
   | 'CONFIG_INVALID'
   // @zk-recipes/lock
@@ -82,8 +83,8 @@ export type ErrorCode =
   | 'ATOMIC_BAD_VALUE'
   // @zk-recipes/barrier
   | 'BARRIER_TIMEOUT'
-  // @zk-recipes/group
-  | 'NODE_CONFLICT'
+  // @zk-recipes/discovery
+  | 'REGISTRATION_TIMEOUT'
   // @zk-recipes/queue
   | 'CORRUPT_ITEM'
   | 'QUEUE_TIMEOUT'

@@ -11,7 +11,7 @@ export { abortReason, joinSignals, sleep } from './kit/abort.js';
 export { Deadline, waitFor, type WaitOptions } from './kit/deadline.js';
 export { waitForChildren } from './kit/children.js';
 export { waitForNode } from './kit/node-wait.js';
-export { whileConnected } from './kit/connectivity.js';
+export { onClientState, whileConnected } from './kit/connectivity.js';
 export { RELEASE_BOUND_MS } from './framework/release.js';
 export { nextSleep } from './framework/retry.js';
 export {
@@ -25,6 +25,12 @@ export {
 // The serializers themselves are user API (a recipe's options take one): the main entry point.
 export { SerializationError, type Serializer } from './kit/serializer.js';
 export { heldNode } from './kit/held-node.js';
+export {
+  KeptNode,
+  NodeConflictError,
+  type KeptNodeEvents,
+  type KeptNodeOptions,
+} from './kit/kept-node.js';
 export { localAddress } from './kit/local-address.js';
 export { holdSilenceLimitMs, unconfirmedHold } from './kit/hold.js';
 export { childPath } from './paths.js';

@@ -1,12 +1,11 @@
 /**
  * Curator's ServiceDiscovery: registers this process's instances under `basePath/name/id` and
- * reads everyone's. Registrations are kept across sessions without churn (kept-node.ts).
+ * reads everyone's. Each registration is the kit's KeptNode: kept across sessions without churn.
  */
 import {
   ClientClosedError,
   IllegalStateError,
   InvalidArgumentError,
-  isRetryable,
   NoNodeError,
   SerializationError,
   validatePath,
@@ -14,9 +13,15 @@ import {
   type ZkClient,
   type ZodLikeSchema,
 } from '@zk-recipes/core';
-import { Deadline, joinSignals, Lifecycle, sleep, type WaitOptions } from '@zk-recipes/core/recipe';
+import {
+  Deadline,
+  joinSignals,
+  KeptNode,
+  Lifecycle,
+  type WaitOptions,
+} from '@zk-recipes/core/recipe';
+import { RegistrationTimeoutError } from './errors.js';
 import { checkNodeName, type ServiceInstance, type ServiceType } from './instance.js';
-import { KeptNode } from './kept-node.js';
 import { ServiceCache } from './cache.js';
 import { ServiceProvider, type ServiceProviderOptions } from './provider.js';
 import { instanceSerializer, type InstanceSerializer, type PayloadClass } from './serializer.js';
@@ -37,8 +42,9 @@ export interface ServiceDiscoveryOptions<P> {
 export type ServiceDiscoveryEvents = {
   /**
    * Something the discovery survived: a node that is no instance (a `SerializationError`
-   * with its `path`: left out of the answer), a registration that could not be made sure of
-   * after a new session (retried while connected).
+   * with its `path`: left out of the answer), a registration that could not be made again
+   * after it went (tried again with backoff), a registration's id taken meanwhile by another
+   * session (a NodeConflictError: ours is made once that node goes).
    */
   error: [error: unknown];
 };
@@ -54,9 +60,6 @@ interface Registration<P> {
   instance: ServiceInstance<P>;
   node: KeptNode;
 }
-
-/** How long a registration that failed after a new session waits before its next try. */
-const RETRY_MS = 1000;
 
 /**
  * Service registration and lookup, Curator's layout and JSON: Java services on
@@ -74,7 +77,6 @@ export class ServiceDiscovery<P = unknown> extends Lifecycle<ServiceDiscoveryEve
   private readonly registrations = new Map<string, Registration<P>>();
   /** The caches (and providers' caches) made here: closed with the discovery, as Curator's. */
   private readonly caches = new Set<ServiceCache<P>>();
-  private stopListening: (() => void) | undefined;
 
   constructor(
     readonly client: ZkClient,
@@ -92,26 +94,15 @@ export class ServiceDiscovery<P = unknown> extends Lifecycle<ServiceDiscoveryEve
   }
 
   protected onStart(): Promise<void> {
-    // Only a new session concerns registrations: after a plain reconnect the server still has
-    // every node as it was, and Curator's delete-and-create there is what makes watchers see
-    // instances vanish (docs/recipes/discovery.md).
-    this.stopListening = this.client.onStateChange(({ state }) => {
-      if (state === 'RECONNECTED') this.reRegister();
-    });
     return Promise.resolve();
   }
 
   protected async onClose(): Promise<void> {
-    this.stopListening?.();
-    // PERMANENT instances outlive the discovery (Curator removes them: CURATOR-94).
-    const leaving = [...this.registrations.values()].filter(
-      (r) => r.instance.serviceType !== 'PERMANENT',
-    );
+    // PERMANENT instances outlive the discovery (Curator removes them: CURATOR-94): their
+    // KeptNodes leave them on close.
+    const nodes = [...this.registrations.values()].map((r) => r.node);
     this.registrations.clear();
-    await Promise.all([
-      ...[...this.caches].map((c) => c.close()),
-      ...leaving.map((r) => r.node.remove().catch((e: unknown) => this.report(e))),
-    ]);
+    await Promise.all([...[...this.caches].map((c) => c.close()), ...nodes.map((n) => n.close())]);
   }
 
   /** The path of a service's node. */
@@ -125,44 +116,61 @@ export class ServiceDiscovery<P = unknown> extends Lifecycle<ServiceDiscoveryEve
    * reconnects and new sessions until `unregister()` or `close()`. Registering an id again
    * rewrites its data. Bad input is an InvalidArgumentError or a SerializationError before
    * anything is sent.
+   *
+   * Resolves once the node is in place; a first registration that fails rejects with its
+   * typed error and leaves nothing behind: it is not kept, and a node its create may have made
+   * (a lost reply, a timeout) is deleted by the client's background job. Another live session's
+   * node under the same id is a NodeConflictError (Curator deletes it); no node in place within
+   * `timeoutMs` is a RegistrationTimeoutError. See ADR 0025.
    */
   async register(instance: ServiceInstance<P>, options: WaitOptions = {}): Promise<void> {
     this.requireStarted();
     const data = this.serializer.serialize(checkInstance(instance));
     const known = this.registrations.get(instance.id);
-    if (
-      known &&
-      (known.instance.name !== instance.name || known.instance.serviceType !== instance.serviceType)
-    ) {
-      throw new InvalidArgumentError(
-        'id',
-        `id ${instance.id} is registered as another service or type`,
-      );
+    if (known) {
+      if (
+        known.instance.name !== instance.name ||
+        known.instance.serviceType !== instance.serviceType
+      ) {
+        throw new InvalidArgumentError(
+          'id',
+          `id ${instance.id} is registered as another service or type`,
+        );
+      }
+      known.instance = instance;
+      await this.withDeadline(options, (signal) => known.node.setData(data, { signal }));
+      return;
     }
-    const node =
-      known?.node ??
-      new KeptNode(
-        this.client,
-        this.servicePath(instance.name),
-        instance.id,
-        MODES[instance.serviceType],
-        data,
-      );
+    const node = new KeptNode(this.client, `${this.servicePath(instance.name)}/${instance.id}`, {
+      mode: MODES[instance.serviceType],
+      data,
+      removeOnClose: instance.serviceType !== 'PERMANENT',
+    });
+    node.on('error', (e) => this.report(e));
     const registration = { instance, node };
     this.registrations.set(instance.id, registration);
-    await this.withDeadline(options, async (signal) => {
-      try {
-        if (known) await node.rewrite(data, signal);
-        else await node.ensure(signal);
-      } catch (e) {
-        // A first registration that failed is not kept (nor left behind where we know it).
-        if (!known && this.registrations.get(instance.id) === registration) {
-          this.registrations.delete(instance.id);
-          await node.remove().catch(() => undefined);
-        }
-        throw e;
+    const d = Deadline.of(options);
+    const t = d.timeoutMs === undefined ? undefined : AbortSignal.timeout(Math.max(1, d.timeoutMs));
+    const joined = joinSignals([d.signal, t, this.closeSignal]);
+    try {
+      await node.start({ signal: joined.signal });
+    } catch (e) {
+      // Not registered, and nothing left behind (ADR 0025): a create that may have gone
+      // through is deleted by the client's background job once the node is closed.
+      if (this.registrations.get(instance.id) === registration) {
+        this.registrations.delete(instance.id);
       }
-    });
+      node.removeOnClose = true;
+      await node.close();
+      if (t?.aborted && !d.signal?.aborted && !this.closeSignal.aborted) {
+        throw new RegistrationTimeoutError(node.path, d.timeoutMs!);
+      }
+      throw e;
+    } finally {
+      joined.dispose();
+    }
+    // Later: the id taken by another session while ours was gone (a new session).
+    node.on('conflict', (e) => this.report(e));
   }
 
   /**
@@ -184,7 +192,7 @@ export class ServiceDiscovery<P = unknown> extends Lifecycle<ServiceDiscoveryEve
       );
     }
     known.instance = instance;
-    await this.withDeadline(options, (signal) => known.node.rewrite(data, signal));
+    await this.withDeadline(options, (signal) => known.node.setData(data, { signal }));
   }
 
   /**
@@ -197,7 +205,10 @@ export class ServiceDiscovery<P = unknown> extends Lifecycle<ServiceDiscoveryEve
     const known = this.registrations.get(id);
     if (!known) return;
     this.registrations.delete(id);
-    await this.withDeadline(options, () => known.node.remove());
+    known.node.removeOnClose = true;
+    // The node's close keeps the release bound whatever the connection; the options are
+    // accepted as on every call.
+    await this.withDeadline(options, () => known.node.close());
   }
 
   /**
@@ -335,38 +346,6 @@ export class ServiceDiscovery<P = unknown> extends Lifecycle<ServiceDiscoveryEve
           : e,
       );
       return undefined;
-    }
-  }
-
-  /** After a new session: each registration not made sure of on it, again, until it is. */
-  private reRegister(): void {
-    for (const r of this.registrations.values()) {
-      if (!r.node.current) void this.keep(r);
-    }
-  }
-
-  private async keep(r: Registration<P>): Promise<void> {
-    while (
-      this.state === 'STARTED' &&
-      this.registrations.get(r.instance.id) === r &&
-      !r.node.current
-    ) {
-      try {
-        await r.node.ensure(this.closeSignal);
-        return;
-      } catch (e) {
-        if (this.state !== 'STARTED') return;
-        this.report(e);
-        // A connection lost again: the next RECONNECTED tries again. Anything else (a slow
-        // server, a NOAUTH an admin may fix): try again while connected.
-        if (
-          isRetryable(e) &&
-          this.client.state !== 'CONNECTED' &&
-          this.client.state !== 'RECONNECTED'
-        )
-          return;
-        await sleep(RETRY_MS, this.closeSignal).catch(() => undefined);
-      }
     }
   }
 

@@ -5,7 +5,7 @@ import {
   validatePath,
   type ZkClient,
 } from '@zk-recipes/core';
-import { childPath, Lifecycle, localAddress, sleep } from '@zk-recipes/core/recipe';
+import { childPath, KeptNode, Lifecycle, localAddress, sleep } from '@zk-recipes/core/recipe';
 
 /** The TTL child a PersistentTtlNode touches (Curator's name). */
 export const TOUCH_NODE = 'touch';
@@ -37,9 +37,9 @@ type Events = { error: [error: unknown] };
  * await lease.start();
  */
 export class PersistentTtlNode extends Lifecycle<Events> {
-  private readonly data: Buffer;
   private readonly touchEveryMs: number;
   private running: Promise<void> | undefined;
+  private readonly node: KeptNode;
 
   constructor(
     private readonly client: ZkClient,
@@ -68,7 +68,22 @@ export class PersistentTtlNode extends Lifecycle<Events> {
     if (d !== undefined && typeof d !== 'string' && !Buffer.isBuffer(d)) {
       throw new InvalidArgumentError('data', 'data must be a Buffer or a string', { path });
     }
-    this.data = d === undefined ? Buffer.alloc(0) : Buffer.from(d);
+    this.node = new KeptNode(client, path, {
+      mode: 'CONTAINER',
+      data: d === undefined ? Buffer.alloc(0) : Buffer.from(d),
+      // The container and its first touch in one transaction: nothing is left unreaped.
+      children: (p) => [
+        {
+          op: 'create',
+          path: childPath(p, TOUCH_NODE),
+          data: localAddress(),
+          mode: 'PERSISTENT_WITH_TTL',
+          ttlMs,
+        },
+      ],
+      removeOnClose: false,
+    });
+    this.node.on('error', (e) => this.report(e));
   }
 
   private get touchPath(): string {
@@ -77,12 +92,13 @@ export class PersistentTtlNode extends Lifecycle<Events> {
 
   /** Creates the container with its first touch (one transaction) and keeps touching. */
   protected async onStart(): Promise<void> {
+    await this.node.start();
     await this.touch();
     this.running = this.keep();
   }
 
   protected async onClose(): Promise<void> {
-    await this.running;
+    await Promise.all([this.running, this.node.close()]);
   }
 
   private async keep(): Promise<void> {
@@ -98,49 +114,25 @@ export class PersistentTtlNode extends Lifecycle<Events> {
     }
   }
 
-  /** setData on `touch`; absent, the container and `touch` are made (together if both are). */
+  /** setData on `touch`; absent, it is made (the container, if gone, is the KeptNode's). */
   private async touch(): Promise<void> {
     const signal = this.closeSignal;
     const ip = localAddress();
-    for (;;) {
-      try {
-        await this.client.setData(this.touchPath, ip, { signal });
-        return;
-      } catch (e) {
-        if (!(e instanceof NoNodeError)) throw e;
-      }
-      try {
-        await this.client.ensurePath(parentOf(this.path), { signal });
-        await this.client.multi([
-          { op: 'create', path: this.path, data: this.data, mode: 'CONTAINER' },
-          {
-            op: 'create',
-            path: this.touchPath,
-            data: ip,
-            mode: 'PERSISTENT_WITH_TTL',
-            ttlMs: this.ttlMs,
-          },
-        ]);
-        return;
-      } catch (e) {
-        if (!(e instanceof NodeExistsError)) throw e;
-      }
-      // The container is there (ours from before, or reaped and made again): only the touch.
-      try {
-        await this.client.create(this.touchPath, ip, {
-          mode: 'PERSISTENT_WITH_TTL',
-          ttlMs: this.ttlMs,
-          signal,
-        });
-        return;
-      } catch (e) {
-        if (!(e instanceof NodeExistsError || e instanceof NoNodeError)) throw e;
-      }
+    try {
+      await this.client.setData(this.touchPath, ip, { signal });
+      return;
+    } catch (e) {
+      if (!(e instanceof NoNodeError)) throw e;
+    }
+    try {
+      await this.client.create(this.touchPath, ip, {
+        mode: 'PERSISTENT_WITH_TTL',
+        ttlMs: this.ttlMs,
+        signal,
+      });
+    } catch (e) {
+      // Made meanwhile, or the container reaped: the KeptNode makes both again.
+      if (!(e instanceof NodeExistsError || e instanceof NoNodeError)) throw e;
     }
   }
-}
-
-function parentOf(path: string): string {
-  const i = path.lastIndexOf('/');
-  return i <= 0 ? '/' : path.slice(0, i);
 }

@@ -5,7 +5,7 @@
  */
 import * as ops from '../driver/ops.js';
 import { DeleteRequest } from '../driver/wire.js';
-import { isRetryable, NoNodeError, NotEmptyError } from '../errors.js';
+import { isRetryable, NoNodeError, NotEmptyError, SessionExpiredError } from '../errors.js';
 import { childPath } from '../paths.js';
 import type { FrameworkContext } from './nodes.js';
 import { publish, traced } from './observability.js';
@@ -61,7 +61,11 @@ export function deleteNode(ctx: FrameworkContext, path: string, o: FrameworkDele
   return new Promise((resolve, reject) => {
     ctx.raw().send(path, new DeleteRequest(path, o.version), o.timeoutMs, (err) => {
       if (err === null) resolve();
-      else if (!isRetryable(err)) reject(err);
+      else if (o.guaranteed && err instanceof SessionExpiredError) {
+        // A persistent node does not go with the session: the delete goes on in the next one.
+        deferDelete(ctx, path, () => ops.remove(ctx.raw(), path, o.version));
+        reject(err);
+      } else if (!isRetryable(err)) reject(err);
       else deleteWithRetry(ctx, path, o, err).then(resolve, reject);
     });
   });
@@ -101,7 +105,11 @@ async function deleteWithRetry(
       failedOnce,
     });
   } catch (e) {
-    const retryable = isRetryable(e) || isRetryable((e as Error).cause);
+    // A session that ended while the delete was retried is no reason to give up either: a
+    // persistent node outlives it (a 2 s session expired during a partition, and a closed
+    // ServiceDiscovery's STATIC instance was left for good).
+    const retryable =
+      isRetryable(e) || isRetryable((e as Error).cause) || e instanceof SessionExpiredError;
     if (!o.guaranteed || !retryable) throw e;
     deferDelete(ctx, path, () => attempt(1));
     // As Curator does: the caller still learns the delete is not confirmed yet.

@@ -79,13 +79,45 @@ export function abandonProtected(
   parent: string,
   prefix: string,
 ): void {
+  abandonCreate(background, raw, parent, (name) => name.startsWith(prefix));
+}
+
+/**
+ * A create whose outcome is unknown (its reply lost, or its caller gave up) was abandoned: a
+ * background job deletes every child of `parent` whose name `matches` (the protection prefix,
+ * or a sequential node's name and counter) and, with `owner`, only those that are ephemerals of
+ * that session (a name alone may be another process's node). With `owner`, the job is moot
+ * once no child is that session's; run on any later session, since a session this client
+ * declared LOST may live on a while on the server (failure-modes.md, scenario 5).
+ */
+export function abandonCreate(
+  background: Background,
+  raw: () => RawSession,
+  parent: string,
+  matches: (name: string) => boolean,
+  owner?: bigint,
+): void {
   background.add({
-    describe: `delete abandoned protected create ${childPath(parent, prefix)}*`,
+    describe: `delete abandoned create under ${parent}`,
     run: async () => {
       const session = raw();
-      const list = () => findProtected(session, parent, prefix);
+      const list = async () => {
+        try {
+          const { children } = await ops.getChildren(session, parent, undefined);
+          return children.filter(matches).map((c) => childPath(parent, c));
+        } catch (e) {
+          if (e instanceof NoNodeError) return [];
+          throw e;
+        }
+      };
       for (const found of await traced('getChildren', parent, list)) {
-        await traced('delete', found, () => ops.remove(session, found, -1)).catch(
+        let version = -1;
+        if (owner !== undefined) {
+          const stat = await traced('exists', found, () => ops.exists(session, found, undefined));
+          if (stat === null || stat.ephemeralOwner !== owner) continue;
+          version = stat.version;
+        }
+        await traced('delete', found, () => ops.remove(session, found, version)).catch(
           (err: unknown) => {
             if (!(err instanceof NoNodeError)) throw err;
           },

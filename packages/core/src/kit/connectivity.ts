@@ -4,7 +4,7 @@
  * shutdown with ZooKeeper gone is quick (framework/release.ts has the bound).
  */
 import type { ZkClient } from '../client.js';
-import type { ConnectionState } from '../states.js';
+import type { ConnectionState, StateListener } from '../states.js';
 
 const isUp = (state: ConnectionState | 'LATENT') =>
   state === 'CONNECTED' || state === 'RECONNECTED';
@@ -65,4 +65,44 @@ export function whileConnected(
     if (!isUp(client.state)) down();
     else listeners.add(down);
   });
+}
+
+/** Each client's state listeners fanned out from one listener on its connection. */
+const fanOut = new WeakMap<ZkClient, { listeners: Set<StateListener>; stop: () => void }>();
+
+/**
+ * Like `client.onStateChange(listener)`, with one listener per client on the connection
+ * whatever the number of callers (a process with 50 caches on one client made Node warn,
+ * MaxListenersExceededWarning). Listeners run in the order they were added; returns the
+ * function that removes this one (the connection's listener goes with the last).
+ */
+export function onClientState(client: ZkClient, listener: StateListener): () => void {
+  let entry = fanOut.get(client);
+  if (!entry) {
+    const listeners = new Set<StateListener>();
+    const stop = client.onStateChange((change) => {
+      // Each on its own, as the connection calls its listeners: one that throws stops no
+      // other; the first error goes to the connection, which reports it.
+      let failed: { error: unknown } | undefined;
+      for (const f of [...listeners]) {
+        try {
+          f(change);
+        } catch (error) {
+          failed ??= { error };
+        }
+      }
+      if (failed) throw failed.error;
+    });
+    entry = { listeners, stop };
+    fanOut.set(client, entry);
+  }
+  const e = entry;
+  // A wrapper per registration, so one listener added twice is removed once per remove.
+  const own: StateListener = (c) => listener(c);
+  e.listeners.add(own);
+  return () => {
+    if (!e.listeners.delete(own) || e.listeners.size > 0) return;
+    e.stop();
+    if (fanOut.get(client) === e) fanOut.delete(client);
+  };
 }

@@ -22,7 +22,7 @@ import type { PersistentWatchEvent } from '../../persistent-watches.js';
 import type { StateChange } from '../../states.js';
 import type { WatchEvent } from '../../types.js';
 import { joinSignals, sleep } from '../abort.js';
-import { whileConnected } from '../connectivity.js';
+import { onClientState, whileConnected } from '../connectivity.js';
 import { Deadline, waitFor, type WaitOptions } from '../deadline.js';
 import { CacheLoader, isConnectionLoss, SUPERSEDED } from './loader.js';
 import { ReadOrder } from './order.js';
@@ -196,7 +196,7 @@ export class CacheEngine extends Lifecycle<CacheEngineEvents> {
         new InvalidArgumentError('client', 'the client must be started (and not closed)'),
       );
     }
-    this.stopStates = this.client.onStateChange((c) => this.stateChanged(c));
+    this.stopStates = onClientState(this.client, (c) => this.stateChanged(c)); // one per client
     this.running = this.run();
     return Promise.resolve();
   }
