@@ -137,6 +137,10 @@ export class QueueListing {
 
   /** Resolves at the next change a watch reports, at `until`, or at the deadline. */
   async changed(deadline: Deadline, until?: number): Promise<void> {
+    // A watch that fired during pick's last listing woke nobody, and its side has no watch on
+    // the server until listed again: waiting now would sleep through every later put (a
+    // latency run left an item untaken this way). List again instead.
+    if (this.queue.stale || this.locks?.stale) return;
     const d =
       until === undefined
         ? deadline
