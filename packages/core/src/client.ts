@@ -264,7 +264,9 @@ export class ZkClient extends ClientSession {
       }
       return { ...op, path, ...(acls ? { acls } : {}) };
     });
-    await this.ns.ensure(this.s);
+    // Only with a namespace to make: an await here would let a request made after this one
+    // reach the server before it (update()'s read-back relies on call order).
+    if (this.ns.root !== undefined) await this.ns.ensure(this.s);
     const raw = this.s.raw();
     const results = fromWireResults(
       await traced('multi', wire[0]!.path, () =>
