@@ -209,9 +209,8 @@ class AtomicValue<T, In = T> {
   }
 
   /**
-   * Witnessed conditional writes until one is applied or the policy gives up (undefined). Each
-   * write carries a read of the node behind it, so a lost race goes round without another round
-   * trip; and the node as our last write left it starts the next call, when recent enough.
+   * Witnessed conditional writes until one is applied or the policy gives up (undefined). The
+   * node as our last write left it starts the next call, when recent enough.
    */
   private async round(
     op: (current: T) => T | undefined,
@@ -245,7 +244,9 @@ class AtomicValue<T, In = T> {
           create: true,
           createParents: true,
           witness: true,
-          readBack: true,
+          // No read behind each write: with it every process raced for every version and
+          // contended throughput fell (bench/RESULTS.md, "A/B"; ADR 0026).
+          readBack: false,
           retryPolicy: policy,
           known,
           ...(deadline.signal ? { signal: deadline.signal } : {}),
