@@ -235,7 +235,6 @@ class AtomicValue<T, In = T> {
         this.client,
         this.path,
         (cur) => {
-          tries.attempts++;
           pre = cur ? this.codec.decode(this.path, cur.data) : this.codec.zero;
           post = op(pre);
           return post === undefined ? undefined : this.codec.encode(post);
@@ -256,7 +255,12 @@ class AtomicValue<T, In = T> {
         this.last = { node: r, at: Date.now(), session: this.sessionId() };
       return { preValue: pre, postValue: post ?? pre, stat: r?.stat ?? NO_STAT, promoted };
     } catch (e) {
-      if (e instanceof UpdateConflictError) return undefined;
+      // Races lost on fresh reads, as the policy counts them (a first write on `known` that
+      // failed is not one).
+      if (e instanceof UpdateConflictError) {
+        tries.attempts += e.attempts;
+        return undefined;
+      }
       throw e;
     }
   }
