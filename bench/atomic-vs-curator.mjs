@@ -5,7 +5,8 @@
 // same retry policy (retry N times, S ms apart); rounds rotate which side goes first, and each
 // round yields a paired ratio ours/Curator. Reported: per-round rates, medians, the median of
 // the ratios. Each phase also checks the counter: its final value minus the increments the
-// workers counted (must be 0; nothing is faulted here).
+// workers counted (must be 0; nothing is faulted here), and the CPU time per increment of the
+// side's client processes and of the server (from /proc: Linux only).
 //
 //   bash bench/setup.sh && node bench/atomic-vs-curator.mjs
 //
@@ -13,6 +14,7 @@
 // the single-process phase is half), ATOMIC_BENCH_PROCS (8), ATOMIC_BENCH_RETRIES (1000),
 // ATOMIC_BENCH_SLEEP_MS (0), ATOMIC_BENCH_FSYNC (1).
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +30,18 @@ const SLEEP_MS = env('SLEEP_MS', 0);
 const FSYNC = env('FSYNC', 1) !== 0;
 const here = path.dirname(fileURLToPath(import.meta.url));
 const PEERS = ['ours', 'curator'];
+
+// CPU time (user + system, ms) a process has used so far, from /proc (Linux; 0 elsewhere).
+const TICK_MS = 10; // USER_HZ is 100 on Linux
+function cpuMs(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(rest[11]) + Number(rest[12])) * TICK_MS; // utime, stime
+  } catch {
+    return 0;
+  }
+}
 
 const live = new Set();
 process.once('exit', () => {
@@ -54,6 +68,7 @@ function worker(kind, connect) {
   readline.createInterface({ input: child.stdout }).on('line', (l) => waiting.shift()?.(l));
   const next = () => new Promise((r) => waiting.push(r));
   return {
+    pid: child.pid,
     ready: next(),
     async run(p, ms, startAt) {
       const answer = next();
@@ -86,15 +101,25 @@ try {
   const phase = async (peer, name, procs, ms) => {
     const p = `${root}/${peer}-${name}`;
     const startAt = Date.now() + 300;
-    const results = await Promise.all(
-      pools[peer].slice(0, procs).map((w) => w.run(p, ms, startAt)),
-    );
+    const used = pools[peer].slice(0, procs);
+    const cpu = () => used.reduce((a, w) => a + cpuMs(w.pid), 0);
+    const [c0, s0] = [cpu(), cpuMs(server.pid)];
+    const results = await Promise.all(used.map((w) => w.run(p, ms, startAt)));
+    const [c1, s1] = [cpu(), cpuMs(server.pid)];
     const counted = results.reduce((a, r) => a + r.count, 0);
     const failed = results.reduce((a, r) => a + r.failed, 0);
     const value = (await admin.getData(p)).data.readBigInt64BE(0);
     const drift = Number(value) - counted;
     await admin.delete(p, { deleteChildren: true }).catch(() => {});
-    return { rate: counted / (ms / 1000), failed, drift };
+    // CPU per increment, in µs: the clients' (all of this side's processes) and the server's.
+    const per = (d) => Math.round((d * 1000) / Math.max(1, counted));
+    return {
+      rate: counted / (ms / 1000),
+      failed,
+      drift,
+      client: per(c1 - c0),
+      server: per(s1 - s0),
+    };
   };
   // Warm-up (the JVM's JIT, the servers' caches): one short contended phase each.
   for (const p of PEERS) await phase(p, 'warmup', PROCS, 2000);
@@ -111,7 +136,7 @@ try {
       figures.contended[peer].push(c.rate);
       figures.single[peer].push(s.rate);
       line.push(
-        `${peer}: ${c.rate.toFixed(0)}/s contended (failed ${c.failed}, drift ${c.drift}), ${s.rate.toFixed(0)}/s alone (drift ${s.drift})`,
+        `${peer}: ${c.rate.toFixed(0)}/s contended (failed ${c.failed}, drift ${c.drift}, CPU/increment client ${c.client} µs server ${c.server} µs), ${s.rate.toFixed(0)}/s alone (drift ${s.drift}, CPU client ${s.client} µs server ${s.server} µs)`,
       );
     }
     console.log(`round ${r + 1}: ${line.join('; ')}`);

@@ -6,6 +6,8 @@
 //   barrier-wait <path> <ms>      waitOnBarrier(ms): "passed" or "timeout"
 //   persistent-node <path> <data>  an EPHEMERAL PersistentNode: "created" once placed, then a line
 //                                 on stdin closes it: "closed"
+//   ttl-node <path> <ttlMs> <data>  a PersistentTtlNode: "started" once its container is placed,
+//                                 "touched" once path/touch exists, then a line on stdin closes it: "closed"
 //   group-member <path> <id> <payload>  a GroupMember: "members id=payload,..." (sorted) at start and
 //                                 whenever getCurrentMembers changes, until a line on stdin closes it: "closed"
 //   count-set <path> <n>          SharedCount(seed 0).setCount(n): "set"
@@ -24,6 +26,7 @@ import org.apache.curator.framework.recipes.barriers.DistributedBarrier;
 import org.apache.curator.framework.recipes.barriers.DistributedDoubleBarrier;
 import org.apache.curator.framework.recipes.nodes.GroupMember;
 import org.apache.curator.framework.recipes.nodes.PersistentNode;
+import org.apache.curator.framework.recipes.nodes.PersistentTtlNode;
 import org.apache.curator.framework.recipes.shared.SharedCount;
 import org.apache.zookeeper.CreateMode;
 import org.apache.curator.retry.ExponentialBackoffRetry;
@@ -111,6 +114,23 @@ public class CuratorSharedWorker {
             new PersistentNode(client, CreateMode.EPHEMERAL, false, path, args[3].getBytes("UTF-8"));
         node.start();
         System.out.println(node.waitForInitialCreate(20, TimeUnit.SECONDS) ? "created" : "timeout");
+        System.out.flush();
+        in.readLine();
+        node.close();
+        System.out.println("closed");
+        break;
+      }
+      case "ttl-node": {
+        PersistentTtlNode node =
+            new PersistentTtlNode(client, path, Long.parseLong(args[3]), args[4].getBytes("UTF-8"));
+        node.start();
+        System.out.println(node.waitForInitialCreate(20, TimeUnit.SECONDS) ? "started" : "timeout");
+        System.out.flush();
+        long end = System.currentTimeMillis() + 20_000;
+        while (client.checkExists().forPath(path + "/touch") == null && System.currentTimeMillis() < end) {
+          Thread.sleep(10);
+        }
+        System.out.println(client.checkExists().forPath(path + "/touch") != null ? "touched" : "timeout");
         System.out.flush();
         in.readLine();
         node.close();

@@ -7,7 +7,13 @@ import {
   type Stat,
   type ZkClient,
 } from '@zk-recipes/core';
-import { Deadline, nextSleep, sleep, update, UpdateConflictError } from '@zk-recipes/core/recipe';
+import {
+  Deadline,
+  update,
+  UpdateConflictError,
+  WITNESS_IDLE_MS,
+  type Versioned,
+} from '@zk-recipes/core/recipe';
 import { Mutex } from '@zk-recipes/lock';
 import { INT, LONG, type Codec } from './codec.js';
 import { AtomicUpdateError } from './errors.js';
@@ -57,6 +63,8 @@ class AtomicValue<T, In = T> {
   private readonly codec: Codec<T>;
   private readonly policy: RetryPolicy;
   private readonly promote: AtomicOptions['promoteToLock'];
+  /** The node as our last write left it, when, and in which session. */
+  private last: { node: Versioned; at: number; session: bigint | undefined } | undefined;
 
   constructor(
     client: ZkClient,
@@ -176,22 +184,11 @@ class AtomicValue<T, In = T> {
     options: AtomicCallOptions = {},
   ): Promise<AtomicResult<T>> {
     const deadline = Deadline.of(options);
-    let attempts = 0;
-    const round = async (policy: RetryPolicy, promoted: boolean) => {
-      const started = Date.now();
-      for (let retry = 0; ; retry++) {
-        attempts++;
-        const r = await this.attempt(op, deadline, promoted);
-        if (r) return r;
-        const ms = nextSleep(policy, retry, Date.now() - started);
-        if (ms === undefined) return undefined;
-        if (ms > 0) await sleep(ms, deadline.signal);
-      }
-    };
-    const optimistic = await round(this.policy, false);
+    const tries = { attempts: 0 };
+    const optimistic = await this.round(op, deadline, this.policy, false, tries);
     if (optimistic) return optimistic;
     const lock = this.promote;
-    if (!lock) throw new AtomicUpdateError(this.path, attempts, false);
+    if (!lock) throw new AtomicUpdateError(this.path, tries.attempts, false);
     const mutex = new Mutex(this.client, lock.lockPath);
     let lease;
     try {
@@ -200,25 +197,39 @@ class AtomicValue<T, In = T> {
         ...(lock.timeoutMs !== undefined ? { timeoutMs: lock.timeoutMs } : {}),
       });
     } catch (e) {
-      throw new AtomicUpdateError(this.path, attempts, true, e);
+      throw new AtomicUpdateError(this.path, tries.attempts, true, e);
     }
     try {
-      const r = await round(lock.retryPolicy ?? this.policy, true);
+      const r = await this.round(op, deadline, lock.retryPolicy ?? this.policy, true, tries);
       if (r) return r;
-      throw new AtomicUpdateError(this.path, attempts, true);
+      throw new AtomicUpdateError(this.path, tries.attempts, true);
     } finally {
       await lease.release();
     }
   }
 
-  /** One witnessed conditional write; undefined when it lost its race. */
-  private async attempt(
+  /**
+   * Witnessed conditional writes until one is applied or the policy gives up (undefined). The
+   * node as our last write left it starts the next call, when recent enough.
+   */
+  private async round(
     op: (current: T) => T | undefined,
     deadline: Deadline,
+    policy: RetryPolicy,
     promoted: boolean,
+    tries: { attempts: number },
   ): Promise<AtomicResult<T> | undefined> {
     let pre = this.codec.zero;
     let post: T | undefined;
+    const last = this.last;
+    // Only while our witness surely still is a child of the node (it goes WITNESS_IDLE_MS after
+    // our last write; meanwhile the node cannot be deleted): then the version read then still
+    // belongs to this node, not to one deleted and re-created since (same version, other data).
+    const known =
+      last && Date.now() - last.at < WITNESS_IDLE_MS / 2 && last.session === this.sessionId()
+        ? last.node
+        : undefined;
+    this.last = undefined;
     try {
       const r = await update(
         this.client,
@@ -232,16 +243,30 @@ class AtomicValue<T, In = T> {
           create: true,
           createParents: true,
           witness: true,
-          maxAttempts: 1,
+          // No read behind each write: with it every process raced for every version and
+          // contended throughput fell (bench/RESULTS.md, "A/B"; ADR 0026).
+          readBack: false,
+          retryPolicy: policy,
+          known,
           ...(deadline.signal ? { signal: deadline.signal } : {}),
         },
       );
-      const stat = r?.stat ?? NO_STAT;
-      return { preValue: pre, postValue: post ?? pre, stat, promoted };
+      if (r && post !== undefined)
+        this.last = { node: r, at: Date.now(), session: this.sessionId() };
+      return { preValue: pre, postValue: post ?? pre, stat: r?.stat ?? NO_STAT, promoted };
     } catch (e) {
-      if (e instanceof UpdateConflictError) return undefined;
+      // Races lost on fresh reads, as the policy counts them (a first write on `known` that
+      // failed is not one).
+      if (e instanceof UpdateConflictError) {
+        tries.attempts += e.attempts;
+        return undefined;
+      }
       throw e;
     }
+  }
+
+  private sessionId(): bigint | undefined {
+    return this.client.session?.sessionId;
   }
 }
 

@@ -276,7 +276,9 @@ export class ZkClient extends ClientSession {
       }
       return { ...op, path, ...(acls ? { acls } : {}) };
     });
-    // No await without a namespace: one would let a request called after this one go first.
+    // Only with a namespace to make: an await here would let a request made after this one
+    // reach the server before it (the queue's pipelined read and update()'s read-back rely on
+    // call order).
     if (this.ns.root !== undefined) await this.ns.ensure(this.s);
     const raw = this.s.raw();
     const results = fromWireResults(

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { NodeConflictError, PersistentNode } from '@zk-recipes/group';
 import { TestRoot } from '@zk-recipes/testing';
-import { startedClient } from '../support/core-helpers.js';
+import { eventually, startedClient } from '../support/core-helpers.js';
 import { curatorPeer } from '../support/curator-shared.js';
 import { sharedServer } from '../support/shared-server.js';
 
@@ -29,6 +29,36 @@ test("Curator interop: a node held by Curator's PersistentNode (Java) is a confl
     assert.equal(await java.line(), 'closed');
     assert.equal(await ours.waitForPlaced({ timeoutMs: 10_000 }), true);
     assert.equal((await c.client.getData(path)).data.toString(), 'ts');
+  } finally {
+    await root.remove();
+  }
+});
+
+test("Curator interop: Curator's PersistentNode (Java) started on the path of ours adopts our node (writes its data into it, CURATOR-154) and deletes it on close; ours places its node again", async () => {
+  const root = await TestRoot.create(server);
+  await using c = await startedClient({ connectString: server.connectString });
+  try {
+    const path = root.child('members/m2');
+    await using ours = new PersistentNode(c.client, path, { data: 'ts' });
+    await ours.start();
+    const session = c.client.session!.sessionId;
+    await using java = curatorPeer('persistent-node', server.connectString, path, 'java');
+    assert.equal(await java.line(), 'created');
+    const adopted = await c.client.getData(path);
+    assert.equal(adopted.data.toString(), 'java', "Curator's data written into our node");
+    assert.equal(adopted.stat.ephemeralOwner, session, 'still our session');
+    java.send('close');
+    assert.equal(await java.line(), 'closed');
+    await eventually(
+      async () => {
+        const now = await c.client.getData(path).catch(() => undefined);
+        return now?.data.toString() === 'ts' && now.stat.czxid > adopted.stat.czxid;
+      },
+      10_000,
+      'ours placed again',
+    );
+    assert.equal((await c.client.exists(path))!.ephemeralOwner, session);
+    assert.equal(ours.isPlaced, true);
   } finally {
     await root.remove();
   }

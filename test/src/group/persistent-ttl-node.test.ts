@@ -7,6 +7,7 @@ import { InvalidArgumentError } from '@zk-recipes/core';
 import { PersistentTtlNode, TOUCH_NODE } from '@zk-recipes/group';
 import { FaultProxy, TestRoot } from '@zk-recipes/testing';
 import { eventually, startedClient } from '../support/core-helpers.js';
+import { curatorPeer } from '../support/curator-shared.js';
 import { sharedServer } from '../support/shared-server.js';
 
 // Containers and TTL nodes checked every 100 ms: a reaped node is seen soon after its TTL.
@@ -58,4 +59,67 @@ test('PersistentTtlNode: bad input (negative or zero TTL, touches not within it)
   );
   assert.throws(() => new PersistentTtlNode(c.client, 't', 1000), InvalidArgumentError);
   assert.equal(proxy.requestCount('multi') + proxy.requestCount('create'), sent);
+});
+
+test("Curator interop: Curator's PersistentTtlNode (Java) and ours on one path, either starting first: one layout (a container with the data, a TTL `touch` child), each keeps the node alive after the other stops, and it is reaped once both stopped", async () => {
+  const root = await TestRoot.create(server);
+  await using c = await startedClient({ connectString: server.connectString });
+  const ttl = 500;
+  const touchOf = (p: string) => c.client.exists(`${p}/${TOUCH_NODE}`);
+  /** After `ms`, the node is still there and its touch was written since `since`. */
+  const keptAlive = async (p: string, ms: number, what: string) => {
+    const since = (await touchOf(p))!.mzxid;
+    await new Promise((r) => setTimeout(r, ms));
+    const now = await touchOf(p);
+    assert.ok(now && now.mzxid > since, `${what}: touched past ${ms} ms (TTL ${ttl} ms)`);
+    assert.notEqual(await c.client.exists(p), null, `${what}: the container lives`);
+  };
+  try {
+    // Java first: ours joins the node Curator made, leaves its data, and keeps it alive alone.
+    const javaFirst = (async () => {
+      const p = root.child('leases/java-first');
+      await using java = curatorPeer('ttl-node', server.connectString, p, String(ttl), 'java');
+      assert.equal(await java.line(), 'started');
+      assert.equal(await java.line(), 'touched');
+      assert.equal((await c.client.getData(p)).data.toString(), 'java');
+      await using ours = new PersistentTtlNode(c.client, p, ttl, { data: 'ts' });
+      await ours.start();
+      assert.equal((await c.client.getData(p)).data.toString(), 'java', "Curator's data kept");
+      java.send('close');
+      assert.equal(await java.line(), 'closed');
+      await keptAlive(p, 3 * ttl, 'Java stopped, ours touching');
+      await ours.close();
+      await eventually(
+        async () => (await c.client.exists(p)) === null,
+        8000,
+        'reaped (java first)',
+      );
+    })();
+    // Ours first: Curator's joins ours and keeps it alive once ours stops.
+    const oursFirst = (async () => {
+      const p = root.child('leases/ours-first');
+      await using ours = new PersistentTtlNode(c.client, p, ttl, { data: 'ts' });
+      await ours.start();
+      await using java = curatorPeer('ttl-node', server.connectString, p, String(ttl), 'java');
+      assert.equal(await java.line(), 'started');
+      assert.equal(await java.line(), 'touched');
+      const { children } = await c.client.getChildren(p);
+      assert.deepEqual(children, [TOUCH_NODE], 'one touch child, shared');
+      await ours.close();
+      await keptAlive(p, 3 * ttl, 'ours stopped, Java touching');
+      java.send('close');
+      assert.equal(await java.line(), 'closed');
+      await eventually(
+        async () => (await c.client.exists(p)) === null,
+        8000,
+        'reaped (ours first)',
+      );
+    })();
+    // Both run to their end (their Java peers stopped) before the test reports either failure.
+    for (const r of await Promise.allSettled([javaFirst, oursFirst])) {
+      if (r.status === 'rejected') throw r.reason;
+    }
+  } finally {
+    await root.remove();
+  }
 });

@@ -1,7 +1,12 @@
 // The recipe kit's versioned read-modify-write and children wait, against a real server.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AcquireTimeoutError, NoNodeError, SessionExpiredError } from '@zk-recipes/core';
+import {
+  AcquireTimeoutError,
+  NoNodeError,
+  retryNTimes,
+  SessionExpiredError,
+} from '@zk-recipes/core';
 import { update, UpdateConflictError, waitForChildren } from '@zk-recipes/core/recipe';
 import { FaultProxy, TestRoot } from '@zk-recipes/testing';
 import { startedClient } from '../support/core-helpers.js';
@@ -80,6 +85,71 @@ test('update: absent node, no change, and a bounded number of lost races', async
         { maxAttempts: 3 },
       ),
       (e) => e instanceof UpdateConflictError && e.attempts === 3 && e.code === 'UPDATE_CONFLICT',
+    );
+    assert.equal(n, 3);
+  } finally {
+    await root.remove();
+  }
+});
+
+test('update: `known` writes without reading first; a stale one costs one lost race, and with readBack the read sent behind the write carries the next attempt; no decision not to write is made on a stale `known`; retryPolicy bounds lost races', async () => {
+  const root = await TestRoot.create(server);
+  await using proxy = await FaultProxy.start(server);
+  await using c = await startedClient({ connectString: proxy.connectString });
+  await using other = await startedClient({ connectString: server.connectString });
+  try {
+    const path = root.child('value');
+    await other.client.create(path, int(1));
+    const known = await other.client.getData(path); // "1" at version 0
+    await other.client.setData(path, int(5)); // known is stale now: "5" at version 1
+    const reads = proxy.requestCount('getData');
+    const writes = proxy.requestCount('setData');
+    const seen: string[] = [];
+    const r = await update(
+      c.client,
+      path,
+      (cur) => {
+        seen.push(cur!.data.toString());
+        return plusOne(cur);
+      },
+      { known, readBack: true },
+    );
+    assert.deepEqual(seen, ['1', '5'], 'fn on known, then on what beat it');
+    assert.equal(r!.data.toString(), '6');
+    assert.equal((await other.client.getData(path)).data.toString(), '6');
+    assert.equal(proxy.requestCount('setData') - writes, 2, 'one lost race, one write');
+    assert.equal(proxy.requestCount('getData') - reads, 2, 'only the reads behind the writes');
+
+    // fn declines to write on known ("6" is not what it expects): asked again on a fresh read.
+    const stale = { data: int(6), stat: r!.stat };
+    await other.client.setData(path, int(9));
+    const decided: string[] = [];
+    const kept = await update(
+      c.client,
+      path,
+      (cur) => {
+        decided.push(cur!.data.toString());
+        return cur!.data.toString() === '9' ? int(10) : undefined;
+      },
+      { known: stale, readBack: true },
+    );
+    assert.deepEqual(decided, ['6', '9']);
+    assert.equal(kept!.data.toString(), '10');
+
+    // retryPolicy: retryNTimes(2, 0) allows three attempts, then UpdateConflictError.
+    let n = 0;
+    await assert.rejects(
+      update(
+        c.client,
+        path,
+        async (cur) => {
+          n++;
+          await other.client.setData(path, int(100 + n));
+          return plusOne(cur);
+        },
+        { readBack: true, retryPolicy: retryNTimes(2, 0) },
+      ),
+      (e) => e instanceof UpdateConflictError && e.attempts === 3,
     );
     assert.equal(n, 3);
   } finally {

@@ -25,8 +25,9 @@ import {
   NoNodeError,
   ZkRecipesError,
 } from '../errors.js';
-import { noRetry } from '../framework/retry.js';
+import { nextSleep, noRetry, type RetryPolicy } from '../framework/retry.js';
 import type { Stat } from '../types.js';
+import { sleep } from './abort.js';
 import { Deadline, type WaitOptions } from './deadline.js';
 import {
   releaseWitness,
@@ -45,7 +46,10 @@ export interface Versioned {
 export interface UpdateOptions extends WaitOptions {
   /** When the node is absent: create it (fn gets undefined) instead of rejecting with NoNodeError. */
   create?: boolean;
-  /** Give up after this many lost races with {@link UpdateConflictError}. Default: no limit. */
+  /**
+   * Give up after this many lost races with {@link UpdateConflictError}. Default: no limit. A
+   * write made on `known` that loses is not counted (it was not a race on fresh data).
+   */
   maxAttempts?: number;
   /** With `create`: create missing parents too (as containers where the server can). */
   createParents?: boolean;
@@ -56,6 +60,26 @@ export interface UpdateOptions extends WaitOptions {
    * counters. Default false.
    */
   witness?: boolean;
+  /**
+   * Between lost races, sleep as this policy says, and give up with {@link UpdateConflictError}
+   * when it says stop (or at `maxAttempts`, whichever comes first). Default: go round at once.
+   */
+  retryPolicy?: RetryPolicy;
+  /**
+   * The node as the caller last saw it (e.g. what its previous update returned): the first
+   * attempt computes and writes on it without reading first. A stale one costs one lost race
+   * (the write is conditional on its version); when `fn` asks for no write on it, the node is
+   * read afresh and `fn` asked again, so a decision not to write is never made on old data.
+   * The caller must know the node was not deleted and re-created since (a version alone cannot
+   * tell), e.g. because its witness has been a child of it all along.
+   */
+  known?: Versioned | undefined;
+  /**
+   * Send a read of the node right behind each conditional write, on the same session (the
+   * server answers it only after the write): a lost race goes round with what it read instead
+   * of another round trip to the server. One more read per write; it pays under contention.
+   */
+  readBack?: boolean;
 }
 
 /** Whether a child name of a witnessed node is a write witness rather than data. */
@@ -145,20 +169,39 @@ async function updateLoop(
   const max = options.maxAttempts ?? Infinity;
   const signal = deadline.signal;
   const once = { retryPolicy: noRetry, ...(signal ? { signal } : {}) };
-  for (let attempt = 1; ; attempt++) {
+  const began = Date.now();
+  let lost = 0;
+  // `stale`: current is the caller's `known`, not a read made just now.
+  let stale = options.known !== undefined;
+  let current = stale ? options.known : await read(client, path, signal);
+  for (;;) {
     deadline.throwIfAborted();
-    const current = await read(client, path, signal);
     if (current === undefined && !options.create) {
-      throw new NoNodeError(undefined, { path });
+      if (!stale) throw new NoNodeError(undefined, { path });
+      stale = false; // gone since the caller saw it? Ask the server.
+      current = await read(client, path, signal);
+      continue;
     }
     const next = await fn(current);
-    if (next === undefined) return current;
+    if (next === undefined) {
+      if (!stale) return current;
+      stale = false; // decide on fresh data only
+      current = await read(client, path, signal);
+      continue;
+    }
+    let back: Promise<Versioned | undefined> | undefined;
+    let useBack = false;
     try {
-      if (slot) return await witnessedWrite(client, path, current, next, slot, signal);
-      const stat = current
-        ? await client.setData(path, next, { ...once, version: current.stat.version })
-        : (await client.create(path, next, once)).stat;
-      return { data: next, stat };
+      const written = slot
+        ? witnessedWrite(client, path, current, next, slot, signal)
+        : current
+          ? client
+              .setData(path, next, { ...once, version: current.stat.version })
+              .then((stat) => ({ data: next, stat }))
+          : client.create(path, next, once).then((r) => ({ data: next, stat: r.stat }));
+      // Queued behind the write on the same session: the server answers it after the write.
+      if (options.readBack) (back = read(client, path, signal)).catch(() => {});
+      return await written;
     } catch (e) {
       if (e instanceof NotAppliedError) {
         // Not applied (the witness says so): go round, not counted as a lost race.
@@ -175,11 +218,36 @@ async function updateLoop(
         await client.ensurePath(parentOf(path), signal ? { signal } : {});
       } else if (!(e instanceof BadVersionError || e instanceof NodeExistsError)) {
         throw e;
-      } else if (attempt >= max) {
-        throw new UpdateConflictError(path, attempt);
+      } else if (stale) {
+        // Lost on `known`, not on a read made just now: go round at once, not counted.
+        useBack = true;
+      } else {
+        lost++;
+        if (lost >= max) throw new UpdateConflictError(path, lost);
+        const ms = options.retryPolicy
+          ? nextSleep(options.retryPolicy, lost - 1, Date.now() - began)
+          : 0;
+        if (ms === undefined || deadline.expired) throw new UpdateConflictError(path, lost);
+        if (ms > 0) await sleep(ms, signal); // then read afresh: what came back is old now
+        useBack = ms === 0;
       }
     }
-    if (deadline.expired) throw new UpdateConflictError(path, attempt);
+    if (deadline.expired) throw new UpdateConflictError(path, lost);
+    // After a lost race, the read behind the write already holds what beat us.
+    const seen =
+      useBack && back
+        ? await back.then(
+            (v) => ({ v }),
+            () => undefined,
+          )
+        : undefined;
+    if (seen) {
+      current = seen.v;
+      stale = false;
+      continue;
+    }
+    stale = false;
+    current = await read(client, path, signal);
   }
 }
 

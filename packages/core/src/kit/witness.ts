@@ -52,9 +52,18 @@ function poolOf(client: ZkClient, path: string): Pool {
   return pool;
 }
 
+// Tokens: a random prefix per process and a counter. A witness is written by one process only
+// (its path holds a fresh UUID), so the counter alone makes every token it holds unique; the
+// prefix keeps tokens of different processes apart anyway. No random bytes per attempt.
+const tokenPrefix = randomBytes(8);
+let tokenCount = 0n;
+
 /** A fresh token for one attempt: never written before, so it cannot be mistaken. */
 export function witnessToken(): Buffer {
-  return randomBytes(16);
+  const t = Buffer.allocUnsafe(16);
+  tokenPrefix.copy(t, 0);
+  t.writeBigUInt64BE(++tokenCount, 8);
+  return t;
 }
 
 /** Takes a witness of `path` for one update (give it back with {@link releaseWitness}). */

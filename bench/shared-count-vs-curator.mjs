@@ -1,0 +1,133 @@
+// @zk-recipes/atomic's SharedCount against Curator's SharedCount (Java), on one server, in one
+// run (issue 18's benchmark): how long after a write of the count the follower in another
+// process sees the new value (its change listener / changes() iterator). The writer is a plain
+// client in this process; each follower runs in a process of its own language
+// (bench/shared-count-node-worker.mjs, bench/java/CuratorSharedCountBench.java). Rounds
+// alternate which side follows (only one side follows the written node at a time, so the two
+// never share the cores at the moment a change arrives); each round yields a paired ratio
+// ours/Curator of the p50s. The written count is the writer's wall clock in µs modulo 2^31.
+//
+//   bash bench/setup.sh && node bench/shared-count-vs-curator.mjs
+//
+// Settings (environment): SHARED_BENCH_ROUNDS (5), SHARED_BENCH_WRITES (200 per side and round),
+// SHARED_BENCH_GAP_MS (20, plus 0-10 ms of jitter between writes), SHARED_BENCH_FSYNC (0: the
+// server's fsync is off by default, as its time is in every figure and is not what is compared).
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import readline from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { createClient } from '@zk-recipes/core';
+import { compileCuratorProgram, TestingServer } from '@zk-recipes/testing';
+
+const env = (name, fallback) => Number(process.env[`SHARED_BENCH_${name}`] ?? fallback);
+const ROUNDS = env('ROUNDS', 5);
+const WRITES = env('WRITES', 200);
+const GAP_MS = env('GAP_MS', 20);
+const FSYNC = env('FSYNC', 0) !== 0;
+const here = path.dirname(fileURLToPath(import.meta.url));
+const PEERS = ['ours', 'curator'];
+const WRAP = 2 ** 31;
+const nowUs = () => Math.round((performance.timeOrigin + performance.now()) * 1000);
+
+const live = new Set();
+process.once('exit', () => {
+  for (const c of live) c.kill('SIGKILL');
+});
+
+function worker(kind, connect) {
+  const [cmd, args] =
+    kind === 'ours'
+      ? [process.execPath, [path.join(here, 'shared-count-node-worker.mjs')]]
+      : [
+          'java',
+          [
+            '-cp',
+            compileCuratorProgram(path.join(here, 'java', 'CuratorSharedCountBench.java')),
+            'CuratorSharedCountBench',
+          ],
+        ];
+  const child = spawn(cmd, [...args, connect], { stdio: ['pipe', 'pipe', 'inherit'] });
+  live.add(child);
+  const waiting = [];
+  readline.createInterface({ input: child.stdout }).on('line', (l) => waiting.shift()?.(l));
+  const ask = (line) => {
+    const answer = new Promise((r) => waiting.push(r));
+    child.stdin.write(`${line}\n`);
+    return answer;
+  };
+  return {
+    ready: new Promise((r) => waiting.push(r)),
+    ask,
+    quit() {
+      child.stdin.end('quit\n');
+      live.delete(child);
+    },
+  };
+}
+
+const quantile = (xs, q) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+};
+const median = (xs) => quantile(xs, 0.5);
+
+const server = await TestingServer.start({ forceSync: FSYNC, fastStart: false });
+const admin = createClient({ connectString: server.connectString, sessionTimeoutMs: 30000 });
+const workers = {};
+try {
+  await admin.start();
+  for (const p of PEERS) workers[p] = worker(p, server.connectString);
+  await Promise.all(PEERS.map((p) => workers[p].ready));
+  const root = `/bench-shared-${process.pid}`;
+  const count = Buffer.alloc(4);
+  const phase = async (peer, name, writes) => {
+    const p = `${root}/${peer}-${name}`;
+    await admin.create(p, Buffer.alloc(4), { createParents: true });
+    await workers[peer].ask(`follow ${p}`);
+    await sleep(200);
+    for (let i = 0; i < writes; i++) {
+      count.writeInt32BE(nowUs() % WRAP, 0);
+      await admin.setData(p, count);
+      await sleep(GAP_MS + Math.random() * 10);
+    }
+    await sleep(500);
+    // A value read at follow time (the seed, not a timed write) shows as a huge lag: left out.
+    const raw = await workers[peer].ask('stats');
+    if (process.env.SHARED_BENCH_DEBUG) console.log(peer, raw.slice(0, 300));
+    const lat = raw
+      .slice(4)
+      .split(',')
+      .filter(Boolean)
+      .map(Number)
+      .filter((us) => us < 10_000_000);
+    await workers[peer].ask('stop');
+    await admin.delete(p);
+    return { p50: median(lat), p99: quantile(lat, 0.99), seen: lat.length };
+  };
+  for (const p of PEERS) await phase(p, 'warmup', 100);
+  console.log(
+    `SharedCount change -> seen: ${WRITES} writes per side and round, ${GAP_MS}-${GAP_MS + 10} ms apart, fsync ${FSYNC}`,
+  );
+  const p50s = { ours: [], curator: [] };
+  for (let r = 0; r < ROUNDS; r++) {
+    const order = r % 2 ? [...PEERS].reverse() : PEERS;
+    const line = [];
+    for (const peer of order) {
+      const f = await phase(peer, `r${r}`, WRITES);
+      p50s[peer].push(f.p50);
+      line.push(`${peer}: p50 ${f.p50} µs, p99 ${f.p99} µs (seen ${f.seen}/${WRITES})`);
+    }
+    console.log(`round ${r + 1}: ${line.join('; ')}`);
+  }
+  const ratios = p50s.ours.map((o, i) => o / p50s.curator[i]);
+  console.log(
+    `p50: median ours ${median(p50s.ours)} µs, Curator ${median(p50s.curator)} µs, median ratio ours/Curator ${median(ratios).toFixed(2)} (${ratios.map((x) => x.toFixed(2)).join(' ')})`,
+  );
+  await admin.delete(root).catch(() => {});
+} finally {
+  for (const p of PEERS) workers[p]?.quit();
+  await admin.close();
+  await server.close();
+}
