@@ -75,7 +75,8 @@ test("Curator interop: Curator's PersistentTtlNode (Java) and ours on one path, 
     assert.notEqual(await c.client.exists(p), null, `${what}: the container lives`);
   };
   try {
-    // Java first: ours joins the node Curator made, leaves its data, and keeps it alive alone.
+    // Java first: ours joins the node Curator made, writes its own data there (as Curator's
+    // PersistentNode does on a node it finds), and keeps it alive alone.
     const javaFirst = (async () => {
       const p = root.child('leases/java-first');
       await using java = curatorPeer('ttl-node', server.connectString, p, String(ttl), 'java');
@@ -84,7 +85,7 @@ test("Curator interop: Curator's PersistentTtlNode (Java) and ours on one path, 
       assert.equal((await c.client.getData(p)).data.toString(), 'java');
       await using ours = new PersistentTtlNode(c.client, p, ttl, { data: 'ts' });
       await ours.start();
-      assert.equal((await c.client.getData(p)).data.toString(), 'java', "Curator's data kept");
+      assert.equal((await c.client.getData(p)).data.toString(), 'ts', 'our data written');
       java.send('close');
       assert.equal(await java.line(), 'closed');
       await keptAlive(p, 3 * ttl, 'Java stopped, ours touching');

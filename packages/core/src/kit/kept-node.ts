@@ -446,6 +446,10 @@ export class KeptNode extends Lifecycle<KeptNodeEvents> {
     };
     let children: string[];
     try {
+      // The reply was lost with its connection, and the server answering now may not have
+      // applied that create yet: a sync first makes it catch up, so a create that committed is
+      // found instead of being made a second time.
+      await this.client.sync(this.parent, { signal });
       ({ children } = await this.client.getChildren(this.parent, { signal }));
     } catch (e) {
       if (e instanceof NoNodeError) return undefined;
