@@ -63,8 +63,12 @@ class AtomicValue<T, In = T> {
   private readonly codec: Codec<T>;
   private readonly policy: RetryPolicy;
   private readonly promote: AtomicOptions['promoteToLock'];
-  /** The node as our last write left it, when, and in which session. */
-  private last: { node: Versioned; at: number; session: bigint | undefined } | undefined;
+  /**
+   * The node as our last write left it, when, in which session, and whether nobody else wrote
+   * between our two last writes (`quiet`).
+   */
+  private last:
+    { node: Versioned; at: number; session: bigint | undefined; quiet: boolean } | undefined;
 
   constructor(
     client: ZkClient,
@@ -210,7 +214,10 @@ class AtomicValue<T, In = T> {
 
   /**
    * Witnessed conditional writes until one is applied or the policy gives up (undefined). The
-   * node as our last write left it starts the next call, when recent enough.
+   * node as our last write left it starts the next call, when recent enough and when nobody
+   * else wrote between our last two writes. Under contention that node is nearly always stale
+   * already: a write on it would only lose, and a lost conditional write is a transaction the
+   * server logs, so a contended writer reads first, as Curator's does (ADR 0026).
    */
   private async round(
     op: (current: T) => T | undefined,
@@ -225,16 +232,17 @@ class AtomicValue<T, In = T> {
     // Only while our witness surely still is a child of the node (it goes WITNESS_IDLE_MS after
     // our last write; meanwhile the node cannot be deleted): then the version read then still
     // belongs to this node, not to one deleted and re-created since (same version, other data).
-    const known =
-      last && Date.now() - last.at < WITNESS_IDLE_MS / 2 && last.session === this.sessionId()
-        ? last.node
-        : undefined;
+    const recent =
+      last && Date.now() - last.at < WITNESS_IDLE_MS / 2 && last.session === this.sessionId();
+    const known = recent && last.quiet ? last.node : undefined;
     this.last = undefined;
+    let first: number | undefined; // the version the first call of fn saw (-1: absent)
     try {
       const r = await update(
         this.client,
         this.path,
         (cur) => {
+          first ??= cur?.stat.version ?? -1;
           pre = cur ? this.codec.decode(this.path, cur.data) : this.codec.zero;
           post = op(pre);
           return post === undefined ? undefined : this.codec.encode(post);
@@ -251,8 +259,14 @@ class AtomicValue<T, In = T> {
           ...(deadline.signal ? { signal: deadline.signal } : {}),
         },
       );
-      if (r && post !== undefined)
-        this.last = { node: r, at: Date.now(), session: this.sessionId() };
+      if (r && post !== undefined) {
+        // Nobody else wrote since our last write: the write on `known` went through first time,
+        // or the read made instead found the node as we had left it.
+        const quiet = known
+          ? r.stat.version === ((known.stat.version + 1) | 0) // Java int arithmetic, as the server's
+          : recent === true && first === last.node.stat.version;
+        this.last = { node: r, at: Date.now(), session: this.sessionId(), quiet };
+      }
       return { preValue: pre, postValue: post ?? pre, stat: r?.stat ?? NO_STAT, promoted };
     } catch (e) {
       // Races lost on fresh reads, as the policy counts them (a first write on `known` that
