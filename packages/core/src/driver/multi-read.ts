@@ -11,10 +11,15 @@
  */
 import type { Stat } from '../types.js';
 import { addRoot } from './chroot.js';
-import type { JuteRecord } from './nzc.js';
+import {
+  MULTI_HEADER_BYTES,
+  MultiFrameRequest,
+  readMultiResults,
+  writeMultiHeader,
+} from './multi-frame.js';
 import { OpCode as OP } from './opcodes.js';
 import type { RawSession } from './raw-session.js';
-import { MalformedReplyError, readStat, type OwnReply, type ReplyReader } from './replies.js';
+import { MalformedReplyError, readStat, type ReplyReader } from './replies.js';
 
 export interface WireRead {
   type: typeof OP.getData | typeof OP.getChildren;
@@ -27,58 +32,40 @@ export type WireReadResult =
 
 const STAT_BYTES = 68;
 
-class MultiReadRequest implements OwnReply {
-  // The package would parse a reply by this opcode; core reads this one itself (./reader.ts).
-  readonly header = { xid: 0, type: OP.multi };
-  readonly payload = this as unknown as JuteRecord;
-  private chrootPath: string | undefined = undefined;
-
-  constructor(private readonly reads: readonly WireRead[]) {}
-
-  setChrootPath(p: string | undefined): void {
-    this.chrootPath = p;
+class MultiReadRequest extends MultiFrameRequest {
+  constructor(private readonly reads: readonly WireRead[]) {
+    super();
   }
 
   toBuffer(): Buffer {
     const paths = this.reads.map((r) => addRoot(r.path, this.chrootPath));
-    let size = 12 + 9; // length, xid, opcode; the closing header
-    for (const p of paths) size += 9 + 4 + Buffer.byteLength(p) + 1;
+    let size = 12 + MULTI_HEADER_BYTES; // length, xid, opcode; the closing header
+    for (const p of paths) size += MULTI_HEADER_BYTES + 4 + Buffer.byteLength(p) + 1;
     const b = Buffer.allocUnsafe(size);
     b.writeInt32BE(size - 4, 0);
     b.writeInt32BE(this.header.xid, 4);
     b.writeInt32BE(OP.multiRead, 8);
     let o = 12;
     for (let i = 0; i < paths.length; i++) {
-      o = b.writeInt32BE(this.reads[i]!.type, o);
-      o = b.writeUInt8(0, o);
-      o = b.writeInt32BE(-1, o);
+      o = writeMultiHeader(b, o, this.reads[i]!.type, false);
       const n = b.write(paths[i]!, o + 4);
       b.writeInt32BE(n, o);
       o += 4 + n;
       o = b.writeUInt8(0, o); // no watch
     }
-    o = b.writeInt32BE(-1, o);
-    o = b.writeUInt8(1, o);
-    b.writeInt32BE(-1, o);
+    writeMultiHeader(b, o, -1, true);
     return b;
   }
 
-  byteLength(): number {
-    return this.toBuffer().length - 12;
-  }
-
-  readonly readReply: ReplyReader = (b, o, end) => {
+  readonly readReply: ReplyReader = (b, start, end) => {
     const results: WireReadResult[] = [];
+    let o = start;
     const need = (n: number) => {
       if (n < 0 || o + n > end)
         throw new MalformedReplyError('multiRead reply shorter than its fields');
     };
-    for (;;) {
-      need(9);
-      const type = b.readInt32BE(o);
-      const done = b.readUInt8(o + 4) !== 0;
-      o += 9;
-      if (done) break;
+    readMultiResults(b, start, end, 'multiRead', (type, at) => {
+      o = at;
       if (type === OP.getData) {
         need(4);
         const length = b.readInt32BE(o);
@@ -115,7 +102,8 @@ class MultiReadRequest implements OwnReply {
       } else {
         throw new MalformedReplyError(`multiRead reply with a result of type ${type}`);
       }
-    }
+      return o;
+    });
     if (results.length !== this.reads.length)
       throw new MalformedReplyError('multiRead reply with another number of results');
     return { results };

@@ -17,12 +17,17 @@ import { errorFromCode } from '../errors.js';
 import type { Acl, Stat } from '../types.js';
 import { aclBytes } from './acls.js';
 import { addRoot, stripRoot } from './chroot.js';
-import { jute, type JuteRecord, type JuteRequest } from './nzc.js';
+import { jute, type JuteRequest } from './nzc.js';
 import { OpCode as OP } from './opcodes.js';
 import type { JuteResponse, RawSession } from './raw-session.js';
 import { statOf } from './stat.js';
-
-import { MalformedReplyError, readStat, type OwnReply, type ReplyReader } from './replies.js';
+import {
+  MULTI_HEADER_BYTES,
+  MultiFrameRequest,
+  readMultiResults,
+  writeMultiHeader,
+} from './multi-frame.js';
+import { MalformedReplyError, readStat, type ReplyReader } from './replies.js';
 import { CreateRequest } from './wire.js';
 
 /** A path (chroot prepended, as the package's records do) followed by fixed bytes. */
@@ -157,8 +162,6 @@ export interface MultiResult {
   stat?: Stat;
 }
 
-const MULTI_END = -1;
-
 /**
  * A multi serialized and read by core (jute's MultiHeader + op records, zookeeper.jute): the
  * package's TransactionRequest knows neither createContainer nor createTTL, and its reply
@@ -166,24 +169,16 @@ const MULTI_END = -1;
  * the package's records do (a multi queued during a disconnect is written after the
  * reconnect).
  */
-class MultiRequest implements OwnReply {
-  readonly header = { xid: 0, type: OP.multi };
-  readonly payload = this as unknown as JuteRecord;
-  private chrootPath: string | undefined = undefined;
-
-  constructor(private readonly ops: readonly MultiOp[]) {}
-
-  setChrootPath(p: string | undefined): void {
-    this.chrootPath = p;
+class MultiRequest extends MultiFrameRequest {
+  constructor(private readonly ops: readonly MultiOp[]) {
+    super();
   }
 
   private body(): Buffer[] {
     const parts: Buffer[] = [];
     const head = (type: number, done: boolean) => {
-      const h = Buffer.allocUnsafe(9);
-      h.writeInt32BE(type, 0);
-      h.writeUInt8(done ? 1 : 0, 4);
-      h.writeInt32BE(-1, 5);
+      const h = Buffer.allocUnsafe(MULTI_HEADER_BYTES);
+      writeMultiHeader(h, 0, type, done);
       parts.push(h);
     };
     const str = (v: Buffer) => parts.push(int32(v.length), v);
@@ -211,7 +206,7 @@ class MultiRequest implements OwnReply {
           parts.push(int32(op.version ?? -1));
       }
     }
-    head(MULTI_END, true);
+    head(-1, true); // the closing header
     return parts;
   }
 
@@ -223,10 +218,6 @@ class MultiRequest implements OwnReply {
     b.writeInt32BE(OP.multi, 8);
     body.copy(b, 12);
     return b;
-  }
-
-  byteLength(): number {
-    return this.toBuffer().length - 12;
   }
 
   /** MultiResponse: per op a MultiHeader and its result (Create2Response for the new creates). */
@@ -245,12 +236,8 @@ class MultiRequest implements OwnReply {
       o += n;
       return stripRoot(p, this.chrootPath);
     };
-    for (;;) {
-      need(9);
-      const type = b.readInt32BE(o);
-      const done = b.readUInt8(o + 4) !== 0;
-      o += 9;
-      if (done) break;
+    readMultiResults(b, o, end, 'multi', (type, at) => {
+      o = at;
       switch (type) {
         case OP.create:
           results.push({ type, path: path() });
@@ -273,7 +260,8 @@ class MultiRequest implements OwnReply {
         default: // delete, check
           results.push({ type });
       }
-    }
+      return o;
+    });
     return { results };
   };
 }
