@@ -1,12 +1,7 @@
 import type { Stat, ZkClient } from '@zk-recipes/core';
-import {
-  CacheEngine,
-  eventStream,
-  Lifecycle,
-  type CacheEvent,
-  type WaitOptions,
-} from '@zk-recipes/core/recipe';
+import { eventStream, type CacheEvent, type WaitOptions } from '@zk-recipes/core/recipe';
 import { checkSchema, decode, type ConfigSchema } from './codec.js';
+import { EngineView } from './engine-view.js';
 import { ConfigInvalidError } from './errors.js';
 import { publishValue, updateValue, type ConfigUpdateOptions } from './publish.js';
 
@@ -51,8 +46,7 @@ export type ConfigCacheEvents<T> = {
  * await config.ready({ timeoutMs: 10_000 });
  * console.log(config.get()?.maxConnections);
  */
-export class ConfigCache<T> extends Lifecycle<ConfigCacheEvents<T>> {
-  private readonly engine: CacheEngine;
+export class ConfigCache<T> extends EngineView<ConfigCacheEvents<T>> {
   private readonly schema: ConfigSchema<T>;
   private readonly fallback: T | undefined;
   private readonly keepLast: boolean;
@@ -64,18 +58,15 @@ export class ConfigCache<T> extends Lifecycle<ConfigCacheEvents<T>> {
     path: string,
     options: ConfigCacheOptions<T>,
   ) {
-    super('ConfigCache', path);
+    super('ConfigCache', client, path, { scope: 'node' });
     checkSchema(options?.schema);
     this.schema = options.schema;
     this.fallback = options.default;
     this.keepLast = options.keepLastOnDelete === true;
     this.value = this.fallback;
-    this.engine = new CacheEngine(client, path, { scope: 'node' });
-    this.engine.on('event', (e) => this.heard(e));
-    this.engine.on('error', (e) => this.report(e));
   }
 
-  private heard(e: CacheEvent): void {
+  protected heard(e: CacheEvent): void {
     switch (e.type) {
       case 'added':
       case 'updated': {
@@ -109,19 +100,6 @@ export class ConfigCache<T> extends Lifecycle<ConfigCacheEvents<T>> {
     }
   }
 
-  protected onStart(): Promise<void> {
-    return this.engine.start();
-  }
-
-  protected onClose(): Promise<void> {
-    return this.engine.close();
-  }
-
-  /** Waits for the first read; `get()` is current from then on. */
-  ready(options: WaitOptions = {}): Promise<void> {
-    return this.engine.ready(options);
-  }
-
   /**
    * The last valid value (the node's, or `default` when the node is absent and
    * `keepLastOnDelete` is off); undefined when there is none. Synchronous.
@@ -138,11 +116,6 @@ export class ConfigCache<T> extends Lifecycle<ConfigCacheEvents<T>> {
   /** The node's Stat, undefined while it is absent. */
   get stat(): Stat | undefined {
     return this.current;
-  }
-
-  /** True until loaded, and from a disconnect until the rebuild after it: the value may be behind. */
-  isStale(): boolean {
-    return this.engine.isStale();
   }
 
   /** The valid values as they come, from now on; ends on close, rejects when `signal` aborts. */

@@ -1,12 +1,7 @@
 import { InvalidArgumentError, type Stat, type ZkClient } from '@zk-recipes/core';
-import {
-  CacheEngine,
-  eventStream,
-  Lifecycle,
-  type CacheEvent,
-  type WaitOptions,
-} from '@zk-recipes/core/recipe';
+import { eventStream, type CacheEvent, type WaitOptions } from '@zk-recipes/core/recipe';
 import { checkSchema, decode, type ConfigSchema } from './codec.js';
+import { EngineView } from './engine-view.js';
 import { ConfigInvalidError } from './errors.js';
 import { publishValue, updateValue, type ConfigUpdateOptions } from './publish.js';
 
@@ -44,8 +39,7 @@ export type ConfigMapEvents<T> = {
  * await tenants.ready({ timeoutMs: 10_000 });
  * console.log(tenants.get('acme')?.quota);
  */
-export class ConfigMap<T> extends Lifecycle<ConfigMapEvents<T>> {
-  private readonly engine: CacheEngine;
+export class ConfigMap<T> extends EngineView<ConfigMapEvents<T>> {
   private readonly schema: ConfigSchema<T>;
   private readonly keepLast: boolean;
   private readonly values = new Map<string, T>();
@@ -55,20 +49,17 @@ export class ConfigMap<T> extends Lifecycle<ConfigMapEvents<T>> {
     path: string,
     options: ConfigMapOptions<T>,
   ) {
-    super('ConfigMap', path);
+    super('ConfigMap', client, path, { scope: 'children' });
     checkSchema(options?.schema);
     this.schema = options.schema;
     this.keepLast = options.keepLastOnDelete === true;
-    this.engine = new CacheEngine(client, path, { scope: 'children' });
-    this.engine.on('event', (e) => this.heard(e));
-    this.engine.on('error', (e) => this.report(e));
   }
 
   private keyOf(path: string): string | undefined {
     return path === this.path ? undefined : path.slice(path.lastIndexOf('/') + 1);
   }
 
-  private heard(e: CacheEvent): void {
+  protected heard(e: CacheEvent): void {
     if (e.type === 'stale') return this.emit('stale');
     if (e.type === 'resynced') return this.emit('resynced');
     if (!('path' in e)) return;
@@ -90,19 +81,6 @@ export class ConfigMap<T> extends Lifecycle<ConfigMapEvents<T>> {
     this.emit('change', { key, value });
   }
 
-  protected onStart(): Promise<void> {
-    return this.engine.start();
-  }
-
-  protected onClose(): Promise<void> {
-    return this.engine.close();
-  }
-
-  /** Waits for the first load. */
-  ready(options: WaitOptions = {}): Promise<void> {
-    return this.engine.ready(options);
-  }
-
   /** The last valid value of `key`, or undefined. */
   get(key: string): T | undefined {
     return this.values.get(key);
@@ -116,11 +94,6 @@ export class ConfigMap<T> extends Lifecycle<ConfigMapEvents<T>> {
   /** Every key's last valid value. */
   entries(): Map<string, T> {
     return new Map(this.values);
-  }
-
-  /** True until loaded, and from a disconnect until the rebuild after it. */
-  isStale(): boolean {
-    return this.engine.isStale();
   }
 
   /** The changes as they come; ends on close, rejects when `signal` aborts. */

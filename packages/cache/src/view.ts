@@ -1,17 +1,15 @@
 /**
- * What every cache of this package is: a view of one cache engine (the recipe kit's), with
- * the kit's Lifecycle, the engine's events filtered to what the view shows, and `events()`.
+ * The node caches (NodeCache, ChildrenCache, TreeCache): a view of one cache engine with the
+ * engine's events filtered to what the view shows, and `events()`.
  */
 import type { ZkClient } from '@zk-recipes/core';
 import {
-  CacheEngine,
   eventStream,
-  Lifecycle,
   type CacheEngineOptions,
   type CacheEvent,
   type CacheWatchMode,
-  type WaitOptions,
 } from '@zk-recipes/core/recipe';
+import { EngineView } from './engine-view.js';
 
 /** A cache's events: every change, in order, on `event`; errors it survived on `error`. */
 export type CacheEvents = {
@@ -19,52 +17,24 @@ export type CacheEvents = {
   error: [unknown];
 };
 
-export abstract class CacheView extends Lifecycle<CacheEvents> {
-  /** The engine this cache is a view of. */
-  protected readonly engine: CacheEngine;
-
+export abstract class CacheView extends EngineView<CacheEvents> {
   protected constructor(
     recipe: string,
     client: ZkClient,
     path: string,
     options: CacheEngineOptions,
   ) {
-    super(recipe, path);
-    this.engine = new CacheEngine(client, path, options);
-    this.engine.on('event', (e) => {
-      const shown = this.show(e);
-      if (shown) this.emit('event', shown);
-    });
-    this.engine.on('error', (e) => this.report(e));
+    super(recipe, client, path, options);
+  }
+
+  protected heard(e: CacheEvent): void {
+    const shown = this.show(e);
+    if (shown) this.emit('event', shown);
   }
 
   /** The event as this view shows it, or undefined to hide it (default: as it is). */
   protected show(e: CacheEvent): CacheEvent | undefined {
     return e;
-  }
-
-  protected onStart(): Promise<void> {
-    return this.engine.start();
-  }
-
-  protected onClose(): Promise<void> {
-    return this.engine.close();
-  }
-
-  /**
-   * Waits for the initial load (after `start()`). Rejects with CacheNotReadyError at
-   * `timeoutMs`, the signal's reason on abort, RecipeClosedError when the cache is closed.
-   */
-  ready(options: WaitOptions = {}): Promise<void> {
-    return this.engine.ready(options);
-  }
-
-  /**
-   * True until the initial load is done, from SUSPENDED or LOST until the rebuild after the
-   * reconnect is done (`resynced`): what the cache holds may be behind the server.
-   */
-  isStale(): boolean {
-    return this.engine.isStale();
   }
 
   /** Whether the initial load is done. */
