@@ -8,38 +8,30 @@
  * czxid and mzxid (store.ts). Every cache recipe is a view of one engine.
  */
 import type { ZkClient } from '../../client.js';
-import type { PersistentWatch } from '../../call-options.js';
-import {
-  InvalidArgumentError,
-  NoWatcherError,
-  ServerTooOldError,
-  UnimplementedError,
-} from '../../errors.js';
+import { InvalidArgumentError } from '../../errors.js';
 import { Lifecycle } from '../../framework/lifecycle.js';
 import { RELEASE_BOUND_MS } from '../../framework/release.js';
 import { validatePath } from '../../paths.js';
 import type { PersistentWatchEvent } from '../../persistent-watches.js';
 import type { StateChange } from '../../states.js';
 import type { WatchEvent } from '../../types.js';
-import { joinSignals, sleep } from '../abort.js';
+import { joinSignals } from '../abort.js';
 import { onClientState, whileConnected } from '../connectivity.js';
 import { Deadline, waitFor, type WaitOptions } from '../deadline.js';
+import { RebuildDiff } from './diff.js';
 import { CacheLoader, isConnectionLoss, SUPERSEDED } from './loader.js';
 import { ReadOrder } from './order.js';
 import { CacheNotReadyError, checkOptions } from './options.js';
 import { CacheStore, type Change } from './store.js';
+import { CacheWatches } from './watches.js';
 import type {
   CachedNode,
-  CacheDiff,
   CacheEngineEvents,
   CacheEngineOptions,
   CacheEvent,
   CacheScope,
   CacheWatchMode,
 } from './types.js';
-
-/** The longest pause between two attempts to add the watch. */
-const MAX_BACKOFF_MS = 5_000;
 
 /**
  * Keeps a node, the children of a path, or a subtree equal to the server's, and tells each
@@ -70,15 +62,10 @@ export class CacheEngine extends Lifecycle<CacheEngineEvents> {
   private initialized = false;
   private generation = 0;
   private rebuilding: Promise<void> | undefined;
-  private collecting: { added: Set<string>; updated: Set<string>; removed: Set<string> } | null =
-    null;
-  private watch: PersistentWatch | undefined;
-  private addWatchInDoubt = false;
+  private collecting: RebuildDiff | null = null;
+  private readonly watches: CacheWatches;
   private running: Promise<void> | undefined;
   private stopStates: (() => void) | undefined;
-  /** perNode mode: the paths holding a data (or exists) watch, and a children watch. */
-  private readonly dataWatched = new Set<string>();
-  private readonly childWatched = new Set<string>();
   private readonly onWatch = (e: PersistentWatchEvent) => this.heard(e);
   private readonly onDataWatch = (e: WatchEvent) => this.heardData(e);
   private readonly onChildWatch = (e: WatchEvent) => this.heardChildren(e);
@@ -98,6 +85,7 @@ export class CacheEngine extends Lifecycle<CacheEngineEvents> {
     this.rootDepth = path === '/' ? 0 : path.split('/').length - 1;
     this.store = new CacheStore(this.keepData);
     this.order = new ReadOrder(this.path);
+    this.watches = new CacheWatches(client, this.path, this.scope, (e) => this.report(e));
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the loader's view of this
     const engine = this;
     this.loader = new CacheLoader({
@@ -117,8 +105,8 @@ export class CacheEngine extends Lifecycle<CacheEngineEvents> {
       get generation() {
         return engine.generation;
       },
-      dataWatched: this.dataWatched,
-      childWatched: this.childWatched,
+      dataWatched: this.watches.dataWatched,
+      childWatched: this.watches.childWatched,
       onDataWatch: this.onDataWatch,
       onChildWatch: this.onChildWatch,
       depth: (p) => this.depth(p),
@@ -204,88 +192,26 @@ export class CacheEngine extends Lifecycle<CacheEngineEvents> {
   protected async onClose(): Promise<void> {
     this.stopStates?.();
     this.generation++;
-    const work: Promise<unknown>[] = [];
+    const work = this.watches.removeAll();
     if (this.running) work.push(this.running);
-    if (this.watch) work.push(this.watch.remove().catch(() => undefined));
-    else if (this.addWatchInDoubt) work.push(this.removeWatchInDoubt());
-    for (const p of this.dataWatched) work.push(this.unwatch(p, 'data'));
-    for (const p of this.childWatched) work.push(this.unwatch(p, 'children'));
     // Quick without ZooKeeper: what could not be removed goes with the session.
     await whileConnected(this.client, Promise.all(work), RELEASE_BOUND_MS);
-    this.dataWatched.clear();
-    this.childWatched.clear();
-  }
-
-  /**
-   * An addWatch that failed without an answer may have been applied (a partition delivers
-   * it later): add it again and remove it through core, which sends removeWatches only when
-   * no other listener of this client watches the path, so no watch is left on the server.
-   */
-  private async removeWatchInDoubt(): Promise<void> {
-    const mode = this.scope === 'node' ? 'persistent' : 'persistentRecursive';
-    try {
-      const w = await this.client.addWatch(this.path, () => undefined, { mode });
-      await w.remove();
-    } catch {
-      // UNIMPLEMENTED, or the connection is gone: nothing of ours can be left then
-    }
-  }
-
-  private async unwatch(path: string, type: 'data' | 'children'): Promise<void> {
-    await this.client.removeWatches(path, { type }).catch((e: unknown) => {
-      if (!(e instanceof NoWatcherError) && !isConnectionLoss(e)) this.report(e);
-    });
   }
 
   /** Adds the watch (with backoff until it is in, or the cache closes), then loads. */
   private async run(): Promise<void> {
-    let delayMs = 100;
-    while (this.state === 'STARTED') {
-      try {
-        if (this.forcePerNode) this.mode = 'perNode';
-        else {
-          const mode = this.scope === 'node' ? 'persistent' : 'persistentRecursive';
-          this.watch = await this.client.addWatch(this.path, this.onWatch, { mode });
-          this.addWatchInDoubt = false;
-          this.mode = 'persistent';
-        }
-        break;
-      } catch (e) {
-        // The server's answer decides (a 3.5 server answers UNIMPLEMENTED); a client that
-        // already knows the server's version refuses before sending.
-        if (e instanceof UnimplementedError || e instanceof ServerTooOldError) {
-          this.mode = 'perNode';
-          break;
-        }
-        // A request that timed out or lost its connection may still reach the server.
-        this.addWatchInDoubt = true;
-        if (this.state !== 'STARTED') return;
-        if (!isConnectionLoss(e)) this.report(e);
-        // Never a busy loop (Curator's PersistentWatcher retries at once, forever, even after
-        // close: CURATOR-729): back off, and stop with close.
-        try {
-          await sleep(delayMs, this.closeSignal);
-        } catch {
-          return;
-        }
-        delayMs = Math.min(delayMs * 2, MAX_BACKOFF_MS);
-      }
-    }
-    if (this.state !== 'STARTED') {
-      await this.watch?.remove().catch(() => undefined);
-      return;
-    }
+    const mode = this.forcePerNode
+      ? 'perNode'
+      : await this.watches.add(this.onWatch, this.closeSignal);
+    if (mode === undefined || this.state !== 'STARTED') return;
+    this.mode = mode;
     this.requestRebuild();
   }
 
   private stateChanged(c: StateChange): void {
     if (this.state !== 'STARTED') return;
     if (c.state === 'SUSPENDED' || c.state === 'LOST') {
-      if (c.state === 'LOST') {
-        // One-shot watches end with the session (each heard SessionLost).
-        this.dataWatched.clear();
-        this.childWatched.clear();
-      }
+      if (c.state === 'LOST') this.watches.sessionLost();
       this.generation++; // a rebuild in flight cannot finish
       const was = this.stale;
       this.stale = true;
@@ -304,20 +230,7 @@ export class CacheEngine extends Lifecycle<CacheEngineEvents> {
 
   private apply(change: Change | undefined): void {
     if (!change || this.state !== 'STARTED') return;
-    const c = this.collecting;
-    if (c) {
-      if (change.type === 'added') {
-        if (c.removed.delete(change.path)) c.updated.add(change.path);
-        else c.added.add(change.path);
-      } else if (change.type === 'updated') {
-        if (!c.added.has(change.path)) c.updated.add(change.path);
-      } else if (c.added.delete(change.path)) {
-        // added then removed within one rebuild: no difference
-      } else {
-        c.updated.delete(change.path);
-        c.removed.add(change.path);
-      }
-    }
+    this.collecting?.note(change);
     this.tell(change);
   }
 
@@ -358,7 +271,7 @@ export class CacheEngine extends Lifecycle<CacheEngineEvents> {
 
   /** perNode: a data (or exists) watch fired. */
   private heardData(e: WatchEvent): void {
-    this.dataWatched.delete(e.path);
+    this.watches.dataWatched.delete(e.path);
     if (this.state !== 'STARTED') return;
     if (e.type === 'NodeDeleted') {
       this.removed(e.path);
@@ -370,7 +283,7 @@ export class CacheEngine extends Lifecycle<CacheEngineEvents> {
 
   /** perNode: a children watch fired. */
   private heardChildren(e: WatchEvent): void {
-    this.childWatched.delete(e.path);
+    this.watches.childWatched.delete(e.path);
     if (this.state !== 'STARTED') return;
     if (e.type === 'NodeChildrenChanged') void this.loader.refresh(e.path, true);
   }
@@ -388,7 +301,7 @@ export class CacheEngine extends Lifecycle<CacheEngineEvents> {
   private async rebuildLoop(): Promise<void> {
     while (this.state === 'STARTED') {
       const gen = this.generation;
-      this.collecting ??= { added: new Set(), updated: new Set(), removed: new Set() };
+      this.collecting ??= new RebuildDiff();
       try {
         await this.loader.load([this.path], gen);
       } catch (e) {
@@ -397,18 +310,13 @@ export class CacheEngine extends Lifecycle<CacheEngineEvents> {
         return; // the connection went: the reconnect's rebuild follows
       }
       if (gen !== this.generation) continue;
-      const c = this.collecting;
+      const diff = this.collecting.result();
       this.collecting = null;
       this.stale = false;
       if (!this.initialized) {
         this.initialized = true;
         this.tell({ type: 'initialized', size: this.store.size });
       } else {
-        const diff: CacheDiff = {
-          added: [...c.added].sort(),
-          updated: [...c.updated].sort(),
-          removed: [...c.removed].sort(),
-        };
         this.tell({ type: 'resynced', diff });
       }
       return;
