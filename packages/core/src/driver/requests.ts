@@ -169,54 +169,62 @@ export interface MultiResult {
  * the package's records do (a multi queued during a disconnect is written after the
  * reconnect).
  */
+function isCreate(type: number): boolean {
+  return type === OP.create || type === OP.createContainer || type === OP.createTTL;
+}
+
 class MultiRequest extends MultiFrameRequest {
   constructor(private readonly ops: readonly MultiOp[]) {
     super();
   }
 
-  private body(): Buffer[] {
-    const parts: Buffer[] = [];
-    const head = (type: number, done: boolean) => {
-      const h = Buffer.allocUnsafe(MULTI_HEADER_BYTES);
-      writeMultiHeader(h, 0, type, done);
-      parts.push(h);
-    };
-    const str = (v: Buffer) => parts.push(int32(v.length), v);
-    for (const op of this.ops) {
-      head(op.type, false);
-      str(Buffer.from(addRoot(op.path, this.chrootPath), 'utf8'));
-      switch (op.type) {
-        case OP.create:
-        case OP.createContainer:
-        case OP.createTTL: {
-          str(op.data ?? Buffer.alloc(0));
-          parts.push(aclBytes(op.acls ?? []), int32(op.mode ?? 0));
-          if (op.type === OP.createTTL) {
-            const t = Buffer.allocUnsafe(8);
-            t.writeBigInt64BE(BigInt(op.ttlMs ?? 0), 0);
-            parts.push(t);
-          }
-          break;
-        }
-        case OP.setData:
-          str(op.data ?? Buffer.alloc(0));
-          parts.push(int32(op.version ?? -1));
-          break;
-        default: // delete, check
-          parts.push(int32(op.version ?? -1));
+  /** One pass to size the frame, one to write it, into one buffer (no part per field). */
+  toBuffer(): Buffer {
+    const { ops } = this;
+    const paths = ops.map((op) => addRoot(op.path, this.chrootPath));
+    const acls = ops.map((op) => (isCreate(op.type) ? aclBytes(op.acls ?? []) : undefined));
+    let size = 12 + MULTI_HEADER_BYTES; // length, xid, opcode; the closing header
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i]!;
+      size += MULTI_HEADER_BYTES + 4 + Buffer.byteLength(paths[i]!);
+      if (isCreate(op.type)) {
+        size += 4 + (op.data?.length ?? 0) + acls[i]!.length + 4;
+        if (op.type === OP.createTTL) size += 8;
+      } else if (op.type === OP.setData) {
+        size += 4 + (op.data?.length ?? 0) + 4;
+      } else {
+        size += 4; // delete, check: the version
       }
     }
-    head(-1, true); // the closing header
-    return parts;
-  }
-
-  toBuffer(): Buffer {
-    const body = Buffer.concat(this.body());
-    const b = Buffer.allocUnsafe(12 + body.length);
-    b.writeInt32BE(8 + body.length, 0);
+    // Every byte is written below, so the pooled, unzeroed allocation is safe.
+    const b = Buffer.allocUnsafe(size);
+    b.writeInt32BE(size - 4, 0);
     b.writeInt32BE(this.header.xid, 4);
     b.writeInt32BE(OP.multi, 8);
-    body.copy(b, 12);
+    let o = 12;
+    const bytes = (v: Buffer | undefined) => {
+      o = b.writeInt32BE(v?.length ?? 0, o);
+      if (v) o += v.copy(b, o);
+    };
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i]!;
+      o = writeMultiHeader(b, o, op.type, false);
+      const n = b.write(paths[i]!, o + 4, 'utf8');
+      b.writeInt32BE(n, o);
+      o += 4 + n;
+      if (isCreate(op.type)) {
+        bytes(op.data);
+        o += acls[i]!.copy(b, o);
+        o = b.writeInt32BE(op.mode ?? 0, o);
+        if (op.type === OP.createTTL) o = b.writeBigInt64BE(BigInt(op.ttlMs ?? 0), o);
+      } else if (op.type === OP.setData) {
+        bytes(op.data);
+        o = b.writeInt32BE(op.version ?? -1, o);
+      } else {
+        o = b.writeInt32BE(op.version ?? -1, o);
+      }
+    }
+    writeMultiHeader(b, o, -1, true);
     return b;
   }
 
