@@ -23,6 +23,7 @@ export {
   type Versioned,
 } from './kit/update.js';
 export { WITNESS_IDLE_MS } from './kit/witness.js';
+export { conditionalSetData, nextVersion, setDataAtVersion } from './kit/version.js';
 // The serializers themselves are user API (a recipe's options take one): the main entry point.
 export { SerializationError, type Serializer } from './kit/serializer.js';
 export { heldNode } from './kit/held-node.js';
