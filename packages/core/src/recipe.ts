@@ -24,6 +24,7 @@ export {
 } from './kit/update.js';
 export { WITNESS_IDLE_MS } from './kit/witness.js';
 export { conditionalSetData, nextVersion, setDataAtVersion } from './kit/version.js';
+export { findLostCreate, type LostCreateOptions, type LostNode } from './kit/lost-create.js';
 // The serializers themselves are user API (a recipe's options take one): the main entry point.
 export { SerializationError, type Serializer } from './kit/serializer.js';
 export { heldNode } from './kit/held-node.js';
