@@ -28,12 +28,12 @@ export { findLostCreate, type LostCreateOptions, type LostNode } from './kit/los
 // The serializers themselves are user API (a recipe's options take one): the main entry point.
 export { SerializationError, type Serializer } from './kit/serializer.js';
 export { heldNode } from './kit/held-node.js';
+export { KeptNode } from './kit/kept-node.js';
 export {
-  KeptNode,
   NodeConflictError,
   type KeptNodeEvents,
   type KeptNodeOptions,
-} from './kit/kept-node.js';
+} from './kit/kept-node-types.js';
 export { localAddress } from './kit/local-address.js';
 export { holdSilenceLimitMs, unconfirmedHold } from './kit/hold.js';
 export { childPath } from './paths.js';
