@@ -42,12 +42,12 @@ test('findLostCreate: a sequential create whose reply was lost is found by name 
     });
     assert.equal(found?.stat.ephemeralOwner, sessionId);
     assert.equal(found?.data?.toString(), 'ours');
-    assert.match(found!.path, /\/n-\d{10}$/);
+    assert.match(found.path, /\/n-\d{10}$/);
     const mine = (await other.client.getChildren(parent)).children
       .filter((c) => c.startsWith('n-0'))
       .map((c) => `${parent}/${c}`);
     assert.equal(mine.length, 2, 'theirs and ours');
-    assert.ok(mine.includes(found!.path));
+    assert.ok(mine.includes(found.path));
 
     // Nothing of ours under a name, or no parent at all: null.
     const none = { sessionId, sequential: true };
