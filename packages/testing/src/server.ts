@@ -42,6 +42,8 @@ export class TestingServer {
   static async start(options: TestingServerOptions = {}): Promise<TestingServer> {
     const install = options.install ?? locateZooKeeper();
     const timeoutMs = options.startTimeoutMs ?? 30_000;
+    // Checked and compiled before any folder or process exists.
+    const program = options.presetNodes && presetProgram(install, options.presetNodes);
     for (let attempt = 0; ; attempt++) {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zk-recipes-server-'));
       trackDir(dir);
@@ -52,7 +54,6 @@ export class TestingServer {
         path.join(dir, 'zoo.cfg'),
         zooCfg(options, { dataDir, clientPort: port, clientPortAddress: '127.0.0.1' }),
       );
-      const program = options.presetNodes && presetProgram(install, options.presetNodes);
       const instance = new ServerInstance(dir, port, install, options, dir, program);
       try {
         await instance.start(['standalone'], timeoutMs);
