@@ -10,6 +10,7 @@ import {
   CacheEngine,
   eventStream,
   Lifecycle,
+  setDataAtVersion,
   type CacheEvent,
   type WaitOptions,
 } from '@zk-recipes/core/recipe';
@@ -98,7 +99,10 @@ class SharedState<T, In> extends Lifecycle<Events> {
 
   /**
    * Sets the value only if the node is still at `version` (a compare-and-set; Curator's
-   * trySetValue / trySetCount). Resolves false when someone wrote since.
+   * trySetValue / trySetCount). Resolves false when someone wrote since. Any version the node
+   * can have is a version here: after 2^31 writes it wraps to -2147483648 and goes on, and -1
+   * (which the server takes for "any version") means "only if the node is at -1", not a blind
+   * write (the kit's setDataAtVersion); `set()` is the write whatever the version.
    */
   async trySet(
     value: In,
@@ -106,11 +110,11 @@ class SharedState<T, In> extends Lifecycle<Events> {
     options: { signal?: AbortSignal } = {},
   ): Promise<boolean> {
     const bytes = this.codec.encode(this.codec.check('value', value));
-    if (!Number.isInteger(version)) {
-      throw new InvalidArgumentError('version', 'version must be an integer');
+    if (!(Number.isInteger(version) && version >= -0x80000000 && version <= 0x7fffffff)) {
+      throw new InvalidArgumentError('version', 'version must be a 32-bit integer');
     }
     try {
-      await this.client.setData(this.path, bytes, { version, ...options });
+      await setDataAtVersion(this.client, this.path, bytes, version, options);
       return true;
     } catch (e) {
       if (e instanceof BadVersionError) return false;

@@ -29,9 +29,16 @@ export function toAcls(acls: readonly Acl[]): readonly Acl[] {
   return acls.map((a) => ({ perms: a.perms, scheme: a.scheme, id: a.id }));
 }
 
-/** A version argument: -1 (any) or a non-negative int; 0 is a real version (upstream #67). */
+/**
+ * A version argument: any 32-bit integer, -1 matching any version; 0 is a real version (upstream
+ * #67). A node's version is a Java int that wraps past 2147483647 to -2147483648 and goes on
+ * through the negatives (kit/version.ts): those are real versions too, or a node written 2^31
+ * times could no longer be written conditionally.
+ */
 export function toVersion(v: unknown, field = 'version'): number {
   if (v === undefined) return -1;
-  if (typeof v === 'number' && Number.isInteger(v) && v >= -1 && v <= 0x7fffffff) return v;
-  throw new InvalidArgumentError(field, `${field} must be -1 or an integer >= 0`);
+  if (typeof v === 'number' && Number.isInteger(v) && v >= -0x80000000 && v <= 0x7fffffff) {
+    return v;
+  }
+  throw new InvalidArgumentError(field, `${field} must be a 32-bit integer (-1 matches any)`);
 }

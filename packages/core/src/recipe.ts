@@ -23,15 +23,17 @@ export {
   type Versioned,
 } from './kit/update.js';
 export { WITNESS_IDLE_MS } from './kit/witness.js';
+export { conditionalSetData, nextVersion, setDataAtVersion } from './kit/version.js';
+export { findLostCreate, type LostCreateOptions, type LostNode } from './kit/lost-create.js';
 // The serializers themselves are user API (a recipe's options take one): the main entry point.
 export { SerializationError, type Serializer } from './kit/serializer.js';
 export { heldNode } from './kit/held-node.js';
+export { KeptNode } from './kit/kept-node.js';
 export {
-  KeptNode,
   NodeConflictError,
   type KeptNodeEvents,
   type KeptNodeOptions,
-} from './kit/kept-node.js';
+} from './kit/kept-node-types.js';
 export { localAddress } from './kit/local-address.js';
 export { holdSilenceLimitMs, unconfirmedHold } from './kit/hold.js';
 export { childPath } from './paths.js';

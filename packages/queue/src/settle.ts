@@ -10,14 +10,11 @@ import {
   type Stat,
   type ZkClient,
 } from '@zk-recipes/core';
-import { childPath, sleep } from '@zk-recipes/core/recipe';
+import { childPath, findLostCreate } from '@zk-recipes/core/recipe';
 import { ClaimLostError } from './errors.js';
 import { encodeFrame } from './frame.js';
 import type { DeliveryMode } from './message.js';
 import { ITEM_PREFIX, type Naming } from './names.js';
-
-/** How often a lost ack's outcome is asked again while the connection is down. */
-const LOST_REPLY_RECHECK_MS = 100;
 
 /** What a claim needs of its queue. */
 export interface ClaimContext<T> {
@@ -100,34 +97,21 @@ export async function onOurSession(
 }
 
 /**
- * The lock node's Stat after a lost reply: asked again until answered while the session that
- * holds it lives (the reconnect to another server of the ensemble takes a moment, longer than
- * one request's retries), so that a claim or an ack which committed is known as committed
+ * The lock node's Stat after a lost reply: asked again (after a sync) until answered while the
+ * session that holds it lives, so that a claim or an ack which committed is known as committed
  * rather than taken as not made or reported as of unknown outcome. Undefined once that session
- * is over or the client closed (its lock node went, or goes, with it).
- *
- * A sync comes first: the reply was lost because the connection (or its server) went, and the
- * server we are on now may not have applied our request yet; the session never saw its zxid, so
- * nothing else makes that server catch up. Without it, a claim applied a moment later read as
- * "not made", and its lock node then held the item for as long as the session lived.
+ * is over or the client closed (its lock node went, or goes, with it). The kit's
+ * findLostCreate, which says why the sync.
  */
 export async function lockAfterLostReply(
   client: ZkClient,
   held: Held,
 ): Promise<Stat | null | undefined> {
-  const alive = () => {
-    const s = client.session;
-    return s?.sessionId === held.sessionId && !s.signal.aborted && !client.closeSignal.aborted;
-  };
-  while (alive()) {
-    try {
-      await client.sync(held.lockNode);
-      return await client.exists(held.lockNode);
-    } catch {
-      await sleep(LOST_REPLY_RECHECK_MS, client.closeSignal).catch(() => undefined);
-    }
-  }
-  return undefined;
+  const found = await findLostCreate(client, held.lockNode, {
+    sessionId: held.sessionId,
+    untilAnswered: true,
+  });
+  return found === undefined ? undefined : (found?.stat ?? null);
 }
 
 /** The ops that delete our lock node and the item (at the version read) together. */

@@ -54,6 +54,15 @@ export function compileCuratorProgram(
       `Curator jars missing (${missing.join(', ')}): run scripts/setup.sh`,
     );
   }
+  return [compileJava(source, jars), ...jars].join(':');
+}
+
+/**
+ * Compiles `source` against `jars` into a cache folder keyed by both (the class in package
+ * `packageName`, if any) and returns that folder. Internal: compileCuratorProgram, and
+ * TestingServer's preset nodes.
+ */
+export function compileJava(source: string, jars: readonly string[], packageName?: string): string {
   const name = path.basename(source, '.java');
   const hash = createHash('sha1')
     .update(fs.readFileSync(source))
@@ -61,15 +70,17 @@ export function compileCuratorProgram(
     .digest('hex')
     .slice(0, 12);
   const out = path.join(os.tmpdir(), `zk-recipes-java-${name}-${hash}`);
-  if (!fs.existsSync(path.join(out, `${name}.class`))) {
+  const classFile = path.join(out, ...(packageName?.split('.') ?? []), `${name}.class`);
+  if (!fs.existsSync(classFile)) {
     // Compiled beside, then renamed: two processes compiling at once never see half a folder.
     const tmp = `${out}.${process.pid}`;
     fs.mkdirSync(tmp, { recursive: true });
-    execFileSync('javac', ['-d', tmp, '-cp', jars.join(':'), source], {
+    // -implicit:none: classes javac finds as sources on the class path are not compiled here.
+    execFileSync('javac', ['-implicit:none', '-d', tmp, '-cp', jars.join(':'), source], {
       stdio: 'inherit',
     });
     fs.rmSync(out, { recursive: true, force: true });
     fs.renameSync(tmp, out);
   }
-  return [out, ...jars].join(':');
+  return out;
 }

@@ -1,6 +1,7 @@
 // The declarations use Buffer, NodeJS and node: modules: consumers need no "types" setting.
 /// <reference types="node" preserve="true" />
 export { TestingServer, type TestingServerOptions } from './server.js';
+export type { PresetNode } from './preset-nodes.js';
 export { TestingCluster, type TestingClusterOptions } from './cluster.js';
 export type { ServerTuning } from './server-config.js';
 export {

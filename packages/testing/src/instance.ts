@@ -5,7 +5,7 @@ import { DirGuard } from './dir-guard.js';
 import { serverMode } from './four-letter.js';
 import { JvmProcess } from './jvm.js';
 import type { ZooKeeperInstall } from './locate.js';
-import { jvmArgs, type ServerTuning } from './server-config.js';
+import { jvmArgs, type ServerProgram, type ServerTuning } from './server-config.js';
 
 /**
  * Temporary folders of servers not yet closed; removed if the process exits first (the 'exit'
@@ -55,6 +55,8 @@ export class ServerInstance {
     private readonly tuning: ServerTuning,
     /** Removed by the JVM's guard if this process dies while the JVM runs: `dir` or its parent. */
     private readonly orphanDir: string = dir,
+    /** Run instead of ZooKeeper's own main class. */
+    private readonly program?: ServerProgram,
   ) {
     this.cfgFile = path.join(dir, 'zoo.cfg');
     this.logFile = path.join(dir, 'server.log');
@@ -77,9 +79,10 @@ export class ServerInstance {
   async start(modes: readonly string[], timeoutMs: number): Promise<void> {
     if (this.running) return;
     fs.appendFileSync(this.logFile, `\n==== start ${new Date().toISOString()}\n`);
+    const logFrom = fs.statSync(this.logFile).size;
     const jvm = new JvmProcess({
       java: this.install.java,
-      args: jvmArgs(this.tuning, this.install.classPath, this.cfgFile),
+      args: jvmArgs(this.tuning, this.install.classPath, this.cfgFile, this.program),
       logFile: this.logFile,
       cwd: this.dir,
       orphanDir: this.orphanDir,
@@ -96,7 +99,7 @@ export class ServerInstance {
         );
       }
       const mode = await serverMode('127.0.0.1', this.clientPort);
-      if (mode !== undefined && modes.includes(mode)) return;
+      if (mode !== undefined && modes.includes(mode) && this.saidReady(logFrom)) return;
       await sleep(50);
     }
     await jvm.kill();
@@ -104,6 +107,21 @@ export class ServerInstance {
       `ZooKeeper on port ${this.clientPort} was not serving after ${timeoutMs} ms`,
       tail(this.logFile),
     );
+  }
+
+  /** Whether the program wrote its ready line since `from` (always, without one). */
+  private saidReady(from: number): boolean {
+    const line = this.program?.readyLine;
+    if (line === undefined) return true;
+    const fd = fs.openSync(this.logFile, 'r');
+    try {
+      const size = fs.fstatSync(fd).size;
+      const b = Buffer.alloc(Math.max(0, size - from));
+      fs.readSync(fd, b, 0, b.length, from);
+      return b.toString('utf8').split('\n').includes(line);
+    } finally {
+      fs.closeSync(fd);
+    }
   }
 
   /** True when the last start failed because the port was taken by someone else. */

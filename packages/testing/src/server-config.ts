@@ -46,7 +46,25 @@ export function zooCfg(
     .join('\n');
 }
 
-export function jvmArgs(tuning: ServerTuning, classPath: string, cfgFile: string): string[] {
+/** A server program other than ZooKeeper's own main class (a TestingServer's `presetNodes`). */
+export interface ServerProgram {
+  /** Class path entries before the install's. */
+  classPath: readonly string[];
+  mainClass: string;
+  /** Arguments after the config file. */
+  args: readonly string[];
+  /** JVM options of its own (`-D...`). */
+  jvmOptions?: readonly string[];
+  /** A line the program writes to its output once it is ready, after the server serves. */
+  readyLine?: string;
+}
+
+export function jvmArgs(
+  tuning: ServerTuning,
+  classPath: string,
+  cfgFile: string,
+  program?: ServerProgram,
+): string[] {
   // Short-lived servers on a small machine: fast start matters more than peak throughput.
   const fast = tuning.fastStart === false ? [] : ['-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1'];
   const args = [
@@ -63,6 +81,12 @@ export function jvmArgs(tuning: ServerTuning, classPath: string, cfgFile: string
     '-Dzookeeper.cnxTimeout=1000',
   ];
   if (tuning.juteMaxBuffer !== undefined) args.push(`-Djute.maxbuffer=${tuning.juteMaxBuffer}`);
+  if (program) {
+    args.push(...(program.jvmOptions ?? []));
+    args.push('-cp', [...program.classPath, classPath].join(':'), program.mainClass, cfgFile);
+    args.push(...program.args);
+    return args;
+  }
   args.push('-cp', classPath, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', cfgFile);
   return args;
 }

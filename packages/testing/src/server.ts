@@ -4,6 +4,7 @@ import path from 'node:path';
 import { ServerInstance, trackDir, untrackDir } from './instance.js';
 import { locateZooKeeper, type ZooKeeperInstall } from './locate.js';
 import { freePort } from './ports.js';
+import { presetProgram, type PresetNode } from './preset-nodes.js';
 import { zooCfg, type ServerTuning } from './server-config.js';
 
 export interface TestingServerOptions extends ServerTuning {
@@ -13,6 +14,13 @@ export interface TestingServerOptions extends ServerTuning {
   startTimeoutMs?: number;
   /** Use this install instead of looking one up. */
   install?: ZooKeeperInstall;
+  /**
+   * Persistent nodes the server holds, each at its `version`, before it reports ready (made on
+   * its first start; a restart finds them as they were left): a node a few writes from the 2^31
+   * wrap of its version, which no test could reach by writing. Runs ZooKeeper's standalone
+   * server through a small Java program (compiled on first use; needs a JDK's javac).
+   */
+  presetNodes?: readonly PresetNode[];
 }
 
 /**
@@ -34,6 +42,8 @@ export class TestingServer {
   static async start(options: TestingServerOptions = {}): Promise<TestingServer> {
     const install = options.install ?? locateZooKeeper();
     const timeoutMs = options.startTimeoutMs ?? 30_000;
+    // Checked and compiled before any folder or process exists.
+    const program = options.presetNodes && presetProgram(install, options.presetNodes);
     for (let attempt = 0; ; attempt++) {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zk-recipes-server-'));
       trackDir(dir);
@@ -44,7 +54,7 @@ export class TestingServer {
         path.join(dir, 'zoo.cfg'),
         zooCfg(options, { dataDir, clientPort: port, clientPortAddress: '127.0.0.1' }),
       );
-      const instance = new ServerInstance(dir, port, install, options);
+      const instance = new ServerInstance(dir, port, install, options, dir, program);
       try {
         await instance.start(['standalone'], timeoutMs);
         return new TestingServer(instance, timeoutMs);

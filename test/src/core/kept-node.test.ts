@@ -196,6 +196,64 @@ test('KeptNode: its ACL is the one given (NOAUTH for others); a container with c
   }
 });
 
+test('KeptNode: close() returns within one release bound from its call even with a request in flight on a silent connection (the bound used to start after it: twice the bound and more); the nodes are deleted once ZooKeeper answers, and at once when it does', async (t) => {
+  const root = await TestRoot.create(server);
+  await using proxy = await FaultProxy.start(server);
+  // A session timeout long enough that the silent connection is not noticed during the close.
+  await using c = await startedClient({
+    connectString: proxy.connectString,
+    sessionTimeoutMs: 6000,
+  });
+  await using admin = await startedClient({ connectString: server.connectString });
+  try {
+    const started = async (name: string, mode: 'EPHEMERAL' | 'PERSISTENT') => {
+      const n = new KeptNode(c.client, root.child(name), { mode, data: buf('a') });
+      await n.start({ timeoutMs: 5000 });
+      return n;
+    };
+    // ZooKeeper answers, slowly: the write in flight, then the delete, within the bound.
+    const slow = await started('slow', 'PERSISTENT');
+    proxy.setLatency(150);
+    const slowWrite = slow.setData(buf('b'));
+    await slow.close();
+    await slowWrite;
+    proxy.setLatency(0);
+    assert.equal(
+      await admin.client.exists(root.child('slow')),
+      null,
+      'deleted before close returned',
+    );
+
+    // Silent: each close waits for its write in flight and its delete, all within one bound.
+    const eph = await started('eph', 'EPHEMERAL');
+    const per = await started('per', 'PERSISTENT');
+    proxy.partition();
+    const writes = [eph, per].map((n) => n.setData(buf('c')).catch(() => undefined));
+    const took = await Promise.all(
+      [eph, per].map(async (n) => {
+        const began = performance.now();
+        await n.close();
+        return Math.round(performance.now() - began);
+      }),
+    );
+    t.diagnostic(`close took ${took.join(' and ')} ms (ephemeral, persistent)`);
+    for (const [i, what] of ['ephemeral', 'persistent'].entries()) {
+      assert.ok(took[i]! <= RELEASE_BOUND_MS + timing.ms(500), `${what}: close took ${took[i]} ms`);
+    }
+    proxy.heal();
+    await Promise.all(writes);
+    await eventually(
+      async () =>
+        (await admin.client.exists(root.child('eph'))) === null &&
+        (await admin.client.exists(root.child('per'))) === null,
+      timing.ms(10_000),
+      'both deleted once ZooKeeper answers',
+    );
+  } finally {
+    await root.remove();
+  }
+});
+
 test('60 cache engines on one client: one connection-state listener, no process warning (MaxListenersExceededWarning)', async () => {
   const root = await TestRoot.create(server);
   await using c = await startedClient({ connectString: server.connectString });

@@ -119,8 +119,9 @@ test('3-server ensemble, the leader killed and restarted: group members whose se
     const leader = await cluster.leader();
     await cluster.kill(leader);
     await cluster.kill((leader + 1) % 3);
-    // The bound starts when each part begins its release (PersistentNode's after its keeper
-    // loop ends, GroupMember's parts side by side): a margin as in the discovery tests.
+    // Each close is within one bound from its call (a KeptNode's wait for its last request and
+    // its delete share it: ADR 0027; GroupMember's parts close side by side): the margin is for
+    // timers on a loaded machine, as in the discovery tests.
     for (const [what, close] of [
       ['GroupMember.close()', () => members[0]!.close()],
       ['PersistentNode.close()', () => kept2.close()],

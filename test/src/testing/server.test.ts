@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { test } from 'node:test';
+import { createClient } from '@zk-recipes/core';
 import {
   locateZooKeeper,
+  TestingError,
   TestingServer,
   WireClient,
   ZooKeeperNotFoundError,
@@ -91,4 +93,27 @@ test('ZOOKEEPER_HOME pointing at a release layout is used', () => {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('presetNodes: the server starts with each node at its version (here at 2^31-1), the next write wraps it as ZooKeeper does, a restart finds it as it was left; a bad preset is refused before anything starts', async () => {
+  await assert.rejects(
+    TestingServer.start({ presetNodes: [{ path: 'relative', version: 0 }] }),
+    (e) => e instanceof TestingError && e.code === 'BAD_PRESET',
+  );
+  await assert.rejects(
+    TestingServer.start({ presetNodes: [{ path: '/a', version: 2 ** 31 }] }),
+    (e) => e instanceof TestingError && e.code === 'BAD_PRESET',
+  );
+  await using server = await TestingServer.start({
+    presetNodes: [{ path: '/deep/node', data: Buffer.from('x'), version: 2147483647 }],
+  });
+  await using c = createClient({ connectString: server.connectString });
+  await c.start();
+  const before = await c.getData('/deep/node');
+  assert.deepEqual([before.data.toString(), before.stat.version], ['x', 2147483647]);
+  assert.equal((await c.setData('/deep/node', 'y')).version, -2147483648);
+  await server.restart();
+  await c.blockUntilConnected({ timeoutMs: 10_000 });
+  const after = await c.getData('/deep/node');
+  assert.deepEqual([after.data.toString(), after.stat.version], ['y', -2147483648]);
 });

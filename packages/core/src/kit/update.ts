@@ -29,6 +29,7 @@ import { nextSleep, noRetry, type RetryPolicy } from '../framework/retry.js';
 import type { Stat } from '../types.js';
 import { sleep } from './abort.js';
 import { Deadline, type WaitOptions } from './deadline.js';
+import { conditionalSetData, nextVersion, setDataAtVersion } from './version.js';
 import {
   releaseWitness,
   takeWitness,
@@ -195,9 +196,10 @@ async function updateLoop(
       const written = slot
         ? witnessedWrite(client, path, current, next, slot, signal)
         : current
-          ? client
-              .setData(path, next, { ...once, version: current.stat.version })
-              .then((stat) => ({ data: next, stat }))
+          ? setDataAtVersion(client, path, next, current.stat.version, once).then((stat) => ({
+              data: next,
+              stat,
+            }))
           : client.create(path, next, once).then((r) => ({ data: next, stat: r.stat }));
       // Queued behind the write on the same session: the server answers it after the write.
       if (options.readBack) (back = read(client, path, signal)).catch(() => {});
@@ -209,7 +211,8 @@ async function updateLoop(
         if (slot) throw new UpdateOutcomeUnknownError(path, e); // witnessedWrite could not tell
         const now = await read(client, path, signal);
         const base = current?.stat.version ?? -1;
-        if (now && now.stat.version === base + 1 && now.data.equals(next)) return now; // ours
+        // One past ours in the server's arithmetic: 2147483647 is followed by -2147483648.
+        if (now && now.stat.version === nextVersion(base) && now.data.equals(next)) return now;
         if ((now?.stat.version ?? -1) !== base || (now === undefined) !== (current === undefined)) {
           throw new UpdateOutcomeUnknownError(path, e);
         }
@@ -279,12 +282,14 @@ async function witnessedWrite(
   const mark: MultiOp = slot.live
     ? { op: 'setData', path: slot.path, data: token }
     : { op: 'create', path: slot.path, data: token, mode: 'EPHEMERAL' };
-  const write: MultiOp = current
-    ? { op: 'setData', path, data: next, version: current.stat.version }
-    : { op: 'create', path, data: next };
+  // At version -1 the write needs a check after it (kit/version.ts): last, so that the witness
+  // stays the second op (a failed check is a BadVersionError, a lost race).
+  const [write, ...check] = current
+    ? conditionalSetData(path, next, current.stat.version)
+    : [{ op: 'create', path, data: next } satisfies MultiOp];
   const opts = signal ? { signal } : {};
   try {
-    const [result] = await client.multi([write, mark]);
+    const [result] = await client.multi([write!, mark, ...check]);
     slot.live = true;
     slot.sessionId = sessionId;
     if (result?.op === 'setData') return { data: next, stat: result.stat };
@@ -316,7 +321,7 @@ async function witnessedWrite(
     slot.live = true;
     slot.sessionId = client.session?.sessionId;
     if (!seen.equals(token)) throw new NotAppliedError();
-    const version = (current?.stat.version ?? -1) + 1;
+    const version = nextVersion(current?.stat.version ?? -1);
     return { data: next, stat: await statAfter(client, path, version, next, opts) };
   }
 }
