@@ -9,6 +9,7 @@ import {
 } from '@zk-recipes/core';
 import {
   Deadline,
+  nextVersion,
   update,
   UpdateConflictError,
   WITNESS_IDLE_MS,
@@ -263,7 +264,7 @@ class AtomicValue<T, In = T> {
         // Nobody else wrote since our last write: the write on `known` went through first time,
         // or the read made instead found the node as we had left it.
         const quiet = known
-          ? r.stat.version === ((known.stat.version + 1) | 0) // Java int arithmetic, as the server's
+          ? r.stat.version === nextVersion(known.stat.version)
           : recent === true && first === last.node.stat.version;
         this.last = { node: r, at: Date.now(), session: this.sessionId(), quiet };
       }
