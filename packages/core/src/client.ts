@@ -79,7 +79,7 @@ export class ZkClient extends ClientSession {
   ) {
     const { signal } = options;
     return traced(operation, path, () =>
-      withRetry(() => run(this.s.raw()), {
+      withRetry(() => run(signal ? this.s.raw().withdrawing(signal) : this.s.raw()), {
         policy: options.retryPolicy ?? this.s.retryPolicy,
         operation,
         path,

@@ -42,7 +42,7 @@ export class OneShotWatches {
     if (watch === undefined) return undefined;
     if (typeof watch !== 'function')
       throw new InvalidArgumentError('watch', 'watch must be a function');
-    const entry: Entry = { raw, path, kind, fire: watch };
+    const entry: Entry = { raw: raw.self, path, kind, fire: watch };
     this.entries.add(entry);
     return {
       fn: (e) => {
@@ -55,13 +55,14 @@ export class OneShotWatches {
   /** How many watches of `kind` on `path` the session has pending. */
   count(raw: RawSession, path: string, kind: WatchKind): number {
     let n = 0;
-    for (const w of this.entries) if (w.raw === raw && w.path === path && w.kind === kind) n++;
+    for (const w of this.entries) if (w.raw === raw.self && w.path === path && w.kind === kind) n++;
     return n;
   }
 
   /** Every watch of the lost session hears SessionLost, once. */
   sessionLost(raw: RawSession | undefined): void {
-    this.fireWhere((w) => w.raw === raw, 'SessionLost');
+    const self = raw?.self;
+    this.fireWhere((w) => w.raw === self, 'SessionLost');
   }
 
   /**
@@ -79,7 +80,7 @@ export class OneShotWatches {
     await traced('removeWatches', path, () => requests.removeWatches(raw, path, kind, timeoutMs));
     raw.forgetWatches(path, type);
     this.fireWhere(
-      (w) => w.raw === raw && w.path === path && (type === 'any' || w.kind === type),
+      (w) => w.raw === raw.self && w.path === path && (type === 'any' || w.kind === type),
       'WatchRemoved',
     );
   }

@@ -68,6 +68,11 @@ export class RawSession {
   /** The one-shot watches this session holds on the server (./watchers.ts). */
   readonly watches: WatchTable;
   private readonly deadlines: Deadlines;
+  /**
+   * The session itself, also when reached through a {@link withdrawing} view (an own field, so
+   * a view inherits it): what tables keyed by session compare.
+   */
+  readonly self: RawSession = this;
   private readonly watchdog: Watchdog;
   private ended = false;
   private readonly writes: WriteBatcher;
@@ -266,17 +271,16 @@ export class RawSession {
     }
   }
 
-  /** This session's {@link send}, with `signal` for each request (Deadlines.withdrawOnAbort). */
-  withdrawing(signal: AbortSignal): Pick<RawSession, 'send'> {
-    return {
-      send: <R>(
-        path: string | undefined,
-        request: JuteRequest,
-        timeoutMs: number | undefined,
-        handler: ReplyHandler<R>,
-        onReply?: (err: NzcException | null, resp: R | undefined) => void,
-      ) => this.send(path, request, timeoutMs, handler, onReply, signal),
-    };
+  /**
+   * A view of this session whose requests (`send`, and `queue` through it) carry `signal`: one
+   * not yet written when it aborts is taken back (Deadlines.withdrawOnAbort), so an aborted
+   * call's request never goes out after the reconnect. The view has no state of its own;
+   * anything that keys by session uses {@link self}.
+   */
+  withdrawing(signal: AbortSignal): RawSession {
+    const send: RawSession['send'] = (path, request, timeoutMs, handler, onReply, own) =>
+      this.send(path, request, timeoutMs, handler, onReply, own ?? signal);
+    return Object.create(this, { send: { value: send } }) as RawSession;
   }
 
   /** Runs `fn`; the requests it queues leave in one write when it returns. */

@@ -8,7 +8,7 @@
 import { lazy, zod } from '../lazy-zod.js';
 import { isRetryable, ZkRecipesError } from '../errors.js';
 import { parseOptions } from '../validate.js';
-import { sleep } from '../kit/abort.js';
+import { sleep, untilAborted } from '../kit/abort.js';
 import { publish } from './observability.js';
 
 /** How an operation is retried; made by {@link exponentialBackoff}, {@link retryNTimes}, {@link retryUntilElapsed}, {@link retryForever} or {@link noRetry}. */
@@ -167,7 +167,10 @@ export async function withRetry<T>(
     }
     o.signal?.throwIfAborted();
     try {
-      return await attempt(n);
+      // The signal ends the call at once, not when the request's deadline or the session's
+      // end settles it (a stopped server kept an aborted getData waiting for the session
+      // timeout).
+      return await untilAborted(attempt(n), o.signal);
     } catch (e) {
       if (!isRetryable(e)) throw e;
       last = e;

@@ -30,6 +30,37 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /**
+ * `work`, or its rejection with {@link abortReason} as soon as `signal` aborts, whichever comes
+ * first. What `work` does after that is not waited for; its late rejection is swallowed (it
+ * would otherwise be unhandled). For a request already written, abort only stops the waiting:
+ * the server may still apply it.
+ */
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) {
+    work.catch(() => undefined);
+    return Promise.reject(abortReason(signal));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      work.catch(() => undefined);
+      reject(abortReason(signal));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+/**
  * One signal that aborts with the first of `signals` (with its reason), whose listeners
  * dispose() removes. Use it instead of AbortSignal.any() where a source lives long (a caller's
  * signal passed to every acquire, a recipe's close signal): on Node 20, AbortSignal.any()

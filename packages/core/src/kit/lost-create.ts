@@ -85,7 +85,10 @@ export async function findLostCreate(
   if (options.untilAnswered && !alive()) return undefined;
   for (;;) {
     try {
-      return await (options.sequential ? findSequential : findExact)(client, path, options);
+      const found = await (options.sequential ? findSequential : findExact)(client, path, options);
+      // Answered on a later session (the client's retries reconnect): about the one asked of,
+      // the answer is that it is over.
+      return options.untilAnswered && !alive() ? undefined : found;
     } catch (e) {
       if (!options.untilAnswered || signal?.aborted) throw e;
       if (!alive()) return undefined;

@@ -1,0 +1,54 @@
+// A call's signal ends it at once, whatever ZooKeeper does: with the server gone, an aborted
+// read used to wait for the session's end (seconds) and an aborted write went out after the
+// reconnect. Now the call rejects with the signal's reason at once, and a request not yet
+// written is taken back.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { createClient } from '@zk-recipes/core';
+import { TestingServer, TestRoot } from '@zk-recipes/testing';
+import { returnsWithinBound, untilState } from '../support/shutdown.js';
+
+let server: TestingServer;
+before(async () => {
+  server = await TestingServer.start();
+});
+after(async () => {
+  await server?.close();
+});
+
+test('while ZooKeeper is gone, an aborted call rejects at once with the signal reason, and an aborted create never goes out after the reconnect', async () => {
+  await using root = await TestRoot.create(server);
+  const client = createClient({ connectString: server.connectString, sessionTimeoutMs: 20_000 });
+  try {
+    await client.start();
+    await client.create(root.child('x'), 'x');
+    const session = client.session?.sessionId;
+    await server.stop();
+    await untilState(client, 'SUSPENDED');
+
+    // A read whose signal times out: rejects with the TimeoutError, not at the session's end.
+    await returnsWithinBound('getData with a 300 ms signal', () =>
+      assert.rejects(
+        client.getData(root.child('x'), { signal: AbortSignal.timeout(300) }),
+        (e: Error) => e.name === 'TimeoutError',
+      ),
+    );
+
+    // A create queued during the outage, then aborted: rejects with the caller's reason...
+    const ac = new AbortController();
+    const late = client.create(root.child('late'), 'late', { signal: ac.signal });
+    const why = new Error('the caller gave up');
+    setTimeout(() => ac.abort(why), 200);
+    await returnsWithinBound('an aborted create', () => assert.rejects(late, (e) => e === why));
+
+    // ... and, taken back before it was written, is not applied when the server is back.
+    await server.restart();
+    await untilState(client, 'RECONNECTED');
+    assert.equal(client.session?.sessionId, session, 'the session survived the outage');
+    await client.sync(root.path);
+    assert.equal(await client.exists(root.child('late')), null);
+    assert.equal((await client.getData(root.child('x'))).data.toString(), 'x');
+  } finally {
+    await client.close();
+  }
+});
