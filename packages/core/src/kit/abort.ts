@@ -54,7 +54,7 @@ export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefine
       },
       (e: unknown) => {
         signal.removeEventListener('abort', onAbort);
-        reject(e);
+        reject(e as Error); // the work's own rejection, passed on as it is
       },
     );
   });
