@@ -47,16 +47,7 @@ export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefine
       reject(abortReason(signal));
     };
     signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e as Error); // the work's own rejection, passed on as it is
-      },
-    );
+    work.finally(() => signal.removeEventListener('abort', onAbort)).then(resolve, reject);
   });
 }
 
