@@ -28,7 +28,9 @@
 // per round, 500, in LOCK_BENCH_SLICES (5) turns), LOCK_BENCH_CONTEND_MS (6000), LOCK_BENCH_INPROC_MS (2000), LOCK_BENCH_PROCS
 // (contending processes, 8), LOCK_BENCH_ACQUIRERS (in one process, 64), LOCK_BENCH_WARMUP_CYCLES
 // (2000), LOCK_BENCH_PEERS (raw,raw-seq,ours,curator,kazoo; ours-kN adds ours with
-// watchAhead N), LOCK_BENCH_FSYNC (1),
+// watchAhead N; ours-base adds ours as built in another checkout, LOCK_BENCH_BASE (a directory
+// holding a built copy of this repository), to compare a change with what it changes),
+// LOCK_BENCH_FSYNC (1),
 // LOCK_BENCH_MEASURES (cycles,contended,inproc: the phases to run; the floor always runs with
 // raw), LOCK_BENCH_FLOOR (delete→notification samples per round, 300), ZK_CONNECT (host:port
 // of a server to use instead of starting one).
@@ -62,7 +64,7 @@ const PEERS = (process.env.LOCK_BENCH_PEERS ?? 'raw,raw-seq,ours,curator,kazoo')
 if (!PEERS.includes('ours')) throw new Error('LOCK_BENCH_PEERS must include ours');
 // Full lock recipes; ours-kN is ours with watchAhead N (ours-k1: the predecessor alone).
 const LOCKS = PEERS.filter(
-  (p) => ['ours', 'curator', 'kazoo'].includes(p) || /^ours-k\d+$/.test(p),
+  (p) => ['ours', 'ours-base', 'curator', 'kazoo'].includes(p) || /^ours-k\d+$/.test(p),
 );
 // In one process, Curator twice: its threads sharing one InterProcessMutex (the lock's internal
 // wait/notifyAll then wakes every waiting thread at each release, and each lists the children)
@@ -76,6 +78,7 @@ const NAMES = {
   curator: 'Curator',
   'curator-pt': 'Curator, a mutex per thread',
   kazoo: 'kazoo',
+  'ours-base': 'ours, base build',
 };
 for (const p of PEERS) NAMES[p] ??= p.replace(/^ours-k(\d+)$/, 'ours, watchAhead $1');
 

@@ -20,6 +20,15 @@ export function workerCommand(kind, connect) {
     return [process.execPath, [path.join(here, 'lock-node-worker.mjs'), kind, connect]];
   }
   switch (kind) {
+    case 'ours-base': {
+      // ours as built in another checkout (LOCK_BENCH_BASE): a change against what it changes.
+      const base = process.env.LOCK_BENCH_BASE;
+      if (!base) throw new Error('ours-base needs LOCK_BENCH_BASE, a built copy of the repository');
+      return [
+        process.execPath,
+        [path.join(base, 'bench', 'lock-node-worker.mjs'), 'ours', connect],
+      ];
+    }
     case 'ours':
     case 'raw':
     case 'raw-seq':

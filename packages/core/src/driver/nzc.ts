@@ -142,9 +142,21 @@ export const nzc = require('node-zookeeper-client') as NzcModule;
 export const jute = require('node-zookeeper-client/lib/jute/index.js') as JuteModule;
 const exceptionModule = require('node-zookeeper-client/lib/Exception.js') as ExceptionModule;
 
-/** The package's exception for a server error code (its table, with unknown codes patched in). */
+/**
+ * The package's exception for a server error code (its table, with unknown codes patched in),
+ * without a stack: made where a reply is read, its stack would show only the socket's frames,
+ * and capturing one was the largest single cost of an expected NONODE (a contender's getData on
+ * a node ahead that was already gone), bench/RESULTS.md, issue 20. Core's caller-facing error
+ * is made from its code (./raw-session.ts toError).
+ */
 export function zkException(code: number): NzcException {
-  return exceptionModule.create(code);
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return exceptionModule.create(code);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 /** node-zookeeper-client's internal connection states (ConnectionManager.js STATES). */

@@ -39,22 +39,28 @@ export async function waitForGone(
   let wake: (() => void) | undefined;
   let failure: Error | undefined;
   let over = false; // once the wait is over, a changed node is not watched again
+  // The waiting loop wakes only when the wait is over: with several nodes watched, each
+  // deletion but the last crosses one off without settling and re-arming the wait (on a
+  // contended lock every deletion notifies up to watchAhead waiters, and all but one go back
+  // to sleep: their wake-up is client CPU per hand-off, bench/RESULTS.md, issue 20).
   const crossOff = (path: string) => {
     watching.paths.delete(path);
-    left--;
+    if (--left === 0) wake?.();
+  };
+  const fail = (e: Error) => {
+    failure ??= e;
+    wake?.();
   };
   const onEvent = (path: string, e: WatchEvent) => {
     if (e.type === 'SessionLost') {
-      failure ??= new SessionExpiredError('the session ended while waiting', { path });
+      fail(new SessionExpiredError('the session ended while waiting', { path }));
     } else if (e.type === 'NodeDeleted') {
       crossOff(path);
     } else {
       // Still there, changed: watch it again (the watch fired and is gone from the server).
       watching.paths.delete(path);
       if (!over) void arm(path);
-      return;
     }
-    wake?.();
   };
   const arm = async (path: string): Promise<void> => {
     watching.paths.add(path);
@@ -71,17 +77,22 @@ export async function waitForGone(
       try {
         await attempt(raw);
       } catch (e) {
+        // A node gone before its getData arrived (common on a contended lock) is an answer.
+        if (e instanceof NoNodeError) throw e;
         await retryOnSession(ctx, sessionId, e, deadline.signal, 'getData', path, attempt);
       }
     } catch (e) {
       if (e instanceof NoNodeError)
         crossOff(path); // no watch was left on the server
-      else failure ??= e as Error;
-      wake?.();
+      else fail(e as Error);
     }
   };
   try {
-    await Promise.all(targets.map(arm));
+    // In one write: on a connection with nothing in flight the first request would otherwise
+    // leave alone and the rest after it (./driver/patches.ts batchWrites).
+    let armed: Promise<void>[] = [];
+    raw.together(() => (armed = targets.map(arm)));
+    await Promise.all(armed);
     // Checked and subscribed in one synchronous run: no event falls between the two.
     while (!failure && left > 0) {
       const woke = await waitFor<true>(deadline, (settle) => {
