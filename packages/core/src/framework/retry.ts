@@ -172,8 +172,19 @@ export async function withRetry<T>(
       // timeout).
       return await untilAborted(attempt(n), o.signal);
     } catch (e) {
-      if (!isRetryable(e)) throw e;
+      if (!isRetryable(e)) throw withCallerStack(e);
       last = e;
     }
   }
+}
+
+/**
+ * A reply's error is made without a stack where the reply is read (its frames would be the
+ * socket's, and capturing them cost the lock's hand-offs: driver/raw-session.ts toError). When
+ * one goes to the caller, the caller's frames are what its reader wants (the CLI's --verbose, a
+ * service's logs): captured here, in the caller's continuation.
+ */
+function withCallerStack(e: unknown): unknown {
+  if (e instanceof Error && !/\n\s+at /.test(e.stack ?? '')) Error.captureStackTrace(e, withCallerStack);
+  return e;
 }
