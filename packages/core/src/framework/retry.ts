@@ -185,6 +185,7 @@ export async function withRetry<T>(
  * service's logs): captured here, in the caller's continuation.
  */
 function withCallerStack(e: unknown): unknown {
-  if (e instanceof Error && !/\n\s+at /.test(e.stack ?? '')) Error.captureStackTrace(e, withCallerStack);
+  if (e instanceof Error && !/\n\s+at /.test(e.stack ?? ''))
+    Error.captureStackTrace(e, withCallerStack);
   return e;
 }
