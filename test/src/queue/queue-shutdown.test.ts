@@ -92,7 +92,7 @@ test('consume() settles promptly when its signal aborts during an outage, and cl
 test('consume() settles promptly when its signal aborts after the session was lost in an outage', async () => {
   // A short session: the client finds it lost while ZooKeeper is gone, which fires the
   // listing's watches, and the consumer lists again with no server to answer.
-  await using fx = await proxiedClients(server, { client: { sessionTimeoutMs: 1200 } });
+  await using fx = await proxiedClients(server, { client: { sessionTimeoutMs: 800 } });
   const [{ client }] = fx.clients;
   const q = new DistributedQueue(client, fx.root.child('q'), strings);
   q.on('error', () => undefined);
