@@ -35,6 +35,9 @@ export function checkPaths(path: string, lockPath: string, deadLetterPath?: stri
   }
   if (deadLetterPath === undefined) return;
   validatePath(deadLetterPath);
+  if (deadLetterPath === '/') {
+    throw new InvalidArgumentError('deadLetterPath', 'a dead-letter queue cannot live in /');
+  }
   if (deadLetterPath === path || deadLetterPath === lockPath) {
     throw new InvalidArgumentError(
       'deadLetterPath',

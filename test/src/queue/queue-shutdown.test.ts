@@ -130,6 +130,8 @@ test('paths that would make items untakeable, a missing client and a bad signal 
   refused({}, `${path}/`);
   refused({ lockPath: `${path}-l/` });
   refused({ deadLetterPath: `${path}-d/` });
+  refused({ deadLetterPath: '/' });
+  refused({}, '/');
   refused({}, path, null);
   refused({}, path, {});
   assert.throws(() => new IdQueue(null as never, path, strings), InvalidArgumentError);
