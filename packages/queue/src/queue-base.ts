@@ -15,10 +15,8 @@ import {
 } from '@zk-recipes/core';
 import {
   childPath,
-  Deadline,
   joinSignals,
   Lifecycle,
-  RELEASE_BOUND_MS,
   sleep,
   waitForChildren,
   whileConnected,
@@ -34,6 +32,8 @@ import type { DeliveryMode, Message } from './message.js';
 import { defaultLockPath, ITEM_PREFIX, type Naming } from './names.js';
 import { consumeLoop, messageIterator, type ConsumeOptions, type Handler } from './loops.js';
 import { QueueInspector, type InFlightItem } from './inspect.js';
+import { CLOSE_GRACE_MS } from './stopping.js';
+import { checkClient, checkPaths, waitDeadline } from './validate.js';
 
 /** Options of every queue of the DistributedQueue family. */
 export interface QueueOptions<T> {
@@ -43,18 +43,26 @@ export interface QueueOptions<T> {
   delivery?: DeliveryMode;
   /**
    * Where consumers' lock nodes go (Curator's `QueueBuilder.lockPath`); at least once only.
-   * Default `<path>-locks`. Give Java consumers the same path.
+   * Default `<path>-locks`. Give Java consumers the same path. Neither the queue path nor
+   * under or above it: every child of the lock path is taken for a lock node.
    */
   lockPath?: string;
   /** `put` waits (cancellable) while the queue holds this many nodes or more. Default: no limit. */
   maxItems?: number;
   /** Requeues of a failed node before it goes to `deadLetterPath` (or is dropped). Default 10. */
   retryLimit?: number;
-  /** A plain queue node items go to once past the retry limit, or when unreadable. */
+  /**
+   * A plain queue node items go to once past the retry limit, or when unreadable. Neither the
+   * queue path nor the lock path.
+   */
   deadLetterPath?: string;
   /** The data of lock nodes (who holds an item, for people). Default `<hostname>:<pid>`. */
   consumerId?: string;
-  /** How long close() waits for running handlers before giving their items back. Default 10 s. */
+  /**
+   * How long close() waits for running handlers before giving their items back. Default 10 s.
+   * ZooKeeper's part of close (acks, give-backs, watch removal) is not counted here: with
+   * ZooKeeper gone close does not wait for it past the kit's release bound.
+   */
   closeTimeoutMs?: number;
 }
 
@@ -79,7 +87,10 @@ export abstract class QueueBase<T> extends Lifecycle<QueueEvents> {
   private readonly ctx: ClaimContext<T>;
   private listing: QueueListing | undefined;
   private channel: Channel<T> | undefined;
+  /** The consume loops running. */
   private readonly running = new Set<Promise<void>>();
+  /** Their items being handled (handler running, its settling not yet sent). */
+  private readonly handling = new Set<Promise<unknown>>();
   private readonly inspector: QueueInspector;
 
   protected constructor(
@@ -90,6 +101,7 @@ export abstract class QueueBase<T> extends Lifecycle<QueueEvents> {
     private readonly options: QueueOptions<T>,
   ) {
     super(recipe, path);
+    checkClient(client);
     const o = (options ?? {}) as Partial<QueueOptions<T>>;
     const ser = o.serializer;
     if (typeof ser?.serialize !== 'function' || typeof ser.deserialize !== 'function') {
@@ -109,11 +121,7 @@ export abstract class QueueBase<T> extends Lifecycle<QueueEvents> {
     count(o.closeTimeoutMs, 'closeTimeoutMs', 0);
     this.delivery = delivery;
     this.lockPath = o.lockPath ?? defaultLockPath(path);
-    for (const p of [path, this.lockPath, o.deadLetterPath]) {
-      if (p !== undefined && (typeof p !== 'string' || !p.startsWith('/') || p === '/')) {
-        throw new InvalidArgumentError('path', `${String(p)} is not a queue path`);
-      }
-    }
+    checkPaths(path, this.lockPath, o.deadLetterPath);
     this.ctx = {
       client,
       queuePath: path,
@@ -160,15 +168,25 @@ export abstract class QueueBase<T> extends Lifecycle<QueueEvents> {
     }
   }
 
+  /**
+   * Waits for the running handlers (their signal aborted) up to closeTimeoutMs: user code,
+   * waited for whatever ZooKeeper's state. Then ZooKeeper's part, all at once: the loops' last
+   * acks, the give-back of every node still held, the removal of the listing's watches; waited
+   * for while connected, and CLOSE_GRACE_MS at most once the connection is found down, so that
+   * close() returns within the kit's release bound with ZooKeeper gone (it took 4-8 s waiting
+   * for watch removals and a listing's retries). What is not done by then goes on: a lock node
+   * goes with its session or core's background job deletes it, a watch fires or goes with the
+   * session.
+   */
   protected async onClose(): Promise<void> {
-    // Running handlers finish (their signal aborted), within closeTimeoutMs; no timer is left.
     const bound = new AbortController();
     const limit = sleep(this.options.closeTimeoutMs ?? 10_000, bound.signal).catch(() => undefined);
-    await Promise.race([Promise.allSettled([...this.running]), limit]);
-    bound.abort();
-    if (this.channel)
-      await whileConnected(this.client, this.channel.releaseAll(), RELEASE_BOUND_MS);
-    if (this.listing) await releaseListing(this.listing);
+    await Promise.race([Promise.allSettled([...this.handling]), limit]);
+    bound.abort(); // no timer left
+    const work: Promise<unknown>[] = [...this.running];
+    if (this.channel) work.push(this.channel.releaseAll());
+    if (this.listing) work.push(releaseListing(this.listing));
+    await whileConnected(this.client, Promise.allSettled(work), CLOSE_GRACE_MS);
   }
 
   private requireStarted(): void {
@@ -209,7 +227,7 @@ export abstract class QueueBase<T> extends Lifecycle<QueueEvents> {
     options: WaitOptions,
   ): Promise<string> {
     this.requireStarted();
-    const deadline = Deadline.of(options);
+    const deadline = waitDeadline(options);
     const data = encodeFrame(values.map((v) => this.ctx.serializer.serialize(v)));
     const { maxItems } = this.options;
     if (maxItems !== undefined) {
@@ -234,8 +252,8 @@ export abstract class QueueBase<T> extends Lifecycle<QueueEvents> {
    * comes within `timeoutMs` (0: only if one is free now), or with the signal's reason.
    */
   async take(options: WaitOptions = {}): Promise<Message<T>> {
+    const deadline = waitDeadline(options);
     const channel = this.consumer();
-    const deadline = Deadline.of(options);
     const stop = joinSignals([deadline.signal, this.closeSignal]);
     try {
       const m = await channel.next(deadline.withSignal(stop.signal));
@@ -252,9 +270,8 @@ export abstract class QueueBase<T> extends Lifecycle<QueueEvents> {
    * place, to be delivered again. Ends when `signal` aborts or the queue closes.
    */
   messages(options: { signal?: AbortSignal } = {}): AsyncIterableIterator<Message<T>> {
-    return messageIterator(this.consumer(), this.closeSignal, options.signal, (e) =>
-      this.report(e),
-    );
+    const { signal } = waitDeadline(options);
+    return messageIterator(this.consumer(), this.closeSignal, signal, (e) => this.report(e));
   }
 
   /**
@@ -263,9 +280,16 @@ export abstract class QueueBase<T> extends Lifecycle<QueueEvents> {
    * acknowledges its item; one that throws requeues it (see Message.requeue).
    */
   consume(handler: Handler<T>, options: ConsumeOptions = {}): Promise<void> {
-    const run = consumeLoop(this.consumer(), handler, options, this.closeSignal, (e) =>
-      this.report(e),
-    );
+    const channel = this.consumer();
+    const track = (handling: Promise<unknown>) => {
+      this.handling.add(handling);
+      const done = () => void this.handling.delete(handling);
+      handling.then(done, done);
+    };
+    const run = (async () => {
+      waitDeadline(options);
+      await consumeLoop(channel, handler, options, this.closeSignal, (e) => this.report(e), track);
+    })();
     this.running.add(run);
     // then(forget, forget), not finally(forget): finally's promise rejects with the loop's error
     // (a SessionExpiredError, say) and nothing awaits it, so the host process would see an

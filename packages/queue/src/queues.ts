@@ -93,7 +93,10 @@ export class IdQueue<T> extends QueueBase<T> {
     super('IdQueue', client, path, ID, options);
   }
 
-  /** Adds `item` under `id` (`/` and `|` become `_` in the node name, as in Curator). */
+  /**
+   * Adds `item` under `id`. `/` and `|` become `_` in the node name, as in Curator: `a/b`,
+   * `a|b` and `a_b` are one id (for `remove` too).
+   */
   put(item: T, id: string, options: WaitOptions = {}): Promise<string> {
     return this.putNode(idPrefix(id), [item], options);
   }

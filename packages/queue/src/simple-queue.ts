@@ -3,9 +3,16 @@
  * the raw bytes, under a container (made again when the server reaps it). Taking reads and
  * deletes the first item: at most once.
  */
-import { NoNodeError, type Serializer, type ZkClient, bytesSerializer } from '@zk-recipes/core';
+import {
+  bytesSerializer,
+  NoNodeError,
+  validatePath,
+  type Serializer,
+  type ZkClient,
+} from '@zk-recipes/core';
 import { childPath, Deadline, waitForChildren, type WaitOptions } from '@zk-recipes/core/recipe';
 import { QueueTimeoutError } from './errors.js';
+import { checkClient } from './validate.js';
 
 const PREFIX = 'qn-';
 
@@ -23,6 +30,8 @@ export class SimpleQueue<T = Buffer> {
     readonly path: string,
     options: { serializer?: Serializer<T> } = {},
   ) {
+    checkClient(client);
+    validatePath(path);
     this.serializer = options.serializer ?? (bytesSerializer as unknown as Serializer<T>);
   }
 
