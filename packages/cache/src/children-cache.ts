@@ -63,6 +63,6 @@ export class ChildrenCache extends CacheView {
 
   /** How many children are cached. */
   get size(): number {
-    return this.names().length;
+    return this.engine.children(this.path).length; // a getter: answers after close too
   }
 }
