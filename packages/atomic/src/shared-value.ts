@@ -79,8 +79,12 @@ class SharedState<T, In> extends Lifecycle<Events> {
     return this.engine.close();
   }
 
-  /** Waits for the first read (start() already does). */
-  ready(options: WaitOptions = {}): Promise<void> {
+  /**
+   * Waits for the first read (start() already does). Every call of a closed value (this one
+   * and those below) throws or rejects with RecipeClosedError, and writes nothing.
+   */
+  async ready(options: WaitOptions = {}): Promise<void> {
+    this.throwIfClosed();
     return this.engine.ready(options);
   }
 
@@ -93,6 +97,7 @@ class SharedState<T, In> extends Lifecycle<Events> {
 
   /** Sets the value whatever it was (Curator's setValue / setCount). */
   async set(value: In, options: { signal?: AbortSignal } = {}): Promise<Stat> {
+    this.throwIfClosed();
     const bytes = this.codec.encode(this.codec.check('value', value));
     return this.client.setData(this.path, bytes, options.signal ? options : {});
   }
@@ -109,6 +114,7 @@ class SharedState<T, In> extends Lifecycle<Events> {
     version: number,
     options: { signal?: AbortSignal } = {},
   ): Promise<boolean> {
+    this.throwIfClosed();
     const bytes = this.codec.encode(this.codec.check('value', value));
     if (!(Number.isInteger(version) && version >= -0x80000000 && version <= 0x7fffffff)) {
       throw new InvalidArgumentError('version', 'version must be a 32-bit integer');
@@ -127,6 +133,7 @@ class SharedState<T, In> extends Lifecycle<Events> {
    * an async iterator; it ends when the recipe closes, rejects when `signal` aborts.
    */
   changes(options: { signal?: AbortSignal } = {}): AsyncIterableIterator<Versioned<T>> {
+    this.throwIfClosed();
     return eventStream<Versioned<T>>(
       (push) =>
         this.engine.on('event', (e: CacheEvent) => {

@@ -27,7 +27,8 @@ export class ChildrenCache extends CacheView {
 
   protected override show(e: CacheEvent): CacheEvent | undefined {
     if ('path' in e) return e.path === this.path ? undefined : e;
-    if (e.type === 'initialized') return { type: 'initialized', size: this.size };
+    if (e.type === 'initialized')
+      return { type: 'initialized', size: this.engine.children(this.path).length };
     if (e.type === 'resynced') {
       const other = (p: string) => p !== this.path;
       const { added, updated, removed } = e.diff;
@@ -45,11 +46,13 @@ export class ChildrenCache extends CacheView {
 
   /** The child called `name`, or undefined. */
   get(name: string): CachedNode | undefined {
+    this.throwIfClosed();
     return this.engine.get(this.path === '/' ? `/${name}` : `${this.path}/${name}`);
   }
 
   /** The children's names, sorted. */
   names(): string[] {
+    this.throwIfClosed();
     return this.engine.children(this.path);
   }
 
@@ -60,6 +63,6 @@ export class ChildrenCache extends CacheView {
 
   /** How many children are cached. */
   get size(): number {
-    return this.names().length;
+    return this.engine.children(this.path).length; // a getter: answers after close too
   }
 }

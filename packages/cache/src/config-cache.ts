@@ -9,7 +9,10 @@ import { publishValue, updateValue, type ConfigUpdateOptions } from './publish.j
 export interface ConfigCacheOptions<T> {
   /** The zod schema every value must pass, read or published. */
   schema: ConfigSchema<T>;
-  /** What `get()` returns while the node is absent (and before a first valid value). */
+  /**
+   * What `get()` returns while the node is absent (and before a first valid value); checked by
+   * the schema at construction (ConfigInvalidError).
+   */
   default?: T;
   /**
    * When the node is deleted: keep returning the last good value (true), or go back to
@@ -61,6 +64,11 @@ export class ConfigCache<T> extends EngineView<ConfigCacheEvents<T>> {
     super('ConfigCache', client, path, { scope: 'node' });
     checkSchema(options?.schema);
     this.schema = options.schema;
+    // A default the schema refuses would be served as a valid value: refused here, at once.
+    if (options.default !== undefined) {
+      const r = this.schema.safeParse(options.default);
+      if (!r.success) throw new ConfigInvalidError(path, 'schema', r.error);
+    }
     this.fallback = options.default;
     this.keepLast = options.keepLastOnDelete === true;
     this.value = this.fallback;
@@ -105,6 +113,7 @@ export class ConfigCache<T> extends EngineView<ConfigCacheEvents<T>> {
    * `keepLastOnDelete` is off); undefined when there is none. Synchronous.
    */
   get(): T | undefined {
+    this.throwIfClosed();
     return this.value;
   }
 
@@ -120,6 +129,7 @@ export class ConfigCache<T> extends EngineView<ConfigCacheEvents<T>> {
 
   /** The valid values as they come, from now on; ends on close, rejects when `signal` aborts. */
   changes(options: { signal?: AbortSignal } = {}): AsyncIterableIterator<T | undefined> {
+    this.throwIfClosed();
     return eventStream<T | undefined>(
       (push) => this.on('change', push),
       this.closeSignal,
@@ -132,7 +142,8 @@ export class ConfigCache<T> extends EngineView<ConfigCacheEvents<T>> {
    * creating the node and its parents when absent. Last writer wins: use `update()` to build
    * on the current value.
    */
-  publish(value: T, options: WaitOptions = {}): Promise<Stat> {
+  async publish(value: T, options: WaitOptions = {}): Promise<Stat> {
+    this.throwIfClosed();
     return publishValue(this.client, this.path, this.schema, value, options);
   }
 
@@ -140,10 +151,11 @@ export class ConfigCache<T> extends EngineView<ConfigCacheEvents<T>> {
    * Compare-and-set on the node's version: `fn(current)` gives the next value (validated) or
    * undefined to leave it; goes round when another writer won. Resolves with the value after.
    */
-  update(
+  async update(
     fn: (current: T | undefined) => T | undefined,
     options: ConfigUpdateOptions = {},
   ): Promise<T | undefined> {
+    this.throwIfClosed();
     return updateValue(this.client, this.path, this.schema, fn, options);
   }
 }

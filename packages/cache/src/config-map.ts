@@ -83,21 +83,25 @@ export class ConfigMap<T> extends EngineView<ConfigMapEvents<T>> {
 
   /** The last valid value of `key`, or undefined. */
   get(key: string): T | undefined {
+    this.throwIfClosed();
     return this.values.get(key);
   }
 
   /** The keys with a valid value, sorted. */
   keys(): string[] {
+    this.throwIfClosed();
     return [...this.values.keys()].sort();
   }
 
   /** Every key's last valid value. */
   entries(): Map<string, T> {
+    this.throwIfClosed();
     return new Map(this.values);
   }
 
   /** The changes as they come; ends on close, rejects when `signal` aborts. */
   changes(options: { signal?: AbortSignal } = {}): AsyncIterableIterator<ConfigMapChange<T>> {
+    this.throwIfClosed();
     return eventStream<ConfigMapChange<T>>(
       (push) => this.on('change', push),
       this.closeSignal,
@@ -113,6 +117,7 @@ export class ConfigMap<T> extends EngineView<ConfigMapEvents<T>> {
 
   /** Validates and writes `key`'s value (creating its node, and the map's path, if absent). */
   async publish(key: string, value: T, options: WaitOptions = {}): Promise<Stat> {
+    this.throwIfClosed();
     return publishValue(this.client, this.child(key), this.schema, value, options);
   }
 
@@ -122,6 +127,7 @@ export class ConfigMap<T> extends EngineView<ConfigMapEvents<T>> {
     fn: (current: T | undefined) => T | undefined,
     options: ConfigUpdateOptions = {},
   ): Promise<T | undefined> {
+    this.throwIfClosed();
     return updateValue(this.client, this.child(key), this.schema, fn, options);
   }
 }

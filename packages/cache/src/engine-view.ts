@@ -43,9 +43,12 @@ export abstract class EngineView<Events extends { error: [unknown] }> extends Li
 
   /**
    * Waits for the initial load (after `start()`). Rejects with CacheNotReadyError at
-   * `timeoutMs`, the signal's reason on abort, RecipeClosedError when the cache is closed.
+   * `timeoutMs`, the signal's reason on abort, RecipeClosedError when the cache is closed
+   * (before or during the wait). Every call of a closed cache, this one, isStale() and each
+   * cache's own methods, throws or rejects with RecipeClosedError.
    */
-  ready(options: WaitOptions = {}): Promise<void> {
+  async ready(options: WaitOptions = {}): Promise<void> {
+    this.throwIfClosed();
     return this.engine.ready(options);
   }
 
@@ -54,6 +57,7 @@ export abstract class EngineView<Events extends { error: [unknown] }> extends Li
    * reconnect is done (`resynced`): what the cache holds may be behind the server.
    */
   isStale(): boolean {
+    this.throwIfClosed();
     return this.engine.isStale();
   }
 }

@@ -31,11 +31,13 @@ export class TreeCache extends CacheView {
 
   /** The cached node at `path` (the cache's path or below), or undefined. */
   get(path: string): CachedNode | undefined {
+    this.throwIfClosed();
     return this.engine.get(path);
   }
 
   /** The names of the cached children of `path`, sorted. */
   children(path: string): string[] {
+    this.throwIfClosed();
     return this.engine.children(path);
   }
 
@@ -46,6 +48,7 @@ export class TreeCache extends CacheView {
 
   /** Every cached node, in no particular order. */
   nodes(): IterableIterator<CachedNode> {
+    this.throwIfClosed();
     return this.engine.nodes();
   }
 }

@@ -52,6 +52,7 @@ export abstract class CacheView extends EngineView<CacheEvents> {
    * with the signal's reason when `signal` aborts. Events wait in a queue while the loop runs.
    */
   events(options: { signal?: AbortSignal } = {}): AsyncIterableIterator<CacheEvent> {
+    this.throwIfClosed();
     return eventStream<CacheEvent>(
       (push) => this.on('event', push),
       this.closeSignal,

@@ -7,6 +7,7 @@ import type { SessionInfo } from './connection.js';
 import { toBuffer } from './convert.js';
 import { InvalidArgumentError, NoNodeError } from './errors.js';
 import { deleteNode } from './framework/delete-node.js';
+import { checkPacket } from './framework/nodes.js';
 import { abandonCreate } from './framework/protection.js';
 import { releaseEphemeral } from './framework/release.js';
 import { Namespace } from './namespace.js';
@@ -65,6 +66,17 @@ export function abandonCreateInView(
   const v = views.get(view);
   if (!v) throw new InvalidArgumentError('client', 'not a client of this package');
   abandonCreate(v.core.background, () => v.core.raw(), v.ns.toServer(parent), matches, owner);
+}
+
+/**
+ * Throws DataTooLargeError when a write of `dataBytes` to `path` (in the view's namespace) would
+ * exceed the client's packet limit: the check every write makes before it is sent, for the
+ * kit's recipes that keep data to write later (a kept node's data while it is not placed).
+ */
+export function checkPacketInView(view: ClientSession, path: string, dataBytes: number): void {
+  const v = views.get(view);
+  if (!v) throw new InvalidArgumentError('client', 'not a client of this package');
+  checkPacket(v.core, v.ns.toServer(path, true), dataBytes);
 }
 
 export abstract class ClientSession {

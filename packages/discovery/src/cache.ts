@@ -231,6 +231,7 @@ export class ServiceCache<P = unknown> extends Lifecycle<ServiceCacheEvents<P>> 
 
   /** The instances now, sorted by node name (empty before the initial load). */
   instances(): readonly ServiceInstance<P>[] {
+    this.throwIfClosed();
     return this.core?.list ?? [];
   }
 
@@ -241,6 +242,7 @@ export class ServiceCache<P = unknown> extends Lifecycle<ServiceCacheEvents<P>> 
 
   /** Whether the cache may be behind (before the initial load, while disconnected, until resynced). */
   isStale(): boolean {
+    this.throwIfClosed();
     return this.core?.engine.isStale() ?? true;
   }
 
@@ -280,7 +282,9 @@ export class ServiceCache<P = unknown> extends Lifecycle<ServiceCacheEvents<P>> 
     }
   }
 
+  /** The shared list; RecipeClosedError once closed, IllegalStateError before start(). */
   private started(): SharedInstances<P> {
+    this.throwIfClosed();
     if (!this.core || this.state !== 'STARTED') {
       throw new IllegalStateError(this.state, `ServiceCache is ${this.state}: start() it first`, {
         path: this.path,

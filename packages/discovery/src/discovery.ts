@@ -257,6 +257,7 @@ export class ServiceDiscovery<P = unknown> extends Lifecycle<ServiceDiscoveryEve
 
   /** The instances registered through this discovery (not yet unregistered). */
   registered(): ServiceInstance<P>[] {
+    this.throwIfClosed();
     return [...this.registrations.values()].map((r) => r.instance);
   }
 
@@ -349,7 +350,12 @@ export class ServiceDiscovery<P = unknown> extends Lifecycle<ServiceDiscoveryEve
     }
   }
 
+  /**
+   * A closed discovery is RecipeClosedError (it cannot be started again: "start() it first"
+   * would be wrong), one not yet started IllegalStateError.
+   */
   private requireStarted(): void {
+    this.throwIfClosed();
     if (this.state !== 'STARTED') {
       throw new IllegalStateError(
         this.state,

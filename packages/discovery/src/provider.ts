@@ -2,7 +2,7 @@
  * Curator's ServiceProvider: picks an instance of a service from a ServiceCache (memory only,
  * no round trip) by a strategy, after filters and a down-instance policy.
  */
-import { InvalidArgumentError } from '@zk-recipes/core';
+import { InvalidArgumentError, RecipeClosedError } from '@zk-recipes/core';
 import type { ServiceCache } from './cache.js';
 import type { ServiceInstance } from './instance.js';
 
@@ -91,12 +91,14 @@ export class ServiceProvider<P = unknown> implements AsyncDisposable {
    * an update of the instance made it switch).
    */
   getInstance(): ServiceInstance<P> | undefined {
+    this.throwIfClosed();
     const list = this.getAllInstances();
     return list.length === 0 ? undefined : this.pick(list);
   }
 
   /** The usable instances: live, accepted by every filter, not down. */
   getAllInstances(): readonly ServiceInstance<P>[] {
+    this.throwIfClosed();
     const { version, list } = this.cache.snapshot;
     if (
       version !== this.usableVersion ||
@@ -113,6 +115,7 @@ export class ServiceProvider<P = unknown> implements AsyncDisposable {
    * `timeoutMs` after its last error.
    */
   noteError(instance: ServiceInstance<P>): void {
+    this.throwIfClosed();
     const now = Date.now();
     const d = this.down.get(instance.id);
     const errors = d && now - d.lastErrorAt < this.timeoutMs ? d.errors + 1 : 1;
@@ -142,6 +145,11 @@ export class ServiceProvider<P = unknown> implements AsyncDisposable {
     this.stickyList = list;
     const now = held && list.find((i) => i.id === held.id);
     return (this.sticky = now ?? list[this.counter++ % list.length]);
+  }
+
+  /** Every call after close() throws RecipeClosedError (its cache's list is no longer kept). */
+  private throwIfClosed(): void {
+    if (this.cache.state === 'CLOSED') throw new RecipeClosedError(this.cache.path);
   }
 
   /** Releases the provider's share of the service's cache. */

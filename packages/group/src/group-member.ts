@@ -128,8 +128,12 @@ export class GroupMember extends Lifecycle<GroupMemberEvents> {
     await Promise.all([this.node.close(), this.engine.close()]);
   }
 
-  /** Waits until our node is in place: true, or false at `timeoutMs`. */
-  waitForJoined(options: WaitOptions = {}): Promise<boolean> {
+  /**
+   * Waits until our node is in place: true, or false at `timeoutMs`. Every call of a closed
+   * member (this one and those below) throws or rejects with RecipeClosedError.
+   */
+  async waitForJoined(options: WaitOptions = {}): Promise<boolean> {
+    this.throwIfClosed();
     return this.node.waitForPlaced(options);
   }
 
@@ -139,6 +143,7 @@ export class GroupMember extends Lifecycle<GroupMemberEvents> {
    * getCurrentMembers adds itself too). Empty before start.
    */
   members(): Map<string, Buffer> {
+    this.throwIfClosed(); // the view is gone: the last map would only mislead
     const out = new Map<string, Buffer>();
     const self = this.node.isPlaced && this.state === 'STARTED';
     const names = this.engine.children(this.path);
@@ -152,17 +157,20 @@ export class GroupMember extends Lifecycle<GroupMemberEvents> {
 
   /** This member's payload. */
   getPayload(): Buffer {
+    this.throwIfClosed();
     return this.node.getData();
   }
 
   /**
    * Sets this member's payload (kept for re-creations too). InvalidArgumentError for what is
-   * not a Buffer or string, DataTooLargeError over the packet limit: nothing is sent.
+   * not a Buffer or string, DataTooLargeError over the packet limit, joined or not (while it
+   * waits for its id too): nothing is sent and the payload kept is the previous one.
    */
   async setPayload(
     payload: Buffer | string,
     options: { signal?: AbortSignal } = {},
   ): Promise<void> {
+    this.throwIfClosed();
     if (payload === undefined) throw new InvalidArgumentError('payload', 'payload is required');
     await this.node.setData(toPayload(payload), options);
   }
@@ -172,6 +180,7 @@ export class GroupMember extends Lifecycle<GroupMemberEvents> {
    * with the signal's reason when `signal` aborts.
    */
   changes(options: { signal?: AbortSignal } = {}): AsyncIterableIterator<GroupChange> {
+    this.throwIfClosed();
     return eventStream<GroupChange>(
       (push) => this.on('change', push),
       this.closeSignal,
@@ -181,6 +190,7 @@ export class GroupMember extends Lifecycle<GroupMemberEvents> {
 
   /** Whether the view may be behind (before the load, while disconnected, until resynced). */
   isStale(): boolean {
+    this.throwIfClosed();
     return this.engine.isStale();
   }
 

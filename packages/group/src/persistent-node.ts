@@ -72,19 +72,23 @@ export class PersistentNode extends Lifecycle<Events> {
 
   /**
    * Resolves true once the node is in place, false at `timeoutMs` (Curator's
-   * waitForInitialCreate); rejects with the signal's reason on abort.
+   * waitForInitialCreate); rejects with the signal's reason on abort. Every call of a closed
+   * node (this one and those below) throws or rejects with RecipeClosedError.
    */
-  waitForPlaced(options: WaitOptions = {}): Promise<boolean> {
+  async waitForPlaced(options: WaitOptions = {}): Promise<boolean> {
+    this.throwIfClosed();
     return this.node.waitForPlaced(options);
   }
 
   /** Sets the node's data (kept for every later re-creation too). */
-  setData(data: Buffer | string, options: { signal?: AbortSignal } = {}): Promise<void> {
+  async setData(data: Buffer | string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    this.throwIfClosed();
     return this.node.setData(toData(data, 'data'), options);
   }
 
   /** The node's data as we keep it. */
   getData(): Buffer {
+    this.throwIfClosed();
     return this.node.getData();
   }
 

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SharedCount, SharedValue, type Versioned } from '@zk-recipes/atomic';
-import { DataTooLargeError, InvalidArgumentError } from '@zk-recipes/core';
+import { DataTooLargeError, InvalidArgumentError, RecipeClosedError } from '@zk-recipes/core';
 import { TestRoot } from '@zk-recipes/testing';
 import { eventually, startedClient } from '../support/core-helpers.js';
 import { curatorPeer } from '../support/curator-shared.js';
@@ -111,6 +111,34 @@ test('Curator interop: a SharedCount set by Java is seen by ours, and ours by Ja
     await new Promise((r) => setTimeout(r, 300));
     await count.set(-77);
     assert.equal(await javaWait.line(), 'seen -77');
+  } finally {
+    await root.remove();
+  }
+});
+
+test('SharedValue and SharedCount: every call after close() is a RecipeClosedError and writes nothing (set() used to write)', async () => {
+  const root = await TestRoot.create(server);
+  await using a = await startedClient({ connectString: server.connectString });
+  try {
+    const closed = (e: unknown) => e instanceof RecipeClosedError && e.code === 'RECIPE_CLOSED';
+    const value = new SharedValue(a.client, root.child('v'), 'seed');
+    const count = new SharedCount(a.client, root.child('c'), 1);
+    await value.start();
+    await count.start();
+    await value.close();
+    await count.close();
+    await assert.rejects(value.set('x'), closed);
+    await assert.rejects(value.trySet('x', 0), closed);
+    await assert.rejects(value.ready(), closed);
+    assert.throws(() => value.changes(), closed);
+    await assert.rejects(count.set(5), closed);
+    await assert.rejects(count.trySet(5, 0), closed);
+    await assert.rejects(count.ready(), closed);
+    assert.throws(() => count.changes(), closed);
+    const v = await a.client.getData(root.child('v'));
+    assert.equal(v.data.toString(), 'seed');
+    assert.equal(v.stat.version, 0, 'not written');
+    assert.equal((await a.client.getData(root.child('c'))).stat.version, 0, 'not written');
   } finally {
     await root.remove();
   }

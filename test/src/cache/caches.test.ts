@@ -6,11 +6,12 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { ChildrenCache, NodeCache, TreeCache, type CacheEvent } from '@zk-recipes/cache';
-import { InvalidArgumentError } from '@zk-recipes/core';
+import { InvalidArgumentError, RecipeClosedError } from '@zk-recipes/core';
 import { assertNoLeftoverWatches } from '@zk-recipes/testing';
 import { cacheTree, eventually, replay, serverTree, sorted } from '../support/cache-helpers.js';
 import { proxiedClients } from '../support/proxied-clients.js';
 import { sharedServer } from '../support/shared-server.js';
+import { returnsWithinBound, untilState } from '../support/shutdown.js';
 
 const server = sharedServer({ tickTimeMs: 200 });
 
@@ -198,4 +199,50 @@ test('cache bad input: invalid paths and options are refused with typed errors b
   await assert.rejects(c.start(), { code: 'ILLEGAL_STATE' });
   await c.close();
   await assert.rejects(c.ready(), { code: 'RECIPE_CLOSED' });
+});
+
+test('NodeCache, ChildrenCache, TreeCache: every call after close() is a RecipeClosedError (ready() resolved, the last view was served)', async () => {
+  await using fx = await proxiedClients(server, { clients: 1, proxy: false });
+  const { client } = fx.clients[0];
+  const path = fx.root.child('closed');
+  await client.create(path, 'x');
+  const closed = (e: unknown) => e instanceof RecipeClosedError && e.code === 'RECIPE_CLOSED';
+  const node = new NodeCache(client, path);
+  const children = new ChildrenCache(client, path);
+  const tree = new TreeCache(client, path);
+  for (const c of [node, children, tree]) {
+    await c.start();
+    await c.ready({ timeoutMs: 10_000 });
+    await c.close();
+    await assert.rejects(c.ready(), closed);
+    assert.throws(() => c.isStale(), closed);
+    assert.throws(() => c.events(), closed);
+  }
+  assert.throws(() => children.get('a'), closed);
+  assert.throws(() => children.names(), closed);
+  assert.throws(() => children.children(), closed);
+  assert.throws(() => tree.get(path), closed);
+  assert.throws(() => tree.children(path), closed);
+  assert.throws(() => tree.nodes(), closed);
+});
+
+test("a cache's close() returns within the release bound from its call: ZooKeeper unreachable at the call, or the connection silent and not yet known to be down (it waited for the client to notice, then the whole bound: 14 s with a 20 s session)", async () => {
+  await using fx = await proxiedClients(server, { clients: [{ sessionTimeoutMs: 20_000 }] });
+  const { client } = fx.clients[0];
+  const { proxy } = fx;
+  // Started while down: its addWatch is in doubt, and removing it waits for a connection.
+  proxy.rejectConnections();
+  await untilState(client, 'SUSPENDED');
+  const down = new NodeCache(client, fx.root.child('down'));
+  await down.start();
+  await returnsWithinBound('close() with ZooKeeper unreachable', () => down.close());
+  proxy.heal();
+  await untilState(client, 'RECONNECTED');
+  const silent = new NodeCache(client, fx.root.child('silent'));
+  await silent.start();
+  await silent.ready({ timeoutMs: 10_000 });
+  proxy.partition();
+  await returnsWithinBound('close() on a silent connection', () => silent.close());
+  assert.ok(client.isConnected, 'the client had not noticed: the bound held anyway');
+  proxy.heal();
 });

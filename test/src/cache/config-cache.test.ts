@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { z } from 'zod';
 import { ConfigCache, ConfigInvalidError, ConfigMap } from '@zk-recipes/cache';
-import { InvalidArgumentError } from '@zk-recipes/core';
+import { InvalidArgumentError, RecipeClosedError } from '@zk-recipes/core';
 import { assertNoLeftoverWatches } from '@zk-recipes/testing';
 import { eventually } from '../support/cache-helpers.js';
 import { proxiedClients } from '../support/proxied-clients.js';
@@ -148,4 +148,45 @@ test('config bad input: a schema that is not one, a path that is not valid', asy
   assert.throws(() => new ConfigCache(client, 'x', { schema }), InvalidArgumentError);
   assert.throws(() => new ConfigMap(client, '/x/', { schema }), InvalidArgumentError);
   assert.throws(() => new ConfigCache(client, '/x', undefined as never), InvalidArgumentError);
+  // A default the schema refuses is refused at construction (it was served by get() as valid).
+  assert.throws(
+    () => new ConfigCache(client, '/x', { schema, default: { maxConnections: -5, region: 'eu' } }),
+    (e) => e instanceof ConfigInvalidError && e.code === 'CONFIG_INVALID' && e.reason === 'schema',
+  );
+});
+
+test('ConfigCache and ConfigMap: every call after close() is a RecipeClosedError and nothing is written', async () => {
+  await using fx = await proxiedClients(server, { clients: 1, proxy: false });
+  const { client } = fx.clients[0];
+  const closed = (e: unknown) => e instanceof RecipeClosedError && e.code === 'RECIPE_CLOSED';
+  const one = { maxConnections: 1, region: 'eu' };
+  const config = new ConfigCache(client, fx.root.child('c'), { schema, default: one });
+  const map = new ConfigMap(client, fx.root.child('m'), { schema });
+  await config.start();
+  await map.start();
+  await config.ready({ timeoutMs: 10_000 });
+  await map.ready({ timeoutMs: 10_000 });
+  await config.close();
+  await map.close();
+  await assert.rejects(config.ready(), closed);
+  await assert.rejects(config.publish(one), closed);
+  await assert.rejects(
+    config.update(() => one),
+    closed,
+  );
+  assert.throws(() => config.get(), closed);
+  assert.throws(() => config.changes(), closed);
+  assert.throws(() => config.isStale(), closed);
+  await assert.rejects(map.ready(), closed);
+  await assert.rejects(map.publish('k', one), closed);
+  await assert.rejects(
+    map.update('k', () => one),
+    closed,
+  );
+  assert.throws(() => map.get('k'), closed);
+  assert.throws(() => map.keys(), closed);
+  assert.throws(() => map.entries(), closed);
+  assert.throws(() => map.changes(), closed);
+  assert.equal(await client.exists(fx.root.child('c')), null, 'nothing written');
+  assert.equal(await client.exists(fx.root.child('m')), null, 'nothing written');
 });

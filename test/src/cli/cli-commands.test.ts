@@ -10,6 +10,8 @@ import { LeaderLatch } from '@zk-recipes/leader';
 import { fencingTokenOf, Mutex, ReadWriteLock, Semaphore } from '@zk-recipes/lock';
 import { TestRoot, timing } from '@zk-recipes/testing';
 import { AtomicLong, SharedCount } from '@zk-recipes/atomic';
+import { Barrier, DoubleBarrier } from '@zk-recipes/barrier';
+import { GroupMember, PersistentTtlNode } from '@zk-recipes/group';
 import { ConfigCache } from '@zk-recipes/cache';
 import { ServiceDiscovery, serviceInstance } from '@zk-recipes/discovery';
 import { DistributedQueue } from '@zk-recipes/queue';
@@ -295,6 +297,46 @@ describe('zk-recipes on recipes held by our packages and by Curator', { concurre
     assert.deepEqual(got.decoded, [
       { format: 'queue-items', items: ['batch-a', 'batch-b'], encoding: 'utf8' },
     ]);
+  });
+
+  test('inspect: a set Barrier, a DoubleBarrier whose quorum entered, a group with two members, a PersistentTtlNode (each said "no known layout")', async () => {
+    await using root = await TestRoot.create(server);
+    const c = await client();
+    await new Barrier(c, root.child('gate')).set();
+    const double = new DoubleBarrier(c, root.child('double'), 1);
+    await double.enter({ timeoutMs: 10_000 });
+    await using m1 = new GroupMember(c, root.child('group'), 'api-1', { payload: 'host-1:80' });
+    await using m2 = new GroupMember(c, root.child('group'), 'api-2', { payload: 'host-2:80' });
+    await m1.start();
+    await m2.start();
+    await using lease = new PersistentTtlNode(c, root.child('lease'), 60_000, { data: 'busy' });
+    await lease.start();
+    const paths = ['gate', 'double', 'group', 'lease'].map((p) => root.child(p));
+    const [[gate, dbl, group, ttl], human] = await Promise.all([
+      cliJsonLines<InspectJson>(['inspect', ...paths, ...cs()]),
+      runCli(['inspect', ...paths, ...cs()]),
+    ]);
+    assert.equal(layoutOf(gate!, 'barrier').set, true);
+    const d = layoutOf(dbl!, 'double-barrier');
+    assert.equal(d.ready, true);
+    assert.deepEqual(
+      d.members!.map((m) => m.sessionId),
+      [hex(c.session?.sessionId)],
+    );
+    assert.deepEqual(
+      layoutOf(group!, 'group').members!.map((m) => [m.id, m.data, m.sessionId]),
+      [
+        ['api-1', 'host-1:80', hex(c.session?.sessionId)],
+        ['api-2', 'host-2:80', hex(c.session?.sessionId)],
+      ],
+    );
+    const t = layoutOf(ttl!, 'ttl-node');
+    assert.equal(t.data, 'busy');
+    assert.ok(t.touchedAgoMs! >= 0 && t.touchedAgoMs! < 60_000, 'touched within its TTL');
+    assert.equal(human.code, 0);
+    assert.doesNotMatch(human.stdout, /no known layout/);
+    assert.match(human.stdout, /member +api-2 +session .* payload host-2:80/);
+    await double.leave({ timeoutMs: 10_000 });
   });
 
   test('inspect: state held by our packages: a DistributedQueue with an item in flight (lock path found), ServiceDiscovery, AtomicLong, SharedCount, a ConfigCache config', async () => {

@@ -72,6 +72,14 @@ export interface LayoutJson {
   value?: unknown;
   version?: number;
   modifiedAt?: string;
+  set?: boolean;
+  setAt?: string;
+  ready?: boolean;
+  members?: NodeJson[];
+  touchedAt?: string;
+  touchedAgoMs?: number;
+  touchedBy?: string;
+  data?: string;
 }
 
 export interface StatJson {

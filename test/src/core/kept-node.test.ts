@@ -3,7 +3,7 @@
 // its rules, and one listener per client for the cache engine's connection states.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { digestAcl, NoAuthError } from '@zk-recipes/core';
+import { DataTooLargeError, digestAcl, NoAuthError } from '@zk-recipes/core';
 import {
   CacheEngine,
   KeptNode,
@@ -105,6 +105,10 @@ test("KeptNode: another session's node is a NodeConflictError, untouched, and ou
       (e) => e instanceof NodeConflictError && e.owner === other.client.session!.sessionId,
     );
     assert.equal((await other.client.getData(path)).data.toString(), 'theirs');
+    // Not placed: data over the packet limit is refused all the same, the data kept unchanged
+    // (it was kept, and every create after failed with DataTooLargeError).
+    await assert.rejects(node.setData(Buffer.alloc(2 * 1024 * 1024)), DataTooLargeError);
+    assert.equal(node.getData().toString(), 'ours');
     await other.client.delete(path);
     assert.equal(await node.waitForPlaced({ timeoutMs: 5000 }), true);
     assert.equal((await other.client.getData(path)).data.toString(), 'ours');

@@ -10,6 +10,7 @@ import {
   ClientClosedError,
   IllegalStateError,
   InvalidArgumentError,
+  RecipeClosedError,
   SerializationError,
   type Stat,
 } from '@zk-recipes/core';
@@ -378,7 +379,7 @@ test('close() returns within the release bound while ZooKeeper cannot be reached
   }
 });
 
-test('on a closed client, register(), the queries and serviceCache() reject with ClientClosedError; use before start() or after close() is an IllegalStateError', async () => {
+test('on a closed client, register(), the queries and serviceCache() reject with ClientClosedError; use before start() is an IllegalStateError, after close() a RecipeClosedError', async () => {
   const c = await startedClient({ connectString: server.connectString });
   await using root = await TestRoot.create(server);
   const discovery = new ServiceDiscovery(c.client, { basePath: root.child('services') });
@@ -394,5 +395,38 @@ test('on a closed client, register(), the queries and serviceCache() reject with
   await assert.rejects(discovery.instances('api'), closed);
   await assert.rejects(discovery.serviceCache('api'), closed);
   await discovery.close();
-  await assert.rejects(discovery.names(), IllegalStateError);
+  await assert.rejects(discovery.names(), RecipeClosedError);
+});
+
+test('every call of a closed ServiceDiscovery, ServiceCache or ServiceProvider is a RecipeClosedError (a closed discovery said "start() it first", which it cannot be), and nothing is written', async () => {
+  await using c = await startedClient({ connectString: server.connectString });
+  await using root = await TestRoot.create(server);
+  const basePath = root.child('services');
+  const discovery = new ServiceDiscovery(c.client, { basePath });
+  await discovery.start();
+  const one = serviceInstance({ name: 'api', id: 'one' });
+  await discovery.register(one);
+  const cache = await discovery.serviceCache('api');
+  const provider = await discovery.serviceProvider('api');
+  await discovery.close();
+  assert.equal(cache.state, 'CLOSED');
+  const closed = (e: unknown) => e instanceof RecipeClosedError && e.code === 'RECIPE_CLOSED';
+  const two = serviceInstance({ name: 'api', id: 'two' });
+  await assert.rejects(discovery.register(two), closed);
+  await assert.rejects(discovery.update(one), closed);
+  await assert.rejects(discovery.unregister('one'), closed);
+  await assert.rejects(discovery.serviceCache('api'), closed);
+  await assert.rejects(discovery.serviceProvider('api'), closed);
+  await assert.rejects(discovery.names(), closed);
+  await assert.rejects(discovery.instances('api'), closed);
+  await assert.rejects(discovery.instance('api', 'one'), closed);
+  assert.throws(() => discovery.registered(), closed);
+  await assert.rejects(cache.ready(), closed);
+  assert.throws(() => cache.instances(), closed);
+  assert.throws(() => cache.isStale(), closed);
+  await assert.rejects(cache.changes().next(), closed);
+  assert.throws(() => provider.getInstance(), closed);
+  assert.throws(() => provider.getAllInstances(), closed);
+  assert.throws(() => provider.noteError(one), closed);
+  assert.deepEqual(await childrenOf(server, `${basePath}/api`), [], 'nothing registered');
 });

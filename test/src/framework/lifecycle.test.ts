@@ -2,6 +2,7 @@
 // recipe's hooks do. No server is involved: the class does no I/O itself.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { RecipeClosedError } from '@zk-recipes/core';
 import { Lifecycle } from '@zk-recipes/core/recipe';
 
 class Probe extends Lifecycle<{ error: [unknown] }> {
@@ -37,4 +38,26 @@ test('close() runs onClosing before the close signal aborts; one that throws is 
   const never = new Probe(false);
   await never.close();
   assert.deepEqual(never.steps, ['close signal'], 'not started: no onClosing, no onClose');
+});
+
+test('throwIfClosed(): nothing before start() or while started, RecipeClosedError (with the path) once close() was called, started or not', async () => {
+  class Calls extends Probe {
+    call(): string {
+      this.throwIfClosed();
+      return 'ok';
+    }
+  }
+  const closed = (e: unknown) =>
+    e instanceof RecipeClosedError && e.code === 'RECIPE_CLOSED' && e.path === '/probe';
+  const started = new Calls(false);
+  assert.equal(started.call(), 'ok', 'LATENT');
+  await started.start();
+  assert.equal(started.call(), 'ok', 'STARTED');
+  const closing = started.close();
+  assert.throws(() => started.call(), closed, 'from the moment close() is called');
+  await closing;
+  assert.throws(() => started.call(), closed);
+  const never = new Calls(false);
+  await never.close();
+  assert.throws(() => never.call(), closed, 'closed without a start');
 });

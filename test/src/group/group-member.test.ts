@@ -7,8 +7,13 @@ import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { DataTooLargeError, InvalidArgumentError } from '@zk-recipes/core';
-import { GroupMember, NodeConflictError, type GroupChange } from '@zk-recipes/group';
+import { DataTooLargeError, InvalidArgumentError, RecipeClosedError } from '@zk-recipes/core';
+import {
+  GroupMember,
+  NodeConflictError,
+  PersistentNode,
+  type GroupChange,
+} from '@zk-recipes/group';
 import { assertNoLeftoverWatches, expireSession, FaultProxy, TestRoot } from '@zk-recipes/testing';
 import { eventually, startedClient, waitForNewSession } from '../support/core-helpers.js';
 import { curatorPeer } from '../support/curator-shared.js';
@@ -94,6 +99,10 @@ test("GroupMember: a duplicate id is a typed conflict, the live member's node un
     assert.equal(held.data.toString(), 'first');
     assert.equal(held.stat.version, 0, 'not written');
     assert.deepEqual(view(second), { same: 'first' }, 'the view is the live member');
+    // Waiting for its id, not placed: a payload over the limit is refused all the same (it was
+    // kept, and every later create failed: a member that could never join).
+    await assert.rejects(second.setPayload(Buffer.alloc(2 * 1024 * 1024)), DataTooLargeError);
+    assert.equal(second.getPayload().toString(), 'second', 'the payload kept is the one that fits');
     await first.close();
     assert.equal(await second.waitForJoined({ timeoutMs: 5000 }), true);
     await eventually(() => view(second).same === 'second', 5000, 'second in place');
@@ -268,6 +277,33 @@ test("Curator interop: Curator's GroupMember (Java) and ours in one group see ea
     java.send('close');
     assert.equal(await java.line(), 'closed');
     await eventually(() => !('java' in view(back)), 5000, 'java left');
+  } finally {
+    await root.remove();
+  }
+});
+
+test('GroupMember and PersistentNode: every call after close() is a RecipeClosedError, and nothing is written (setPayload resolved and the old members() map stayed)', async () => {
+  const root = await TestRoot.create(server);
+  await using a = await startedClient({ connectString: server.connectString });
+  try {
+    const closed = (e: unknown) => e instanceof RecipeClosedError && e.code === 'RECIPE_CLOSED';
+    const member = new GroupMember(a.client, root.child('g'), 'm', { payload: 'p' });
+    await member.start();
+    const node = new PersistentNode(a.client, root.child('n'), { mode: 'PERSISTENT', data: 'd' });
+    await node.start();
+    await member.close();
+    await node.close();
+    await assert.rejects(member.setPayload('after'), closed);
+    await assert.rejects(member.waitForJoined({ timeoutMs: 100 }), closed);
+    assert.throws(() => member.members(), closed);
+    assert.throws(() => member.getPayload(), closed);
+    assert.throws(() => member.isStale(), closed);
+    assert.throws(() => member.changes(), closed);
+    await assert.rejects(node.setData('after'), closed);
+    await assert.rejects(node.waitForPlaced({ timeoutMs: 100 }), closed);
+    assert.throws(() => node.getData(), closed);
+    assert.equal(await a.client.exists(root.child('g/m')), null, 'the member left');
+    assert.equal(await a.client.exists(root.child('n')), null, 'nothing made again');
   } finally {
     await root.remove();
   }

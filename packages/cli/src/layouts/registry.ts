@@ -3,8 +3,10 @@
  * Every recogniser runs; all that match are reported (two recipes can share a layout: a mutex
  * and a leader selector are the same nodes).
  */
+import { barrierLayout, doubleBarrierLayout } from './barrier.js';
 import { configLayout } from './config.js';
 import { counterLayout } from './counter.js';
+import { groupLayout, ttlNodeLayout } from './group.js';
 import { latchLayout } from './latch.js';
 import { mutexLayout } from './mutex.js';
 import { queueLockPathLayout } from './queue-lock-path.js';
@@ -29,4 +31,8 @@ export const layouts: readonly Layout[] = [
   servicesLayout,
   counterLayout,
   configLayout,
+  barrierLayout,
+  doubleBarrierLayout,
+  groupLayout,
+  ttlNodeLayout,
 ];

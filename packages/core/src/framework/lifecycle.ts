@@ -74,6 +74,14 @@ export abstract class Lifecycle<
     await this.onStart();
   }
 
+  /**
+   * Throws RecipeClosedError once close() was called: the first line of every public call of a
+   * recipe (a call on a closed recipe neither writes nor answers from what it held).
+   */
+  protected throwIfClosed(): void {
+    if (this.lifecycle === 'CLOSED') throw new RecipeClosedError(this.path);
+  }
+
   /** Stops the recipe and gives up what it holds. Idempotent; never rejects. */
   close(): Promise<void> {
     this.closing ??= (async () => {

@@ -20,6 +20,7 @@
  * kept-node-release.ts (the removal on close).
  */
 import type { ZkClient } from '../client.js';
+import { checkPacketInView } from '../client-session.js';
 import { DataTooLargeError, NoNodeError, SessionExpiredError } from '../errors.js';
 import { Lifecycle } from '../framework/lifecycle.js';
 import { RELEASE_BOUND_MS } from '../framework/release.js';
@@ -139,9 +140,15 @@ export class KeptNode extends Lifecycle<KeptNodeEvents> {
   /**
    * Sets the node's data, kept for every later re-creation too: one setData on the node where
    * it is (created anew if it is gone). Data over the packet limit rejects with
-   * DataTooLargeError and the data kept is the previous one.
+   * DataTooLargeError and the data kept is the previous one, placed or not; RecipeClosedError
+   * after close().
    */
-  setData(data: Buffer, options: { signal?: AbortSignal } = {}): Promise<void> {
+  async setData(data: Buffer, options: { signal?: AbortSignal } = {}): Promise<void> {
+    this.throwIfClosed();
+    // Checked here, before anything changes: while the node is not placed (waiting on a
+    // conflict, between sessions) no setData would check it, and data over the limit kept for
+    // the next create made every re-creation fail (a member that could never join).
+    checkPacketInView(this.client, this.path, data.length);
     return this.serial(async () => {
       const previous = this.p.data;
       this.p.data = data;

@@ -16,8 +16,9 @@ import type { PersistentWatchEvent } from '../../persistent-watches.js';
 import type { StateChange } from '../../states.js';
 import type { WatchEvent } from '../../types.js';
 import { joinSignals } from '../abort.js';
-import { onClientState, whileConnected } from '../connectivity.js';
+import { onClientState } from '../connectivity.js';
 import { Deadline, waitFor, type WaitOptions } from '../deadline.js';
+import { settledWithin } from '../kept-node-release.js';
 import { RebuildDiff } from './diff.js';
 import { CacheLoader, isConnectionLoss, SUPERSEDED } from './loader.js';
 import { ReadOrder } from './order.js';
@@ -32,6 +33,12 @@ import type {
   CacheScope,
   CacheWatchMode,
 } from './types.js';
+
+/**
+ * How long close() waits for its watch removals and its loop, from its call: under the release
+ * bound with a margin for the timer's lateness (as release.ts's delete deadline keeps one).
+ */
+const CLOSE_WAIT_MS = RELEASE_BOUND_MS - 100;
 
 /**
  * Keeps a node, the children of a path, or a subtree equal to the server's, and tells each
@@ -194,8 +201,13 @@ export class CacheEngine extends Lifecycle<CacheEngineEvents> {
     this.generation++;
     const work = this.watches.removeAll();
     if (this.running) work.push(this.running);
-    // Quick without ZooKeeper: what could not be removed goes with the session.
-    await whileConnected(this.client, Promise.all(work), RELEASE_BOUND_MS);
+    // Quick without ZooKeeper: what could not be removed goes on in the background (or with
+    // the session). One bound counted from the call, whatever the client knows of its
+    // connection: the grace used to start only once the client saw the connection down (a
+    // silent one: 14 s with a 20 s session), and down at the call it took the whole bound,
+    // never less, so any lag put close() past it (an addWatch tried while down leaves the
+    // watch in doubt, and its removal waits for a connection).
+    await settledWithin(Deadline.of({ timeoutMs: CLOSE_WAIT_MS }), Promise.all(work));
   }
 
   /** Adds the watch (with backoff until it is in, or the cache closes), then loads. */
