@@ -7,7 +7,7 @@
  * long-lived recipes, serializers, versioned read-modify-write, and waiting on children.
  * docs/recipes/writing-a-recipe.md builds a recipe from it.
  */
-export { abortReason, joinSignals, sleep } from './kit/abort.js';
+export { abortReason, joinSignals, sleep, untilAborted } from './kit/abort.js';
 export { Deadline, waitFor, type WaitOptions } from './kit/deadline.js';
 export { waitForChildren } from './kit/children.js';
 export { waitForNode } from './kit/node-wait.js';

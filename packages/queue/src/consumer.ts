@@ -4,8 +4,7 @@
  * unprocessed rest of a batch" is always a suffix.
  */
 import type { ZkClient } from '@zk-recipes/core';
-import { Deadline, sleep } from '@zk-recipes/core/recipe';
-import { abandonable } from './stopping.js';
+import { Deadline, sleep, untilAborted } from '@zk-recipes/core/recipe';
 import type { Claim } from './claim.js';
 import type { ClaimContext } from './settle.js';
 import { takeNode, type Taken } from './take.js';
@@ -42,7 +41,7 @@ export class Channel<T> {
         if (c.finished) this.claims.delete(c);
         else if (c.ready) return c.message();
       }
-      const step = await abandonable(this.step(deadline), deadline.signal, (s) => {
+      const step = await untilAborted(this.step(deadline), deadline.signal, (s) => {
         if (typeof s === 'object') this.late(s);
       });
       if (typeof step === 'object') {

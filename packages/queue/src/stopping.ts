@@ -7,7 +7,7 @@
  * (a guaranteed delete). A stop once waited for a listing's retries: 25 s with the server down.
  */
 import type { ZkClient } from '@zk-recipes/core';
-import { abortReason, RELEASE_BOUND_MS, whileConnected } from '@zk-recipes/core/recipe';
+import { RELEASE_BOUND_MS, whileConnected } from '@zk-recipes/core/recipe';
 
 /**
  * How long a stop waits for ZooKeeper work once the connection is found down: half the
@@ -45,38 +45,4 @@ export async function settleUnlessStopped(
     return;
   }
   await whileConnected(client, work, CLOSE_GRACE_MS);
-}
-
-/**
- * `work`, or a rejection with the signal's reason as soon as `signal` aborts: the waiter is
- * not held by a request ZooKeeper cannot answer now (core's requests end at their deadline,
- * not at the caller's abort). `work` goes on then; `abandoned` gets its result, to give back
- * what it took.
- */
-export function abandonable<R>(
-  work: Promise<R>,
-  signal: AbortSignal | undefined,
-  abandoned: (result: R) => void,
-): Promise<R> {
-  if (!signal) return work;
-  return new Promise<R>((resolve, reject) => {
-    let left = false;
-    const onAbort = () => {
-      left = true;
-      reject(abortReason(signal));
-    };
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (r) => {
-        signal.removeEventListener('abort', onAbort);
-        if (left) abandoned(r);
-        else resolve(r);
-      },
-      (e: Error) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e); // ignored once the caller left
-      },
-    );
-  });
 }

@@ -31,23 +31,30 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 /**
  * `work`, or its rejection with {@link abortReason} as soon as `signal` aborts, whichever comes
- * first. What `work` does after that is not waited for; its late rejection is swallowed (it
- * would otherwise be unhandled). For a request already written, abort only stops the waiting:
- * the server may still apply it.
+ * first. What `work` does after that is not waited for: its result goes to `abandoned` (to give
+ * back what it took), its late rejection is swallowed (it would otherwise be unhandled). For a
+ * request already written, abort only stops the waiting: the server may still apply it.
  */
-export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+export function untilAborted<T>(
+  work: Promise<T>,
+  signal: AbortSignal | undefined,
+  abandoned?: (result: T) => void,
+): Promise<T> {
   if (!signal) return work;
-  if (signal.aborted) {
-    work.catch(() => undefined);
-    return Promise.reject(abortReason(signal));
-  }
   return new Promise<T>((resolve, reject) => {
+    let left = false;
     const onAbort = () => {
-      work.catch(() => undefined);
+      left = true;
       reject(abortReason(signal));
     };
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.finally(() => signal.removeEventListener('abort', onAbort)).then(resolve, reject);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    work
+      .finally(() => signal.removeEventListener('abort', onAbort))
+      .then(
+        (r) => (left ? abandoned?.(r) : resolve(r)),
+        reject, // ignored once the caller left
+      );
   });
 }
 
