@@ -254,6 +254,13 @@ test("Curator interop: Curator's GroupMember (Java) and ours in one group see ea
     const group = root.child('mixed');
     await using java = curatorPeer('group-member', server.connectString, group, 'java', 'pj');
     assert.equal(await java.line(), 'members java=pj');
+    // Curator's getCurrentMembers() always lists its own id, before its PersistentNode has made
+    // the node: wait for the node itself, so that ours, started after it, must see it.
+    await eventually(
+      async () => (await c.client.exists(`${group}/java`)) !== null,
+      5000,
+      'java joined',
+    );
     await using ours = new GroupMember(c.client, group, 'ts', { payload: 'pt' });
     await ours.start();
     assert.deepEqual(view(ours), { java: 'pj', ts: 'pt' });
