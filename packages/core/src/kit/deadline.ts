@@ -111,3 +111,16 @@ export function waitFor<T>(
     if (over) stop?.(); // settled inside subscribe, before `stop` was known
   });
 }
+
+/**
+ * Resolves when `work` settles (its result and error ignored: handled here) or at `deadline`,
+ * whichever comes first; `work` goes on by itself after that.
+ */
+export async function settledWithin(deadline: Deadline, work: Promise<unknown>): Promise<void> {
+  await waitFor<true>(deadline, (settle) => {
+    work.then(
+      () => settle(true),
+      () => settle(true),
+    );
+  });
+}

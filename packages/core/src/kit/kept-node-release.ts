@@ -8,23 +8,9 @@
 import type { ZkClient } from '../client.js';
 import { isRetryable, NoNodeError } from '../errors.js';
 import type { Stat } from '../types.js';
-import type { Deadline } from './deadline.js';
-import { waitFor } from './deadline.js';
+import { settledWithin, type Deadline } from './deadline.js';
 import { heldNode } from './held-node.js';
 import type { Placement } from './kept-node-place.js';
-
-/**
- * Resolves when `work` settles (its result and error ignored: handled here) or at `deadline`,
- * whichever comes first; `work` goes on by itself after that.
- */
-export async function settledWithin(deadline: Deadline, work: Promise<unknown>): Promise<void> {
-  await waitFor<true>(deadline, (settle) => {
-    work.then(
-      () => settle(true),
-      () => settle(true),
-    );
-  });
-}
 
 /**
  * Removes the node `placement` held (`held`, as close() found it), waiting at most until `deadline`: past it (ZooKeeper

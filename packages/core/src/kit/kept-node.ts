@@ -26,9 +26,9 @@ import { Lifecycle } from '../framework/lifecycle.js';
 import { RELEASE_BOUND_MS } from '../framework/release.js';
 import type { CreateMode } from '../types.js';
 import { abortReason, joinSignals, sleep } from './abort.js';
-import { Deadline, waitFor, type WaitOptions } from './deadline.js';
+import { Deadline, settledWithin, waitFor, type WaitOptions } from './deadline.js';
 import { Placement } from './kept-node-place.js';
-import { removeKept, settledWithin } from './kept-node-release.js';
+import { removeKept } from './kept-node-release.js';
 import { NodeConflictError, type KeptNodeEvents, type KeptNodeOptions } from './kept-node-types.js';
 import { waitForNode } from './node-wait.js';
 
