@@ -1,7 +1,9 @@
 /**
- * The command line: `zk-recipes <command> [options] [path]`, parsed by Node's own
- * `util.parseArgs` (no dependency). Each command takes the global options and its own; a
- * mistake is a UsageError (exit code 2) naming it in one line.
+ * The command line: `zk-recipes [global options] <command> [options] [path]`, parsed by Node's
+ * own `util.parseArgs` (no dependency). Each command takes the global options and its own, and
+ * the global ones may also come before the command (`zk-recipes -c host:2181 inspect /x`, as
+ * zkCli.sh and most CLIs take them); a mistake is a UsageError (exit code 2) naming it in one
+ * line.
  */
 import { parseArgs } from 'node:util';
 
@@ -120,7 +122,7 @@ export function mainHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
   return `zk-recipes: see who holds, who leads and what waits in ZooKeeper
 
-Usage: zk-recipes <command> [options] [path]
+Usage: zk-recipes [connection options] <command> [options] [path]
 
 Commands:
 ${Object.entries(COMMANDS)
@@ -181,8 +183,37 @@ function positiveInt(value: string, option: string, command: string): number {
   return Number(value);
 }
 
+/**
+ * Global options given before the command, and the command after them: `-c h:p inspect /x` is
+ * `inspect -c h:p /x`. Stops at the first word that is not a global option (the command, or a
+ * mistake the command's parse names); help and version stay where they are.
+ */
+function leadingGlobals(argv: readonly string[]): { command?: string; rest: string[] } {
+  const lead: string[] = [];
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const word = argv[i]!;
+    const name = word.startsWith('--')
+      ? word.slice(2).split('=')[0]!
+      : Object.keys(GLOBAL).find((k) => word === `-${GLOBAL[k]!.short}`);
+    const spec = name === undefined ? undefined : GLOBAL[name];
+    if (!word.startsWith('-') || !spec || name === 'help') break;
+    lead.push(word);
+    if (spec.type === 'string' && !word.includes('=') && i + 1 < argv.length) lead.push(argv[++i]!);
+  }
+  const command = argv[i];
+  return command === undefined
+    ? { rest: lead }
+    : { command, rest: [...lead, ...argv.slice(i + 1)] };
+}
+
 export function parse(argv: readonly string[]): Parsed {
-  const [command, ...rest] = argv;
+  const { command, rest } = leadingGlobals(argv);
+  if (command === undefined && rest.length > 0) {
+    throw new UsageError(
+      `expected a command after ${rest.join(' ')} (${Object.keys(COMMANDS).join(', ')})`,
+    );
+  }
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     const topic = command === 'help' ? rest[0] : undefined;
     if (topic !== undefined && !COMMANDS[topic])

@@ -660,6 +660,27 @@ describe('zk-recipes on recipes held by our packages and by Curator', { concurre
         code: 2,
         line: /^zk-recipes inspect: the path must start with \//,
       },
+      {
+        // Global options before the command are taken as after it (as zkCli.sh takes -server).
+        args: [...cs(), '--timeout=3000', 'inspect', root.child('missing')],
+        code: 1,
+        line: new RegExp(`^zk-recipes inspect: no node at ${root.child('missing')}$`),
+      },
+      {
+        args: ['-c', `127.0.0.1:${await refusedPort()}`, '--timeout', '1000', 'ls', '/'],
+        code: 1,
+        line: /^zk-recipes ls: cannot connect: no ZooKeeper server at 127\.0\.0\.1:\d+ answered within 1000 ms/,
+      },
+      {
+        args: ['-c', 'zk1:2181'],
+        code: 2,
+        line: /^zk-recipes: expected a command after -c zk1:2181 \(inspect, ls/,
+      },
+      {
+        args: ['--bogus', 'ls', '/'],
+        code: 2,
+        line: /^zk-recipes: expected a command before --bogus/,
+      },
       { args: ['frobnicate', '/x'], code: 2, line: /^zk-recipes: unknown command "frobnicate"/ },
       { args: ['ls', '/', '--bogus'], code: 2, line: /^zk-recipes ls: Unknown option '--bogus'/ },
       {

@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import { createClient, type ZkClient } from '@zk-recipes/core';
 import { LeaderLatch } from '@zk-recipes/leader';
 import { Mutex } from '@zk-recipes/lock';
-import { serverWatches, TestRoot, timing } from '@zk-recipes/testing';
+import { FaultProxy, serverWatches, TestRoot, timing } from '@zk-recipes/testing';
 import { cliBin, cliJson, runCli } from '../support/cli.js';
 import { sharedServer } from '../support/shared-server.js';
 import { hex, type InspectJson } from './cli-json.js';
@@ -146,6 +146,51 @@ test('watch on a pipe: one JSON line per change, with the inspect shape', async 
     });
     assert.equal(leader()!.sessionId, hex(b.session?.sessionId));
     assert.ok(lines.slice(1).every((l) => l.event !== null && l.state === 'CONNECTED'));
+  } finally {
+    child.kill('SIGINT');
+  }
+  assert.equal(await exited, 0);
+});
+
+test('watch on a pipe: a cut connection gives one Resync line once it is back, with the view read again', async () => {
+  await using root = await TestRoot.create(server);
+  const path = root.child('held');
+  await using proxy = await FaultProxy.start(server.connectString);
+  await using a = await started();
+  const child = spawn(process.execPath, [cliBin, '-c', proxy.connectString, 'watch', path], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const lines: { event: { type: string } | null; state: string; inspect: InspectJson | null }[] =
+    [];
+  readline
+    .createInterface({ input: child.stdout })
+    .on('line', (l) => lines.push(JSON.parse(l) as (typeof lines)[number]));
+  const resyncs = () => lines.filter((l) => l.event?.type === 'Resync');
+  try {
+    await timing.waitFor(() => lines.length >= 1);
+    await using lease = await new Mutex(a, path).acquire();
+    await timing.waitFor(() => lines.at(-1)?.inspect?.layouts[0]?.holder !== undefined, {
+      message: 'a line with the holder',
+    });
+    proxy.closeAll(); // the CLI's connection drops; it reconnects at once, same session
+    await timing.waitFor(() => resyncs().length >= 1, { message: 'a Resync line' });
+    await timing.sleep(1000); // room for any further line a state passed through would print
+    const [resync, ...more] = resyncs();
+    assert.equal(
+      more.length,
+      0,
+      `one Resync per reconnection, got states ${resyncs()
+        .map((l) => l.state)
+        .join(', ')}`,
+    );
+    assert.equal(resync!.state, 'RECONNECTED');
+    assert.equal(
+      resync!.inspect?.layouts[0]?.holder?.sessionId,
+      hex(a.session?.sessionId),
+      'the view was read again after the reconnection',
+    );
+    await lease.release();
   } finally {
     child.kill('SIGINT');
   }

@@ -1,8 +1,10 @@
 /**
  * `watch <path>`: inspect's view, redrawn on every change. The changes come from one
  * persistent recursive watch on the path (and on the queue's lock path when given): nothing is
- * polled. After a reconnect core reports `Resync` and the view is read again. On a terminal the
- * screen is redrawn; otherwise (or with --json) each change prints one JSON line.
+ * polled. Once the connection is back after a loss, the view is read again (a `Resync`, one per
+ * reconnection: the states passed through on the way are not separate reads). On a terminal the
+ * screen is redrawn, and a lost connection shows in its status line at once; otherwise (or with
+ * --json) each change prints one JSON line.
  */
 import {
   NoNodeError,
@@ -33,6 +35,14 @@ export async function watch(
   const failed = new Promise<never>((_, reject) => (failure = reject));
   failed.catch(() => undefined); // raced below; never unhandled
 
+  let shown: { lines: string[]; at: string } | undefined; // the view on the screen (terminal)
+  const draw = (lines: string[], at: string) => {
+    shown = { lines, at };
+    io.stdout.write(
+      `${CLEAR}${lines.join('\n')}\n\n-- watching ${path} (${client.connectedServer ?? 'disconnected'}, ${state}); ` +
+        `${changes} change(s), last ${at.slice(11, 19)} UTC; Ctrl-C to quit\n`,
+    );
+  };
   const render = async (event: PersistentWatchEvent | null) => {
     let view: { result: InspectResult; lines: string[] } | null;
     try {
@@ -47,11 +57,7 @@ export async function watch(
       io.stdout.write(`${jsonText({ at, event, state, inspect: view?.result ?? null })}\n`);
       return;
     }
-    const lines = view?.lines ?? [path, '  no node here (yet): waiting for it'];
-    io.stdout.write(
-      `${CLEAR}${lines.join('\n')}\n\n-- watching ${path} (${client.connectedServer ?? 'disconnected'}, ${state}); ` +
-        `${changes} change(s), last ${at.slice(11, 19)} UTC; Ctrl-C to quit\n`,
-    );
+    draw(view?.lines ?? [path, '  no node here (yet): waiting for it'], at);
   };
 
   // One render at a time; events during one make exactly one more (a burst is one redraw).
@@ -77,7 +83,10 @@ export async function watch(
   };
   const offState = client.onStateChange(({ state: s }) => {
     state = s;
-    if (s !== 'CLOSED') schedule({ type: 'Resync', path });
+    // Read again only when reads can be answered: a read while suspended would wait for the
+    // connection anyway, and one per state passed through printed the same view several times.
+    if (s === 'CONNECTED' || s === 'RECONNECTED') schedule({ type: 'Resync', path });
+    else if (tty && shown && !running && s !== 'CLOSED') draw(shown.lines, shown.at);
   });
   const watches: PersistentWatch[] = [];
   try {
