@@ -12,7 +12,13 @@
 //
 // Settings (environment): ATOMIC_BENCH_ROUNDS (5), ATOMIC_BENCH_MS (5000, each contended phase;
 // the single-process phase is half), ATOMIC_BENCH_PROCS (8), ATOMIC_BENCH_RETRIES (1000),
-// ATOMIC_BENCH_SLEEP_MS (0), ATOMIC_BENCH_FSYNC (1).
+// ATOMIC_BENCH_SLEEP_MS (0), ATOMIC_BENCH_FSYNC (1), ATOMIC_BENCH_PAUSE (1: the side not measured is
+// stopped with SIGSTOP during the other's phase; 0 leaves it running, idle).
+//
+// Why the pause: on a 2-core machine the side that is not measured is not idle. Its processes
+// keep running timers, pings and, for the JVMs, the JIT's and the collector's threads, and what
+// they take is taken from the side measured. Each phase prints the CPU the other side used
+// meanwhile (`other side`), so a run says how much that was.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -28,6 +34,7 @@ const PROCS = env('PROCS', 8);
 const RETRIES = env('RETRIES', 1000);
 const SLEEP_MS = env('SLEEP_MS', 0);
 const FSYNC = env('FSYNC', 1) !== 0;
+const PAUSE = env('PAUSE', 1) !== 0;
 const here = path.dirname(fileURLToPath(import.meta.url));
 const PEERS = ['ours', 'curator'];
 
@@ -45,7 +52,10 @@ function cpuMs(pid) {
 
 const live = new Set();
 process.once('exit', () => {
-  for (const c of live) c.kill('SIGKILL');
+  for (const c of live) {
+    c.kill('SIGCONT');
+    c.kill('SIGKILL');
+  }
 });
 
 function worker(kind, connect) {
@@ -70,6 +80,13 @@ function worker(kind, connect) {
   return {
     pid: child.pid,
     ready: next(),
+    signal(sig) {
+      try {
+        process.kill(child.pid, sig);
+      } catch {
+        // gone: its phase reports it
+      }
+    },
     async run(p, ms, startAt) {
       const answer = next();
       child.stdin.write(`run ${p} ${ms} ${startAt}\n`);
@@ -100,12 +117,15 @@ try {
   const root = `/bench-atomic-${process.pid}`;
   const phase = async (peer, name, procs, ms) => {
     const p = `${root}/${peer}-${name}`;
+    const others = PEERS.filter((o) => o !== peer).flatMap((o) => pools[o]);
+    if (PAUSE) for (const w of others) w.signal('SIGSTOP');
     const startAt = Date.now() + 300;
     const used = pools[peer].slice(0, procs);
-    const cpu = () => used.reduce((a, w) => a + cpuMs(w.pid), 0);
-    const [c0, s0] = [cpu(), cpuMs(server.pid)];
+    const cpu = (ws) => ws.reduce((a, w) => a + cpuMs(w.pid), 0);
+    const [c0, s0, o0] = [cpu(used), cpuMs(server.pid), cpu(others)];
     const results = await Promise.all(used.map((w) => w.run(p, ms, startAt)));
-    const [c1, s1] = [cpu(), cpuMs(server.pid)];
+    const [c1, s1, o1] = [cpu(used), cpuMs(server.pid), cpu(others)];
+    if (PAUSE) for (const w of others) w.signal('SIGCONT');
     const counted = results.reduce((a, r) => a + r.count, 0);
     const failed = results.reduce((a, r) => a + r.failed, 0);
     const value = (await admin.getData(p)).data.readBigInt64BE(0);
@@ -119,13 +139,14 @@ try {
       drift,
       client: per(c1 - c0),
       server: per(s1 - s0),
+      other: o1 - o0, // ms of CPU the other side used during the phase
     };
   };
   // Warm-up (the JVM's JIT, the servers' caches): one short contended phase each.
   for (const p of PEERS) await phase(p, 'warmup', PROCS, 2000);
   const figures = { contended: { ours: [], curator: [] }, single: { ours: [], curator: [] } };
   console.log(
-    `AtomicLong vs DistributedAtomicLong: ${PROCS} processes, ${MS} ms phases, retryNTimes(${RETRIES}, ${SLEEP_MS}), fsync ${FSYNC}`,
+    `AtomicLong vs DistributedAtomicLong: ${PROCS} processes, ${MS} ms phases, retryNTimes(${RETRIES}, ${SLEEP_MS}), fsync ${FSYNC}, other side ${PAUSE ? 'paused' : 'running'}`,
   );
   for (let r = 0; r < ROUNDS; r++) {
     const order = r % 2 ? [...PEERS].reverse() : PEERS;
@@ -136,7 +157,7 @@ try {
       figures.contended[peer].push(c.rate);
       figures.single[peer].push(s.rate);
       line.push(
-        `${peer}: ${c.rate.toFixed(0)}/s contended (failed ${c.failed}, drift ${c.drift}, CPU/increment client ${c.client} µs server ${c.server} µs), ${s.rate.toFixed(0)}/s alone (drift ${s.drift}, CPU client ${s.client} µs server ${s.server} µs)`,
+        `${peer}: ${c.rate.toFixed(0)}/s contended (failed ${c.failed}, drift ${c.drift}, CPU/increment client ${c.client} µs server ${c.server} µs, other side ${c.other} ms), ${s.rate.toFixed(0)}/s alone (drift ${s.drift}, CPU client ${s.client} µs server ${s.server} µs)`,
       );
     }
     console.log(`round ${r + 1}: ${line.join('; ')}`);

@@ -2,16 +2,21 @@
 // run (issue 18's benchmark): how long after a write of the count the follower in another
 // process sees the new value (its change listener / changes() iterator). The writer is a plain
 // client in this process; each follower runs in a process of its own language
-// (bench/shared-count-node-worker.mjs, bench/java/CuratorSharedCountBench.java). Rounds
-// alternate which side follows (only one side follows the written node at a time, so the two
-// never share the cores at the moment a change arrives); each round yields a paired ratio
-// ours/Curator of the p50s. The written count is the writer's wall clock in µs modulo 2^31.
+// (bench/shared-count-node-worker.mjs, bench/java/CuratorSharedCountBench.java), each on a node
+// of its own. The writer interleaves its writes: one to ours' node, half a gap later one to
+// Curator's (in random order within each pair), so only one follower is woken at a time and
+// both sample the machine's conditions of the same seconds; each round yields a paired ratio
+// ours/Curator of the p50s. (SHARED_BENCH_MODE=phases runs the sides one after the other
+// instead, as the first runs in bench/RESULTS.md did: a round of one side, then of the other,
+// which lets a few seconds of a noisy neighbour land on one side only.) The written count is
+// the writer's wall clock in µs modulo 2^31.
 //
 //   bash bench/setup.sh && node bench/shared-count-vs-curator.mjs
 //
 // Settings (environment): SHARED_BENCH_ROUNDS (5), SHARED_BENCH_WRITES (200 per side and round),
 // SHARED_BENCH_GAP_MS (20, plus 0-10 ms of jitter between writes), SHARED_BENCH_FSYNC (0: the
-// server's fsync is off by default, as its time is in every figure and is not what is compared).
+// server's fsync is off by default, as its time is in every figure and is not what is compared),
+// SHARED_BENCH_MODE (interleaved).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -26,6 +31,9 @@ const ROUNDS = env('ROUNDS', 5);
 const WRITES = env('WRITES', 200);
 const GAP_MS = env('GAP_MS', 20);
 const FSYNC = env('FSYNC', 0) !== 0;
+const MODE = process.env.SHARED_BENCH_MODE ?? 'interleaved';
+if (!['interleaved', 'phases'].includes(MODE))
+  throw new Error('SHARED_BENCH_MODE: interleaved or phases');
 const here = path.dirname(fileURLToPath(import.meta.url));
 const PEERS = ['ours', 'curator'];
 const WRAP = 2 ** 31;
@@ -72,6 +80,11 @@ const quantile = (xs, q) => {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];
 };
 const median = (xs) => quantile(xs, 0.5);
+const serially = async (xs, f) => {
+  const out = [];
+  for (const x of xs) out.push(await f(x));
+  return out;
+};
 
 const server = await TestingServer.start({ forceSync: FSYNC, fastStart: false });
 const admin = createClient({ connectString: server.connectString, sessionTimeoutMs: 30000 });
@@ -82,42 +95,62 @@ try {
   await Promise.all(PEERS.map((p) => workers[p].ready));
   const root = `/bench-shared-${process.pid}`;
   const count = Buffer.alloc(4);
-  const phase = async (peer, name, writes) => {
-    const p = `${root}/${peer}-${name}`;
-    await admin.create(p, Buffer.alloc(4), { createParents: true });
-    await workers[peer].ask(`follow ${p}`);
+  const write = async (p) => {
+    count.writeInt32BE(nowUs() % WRAP, 0);
+    await admin.setData(p, count);
+  };
+  const gap = (share) => sleep((GAP_MS + Math.random() * 10) * share);
+  // `peers` follow a node each; `writes` writes per peer, interleaved when there are two.
+  const phase = async (peers, name, writes) => {
+    const paths = Object.fromEntries(peers.map((peer) => [peer, `${root}/${peer}-${name}`]));
+    for (const peer of peers) {
+      await admin.create(paths[peer], Buffer.alloc(4), { createParents: true });
+      await workers[peer].ask(`follow ${paths[peer]}`);
+    }
     await sleep(200);
     for (let i = 0; i < writes; i++) {
-      count.writeInt32BE(nowUs() % WRAP, 0);
-      await admin.setData(p, count);
-      await sleep(GAP_MS + Math.random() * 10);
+      const order = Math.random() < 0.5 ? peers : [...peers].reverse();
+      for (const peer of order) {
+        await write(paths[peer]);
+        await gap(1 / peers.length);
+      }
     }
     await sleep(500);
-    // A value read at follow time (the seed, not a timed write) shows as a huge lag: left out.
-    const raw = await workers[peer].ask('stats');
-    if (process.env.SHARED_BENCH_DEBUG) console.log(peer, raw.slice(0, 300));
-    const lat = raw
-      .slice(4)
-      .split(',')
-      .filter(Boolean)
-      .map(Number)
-      .filter((us) => us < 10_000_000);
-    await workers[peer].ask('stop');
-    await admin.delete(p);
-    return { p50: median(lat), p99: quantile(lat, 0.99), seen: lat.length };
+    const out = {};
+    for (const peer of peers) {
+      // A value read at follow time (the seed, not a timed write) shows as a huge lag: left out.
+      const raw = await workers[peer].ask('stats');
+      if (process.env.SHARED_BENCH_DEBUG) console.log(peer, raw.slice(0, 300));
+      const lat = raw
+        .slice(4)
+        .split(',')
+        .filter(Boolean)
+        .map(Number)
+        .filter((us) => us < 10_000_000);
+      await workers[peer].ask('stop');
+      await admin.delete(paths[peer]);
+      out[peer] = { p50: median(lat), p99: quantile(lat, 0.99), seen: lat.length };
+    }
+    return out;
   };
-  for (const p of PEERS) await phase(p, 'warmup', 100);
+  if (MODE === 'interleaved') await phase(PEERS, 'warmup', 100);
+  else for (const p of PEERS) await phase([p], 'warmup', 100);
   console.log(
-    `SharedCount change -> seen: ${WRITES} writes per side and round, ${GAP_MS}-${GAP_MS + 10} ms apart, fsync ${FSYNC}`,
+    `SharedCount change -> seen: ${WRITES} writes per side and round, ${MODE}, ${GAP_MS}-${GAP_MS + 10} ms apart, fsync ${FSYNC}`,
   );
   const p50s = { ours: [], curator: [] };
   for (let r = 0; r < ROUNDS; r++) {
     const order = r % 2 ? [...PEERS].reverse() : PEERS;
+    const f =
+      MODE === 'interleaved'
+        ? await phase(PEERS, `r${r}`, WRITES)
+        : Object.assign({}, ...(await serially(order, (peer) => phase([peer], `r${r}`, WRITES))));
     const line = [];
     for (const peer of order) {
-      const f = await phase(peer, `r${r}`, WRITES);
-      p50s[peer].push(f.p50);
-      line.push(`${peer}: p50 ${f.p50} µs, p99 ${f.p99} µs (seen ${f.seen}/${WRITES})`);
+      p50s[peer].push(f[peer].p50);
+      line.push(
+        `${peer}: p50 ${f[peer].p50} µs, p99 ${f[peer].p99} µs (seen ${f[peer].seen}/${WRITES})`,
+      );
     }
     console.log(`round ${r + 1}: ${line.join('; ')}`);
   }
