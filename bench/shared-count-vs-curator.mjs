@@ -16,7 +16,7 @@
 // Settings (environment): SHARED_BENCH_ROUNDS (5), SHARED_BENCH_WRITES (200 per side and round),
 // SHARED_BENCH_GAP_MS (20, plus 0-10 ms of jitter between writes), SHARED_BENCH_FSYNC (0: the
 // server's fsync is off by default, as its time is in every figure and is not what is compared),
-// SHARED_BENCH_MODE (interleaved).
+// SHARED_BENCH_MODE (interleaved), SHARED_BENCH_PEERS (ours,curator,core,raw: ours and curator always).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -35,7 +35,12 @@ const MODE = process.env.SHARED_BENCH_MODE ?? 'interleaved';
 if (!['interleaved', 'phases'].includes(MODE))
   throw new Error('SHARED_BENCH_MODE: interleaved or phases');
 const here = path.dirname(fileURLToPath(import.meta.url));
-const PEERS = ['ours', 'curator'];
+// Two floors in Node: `core`, core's client alone (a getData watch re-set at each change), with
+// no cache engine or recipe above it (ours/core is what those layers cost), and `raw`,
+// node-zookeeper-client alone (core/raw is what core costs; raw/Curator is Node against the JVM).
+const PEERS = (process.env.SHARED_BENCH_PEERS ?? 'ours,curator,core,raw').split(',');
+if (!PEERS.includes('ours') || !PEERS.includes('curator'))
+  throw new Error('SHARED_BENCH_PEERS must include ours and curator');
 const WRAP = 2 ** 31;
 const nowUs = () => Math.round((performance.timeOrigin + performance.now()) * 1000);
 
@@ -46,7 +51,7 @@ process.once('exit', () => {
 
 function worker(kind, connect) {
   const [cmd, args] =
-    kind === 'ours'
+    kind !== 'curator'
       ? [process.execPath, [path.join(here, 'shared-count-node-worker.mjs')]]
       : [
           'java',
@@ -56,17 +61,31 @@ function worker(kind, connect) {
             'CuratorSharedCountBench',
           ],
         ];
-  const child = spawn(cmd, [...args, connect], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(cmd, [...args, connect, kind], { stdio: ['pipe', 'pipe', 'inherit'] });
   live.add(child);
   const waiting = [];
-  readline.createInterface({ input: child.stdout }).on('line', (l) => waiting.shift()?.(l));
+  readline.createInterface({ input: child.stdout }).on('line', (l) => waiting.shift()?.resolve(l));
+  // A worker that dies fails what waits on it (else the run would wait for ever, holding the
+  // machine's benchmark lock, and its server would outlive it).
+  child.once('exit', (code, sig) => {
+    if (!live.has(child)) return;
+    live.delete(child);
+    const e = new Error(`the ${kind} follower exited (${code ?? sig})`);
+    for (const w of waiting.splice(0)) w.reject(e);
+    dead = e;
+  });
+  let dead;
+  const next = () =>
+    dead
+      ? Promise.reject(dead)
+      : new Promise((resolve, reject) => waiting.push({ resolve, reject }));
   const ask = (line) => {
-    const answer = new Promise((r) => waiting.push(r));
+    const answer = next();
     child.stdin.write(`${line}\n`);
     return answer;
   };
   return {
-    ready: new Promise((r) => waiting.push(r)),
+    ready: next(),
     ask,
     quit() {
       child.stdin.end('quit\n');
@@ -138,9 +157,9 @@ try {
   console.log(
     `SharedCount change -> seen: ${WRITES} writes per side and round, ${MODE}, ${GAP_MS}-${GAP_MS + 10} ms apart, fsync ${FSYNC}`,
   );
-  const p50s = { ours: [], curator: [] };
+  const p50s = Object.fromEntries(PEERS.map((p) => [p, []]));
   for (let r = 0; r < ROUNDS; r++) {
-    const order = r % 2 ? [...PEERS].reverse() : PEERS;
+    const order = r % 2 ? [...PEERS].reverse() : PEERS; // (phases mode; interleaved is random)
     const f =
       MODE === 'interleaved'
         ? await phase(PEERS, `r${r}`, WRITES)
@@ -156,8 +175,19 @@ try {
   }
   const ratios = p50s.ours.map((o, i) => o / p50s.curator[i]);
   console.log(
-    `p50: median ours ${median(p50s.ours)} µs, Curator ${median(p50s.curator)} µs, median ratio ours/Curator ${median(ratios).toFixed(2)} (${ratios.map((x) => x.toFixed(2)).join(' ')})`,
+    `p50: median ${PEERS.map((p) => `${p} ${median(p50s[p])} µs`).join(', ')}, median ratio ours/Curator ${median(ratios).toFixed(2)} (${ratios.map((x) => x.toFixed(2)).join(' ')})`,
   );
+  for (const [a, b] of [
+    ['ours', 'core'],
+    ['core', 'raw'],
+    ['raw', 'curator'],
+  ]) {
+    if (!p50s[a] || !p50s[b]) continue;
+    const rs = p50s[a].map((o, i) => o / p50s[b][i]);
+    console.log(
+      `median ratio ${a}/${b} ${median(rs).toFixed(2)} (${rs.map((x) => x.toFixed(2)).join(' ')})`,
+    );
+  }
   await admin.delete(root).catch(() => {});
 } finally {
   for (const p of PEERS) workers[p]?.quit();
