@@ -12,7 +12,8 @@
 //
 // Settings (environment): ATOMIC_BENCH_ROUNDS (5), ATOMIC_BENCH_MS (5000, each contended phase;
 // the single-process phase is half), ATOMIC_BENCH_PROCS (8), ATOMIC_BENCH_RETRIES (1000),
-// ATOMIC_BENCH_SLEEP_MS (0), ATOMIC_BENCH_FSYNC (1), ATOMIC_BENCH_PAUSE (1: the side not measured is
+// ATOMIC_BENCH_SLEEP_MS (0), ATOMIC_BENCH_FSYNC (1), ATOMIC_BENCH_WARMUP_MS (12000 per side, in
+// contended turns of 3 s before the first round), ATOMIC_BENCH_PAUSE (1: the side not measured is
 // stopped with SIGSTOP during the other's phase; 0 leaves it running, idle).
 //
 // Why the pause: on a 2-core machine the side that is not measured is not idle. Its processes
@@ -35,6 +36,7 @@ const RETRIES = env('RETRIES', 1000);
 const SLEEP_MS = env('SLEEP_MS', 0);
 const FSYNC = env('FSYNC', 1) !== 0;
 const PAUSE = env('PAUSE', 1) !== 0;
+const WARMUP_MS = env('WARMUP_MS', 12000);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const PEERS = ['ours', 'curator'];
 
@@ -142,8 +144,12 @@ try {
       other: o1 - o0, // ms of CPU the other side used during the phase
     };
   };
-  // Warm-up (the JVM's JIT, the servers' caches): one short contended phase each.
-  for (const p of PEERS) await phase(p, 'warmup', PROCS, 2000);
+  // Warm-up (the JIT of the server's JVM and of Curator's, the servers' caches): contended
+  // phases of each side, WARMUP_MS in all per side, in turns. With 2 s each, the rates of both
+  // sides still climbed 2-3 times from the first round to the fifth (bench/RESULTS.md).
+  for (let left = WARMUP_MS; left > 0; left -= 3000) {
+    for (const p of PEERS) await phase(p, 'warmup', PROCS, Math.min(3000, left));
+  }
   const figures = { contended: { ours: [], curator: [] }, single: { ours: [], curator: [] } };
   console.log(
     `AtomicLong vs DistributedAtomicLong: ${PROCS} processes, ${MS} ms phases, retryNTimes(${RETRIES}, ${SLEEP_MS}), fsync ${FSYNC}, other side ${PAUSE ? 'paused' : 'running'}`,
