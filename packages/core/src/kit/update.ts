@@ -289,7 +289,8 @@ async function witnessedWrite(
     : [{ op: 'create', path, data: next } satisfies MultiOp];
   const opts = signal ? { signal } : {};
   try {
-    const [result] = await client.multi([write!, mark, ...check]);
+    // With the signal: a call whose deadline passes while ZooKeeper is unreachable ends then.
+    const [result] = await client.multi([write!, mark, ...check], opts);
     slot.live = true;
     slot.sessionId = sessionId;
     if (result?.op === 'setData') return { data: next, stat: result.stat };
