@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { AtomicLong, SharedCount } from '@zk-recipes/atomic';
 import { Barrier, DoubleBarrier } from '@zk-recipes/barrier';
 import { ConfigCache, ConfigMap } from '@zk-recipes/cache';
-import { createClient, stringSerializer, type ZkClient } from '@zk-recipes/core';
+import { createClient, stringSerializer, ZkRecipesError, type ZkClient } from '@zk-recipes/core';
 import { isWitnessName } from '@zk-recipes/core/recipe';
 import { ServiceDiscovery } from '@zk-recipes/discovery';
 import { GroupMember } from '@zk-recipes/group';
@@ -43,7 +43,7 @@ async function outcomes(calls: Record<string, () => Promise<unknown>>): Promise<
       const began = performance.now();
       const code = await call().then(
         () => 'RESOLVED',
-        (e: unknown) => String((e as { code?: unknown }).code ?? (e as Error).name),
+        (e: unknown) => (e instanceof ZkRecipesError ? e.code : `${(e as Error).name}`),
       );
       return { what, code, ms: Math.round(performance.now() - began) };
     }),
