@@ -123,8 +123,9 @@ export class GroupMember extends Lifecycle<GroupMemberEvents> {
       );
     } catch (e) {
       // Ended by its timeout or the caller's abort: nothing is kept (the node's close deletes
-      // what its create may have made), as a first registration that fails (ADR 0031).
-      if (e instanceof GroupTimeoutError || caller?.aborted) await this.close();
+      // what its create may have made), as a first registration that fails (ADR 0031). Not
+      // waited for: the call ends at its deadline; a later close() returns the same promise.
+      if (e instanceof GroupTimeoutError || caller?.aborted) void this.close();
       throw e;
     }
   }

@@ -7,7 +7,7 @@ import { getEventListeners } from 'node:events';
 import { after, before, test } from 'node:test';
 import { createClient, NoNodeError, ZkRecipesError } from '@zk-recipes/core';
 import { Deadline, DeadlineExpiredError } from '@zk-recipes/core/recipe';
-import { TestingServer, TestRoot } from '@zk-recipes/testing';
+import { childrenOf, FaultProxy, TestingServer, TestRoot, timing } from '@zk-recipes/testing';
 import { untilState } from '../support/shutdown.js';
 
 let server: TestingServer;
@@ -46,17 +46,19 @@ test('Deadline.run: with ZooKeeper stopped, requests end at the timeout with the
       ),
       NoNodeError,
     );
-    // Settled: its timer and its listener on the caller's signal are gone.
+    // Settled: its listener on the caller's signal and its timer are gone (the timer counted
+    // around a call without requests: the client's own timers may move while one is answered).
     const caller = new AbortController();
-    const before = timers();
     assert.equal(
       (
         await Deadline.run({ timeoutMs: 60_000, signal: caller.signal }, timedOut, read)
       ).data.toString(),
       'x',
     );
-    assert.equal(timers(), before, 'no timer left');
     assert.equal(getEventListeners(caller.signal, 'abort').length, 0, 'no listener left');
+    const before = timers();
+    assert.equal(await Deadline.run({ timeoutMs: 60_000 }, timedOut, async () => 'done'), 'done');
+    assert.equal(timers(), before, 'no timer left');
     // Bad options are refused before the call runs.
     let ran = false;
     await assert.rejects(
@@ -116,6 +118,37 @@ test('Deadline.run: with ZooKeeper stopped, requests end at the timeout with the
     assert.equal(await client.exists(root.child('late')), null);
   } finally {
     if (!server.running) await server.restart();
+    await client.close();
+  }
+});
+
+test('Deadline.run on a silent connection: a protected create already written ends at the timeout, and the node it makes when the traffic flows again is deleted in the background', async () => {
+  await using root = await TestRoot.create(server);
+  await using proxy = await FaultProxy.start(server);
+  const client = createClient({ connectString: proxy.connectString, sessionTimeoutMs: 20_000 });
+  try {
+    await client.start();
+    await client.create(root.child('line'), '');
+    // The client still believes it is connected: the create is written to the socket at once.
+    proxy.partition('both');
+    await assert.rejects(
+      Deadline.run({ timeoutMs: 300 }, timedOut, (d) =>
+        client.create(root.child('line', 'n-'), 'x', {
+          mode: 'PERSISTENT_SEQUENTIAL',
+          protected: true,
+          ...withSignal(d),
+        }),
+      ),
+      ExampleTimeoutError,
+    );
+    // The held create reaches the server now and is applied; its node is then deleted.
+    proxy.heal();
+    await client.sync(root.child('line')); // answered after the held create, on its session
+    await timing.waitFor(async () => (await childrenOf(server, root.child('line'))).length === 0, {
+      message: 'the abandoned create is deleted',
+      timeoutMs: 10_000,
+    });
+  } finally {
     await client.close();
   }
 });
