@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { after, before, test } from 'node:test';
 import { createClient, NoNodeError, ZkRecipesError } from '@zk-recipes/core';
-import { Deadline, DeadlineExpiredError } from '@zk-recipes/core/recipe';
+import { Deadline, DeadlineExpiredError, update } from '@zk-recipes/core/recipe';
 import { childrenOf, FaultProxy, TestingServer, TestRoot, timing } from '@zk-recipes/testing';
 import { untilState } from '../support/shutdown.js';
 
@@ -122,30 +122,51 @@ test('Deadline.run: with ZooKeeper stopped, requests end at the timeout with the
   }
 });
 
-test('Deadline.run on a silent connection: a protected create already written ends at the timeout, and the node it makes when the traffic flows again is deleted in the background', async () => {
+test('Deadline.run on a silent connection: a protected create and a witnessed write already written end at the timeout; the node and the witness they make once the traffic flows again are deleted in the background', async () => {
   await using root = await TestRoot.create(server);
   await using proxy = await FaultProxy.start(server);
   const client = createClient({ connectString: proxy.connectString, sessionTimeoutMs: 20_000 });
   try {
     await client.start();
     await client.create(root.child('line'), '');
-    // The client still believes it is connected: the create is written to the socket at once.
+    await client.create(root.child('counter'), Buffer.alloc(8));
+    const known = await client.getData(root.child('counter'));
+    // The client still believes it is connected: both are written to the socket at once (the
+    // write on `known` reads nothing first).
     proxy.partition('both');
-    await assert.rejects(
-      Deadline.run({ timeoutMs: 300 }, timedOut, (d) =>
-        client.create(root.child('line', 'n-'), 'x', {
-          mode: 'PERSISTENT_SEQUENTIAL',
-          protected: true,
-          ...withSignal(d),
-        }),
+    const one = Buffer.from([0, 0, 0, 0, 0, 0, 0, 1]);
+    await Promise.all([
+      assert.rejects(
+        Deadline.run({ timeoutMs: 300 }, timedOut, (d) =>
+          client.create(root.child('line', 'n-'), 'x', {
+            mode: 'PERSISTENT_SEQUENTIAL',
+            protected: true,
+            ...withSignal(d),
+          }),
+        ),
+        ExampleTimeoutError,
       ),
-      ExampleTimeoutError,
-    );
-    // The held create reaches the server now and is applied; its node is then deleted.
+      assert.rejects(
+        Deadline.run({ timeoutMs: 300 }, timedOut, (d) =>
+          update(client, root.child('counter'), () => one, {
+            witness: true,
+            known,
+            ...withSignal(d),
+          }),
+        ),
+        ExampleTimeoutError,
+      ),
+    ]);
+    // The held requests reach the server now and are applied (a write one stopped waiting for
+    // may still apply); the node and the witness are then deleted.
     proxy.heal();
-    await client.sync(root.child('line')); // answered after the held create, on its session
-    await timing.waitFor(async () => (await childrenOf(server, root.child('line'))).length === 0, {
-      message: 'the abandoned create is deleted',
+    await client.sync(root.path); // answered after the held requests, on their session
+    const left = async () => [
+      ...(await childrenOf(server, root.child('line'))),
+      ...(await childrenOf(server, root.child('counter'))),
+    ];
+    await timing.waitFor(async () => (await left()).length === 0, {
+      message: 'the abandoned create and the witness are deleted',
       timeoutMs: 10_000,
     });
   } finally {
