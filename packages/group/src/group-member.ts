@@ -106,7 +106,8 @@ export class GroupMember extends Lifecycle<GroupMemberEvents> {
    * Joins (creates our node, parents as containers) and loads the members. Rejects with
    * NodeConflictError when another live session holds our id (the member then waits for that
    * node to go and joins; close() it to give up), DataTooLargeError when the payload exceeds
-   * the packet limit (nothing sent).
+   * the packet limit (nothing sent), GroupTimeoutError at `timeoutMs` (its requests included,
+   * ZooKeeper reachable or not). A start that times out or is aborted closes the member.
    */
   override start(options: WaitOptions = {}): Promise<void> {
     this.startOptions = options;
