@@ -17,7 +17,7 @@ import {
 } from '@zk-recipes/core/recipe';
 import { Mutex } from '@zk-recipes/lock';
 import { INT, LONG, type Codec } from './codec.js';
-import { AtomicUpdateError } from './errors.js';
+import { AtomicTimeoutError, AtomicUpdateError } from './errors.js';
 
 /** `{ signal, timeoutMs }` of one operation. */
 export interface AtomicCallOptions {
@@ -100,45 +100,59 @@ class AtomicValue<T, In = T> {
 
   /** The current value (0 when the node is absent or empty). */
   async get(options: AtomicCallOptions = {}): Promise<T> {
-    const deadline = Deadline.of(options);
-    try {
-      const { data } = await this.client.getData(
-        this.path,
-        deadline.signal ? { signal: deadline.signal } : {},
-      );
-      return this.codec.decode(this.path, data);
-    } catch (e) {
-      if (e instanceof NoNodeError) return this.codec.zero;
-      throw e;
-    }
+    return this.bounded('get', options, async ({ signal }) => {
+      try {
+        const { data } = await this.client.getData(this.path, signal ? { signal } : {});
+        return this.codec.decode(this.path, data);
+      } catch (e) {
+        if (e instanceof NoNodeError) return this.codec.zero;
+        throw e;
+      }
+    });
+  }
+
+  /**
+   * Runs a call under its deadline (the kit's Deadline.run): its requests end at `timeoutMs`
+   * too, and the call then rejects with AtomicTimeoutError (ADR 0031).
+   */
+  private bounded<R>(
+    operation: string,
+    options: AtomicCallOptions,
+    call: (deadline: Deadline) => Promise<R>,
+  ): Promise<R> {
+    return Deadline.run(options, (ms) => new AtomicTimeoutError(operation, this.path, ms), call);
   }
 
   /** Adds 1. */
   increment(options?: AtomicCallOptions): Promise<AtomicResult<T>> {
-    return this.apply((v) => this.codec.add(v, this.one()), options);
+    return this.apply('increment', (v) => this.codec.add(v, this.one()), options);
   }
 
   /** Subtracts 1. */
   decrement(options?: AtomicCallOptions): Promise<AtomicResult<T>> {
-    return this.apply((v) => this.codec.add(v, this.codec.negate(this.one())), options);
+    return this.apply(
+      'decrement',
+      (v) => this.codec.add(v, this.codec.negate(this.one())),
+      options,
+    );
   }
 
   /** Adds `delta` (wrapping as Java's arithmetic of the width does). */
   add(delta: In, options?: AtomicCallOptions): Promise<AtomicResult<T>> {
     const d = this.codec.check('delta', delta);
-    return this.apply((v) => this.codec.add(v, d), options);
+    return this.apply('add', (v) => this.codec.add(v, d), options);
   }
 
   /** Subtracts `delta`. */
   subtract(delta: In, options?: AtomicCallOptions): Promise<AtomicResult<T>> {
     const d = this.codec.negate(this.codec.check('delta', delta));
-    return this.apply((v) => this.codec.add(v, d), options);
+    return this.apply('subtract', (v) => this.codec.add(v, d), options);
   }
 
   /** Sets the value, whatever it was, through the same compare-and-set (Curator's trySet). */
   trySet(value: In, options?: AtomicCallOptions): Promise<AtomicResult<T>> {
     const v = this.codec.check('value', value);
-    return this.apply(() => v, options);
+    return this.apply('trySet', () => v, options);
   }
 
   /**
@@ -149,32 +163,32 @@ class AtomicValue<T, In = T> {
     const e = this.codec.check('expected', expected);
     const v = this.codec.check('value', value);
     let written = false;
-    await this.apply((cur) => {
-      written = cur === e;
-      return written ? v : undefined;
-    }, options);
+    await this.apply(
+      'compareAndSet',
+      (cur) => {
+        written = cur === e;
+        return written ? v : undefined;
+      },
+      options,
+    );
     return written;
   }
 
   /** Creates the node with `value` if it is absent; resolves whether it did. */
   async initialize(value: In, options: AtomicCallOptions = {}): Promise<boolean> {
     const v = this.codec.check('value', value);
-    const deadline = Deadline.of(options);
     // update() returns only after its last call of fn was written (or asked for no write).
     let written = false;
-    await update(
-      this.client,
-      this.path,
-      (cur) => {
-        written = cur === undefined;
-        return written ? this.codec.encode(v) : undefined;
-      },
-      {
-        create: true,
-        createParents: true,
-        witness: true,
-        ...(deadline.signal ? { signal: deadline.signal } : {}),
-      },
+    await this.bounded('initialize', options, ({ signal }) =>
+      update(
+        this.client,
+        this.path,
+        (cur) => {
+          written = cur === undefined;
+          return written ? this.codec.encode(v) : undefined;
+        },
+        { create: true, createParents: true, witness: true, ...(signal ? { signal } : {}) },
+      ),
     );
     return written;
   }
@@ -184,11 +198,18 @@ class AtomicValue<T, In = T> {
   }
 
   /** Optimistic attempts per the policy, then (optionally) the same under the promotion lock. */
-  private async apply(
+  private apply(
+    operation: string,
     op: (current: T) => T | undefined,
     options: AtomicCallOptions = {},
   ): Promise<AtomicResult<T>> {
-    const deadline = Deadline.of(options);
+    return this.bounded(operation, options, (deadline) => this.applyWithin(op, deadline));
+  }
+
+  private async applyWithin(
+    op: (current: T) => T | undefined,
+    deadline: Deadline,
+  ): Promise<AtomicResult<T>> {
     const tries = { attempts: 0 };
     const optimistic = await this.round(op, deadline, this.policy, false, tries);
     if (optimistic) return optimistic;

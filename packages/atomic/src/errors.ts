@@ -37,3 +37,22 @@ export class AtomicValueFormatError extends ZkRecipesError {
     });
   }
 }
+
+/**
+ * An atomic call ran out of its `timeoutMs` (ZooKeeper unreachable, or the lost races and the
+ * promotion lock took longer). A write not yet sent when the time was up is taken back; one
+ * already sent may still have been applied (as with any write whose reply never came).
+ */
+export class AtomicTimeoutError extends ZkRecipesError {
+  override name = 'AtomicTimeoutError';
+  constructor(
+    /** The call: `get`, `increment`, `set`, ... */
+    readonly operation: string,
+    path: string,
+    readonly timeoutMs: number,
+  ) {
+    super('ATOMIC_TIMEOUT', `${operation} of ${path} did not complete within ${timeoutMs} ms`, {
+      path,
+    });
+  }
+}

@@ -13,5 +13,5 @@ export {
   type AtomicResult,
 } from './atomic.js';
 export { SharedCount, SharedValue, type Versioned } from './shared-value.js';
-export { AtomicUpdateError, AtomicValueFormatError } from './errors.js';
+export { AtomicTimeoutError, AtomicUpdateError, AtomicValueFormatError } from './errors.js';
 export { COUNTER_BYTES } from './codec.js';

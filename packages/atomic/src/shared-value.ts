@@ -8,6 +8,7 @@ import {
 } from '@zk-recipes/core';
 import {
   CacheEngine,
+  Deadline,
   eventStream,
   Lifecycle,
   setDataAtVersion,
@@ -15,6 +16,7 @@ import {
   type WaitOptions,
 } from '@zk-recipes/core/recipe';
 import { INT, type Codec } from './codec.js';
+import { AtomicTimeoutError } from './errors.js';
 
 /** A value with the Stat it was read with (pass `stat.version` to trySet). */
 export interface Versioned<T> {
@@ -96,10 +98,21 @@ class SharedState<T, In> extends Lifecycle<Events> {
   }
 
   /** Sets the value whatever it was (Curator's setValue / setCount). */
-  async set(value: In, options: { signal?: AbortSignal } = {}): Promise<Stat> {
+  async set(value: In, options: WaitOptions = {}): Promise<Stat> {
     this.throwIfClosed();
     const bytes = this.codec.encode(this.codec.check('value', value));
-    return this.client.setData(this.path, bytes, options.signal ? options : {});
+    return this.bounded('set', options, ({ signal }) =>
+      this.client.setData(this.path, bytes, signal ? { signal } : {}),
+    );
+  }
+
+  /** A call under its deadline: its requests end at `timeoutMs` too (ADR 0031). */
+  private bounded<R>(
+    operation: string,
+    options: WaitOptions,
+    call: (deadline: Deadline) => Promise<R>,
+  ): Promise<R> {
+    return Deadline.run(options, (ms) => new AtomicTimeoutError(operation, this.path, ms), call);
   }
 
   /**
@@ -109,23 +122,21 @@ class SharedState<T, In> extends Lifecycle<Events> {
    * (which the server takes for "any version") means "only if the node is at -1", not a blind
    * write (the kit's setDataAtVersion); `set()` is the write whatever the version.
    */
-  async trySet(
-    value: In,
-    version: number,
-    options: { signal?: AbortSignal } = {},
-  ): Promise<boolean> {
+  async trySet(value: In, version: number, options: WaitOptions = {}): Promise<boolean> {
     this.throwIfClosed();
     const bytes = this.codec.encode(this.codec.check('value', value));
     if (!(Number.isInteger(version) && version >= -0x80000000 && version <= 0x7fffffff)) {
       throw new InvalidArgumentError('version', 'version must be a 32-bit integer');
     }
-    try {
-      await setDataAtVersion(this.client, this.path, bytes, version, options);
-      return true;
-    } catch (e) {
-      if (e instanceof BadVersionError) return false;
-      throw e;
-    }
+    return this.bounded('trySet', options, async ({ signal }) => {
+      try {
+        await setDataAtVersion(this.client, this.path, bytes, version, signal ? { signal } : {});
+        return true;
+      } catch (e) {
+        if (e instanceof BadVersionError) return false;
+        throw e;
+      }
+    });
   }
 
   /**

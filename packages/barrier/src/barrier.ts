@@ -62,8 +62,11 @@ export class Barrier {
    * BarrierTimeoutError at `timeoutMs`, with the signal's reason on abort.
    */
   async waitOnBarrier(options: BarrierWaitOptions = {}): Promise<void> {
-    const deadline = Deadline.of(options);
-    const r = await waitForNode(this.client, this.path, (stat) => stat === null, deadline);
-    if (r === undefined) throw new BarrierTimeoutError(this.path, 'wait', options.timeoutMs ?? 0);
+    // Under Deadline.run: its requests end at the timeout too, ZooKeeper reachable or not.
+    const timedOut = (ms: number) => new BarrierTimeoutError(this.path, 'wait', ms);
+    await Deadline.run(options, timedOut, async (deadline) => {
+      const r = await waitForNode(this.client, this.path, (stat) => stat === null, deadline);
+      if (r === undefined) throw timedOut(deadline.timeoutMs ?? 0);
+    });
   }
 }

@@ -13,6 +13,7 @@ import {
   Deadline,
   heldNode,
   localAddress,
+  RELEASE_BOUND_MS,
   waitForNode,
   type HeldNode,
 } from '@zk-recipes/core/recipe';
@@ -66,7 +67,12 @@ export class DoubleBarrier {
       throw new IllegalStateError('STARTED', 'this DoubleBarrier has entered already', {
         path: this.path,
       });
-    const deadline = Deadline.of(options);
+    const timedOut = (ms: number) => new BarrierTimeoutError(this.path, 'enter', ms);
+    await Deadline.run(options, timedOut, (deadline) => this.entering(deadline, timedOut));
+  }
+
+  /** enter() under its deadline, whose signal ends every request at the timeout too. */
+  private async entering(deadline: Deadline, timedOut: (ms: number) => Error): Promise<void> {
     const signal = deadline.signal ? { signal: deadline.signal } : {};
     const readyBefore = (await this.client.exists(this.readyPath, signal)) !== null;
     this.member = await this.createMember(signal);
@@ -81,9 +87,14 @@ export class DoubleBarrier {
       }
       const ready = await waitForNode(this.client, this.readyPath, (s) => s !== null, deadline);
       if (ready !== undefined) return;
-      // The deadline. Ready may have come just now, our node counted: then we are in.
-      if ((await this.client.exists(this.readyPath)) !== null) return;
-      throw new BarrierTimeoutError(this.path, 'enter', options.timeoutMs ?? 0);
+      // The deadline. Ready may have come just now, our node counted: then we are in. Asked
+      // within the release bound: with ZooKeeper gone the answer would come at the session's
+      // end (unknown counts as not ready: we leave).
+      const late = await this.client
+        .exists(this.readyPath, { signal: AbortSignal.timeout(RELEASE_BOUND_MS) })
+        .catch(() => null);
+      if (late !== null) return;
+      throw timedOut(deadline.timeoutMs ?? 0);
     } catch (e) {
       const member = this.member;
       this.member = undefined;
@@ -104,7 +115,16 @@ export class DoubleBarrier {
       throw new IllegalStateError('LATENT', 'leave() needs a DoubleBarrier that has entered', {
         path: this.path,
       });
-    const deadline = Deadline.of(options);
+    const timedOut = (ms: number) => new BarrierTimeoutError(this.path, 'leave', ms);
+    await Deadline.run(options, timedOut, (deadline) => this.leaving(member, deadline, timedOut));
+  }
+
+  /** leave() under its deadline, whose signal ends every request at the timeout too. */
+  private async leaving(
+    member: HeldNode,
+    deadline: Deadline,
+    timedOut: (ms: number) => Error,
+  ): Promise<void> {
     const signal = deadline.signal ? { signal: deadline.signal } : {};
     let ours = true; // our node should still exist
     try {
@@ -142,8 +162,7 @@ export class DoubleBarrier {
           (s) => s === null,
           deadline,
         );
-        if (gone === undefined)
-          throw new BarrierTimeoutError(this.path, 'leave', options.timeoutMs ?? 0);
+        if (gone === undefined) throw timedOut(deadline.timeoutMs ?? 0);
       }
       await this.client.delete(this.readyPath, signal).catch((e: unknown) => {
         if (!(e instanceof NoNodeError)) throw e;
@@ -165,7 +184,13 @@ export class DoubleBarrier {
       });
       return heldNode(this.client, p, stat);
     } catch (e) {
-      if (!(e instanceof NodeExistsError)) throw e;
+      if (!(e instanceof NodeExistsError)) {
+        // Ended by the signal (abort or deadline), the create may still have been written: the
+        // node's name is ours alone, so a background delete takes away what it may have made.
+        if (signal.signal?.aborted)
+          this.client.delete(p, { guaranteed: true }).catch(() => undefined);
+        throw e;
+      }
       const stat = await this.client.exists(p, signal);
       if (!stat) throw e;
       return heldNode(this.client, p, stat);

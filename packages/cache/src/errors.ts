@@ -25,3 +25,21 @@ export class ConfigInvalidError extends ZkRecipesError {
     );
   }
 }
+
+/**
+ * A config write (`publish`, `update`) ran out of its `timeoutMs` (ZooKeeper unreachable, or
+ * racing writers). A write not yet sent when the time was up is taken back; one already sent
+ * may still have been applied.
+ */
+export class ConfigTimeoutError extends ZkRecipesError {
+  override name = 'ConfigTimeoutError';
+  constructor(
+    readonly operation: 'publish' | 'update',
+    path: string,
+    readonly timeoutMs: number,
+  ) {
+    super('CONFIG_TIMEOUT', `${operation} of ${path} did not complete within ${timeoutMs} ms`, {
+      path,
+    });
+  }
+}

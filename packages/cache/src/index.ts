@@ -29,7 +29,7 @@ export type { ConfigSchema } from './codec.js';
 /** Options of a config `update()`. */
 export type { ConfigUpdateOptions } from './publish.js';
 /** A config value that is not valid JSON or fails its schema. */
-export { ConfigInvalidError, type ConfigInvalidReason } from './errors.js';
+export { ConfigInvalidError, ConfigTimeoutError, type ConfigInvalidReason } from './errors.js';
 /** The cache's node and event types, and `ready()`'s timeout error (from the recipe kit). */
 export {
   CacheNotReadyError,

@@ -3,32 +3,25 @@
  * (the kit's versioned read-modify-write, so two racing publishers lose no update).
  */
 import { NodeExistsError, NoNodeError, type Stat, type ZkClient } from '@zk-recipes/core';
-import {
-  Deadline,
-  joinSignals,
-  update,
-  type UpdateOptions,
-  type WaitOptions,
-} from '@zk-recipes/core/recipe';
+import { Deadline, update, type UpdateOptions, type WaitOptions } from '@zk-recipes/core/recipe';
 import { decode, encode, type ConfigSchema } from './codec.js';
+import { ConfigTimeoutError } from './errors.js';
 
-/** Runs `fn` with one signal for the caller's signal and timeout. */
-async function bounded<R>(
+/**
+ * Runs a config write under its deadline (the kit's Deadline.run): its requests end at
+ * `timeoutMs` too, and the write then rejects with ConfigTimeoutError (ADR 0031).
+ */
+function bounded<R>(
+  operation: 'publish' | 'update',
+  path: string,
   options: WaitOptions,
   fn: (signal?: AbortSignal) => Promise<R>,
 ): Promise<R> {
-  const deadline = Deadline.of(options);
-  deadline.throwIfAborted();
-  const ms = deadline.remainingMs();
-  const joined = joinSignals([
-    deadline.signal,
-    ms === Infinity ? undefined : AbortSignal.timeout(ms),
-  ]);
-  try {
-    return await fn(joined.signal);
-  } finally {
-    joined.dispose();
-  }
+  return Deadline.run(
+    options,
+    (ms) => new ConfigTimeoutError(operation, path, ms),
+    (d) => fn(d.signal),
+  );
 }
 
 /** Validates `value`, then sets it; creates the node (and its parents) when it is absent. */
@@ -40,7 +33,7 @@ export async function publishValue<T>(
   options: WaitOptions,
 ): Promise<Stat> {
   const bytes = encode(path, value, schema);
-  return bounded(options, async (signal) => {
+  return bounded('publish', path, options, async (signal) => {
     const o = signal ? { signal } : {};
     for (;;) {
       try {
@@ -78,22 +71,25 @@ export async function updateValue<T>(
   options: ConfigUpdateOptions,
 ): Promise<T | undefined> {
   let result: T | undefined;
-  const o: UpdateOptions = {
-    ...(options.signal ? { signal: options.signal } : {}),
-    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-    ...(options.create ? { create: true } : {}),
-    ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
-  };
-  await update(
-    client,
-    path,
-    (cur) => {
-      const current = cur ? decode(path, cur.data, schema) : undefined;
-      const next = fn(current);
-      result = next === undefined ? current : next;
-      return next === undefined ? undefined : encode(path, next, schema);
-    },
-    o,
-  );
+  await bounded('update', path, options, (signal) => {
+    const o: UpdateOptions = {
+      ...(signal ? { signal } : {}),
+      // Races still lost at the time say so (UpdateConflictError), as before.
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.create ? { create: true } : {}),
+      ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
+    };
+    return update(
+      client,
+      path,
+      (cur) => {
+        const current = cur ? decode(path, cur.data, schema) : undefined;
+        const next = fn(current);
+        result = next === undefined ? current : next;
+        return next === undefined ? undefined : encode(path, next, schema);
+      },
+      o,
+    );
+  });
   return result;
 }

@@ -13,6 +13,7 @@ import {
   type HeldNode,
 } from './framework/contender.js';
 import { Deadline } from './kit/deadline.js';
+import { untilAborted } from './kit/abort.js';
 import { deleteNode, type FrameworkDelete } from './framework/delete-node.js';
 import {
   checkPacket,
@@ -259,7 +260,10 @@ export class ZkClient extends ClientSession {
    * same session (ZooKeeper answers a session's requests in order), so a recipe can pipeline
    * the two (the queue's claim and read of an item).
    */
-  async multi(ops_: readonly MultiOp[], options: RequestOptions = {}): Promise<MultiResult[]> {
+  async multi(
+    ops_: readonly MultiOp[],
+    options: RequestOptions & { signal?: AbortSignal } = {},
+  ): Promise<MultiResult[]> {
     checkCallOptions(options);
     const wire = toWireOps(ops_).map((op) => {
       const create =
@@ -279,11 +283,17 @@ export class ZkClient extends ClientSession {
     // Only with a namespace to make: an await here would let a request made after this one
     // reach the server before it (the queue's pipelined read and update()'s read-back rely on
     // call order).
-    if (this.ns.root !== undefined) await this.ns.ensure(this.s);
+    if (this.ns.root !== undefined) await this.ns.ensure(this.s, options.signal);
     const raw = this.s.raw();
+    const { signal } = options;
+    // Never retried (a transaction may have applied). The signal ends the wait at once, and
+    // takes the request back while it is not yet written; a written one may still apply.
     const results = fromWireResults(
       await traced('multi', wire[0]!.path, () =>
-        requests.multi(raw, wire, options.requestTimeoutMs),
+        untilAborted(
+          requests.multi(signal ? raw.withdrawing(signal) : raw, wire, options.requestTimeoutMs),
+          signal,
+        ),
       ),
     );
     return results.map((r) => (r.op === 'create' ? { ...r, path: this.ns.fromServer(r.path) } : r));
@@ -374,16 +384,23 @@ export class ZkClient extends ClientSession {
     ) {
       throw new InvalidArgumentError('lockName', 'lockName must be a non-empty name without "/"');
     }
-    const deadline = options.deadline ?? Deadline.of(options);
-    await this.ns.ensure(this.s, deadline.signal);
-    try {
-      const c = await contend(this.s, p, { ...options, deadline });
-      return { ...c, nodePath: this.ns.fromServer(c.nodePath) };
-    } catch (e) {
-      // The caller's path, not the server's (a namespace differs).
-      if (e instanceof AcquireTimeoutError) throw new AcquireTimeoutError(path, e.timeoutMs);
-      throw e;
-    }
+    // Bounded as a whole: with ZooKeeper unreachable its requests end at the timeout too, not
+    // at the session's end (ADR 0031); its node is then deleted as on any abort.
+    return Deadline.run(
+      options.deadline ?? options,
+      (ms) => new AcquireTimeoutError(path, ms),
+      async (deadline) => {
+        await this.ns.ensure(this.s, deadline.signal);
+        try {
+          const c = await contend(this.s, p, { ...options, deadline });
+          return { ...c, nodePath: this.ns.fromServer(c.nodePath) };
+        } catch (e) {
+          // The caller's path, not the server's (a namespace differs).
+          if (e instanceof AcquireTimeoutError) throw new AcquireTimeoutError(path, e.timeoutMs);
+          throw e;
+        }
+      },
+    );
   }
 }
 

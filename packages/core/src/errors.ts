@@ -71,8 +71,10 @@ export type ErrorCode =
   | 'FOUR_LETTER_WORD_FAILED'
   | 'CACHE_NOT_READY'
   | 'NODE_CONFLICT'
+  | 'DEADLINE_EXPIRED'
   // @zk-recipes/cache
   | 'CONFIG_INVALID'
+  | 'CONFIG_TIMEOUT'
   // @zk-recipes/lock
   | 'LEASE_LOST'
   | 'NESTED_ACQUIRE'
@@ -81,10 +83,14 @@ export type ErrorCode =
   // @zk-recipes/atomic
   | 'ATOMIC_UPDATE_FAILED'
   | 'ATOMIC_BAD_VALUE'
+  | 'ATOMIC_TIMEOUT'
   // @zk-recipes/barrier
   | 'BARRIER_TIMEOUT'
   // @zk-recipes/discovery
   | 'REGISTRATION_TIMEOUT'
+  | 'DISCOVERY_TIMEOUT'
+  // @zk-recipes/group
+  | 'GROUP_TIMEOUT'
   // @zk-recipes/queue
   | 'CORRUPT_ITEM'
   | 'QUEUE_TIMEOUT'

@@ -8,7 +8,7 @@
  * docs/recipes/writing-a-recipe.md builds a recipe from it.
  */
 export { abortReason, joinSignals, sleep, untilAborted } from './kit/abort.js';
-export { Deadline, waitFor, type WaitOptions } from './kit/deadline.js';
+export { Deadline, DeadlineExpiredError, waitFor, type WaitOptions } from './kit/deadline.js';
 export { waitForChildren } from './kit/children.js';
 export { waitForNode } from './kit/node-wait.js';
 export { onClientState, whileConnected } from './kit/connectivity.js';

@@ -20,7 +20,11 @@ import {
   Lifecycle,
   type WaitOptions,
 } from '@zk-recipes/core/recipe';
-import { RegistrationTimeoutError } from './errors.js';
+import {
+  DiscoveryTimeoutError,
+  RegistrationTimeoutError,
+  type DiscoveryOperation,
+} from './errors.js';
 import { checkNodeName, type ServiceInstance, type ServiceType } from './instance.js';
 import { ServiceCache } from './cache.js';
 import { ServiceProvider, type ServiceProviderOptions } from './provider.js';
@@ -138,7 +142,9 @@ export class ServiceDiscovery<P = unknown> extends Lifecycle<ServiceDiscoveryEve
         );
       }
       known.instance = instance;
-      await this.withDeadline(options, (signal) => known.node.setData(data, { signal }));
+      await this.withDeadline('register', options, (signal) =>
+        known.node.setData(data, { signal }),
+      );
       return;
     }
     const node = new KeptNode(this.client, `${this.servicePath(instance.name)}/${instance.id}`, {
@@ -192,7 +198,7 @@ export class ServiceDiscovery<P = unknown> extends Lifecycle<ServiceDiscoveryEve
       );
     }
     known.instance = instance;
-    await this.withDeadline(options, (signal) => known.node.setData(data, { signal }));
+    await this.withDeadline('update', options, (signal) => known.node.setData(data, { signal }));
   }
 
   /**
@@ -208,7 +214,7 @@ export class ServiceDiscovery<P = unknown> extends Lifecycle<ServiceDiscoveryEve
     known.node.removeOnClose = true;
     // The node's close keeps the release bound whatever the connection; the options are
     // accepted as on every call.
-    await this.withDeadline(options, () => known.node.close());
+    await this.withDeadline('unregister', options, () => known.node.close());
   }
 
   /**
@@ -264,7 +270,7 @@ export class ServiceDiscovery<P = unknown> extends Lifecycle<ServiceDiscoveryEve
   /** The names of the services that have a node under `basePath` (Curator's queryForNames). */
   async names(options: WaitOptions = {}): Promise<string[]> {
     this.requireStarted();
-    return this.withDeadline(options, async (signal) => {
+    return this.withDeadline('names', options, async (signal) => {
       try {
         return (await this.client.getChildren(this.path, { signal })).children.sort();
       } catch (e) {
@@ -282,7 +288,7 @@ export class ServiceDiscovery<P = unknown> extends Lifecycle<ServiceDiscoveryEve
   async instances(name: string, options: WaitOptions = {}): Promise<ServiceInstance<P>[]> {
     this.requireStarted();
     const parent = this.servicePath(name);
-    return this.withDeadline(options, async (signal) => {
+    return this.withDeadline('instances', options, async (signal) => {
       let children: string[];
       try {
         ({ children } = await this.client.getChildren(parent, { signal }));
@@ -310,7 +316,7 @@ export class ServiceDiscovery<P = unknown> extends Lifecycle<ServiceDiscoveryEve
     this.requireStarted();
     const parent = this.servicePath(name);
     checkNodeName('id', id);
-    return this.withDeadline(options, async (signal) => {
+    return this.withDeadline('instance', options, async (signal) => {
       const direct = await this.readInstance(`${parent}/${id}`, signal);
       if (direct) return direct;
       let children: string[];
@@ -367,19 +373,25 @@ export class ServiceDiscovery<P = unknown> extends Lifecycle<ServiceDiscoveryEve
     }
   }
 
-  /** Runs `f` with one signal: the caller's, its timeout, and the discovery's close. */
-  private async withDeadline<T>(
+  /**
+   * Runs `f` with one signal: the caller's, the discovery's close, and the call's deadline (the
+   * kit's Deadline.run: its requests end at `timeoutMs` too, and the call then rejects with
+   * DiscoveryTimeoutError; ADR 0031).
+   */
+  private withDeadline<T>(
+    operation: DiscoveryOperation,
     options: WaitOptions,
     f: (signal: AbortSignal | undefined) => Promise<T>,
   ): Promise<T> {
-    const d = Deadline.of(options);
-    const t = d.timeoutMs === undefined ? undefined : AbortSignal.timeout(Math.max(1, d.timeoutMs));
-    const joined = joinSignals([d.signal, t, this.closeSignal]);
-    try {
-      return await f(joined.signal);
-    } finally {
-      joined.dispose();
-    }
+    const timedOut = (ms: number) => new DiscoveryTimeoutError(operation, this.path, ms);
+    return Deadline.run(options, timedOut, async (d) => {
+      const joined = joinSignals([d.signal, this.closeSignal]);
+      try {
+        return await f(joined.signal);
+      } finally {
+        joined.dispose();
+      }
+    });
   }
 }
 

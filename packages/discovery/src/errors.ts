@@ -14,3 +14,30 @@ export class RegistrationTimeoutError extends ZkRecipesError {
     super('REGISTRATION_TIMEOUT', `${path} was not registered within ${timeoutMs} ms`, { path });
   }
 }
+
+/** A discovery call that takes `{ signal, timeoutMs }` (a first `register` has its own error). */
+export type DiscoveryOperation =
+  'register' | 'update' | 'unregister' | 'names' | 'instances' | 'instance';
+
+/**
+ * A discovery call ran out of its `timeoutMs` (ZooKeeper unreachable, slow): `instances`,
+ * `names`, `instance`, or a write to a registration already in place. A request not yet sent
+ * when the time was up is taken back; a write already sent may still have been applied.
+ */
+export class DiscoveryTimeoutError extends ZkRecipesError {
+  override name = 'DiscoveryTimeoutError';
+  constructor(
+    readonly operation: DiscoveryOperation,
+    /** The discovery's base path. */
+    path: string,
+    readonly timeoutMs: number,
+  ) {
+    super(
+      'DISCOVERY_TIMEOUT',
+      `${operation} under ${path} did not complete within ${timeoutMs} ms`,
+      {
+        path,
+      },
+    );
+  }
+}

@@ -27,6 +27,10 @@ export {
   type ProviderStrategy,
   type ServiceProviderOptions,
 } from './provider.js';
-export { RegistrationTimeoutError } from './errors.js';
+export {
+  DiscoveryTimeoutError,
+  RegistrationTimeoutError,
+  type DiscoveryOperation,
+} from './errors.js';
 /** Another live session's node under a registration's id (register() rejects with it). */
 export { NodeConflictError } from '@zk-recipes/core/recipe';

@@ -7,14 +7,16 @@ import {
 import {
   CacheEngine,
   childPath,
+  Deadline,
   eventStream,
+  joinSignals,
   Lifecycle,
   localAddress,
   type CacheEvent,
   type CachedNode,
   type WaitOptions,
 } from '@zk-recipes/core/recipe';
-import { NodeConflictError } from './errors.js';
+import { GroupTimeoutError, NodeConflictError } from './errors.js';
 import { PersistentNode } from './persistent-node.js';
 
 /** Options of a {@link GroupMember}. */
@@ -73,6 +75,7 @@ const toPayload = (p: unknown): Buffer => {
 export class GroupMember extends Lifecycle<GroupMemberEvents> {
   private readonly node: PersistentNode;
   private readonly engine: CacheEngine;
+  private startOptions: WaitOptions = {};
 
   constructor(
     client: ZkClient,
@@ -103,12 +106,46 @@ export class GroupMember extends Lifecycle<GroupMemberEvents> {
    * Joins (creates our node, parents as containers) and loads the members. Rejects with
    * NodeConflictError when another live session holds our id (the member then waits for that
    * node to go and joins; close() it to give up), DataTooLargeError when the payload exceeds
-   * the packet limit (nothing sent).
+   * the packet limit (nothing sent), GroupTimeoutError at `timeoutMs` (its requests included,
+   * ZooKeeper reachable or not). A start that times out or is aborted closes the member.
    */
+  override start(options: WaitOptions = {}): Promise<void> {
+    this.startOptions = options;
+    return super.start();
+  }
+
   protected async onStart(): Promise<void> {
+    const caller = this.startOptions.signal;
+    try {
+      await Deadline.run(
+        this.startOptions,
+        (ms) => new GroupTimeoutError(this.path, this.id, ms),
+        (deadline) => this.join(deadline),
+      );
+    } catch (e) {
+      // Ended by its timeout or the caller's abort: nothing is kept (the node's close deletes
+      // what its create may have made), as a first registration that fails (ADR 0031). Not
+      // waited for: the call ends at its deadline; a later close() returns the same promise.
+      if (e instanceof GroupTimeoutError || caller?.aborted) void this.close();
+      throw e;
+    }
+  }
+
+  /** start() under its deadline, whose signal ends every request at the timeout too. */
+  private async join(deadline: Deadline): Promise<void> {
+    const wait = joinSignals([deadline.signal, this.closeSignal]);
+    try {
+      await this.joinUntil(wait.signal!);
+    } finally {
+      wait.dispose();
+    }
+  }
+
+  private async joinUntil(signal: AbortSignal): Promise<void> {
     let conflict: NodeConflictError | undefined;
     try {
-      await this.node.start();
+      // The signal alone: it aborts at the deadline (a second timer would race it).
+      await this.node.start({ signal });
     } catch (e) {
       if (e instanceof DataTooLargeError) {
         // A payload over the packet limit never fits: stop the node rather than retry it.
@@ -120,7 +157,7 @@ export class GroupMember extends Lifecycle<GroupMemberEvents> {
     }
     // After our node is placed: the initial load holds us, and tells no join of our own.
     await this.engine.start();
-    await this.engine.ready({ signal: this.closeSignal });
+    await this.engine.ready({ signal });
     if (conflict) throw conflict;
   }
 

@@ -16,4 +16,4 @@ export {
   TOUCH_NODE,
   type PersistentTtlNodeOptions,
 } from './persistent-ttl-node.js';
-export { NodeConflictError } from './errors.js';
+export { GroupTimeoutError, NodeConflictError } from './errors.js';

@@ -41,6 +41,7 @@ const toData = (d: unknown, field: string): Buffer => {
  */
 export class PersistentNode extends Lifecycle<Events> {
   private readonly node: KeptNode;
+  private startSignal: AbortSignal | undefined;
 
   constructor(client: ZkClient, path: string, options: PersistentNodeOptions = {}) {
     super('PersistentNode', path);
@@ -64,10 +65,16 @@ export class PersistentNode extends Lifecycle<Events> {
   /**
    * Creates the node and keeps it. Resolves once it is in place; rejects with
    * NodeConflictError when another session holds the path (the recipe then waits for that
-   * node to go and creates ours; close() it to stop).
+   * node to go and creates ours; close() it to stop). `signal` ends the wait (the node is
+   * still kept: close() it to stop).
    */
+  override start(options: { signal?: AbortSignal } = {}): Promise<void> {
+    this.startSignal = options.signal;
+    return super.start();
+  }
+
   protected onStart(): Promise<void> {
-    return this.node.start();
+    return this.node.start(this.startSignal ? { signal: this.startSignal } : {});
   }
 
   /**

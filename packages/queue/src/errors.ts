@@ -17,14 +17,20 @@ export class CorruptItemError extends ZkRecipesError {
   }
 }
 
+/** A queue call that takes `{ signal, timeoutMs }`. */
+export type QueueOperation =
+  'take' | 'put' | 'depth' | 'inFlight' | 'oldestItemAgeMs' | 'remove' | 'offer' | 'poll' | 'peek';
+
 /**
- * A queue's wait ran out: `take` found no item, or `put` found the queue still full
- * (`maxItems`), within `timeoutMs`.
+ * A queue call ran out of time: `take` found no item, `put` found the queue still full
+ * (`maxItems`) or could not reach ZooKeeper, or another call (`depth`, ...) had no answer,
+ * within `timeoutMs`. A request of the call not yet written when the time was up is taken
+ * back; one already written may still apply (a put's item may then be in the queue).
  */
 export class QueueTimeoutError extends ZkRecipesError {
   override name = 'QueueTimeoutError';
   constructor(
-    readonly operation: 'take' | 'put',
+    readonly operation: QueueOperation,
     path: string,
     readonly timeoutMs: number,
   ) {
@@ -32,7 +38,7 @@ export class QueueTimeoutError extends ZkRecipesError {
       'QUEUE_TIMEOUT',
       operation === 'take'
         ? `no item in ${path} within ${timeoutMs} ms`
-        : `the queue ${path} stayed full for ${timeoutMs} ms`,
+        : `${operation} of the queue ${path} did not complete within ${timeoutMs} ms`,
       { path },
     );
   }

@@ -23,17 +23,17 @@ export class QueueInspector {
     private readonly naming: Naming,
   ) {}
 
-  private async items(options: WaitOptions): Promise<string[]> {
+  private async items(options: WaitOptions | Deadline): Promise<string[]> {
     const { signal } = Deadline.of(options);
     const { children } = await this.client.getChildren(this.path, signal ? { signal } : {});
     return children.filter((c) => c.startsWith(ITEM_PREFIX));
   }
 
-  async depth(options: WaitOptions): Promise<number> {
+  async depth(options: WaitOptions | Deadline): Promise<number> {
     return (await this.items(options)).length;
   }
 
-  async inFlight(options: WaitOptions): Promise<InFlightItem[]> {
+  async inFlight(options: WaitOptions | Deadline): Promise<InFlightItem[]> {
     const { signal } = Deadline.of(options);
     const o = signal ? { signal } : {};
     let children: string[];
@@ -62,7 +62,7 @@ export class QueueInspector {
     return found.filter((f): f is InFlightItem => f !== undefined);
   }
 
-  async oldestAgeMs(options: WaitOptions): Promise<number | undefined> {
+  async oldestAgeMs(options: WaitOptions | Deadline): Promise<number | undefined> {
     const { signal } = Deadline.of(options);
     const key = this.naming.sortKey;
     const sorted = (await this.items(options)).sort((a, b) => (key(a) < key(b) ? -1 : 1));

@@ -33,7 +33,7 @@ import { defaultLockPath, ITEM_PREFIX, type Naming } from './names.js';
 import { consumeLoop, messageIterator, type ConsumeOptions, type Handler } from './loops.js';
 import { QueueInspector, type InFlightItem } from './inspect.js';
 import { CLOSE_GRACE_MS } from './stopping.js';
-import { checkClient, checkPaths, waitDeadline } from './validate.js';
+import { bounded, checkClient, checkPaths, waitDeadline } from './validate.js';
 
 /** Options of every queue of the DistributedQueue family. */
 export interface QueueOptions<T> {
@@ -227,24 +227,27 @@ export abstract class QueueBase<T> extends Lifecycle<QueueEvents> {
     options: WaitOptions,
   ): Promise<string> {
     this.requireStarted();
-    const deadline = waitDeadline(options);
     const data = encodeFrame(values.map((v) => this.ctx.serializer.serialize(v)));
-    const { maxItems } = this.options;
-    if (maxItems !== undefined) {
-      const room = await waitForChildren(
-        this.client,
-        this.path,
-        (c) => c.filter((n) => n.startsWith(ITEM_PREFIX)).length < maxItems,
-        deadline,
-      );
-      if (room === undefined)
-        throw new QueueTimeoutError('put', this.path, deadline.timeoutMs ?? 0);
-    }
-    const { path } = await this.client.create(childPath(this.path, prefix), data, {
-      mode: 'PERSISTENT_SEQUENTIAL',
-      ...(deadline.signal ? { signal: deadline.signal } : {}),
+    return bounded('put', this.path, options, async (deadline) => {
+      const { maxItems } = this.options;
+      if (maxItems !== undefined) {
+        const room = await waitForChildren(
+          this.client,
+          this.path,
+          (c) => c.filter((n) => n.startsWith(ITEM_PREFIX)).length < maxItems,
+          deadline,
+        );
+        if (room === undefined)
+          throw new QueueTimeoutError('put', this.path, deadline.timeoutMs ?? 0);
+      }
+      // Unprotected, as Curator's: with the deadline's signal a create not yet written when the
+      // time is up is taken back; one written may still make its item (QueueTimeoutError says so).
+      const { path } = await this.client.create(childPath(this.path, prefix), data, {
+        mode: 'PERSISTENT_SEQUENTIAL',
+        ...(deadline.signal ? { signal: deadline.signal } : {}),
+      });
+      return path.slice(path.lastIndexOf('/') + 1);
     });
-    return path.slice(path.lastIndexOf('/') + 1);
   }
 
   /**
@@ -252,16 +255,18 @@ export abstract class QueueBase<T> extends Lifecycle<QueueEvents> {
    * comes within `timeoutMs` (0: only if one is free now), or with the signal's reason.
    */
   async take(options: WaitOptions = {}): Promise<Message<T>> {
-    const deadline = waitDeadline(options);
+    const checked = waitDeadline(options);
     const channel = this.consumer();
-    const stop = joinSignals([deadline.signal, this.closeSignal]);
-    try {
-      const m = await channel.next(deadline.withSignal(stop.signal));
-      if (!m) throw new QueueTimeoutError('take', this.path, deadline.timeoutMs ?? 0);
-      return m;
-    } finally {
-      stop.dispose();
-    }
+    return bounded('take', this.path, checked, async (deadline) => {
+      const stop = joinSignals([deadline.signal, this.closeSignal]);
+      try {
+        const m = await channel.next(deadline.withSignal(stop.signal));
+        if (!m) throw new QueueTimeoutError('take', this.path, deadline.timeoutMs ?? 0);
+        return m;
+      } finally {
+        stop.dispose();
+      }
+    });
   }
 
   /**
@@ -301,16 +306,16 @@ export abstract class QueueBase<T> extends Lifecycle<QueueEvents> {
 
   /** How many item nodes the queue holds (a `putMany` batch is one). */
   depth(options: WaitOptions = {}): Promise<number> {
-    return this.inspector.depth(options);
+    return bounded('depth', this.path, options, (d) => this.inspector.depth(d));
   }
 
   /** The items consumers hold now (lock nodes): whose session, since when. */
   inFlight(options: WaitOptions = {}): Promise<InFlightItem[]> {
-    return this.inspector.inFlight(options);
+    return bounded('inFlight', this.path, options, (d) => this.inspector.inFlight(d));
   }
 
   /** How long ago the next item to be taken was put, in ms; undefined when the queue is empty. */
   oldestItemAgeMs(options: WaitOptions = {}): Promise<number | undefined> {
-    return this.inspector.oldestAgeMs(options);
+    return bounded('oldestItemAgeMs', this.path, options, (d) => this.inspector.oldestAgeMs(d));
   }
 }

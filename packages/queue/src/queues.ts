@@ -1,6 +1,6 @@
 /** Curator's DistributedQueue and its priority, delay and id variants. */
 import { InvalidArgumentError, NoNodeError, type ZkClient } from '@zk-recipes/core';
-import { childPath, Deadline, type WaitOptions } from '@zk-recipes/core/recipe';
+import { childPath, type WaitOptions } from '@zk-recipes/core/recipe';
 import {
   DELAY,
   delayPrefix,
@@ -13,6 +13,7 @@ import {
   priorityPrefix,
 } from './names.js';
 import { QueueBase, type QueueOptions } from './queue-base.js';
+import { bounded } from './validate.js';
 
 function items<T>(values: readonly T[]): readonly T[] {
   const given: unknown = values;
@@ -109,19 +110,20 @@ export class IdQueue<T> extends QueueBase<T> {
   /** Removes the waiting items put with `id`; resolves with how many were removed. */
   async remove(id: string, options: WaitOptions = {}): Promise<number> {
     const wanted = idOf(idPrefix(id) + '0000000000');
-    const { signal } = Deadline.of(options);
-    const o = signal ? { signal } : {};
-    const { children } = await this.client.getChildren(this.path, o);
-    let removed = 0;
-    for (const name of children) {
-      if (!name.startsWith(ITEM_PREFIX) || idOf(name) !== wanted) continue;
-      try {
-        await this.client.delete(childPath(this.path, name), o);
-        removed++;
-      } catch (e) {
-        if (!(e instanceof NoNodeError)) throw e; // taken meanwhile
+    return bounded('remove', this.path, options, async ({ signal }) => {
+      const o = signal ? { signal } : {};
+      const { children } = await this.client.getChildren(this.path, o);
+      let removed = 0;
+      for (const name of children) {
+        if (!name.startsWith(ITEM_PREFIX) || idOf(name) !== wanted) continue;
+        try {
+          await this.client.delete(childPath(this.path, name), o);
+          removed++;
+        } catch (e) {
+          if (!(e instanceof NoNodeError)) throw e; // taken meanwhile
+        }
       }
-    }
-    return removed;
+      return removed;
+    });
   }
 }

@@ -10,9 +10,9 @@ import {
   type Serializer,
   type ZkClient,
 } from '@zk-recipes/core';
-import { childPath, Deadline, waitForChildren, type WaitOptions } from '@zk-recipes/core/recipe';
+import { childPath, waitForChildren, type WaitOptions } from '@zk-recipes/core/recipe';
 import { QueueTimeoutError } from './errors.js';
-import { checkClient } from './validate.js';
+import { bounded, checkClient } from './validate.js';
 
 const PREFIX = 'qn-';
 
@@ -38,57 +38,62 @@ export class SimpleQueue<T = Buffer> {
   /** Adds `item`; resolves with the node's name once the create committed. */
   async offer(item: T, options: WaitOptions = {}): Promise<string> {
     const data = this.serializer.serialize(item);
-    const { signal } = Deadline.of(options);
-    const { path } = await this.client.create(childPath(this.path, PREFIX), data, {
-      mode: 'PERSISTENT_SEQUENTIAL',
-      createParents: true, // the queue node as a container, as Curator makes it
-      ...(signal ? { signal } : {}),
+    return bounded('offer', this.path, options, async ({ signal }) => {
+      const { path } = await this.client.create(childPath(this.path, PREFIX), data, {
+        mode: 'PERSISTENT_SEQUENTIAL',
+        createParents: true, // the queue node as a container, as Curator makes it
+        ...(signal ? { signal } : {}),
+      });
+      return path.slice(path.lastIndexOf('/') + 1);
     });
-    return path.slice(path.lastIndexOf('/') + 1);
   }
 
   /** The first item, removed; undefined when the queue is empty. */
   async poll(options: WaitOptions = {}): Promise<T | undefined> {
-    const { signal } = Deadline.of(options);
-    return this.takeFrom(await this.list(signal), signal);
+    return bounded('poll', this.path, options, async ({ signal }) =>
+      this.takeFrom(await this.list(signal), signal),
+    );
   }
 
   /** The first item, not removed; undefined when empty. */
   async peek(options: WaitOptions = {}): Promise<T | undefined> {
-    const { signal } = Deadline.of(options);
-    for (const name of await this.list(signal)) {
-      try {
-        const { data } = await this.client.getData(
-          childPath(this.path, name),
-          signal ? { signal } : {},
-        );
-        return this.serializer.deserialize(data);
-      } catch (e) {
-        if (!(e instanceof NoNodeError)) throw e;
+    return bounded('peek', this.path, options, async ({ signal }) => {
+      for (const name of await this.list(signal)) {
+        try {
+          const { data } = await this.client.getData(
+            childPath(this.path, name),
+            signal ? { signal } : {},
+          );
+          return this.serializer.deserialize(data);
+        } catch (e) {
+          if (!(e instanceof NoNodeError)) throw e;
+        }
       }
-    }
-    return undefined;
+      return undefined;
+    });
   }
 
   /** The first item, removed, waiting for one; rejects with QueueTimeoutError at `timeoutMs`. */
   async take(options: WaitOptions = {}): Promise<T> {
-    const deadline = Deadline.of(options);
-    for (;;) {
-      const got = await this.takeFrom(await this.list(deadline.signal), deadline.signal);
-      if (got !== undefined) return got;
-      await this.client.ensurePath(this.path, deadline.signal ? { signal: deadline.signal } : {});
-      const listed = await waitForChildren(
-        this.client,
-        this.path,
-        (c) => c.some((n) => n.startsWith(PREFIX)),
-        deadline,
-      ).catch((e: unknown) => {
-        if (e instanceof NoNodeError) return []; // reaped meanwhile: list again
-        throw e;
-      });
-      if (listed === undefined)
-        throw new QueueTimeoutError('take', this.path, deadline.timeoutMs ?? 0);
-    }
+    return bounded('take', this.path, options, async (deadline) => {
+      for (;;) {
+        const got = await this.takeFrom(await this.list(deadline.signal), deadline.signal);
+        if (got !== undefined) return got;
+        const o = deadline.signal ? { signal: deadline.signal } : {};
+        await this.client.ensurePath(this.path, o);
+        const listed = await waitForChildren(
+          this.client,
+          this.path,
+          (c) => c.some((n) => n.startsWith(PREFIX)),
+          deadline,
+        ).catch((e: unknown) => {
+          if (e instanceof NoNodeError) return []; // reaped meanwhile
+          throw e;
+        });
+        if (listed === undefined)
+          throw new QueueTimeoutError('take', this.path, deadline.timeoutMs ?? 0);
+      }
+    });
   }
 
   private async list(signal: AbortSignal | undefined): Promise<string[]> {

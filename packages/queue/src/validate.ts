@@ -4,6 +4,7 @@
  */
 import { InvalidArgumentError, validatePath, type ZkClient } from '@zk-recipes/core';
 import { Deadline, type WaitOptions } from '@zk-recipes/core/recipe';
+import { QueueTimeoutError, type QueueOperation } from './errors.js';
 
 /** Refuses what cannot be a client (`null`, a plain object): it would fail at the first call. */
 export function checkClient(client: unknown): void {
@@ -59,4 +60,21 @@ export function waitDeadline(options: WaitOptions | undefined): Deadline {
     throw new InvalidArgumentError('signal', 'signal must be an AbortSignal');
   }
   return Deadline.of(options);
+}
+
+/**
+ * Runs a queue call under its deadline (the kit's Deadline.run): its requests end at
+ * `timeoutMs` too, and the call then rejects with QueueTimeoutError (ADR 0031).
+ */
+export async function bounded<R>(
+  operation: QueueOperation,
+  path: string,
+  options: WaitOptions | undefined,
+  call: (deadline: Deadline) => Promise<R>,
+): Promise<R> {
+  return Deadline.run(
+    waitDeadline(options),
+    (ms) => new QueueTimeoutError(operation, path, ms),
+    call,
+  );
 }

@@ -16,6 +16,7 @@ import type { Background } from './background.js';
 import { publish, traced } from './observability.js';
 import { abandonProtected, protectedName, protectedPath, recoverProtected } from './protection.js';
 import { withRetry, type RetryPolicy } from './retry.js';
+import { abortReason, untilAborted } from '../kit/abort.js';
 
 /** What the framework needs from the client it works for. */
 export interface FrameworkContext {
@@ -150,9 +151,9 @@ export function createNode(
   o: FrameworkCreate,
 ): Promise<{ path: string; stat: Stat }> {
   if (o.signal?.aborted) return Promise.reject(o.signal.reason as Error);
-  return new Promise((resolve, reject) => {
+  const protectedId = o.protected ? (o.protectedId ?? randomUUID()) : undefined;
+  const created = new Promise<{ path: string; stat: Stat }>((resolve, reject) => {
     checkPacket(ctx, path, o.data.length);
-    const protectedId = o.protected ? (o.protectedId ?? randomUUID()) : undefined;
     const target = protectedId === undefined ? path : protectedPath(path, protectedId, o.mode);
     const acls = o.acls ?? providerAcls(ctx.aclProvider, target);
     const request = new CreateRequest(target, o.data, acls, o.flags, o.ttlMs);
@@ -188,6 +189,25 @@ export function createNode(
         send();
         onQueued(raw);
       });
+  });
+  const signal = o.signal;
+  if (signal === undefined) return created;
+  // Connected, the first attempt is written at once and nothing else races it with the signal:
+  // on a silent connection a create outlived its call's deadline until the watchdog dropped the
+  // connection (ADR 0031). A protected create left before its outcome was known is abandoned:
+  // what it may have made is deleted in the background (failure mode 1).
+  return untilAborted(created, signal).catch((e: unknown) => {
+    if (protectedId !== undefined && signal.aborted && e === abortReason(signal)) {
+      const abandon = () =>
+        abandonProtected(
+          ctx.background,
+          () => ctx.raw(),
+          split(path).parent,
+          protectedName(protectedId, ''),
+        );
+      created.then(abandon, abandon);
+    }
+    throw e;
   });
 }
 

@@ -3,9 +3,20 @@
  * then handed down (local line, contender, waits) instead of converting the timeout again at
  * every layer.
  */
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, ZkRecipesError } from '../errors.js';
 import { MAX_TIMER_MS } from '../options.js';
-import { abortReason } from './abort.js';
+import { abortReason, joinSignals } from './abort.js';
+
+/**
+ * The reason a bounded call's signal aborts with when its time is up ({@link Deadline.run}).
+ * The call's recipe turns it into its own typed timeout error before the caller sees it.
+ */
+export class DeadlineExpiredError extends ZkRecipesError {
+  override name = 'DeadlineExpiredError';
+  constructor(readonly timeoutMs: number) {
+    super('DEADLINE_EXPIRED', `the call's ${timeoutMs} ms are up`);
+  }
+}
 
 /** What every blocking call of a recipe takes. `timeoutMs` 0 tries once and never waits. */
 export interface WaitOptions {
@@ -22,7 +33,44 @@ export class Deadline {
     readonly timeoutMs: number | undefined,
     /** `Date.now()` at which the wait ends; Infinity without a timeout. */
     readonly at: number,
+    /** Aborts at `at` when the call runs under {@link Deadline.run}: `signal` includes it. */
+    private readonly expiry?: AbortSignal,
   ) {}
+
+  /**
+   * Runs a blocking call under the deadline of `options`. The Deadline `call` gets has a
+   * `signal` that aborts at the caller's abort and also when the time is up (with a
+   * {@link DeadlineExpiredError}): every request the call makes with it ends then, whatever
+   * ZooKeeper does (one not yet written is taken back, core's calls race theirs with it), so a
+   * call while ZooKeeper is unreachable ends at its timeout, not at the session's end. A
+   * rejection the expiry caused becomes `timedOut(timeoutMs)`, the recipe's typed timeout
+   * error; the caller's abort stays its reason. Timer and listeners are gone once the call
+   * settles. `timeoutMs` 0 (one try) and no timeout leave the requests to the client's bounds:
+   * a one-try call still gets its answers. A Deadline already bound is used as it is.
+   */
+  static async run<T>(
+    options: WaitOptions | Deadline | undefined,
+    timedOut: (timeoutMs: number) => Error,
+    call: (deadline: Deadline) => Promise<T>,
+  ): Promise<T> {
+    const outer = Deadline.of(options);
+    if (outer.expiry) return call(outer);
+    if (outer.at === Infinity || outer.timeoutMs === 0) return call(outer);
+    outer.throwIfAborted();
+    const timeoutMs = outer.timeoutMs!;
+    const expiry = new AbortController();
+    const reason = new DeadlineExpiredError(timeoutMs);
+    const timer = setTimeout(() => expiry.abort(reason), outer.remainingMs());
+    const joined = joinSignals([outer.signal, expiry.signal]);
+    try {
+      return await call(new Deadline(joined.signal, timeoutMs, outer.at, expiry.signal));
+    } catch (e) {
+      throw causedBy(e, reason) ? timedOut(timeoutMs) : e;
+    } finally {
+      clearTimeout(timer);
+      joined.dispose();
+    }
+  }
 
   /**
    * The deadline of a call given `options` (validated: `timeoutMs` a finite number >= 0, or
@@ -61,7 +109,7 @@ export class Deadline {
 
   /** The same deadline, ended also by `signal` (a recipe's close signal joined to the caller's). */
   withSignal(signal: AbortSignal | undefined): Deadline {
-    return new Deadline(signal, this.timeoutMs, this.at);
+    return new Deadline(signal, this.timeoutMs, this.at, this.expiry);
   }
 
   /** `{ signal, timeoutMs }` with what is left, for a call that takes options. */
@@ -72,6 +120,14 @@ export class Deadline {
       ...(left === Infinity ? {} : { timeoutMs: left }),
     };
   }
+}
+
+/** Whether `e` is `reason` or was caused by it (a recipe's error wrapping the expiry). */
+function causedBy(e: unknown, reason: Error): boolean {
+  for (let c = e, depth = 0; c instanceof Error && depth < 8; c = c.cause, depth++) {
+    if (c === reason) return true;
+  }
+  return false;
 }
 
 /**

@@ -27,7 +27,7 @@ import {
 } from '../errors.js';
 import { nextSleep, noRetry, type RetryPolicy } from '../framework/retry.js';
 import type { Stat } from '../types.js';
-import { sleep } from './abort.js';
+import { abortReason, sleep } from './abort.js';
 import { Deadline, type WaitOptions } from './deadline.js';
 import { conditionalSetData, nextVersion, setDataAtVersion } from './version.js';
 import {
@@ -289,7 +289,8 @@ async function witnessedWrite(
     : [{ op: 'create', path, data: next } satisfies MultiOp];
   const opts = signal ? { signal } : {};
   try {
-    const [result] = await client.multi([write!, mark, ...check]);
+    // With the signal: a call whose deadline passes while ZooKeeper is unreachable ends then.
+    const [result] = await client.multi([write!, mark, ...check], opts);
     slot.live = true;
     slot.sessionId = sessionId;
     if (result?.op === 'setData') return { data: next, stat: result.stat };
@@ -301,6 +302,12 @@ async function witnessedWrite(
       slot.live = e instanceof NodeExistsError;
       slot.sessionId = sessionId;
       throw new NotAppliedError();
+    }
+    if (signal?.aborted && e === abortReason(signal)) {
+      // Left before the answer (abort, deadline): the multi may still create the witness.
+      // Counted as there, so the idle delete takes it (a missing one costs one more round).
+      slot.live = true;
+      slot.sessionId = sessionId;
     }
     if (!isRetryable(e)) throw e;
     // Outcome unknown: make the server we read from current, then ask the witness.
