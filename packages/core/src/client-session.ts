@@ -69,6 +69,18 @@ export function abandonCreateInView(
 }
 
 /**
+ * Whether `sessionId` is a session `view`'s client had before its present one (declared LOST
+ * here, possibly still alive at the server, which restores sessions across its restart): an
+ * ephemeral node it owns was made by this client, and is not another process's (ADR 0032). For
+ * the kit's kept nodes, which take such a node back instead of reporting a conflict.
+ */
+export function isPreviousSession(view: ClientSession, sessionId: bigint): boolean {
+  const v = views.get(view);
+  if (!v) throw new InvalidArgumentError('client', 'not a client of this package');
+  return v.core.connection.wasPreviousSession(sessionId);
+}
+
+/**
  * Throws DataTooLargeError when a write of `dataBytes` to `path` (in the view's namespace) would
  * exceed the client's packet limit: the check every write makes before it is sent, for the
  * kit's recipes that keep data to write later (a kept node's data while it is not placed).

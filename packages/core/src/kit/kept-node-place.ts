@@ -5,7 +5,7 @@
  * remembered, for close() to hand to the client's background job.
  */
 import type { MultiOp, ZkClient } from '../client.js';
-import { abandonCreateInView } from '../client-session.js';
+import { abandonCreateInView, isPreviousSession } from '../client-session.js';
 import { BadVersionError, isRetryable, NodeExistsError, NoNodeError } from '../errors.js';
 import type { CreateMode, Stat } from '../types.js';
 import { heldNode } from './held-node.js';
@@ -123,6 +123,13 @@ export class Placement {
           throw e;
         }
       }
+      if (this.ephemeral && isPreviousSession(this.client, node.stat.ephemeralOwner)) {
+        // Made by this client on a session it has since lost (a restarted server restores the
+        // session with its ephemerals until it times out there): ours, not a conflict. Deleted
+        // at the version read, then ours is created (ADR 0032).
+        await this.replacePrevious(node.path, node.stat.version, signal);
+        continue;
+      }
       if (!this.isOurs(node.stat)) {
         const conflict = new NodeConflictError(this.path, node.stat.ephemeralOwner);
         this.host.conflict(conflict);
@@ -139,6 +146,18 @@ export class Placement {
       } catch (e) {
         if (!(e instanceof BadVersionError || e instanceof NoNodeError) || round > ROUNDS) throw e;
       }
+    }
+  }
+
+  /**
+   * Deletes our previous session's node at `version` (as read): gone meanwhile or changed, the
+   * next round reads it again.
+   */
+  private async replacePrevious(path: string, version: number, signal: AbortSignal) {
+    try {
+      await this.client.delete(path, { version, signal });
+    } catch (e) {
+      if (!(e instanceof NoNodeError || e instanceof BadVersionError)) throw e;
     }
   }
 
