@@ -6,9 +6,16 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { GroupMember, NodeConflictError } from '@zk-recipes/group';
-import { isPreviousSession } from '@zk-recipes/core/recipe';
+import { isPreviousSession, KeptNode } from '@zk-recipes/core/recipe';
 import { serviceInstance, ServiceDiscovery } from '@zk-recipes/discovery';
-import { TestingServer, TestRoot, timing, WireClient } from '@zk-recipes/testing';
+import {
+  childrenOf,
+  FaultProxy,
+  TestingServer,
+  TestRoot,
+  timing,
+  WireClient,
+} from '@zk-recipes/testing';
 import { startedClient } from '../support/core-helpers.js';
 
 let server: TestingServer;
@@ -128,6 +135,40 @@ test("KeptNode: another client's live node at the same GroupMember id or registr
     assert.equal(after.data.toString(), 'a');
     const afterRegistration = await a.client.getData(`${basePath}/api/i-1`);
     assert.deepEqual(afterRegistration.stat, registration.stat, 'the registration untouched');
+  } finally {
+    await root.remove();
+  }
+});
+
+test('KeptNode: a sequential node started while the lost session is being replaced is created on the new session and, its reply lost, found there: one node, not two', async () => {
+  const root = await TestRoot.create(server);
+  await using proxy = await FaultProxy.start(server);
+  await using c = await startedClient({
+    connectString: proxy.connectString,
+    sessionTimeoutMs: 1000,
+  });
+  try {
+    const parent = root.child('seq');
+    await c.client.create(parent, undefined, { createParents: true });
+    proxy.rejectConnections();
+    await timing.waitFor(() => c.client.state === 'LOST', { message: 'the session lost' });
+    // LOST, the new session not made yet: `client.session` still names the lost one.
+    await using node = new KeptNode(c.client, `${parent}/n-`, { mode: 'EPHEMERAL_SEQUENTIAL' });
+    node.on('error', () => undefined);
+    const started = node.start({ timeoutMs: timing.ms(10_000) });
+    await timing.sleep(100);
+    const dropped = proxy.dropNextReply({ op: 'create', path: `${parent}/n-` });
+    proxy.heal();
+    await dropped;
+    await started;
+    const now = c.client.session!.sessionId;
+    const ours = async () => {
+      const names = await childrenOf(server, parent);
+      const stats = await Promise.all(names.map((n) => c.client.exists(`${parent}/${n}`)));
+      return stats.filter((s) => s?.ephemeralOwner === now).length;
+    };
+    assert.equal(await ours(), 1, 'one node on the new session');
+    assert.equal(node.nodePath !== undefined && node.current, true);
   } finally {
     await root.remove();
   }
