@@ -2,7 +2,8 @@
 // client declares its session LOST while the server is down and opens a new one, but the
 // restarted server restores the old session with its ephemerals until that session times out.
 // The node at our path is then our own previous session's: taken back at once, no conflict
-// reported. A node of another client's live session is still a conflict. (ADR 0032.)
+// reported. A node of another client's live session is still a conflict. (ADR 0032.) And a node
+// placed between a LOST and the new session is known by the session it is made on.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { GroupMember, NodeConflictError } from '@zk-recipes/group';
