@@ -69,6 +69,33 @@ export function abandonCreateInView(
 }
 
 /**
+ * Whether `sessionId` is a session `view`'s client had before its present one (declared LOST
+ * here, possibly still alive at the server, which restores sessions across its restart): an
+ * ephemeral node it owns was made by this client, and is not another process's (ADR 0032). For
+ * the kit's kept nodes, which take such a node back instead of reporting a conflict.
+ */
+export function isPreviousSession(view: ClientSession, sessionId: bigint): boolean {
+  const v = views.get(view);
+  if (!v) throw new InvalidArgumentError('client', 'not a client of this package');
+  return v.core.connection.wasPreviousSession(sessionId);
+}
+
+/**
+ * The id of the session a request sent now goes out on, or undefined when none is known: before
+ * the first connect, after close(), and from a LOST until the new session is made. Meanwhile
+ * `client.session` still names the lost session, but requests already wait for the new one: a
+ * recipe that took `client.session` for the session of its create believed a node made on the
+ * new session had gone with the old one (the queue left an item locked by its own live session
+ * for good). While a session is SUSPENDED its requests wait for it: that session, or none.
+ */
+export function requestSessionId(view: ClientSession): bigint | undefined {
+  const v = views.get(view);
+  if (!v) throw new InvalidArgumentError('client', 'not a client of this package');
+  const s = v.core.connection.session;
+  return s && !s.signal.aborted ? s.sessionId : undefined;
+}
+
+/**
  * Throws DataTooLargeError when a write of `dataBytes` to `path` (in the view's namespace) would
  * exceed the client's packet limit: the check every write makes before it is sent, for the
  * kit's recipes that keep data to write later (a kept node's data while it is not placed).

@@ -17,6 +17,14 @@ import {
 } from './states.js';
 import type { WatchEvent } from './types.js';
 
+/**
+ * How many previous session ids a client remembers. Each one was lost after a disconnection of
+ * at least its timeout, and the server drops it one timeout after it last heard of it (or after
+ * its own restart): one this many sessions back is in practice long gone. Forgetting one that
+ * is not costs only the old behaviour, a conflict until it times out at the server.
+ */
+const PREVIOUS_SESSIONS = 32;
+
 export interface ConnectionConfig {
   connectString: string;
   sessionTimeoutMs: number;
@@ -45,6 +53,12 @@ export class Connection extends EventEmitter<{ state: [StateChange]; watch: [Wat
   private connectedController = new AbortController();
   private lostTimer: NodeJS.Timeout | undefined;
   private currentSession: SessionInfo | undefined;
+  /**
+   * The ids of the sessions this client had before the present one, newest last (at most
+   * {@link PREVIOUS_SESSIONS}): a node a lost session left on the server is known as ours
+   * (ADR 0032).
+   */
+  private readonly previousSessions: bigint[] = [];
   private closing = false;
   private authFailures = 0;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -126,6 +140,10 @@ export class Connection extends EventEmitter<{ state: [StateChange]; watch: [Wat
         if (this.state === 'CONNECTED' || this.state === 'RECONNECTED') return;
         const fresh = this.currentSession?.sessionId !== e.sessionId;
         if (fresh) {
+          if (this.currentSession) {
+            this.previousSessions.push(this.currentSession.sessionId);
+            if (this.previousSessions.length > PREVIOUS_SESSIONS) this.previousSessions.shift();
+          }
           this.sessionController = new AbortController();
           this.currentSession = {
             sessionId: e.sessionId,
@@ -198,6 +216,15 @@ export class Connection extends EventEmitter<{ state: [StateChange]; watch: [Wat
 
   get errorPolicy(): ErrorPolicy {
     return this.config.errorPolicy;
+  }
+
+  /**
+   * Whether `sessionId` is one this client had before its present session. Such a session was
+   * declared LOST here, but may live on at the server (a restarted server restores the sessions
+   * it knew, and keeps their ephemerals until they time out there): what it holds is ours.
+   */
+  wasPreviousSession(sessionId: bigint): boolean {
+    return sessionId !== 0n && this.previousSessions.includes(sessionId);
   }
 
   /** The current session, once one has been established. */

@@ -28,6 +28,7 @@ export { findLostCreate, type LostCreateOptions, type LostNode } from './kit/los
 // The serializers themselves are user API (a recipe's options take one): the main entry point.
 export { SerializationError, type Serializer } from './kit/serializer.js';
 export { heldNode } from './kit/held-node.js';
+export { isPreviousSession, requestSessionId } from './client-session.js';
 export { KeptNode } from './kit/kept-node.js';
 export {
   NodeConflictError,

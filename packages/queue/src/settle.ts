@@ -10,7 +10,7 @@ import {
   type Stat,
   type ZkClient,
 } from '@zk-recipes/core';
-import { childPath, findLostCreate } from '@zk-recipes/core/recipe';
+import { childPath, findLostCreate, requestSessionId } from '@zk-recipes/core/recipe';
 import { ClaimLostError } from './errors.js';
 import { encodeFrame } from './frame.js';
 import type { DeliveryMode } from './message.js';
@@ -57,7 +57,9 @@ export async function dropLock(
   lockNode: string,
   sessionId: bigint,
 ): Promise<void> {
-  if (client.session?.sessionId !== sessionId) return; // went with its session
+  // Went with its session. Not `client.session`: after a LOST it names the lost session while
+  // requests go out on the new one, where this delete would take another consumer's lock node.
+  if (requestSessionId(client) !== sessionId) return;
   await client.delete(lockNode, { version: 0, guaranteed: true }).catch(() => undefined);
 }
 
@@ -72,7 +74,8 @@ export async function onOurSession(
   ops: MultiOp[],
   what: string,
 ): Promise<void> {
-  if (client.session?.sessionId !== held.sessionId) {
+  // The session requests go out on now (client.session names a lost one until the next is made).
+  if (requestSessionId(client) !== held.sessionId) {
     throw new ClaimLostError(held.itemPath, `${what}: the session that took it ended`);
   }
   try {
@@ -84,7 +87,7 @@ export async function onOurSession(
     // The reply was lost. While the session lives, only this multi deletes our lock node:
     // gone means it committed; still ours means it did not, and it is sent again.
     const stat = await lockAfterLostReply(client, held);
-    const same = client.session?.sessionId === held.sessionId;
+    const same = requestSessionId(client) === held.sessionId;
     if (stat === null && same) return;
     if (stat && stat.ephemeralOwner === held.sessionId && same) {
       return onOurSession(client, held, ops, what);

@@ -10,7 +10,7 @@
  * At most once: Curator's default mode: read, delete (at the version read), then hand out.
  */
 import { isRetryable, noRetry, NodeExistsError, NoNodeError, type Stat } from '@zk-recipes/core';
-import { childPath } from '@zk-recipes/core/recipe';
+import { childPath, requestSessionId } from '@zk-recipes/core/recipe';
 import { Claim } from './claim.js';
 import { ClaimLostError, CorruptItemError } from './errors.js';
 import { decodeFrame } from './frame.js';
@@ -36,7 +36,19 @@ export async function takeNode<T>(
   let sessionId = 0n;
   let read: Read | undefined;
   if (ctx.mode === 'at-least-once') {
-    sessionId = client.session?.sessionId ?? 0n;
+    // The session the claim goes out on, known before it is sent: from a LOST until the new
+    // session is made `client.session` still names the lost one while requests wait for the
+    // new one, and a claim made on the new session was taken for one gone with the old: its
+    // lock node then held the item for as long as this consumer lived (a 4-process fault run
+    // stalled on it). Nothing is awaited between the last check and the send, except with a
+    // namespace: core's multi makes the namespace node first, and a session made meanwhile is
+    // the one the claim goes out on (sentOn).
+    let live = requestSessionId(client);
+    while (live === undefined) {
+      await client.blockUntilConnected();
+      live = requestSessionId(client);
+    }
+    sessionId = live;
     const claiming = client.multi([
       { op: 'check', path: itemPath, version: -1 },
       { op: 'create', path: lockNode, data: ctx.lockData, mode: 'EPHEMERAL' },
@@ -48,6 +60,8 @@ export async function takeNode<T>(
       // Its outcome is awaited only when the claim succeeds: never an unhandled rejection.
       read.catch(() => undefined);
     }
+    const sentOn = () =>
+      client.namespace === undefined ? sessionId : (requestSessionId(client) ?? sessionId);
     try {
       await claiming;
     } catch (e) {
@@ -57,13 +71,24 @@ export async function takeNode<T>(
       // The reply was lost: the lock node may be ours all the same. Asked (after a sync)
       // until answered while the session lives: a lock node of ours taken for "not made"
       // would hold the item for as long as the session lives, with nobody to process it.
-      const stat = await lockAfterLostReply(client, { itemPath, lockNode, sessionId });
+      const on = sentOn();
+      const stat = await lockAfterLostReply(client, { itemPath, lockNode, sessionId: on });
       if (stat === undefined || stat === null) throw e; // not made, or gone with its session
-      if (stat.ephemeralOwner !== sessionId) return { skip: 'locked' };
+      if (stat.ephemeralOwner !== on) return { skip: 'locked' };
+      sessionId = on;
       read = undefined; // it may have failed with the connection: read again
     }
-    if (client.session?.sessionId !== sessionId) {
-      // A new session between the request and here: whatever was made went with the old one.
+    const on = sentOn();
+    if (on !== sessionId) {
+      // Made on a session made after the check (a namespace's node made first): ours if its
+      // owner says so, and read again (nothing was pipelined).
+      const stat = await lockAfterLostReply(client, { itemPath, lockNode, sessionId: on });
+      if (stat?.ephemeralOwner !== on) return { skip: 'locked' };
+      sessionId = on;
+      read = undefined;
+    }
+    if (requestSessionId(client) !== sessionId) {
+      // The session was lost between the request and here: what was made went with it.
       return { skip: 'locked' };
     }
   }

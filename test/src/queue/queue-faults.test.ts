@@ -1,13 +1,15 @@
 // Single-process faults: a consumer's session expiring while it holds an item (Curator's
 // CURATOR-605 and its stuck item), connections cut under consumers (FaultProxy), the queue node
-// deleted under running consumers.
+// deleted under running consumers, a take while a lost session is being replaced.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { stringSerializer } from '@zk-recipes/core';
+import { requestSessionId } from '@zk-recipes/core/recipe';
 import { ClaimLostError, DistributedQueue, QueueNodeVanishedError } from '@zk-recipes/queue';
-import { assertNoLeftoverWatches, childrenOf, expireSession } from '@zk-recipes/testing';
+import { assertNoLeftoverWatches, childrenOf, expireSession, timing } from '@zk-recipes/testing';
 import { proxiedClients } from '../support/proxied-clients.js';
 import { sharedServer } from '../support/shared-server.js';
+import { untilState } from '../support/shutdown.js';
 
 const server = sharedServer({ tickTimeMs: 200 });
 const strings = { serializer: stringSerializer };
@@ -247,4 +249,41 @@ test('start() goes on in the new session when the session expires while it makes
   assert.ok(await client.exists(`${path}-locks`), 'and its lock path');
   await q.put('after');
   assert.equal((await q.take({ timeoutMs: 5000 })).value, 'after');
+});
+
+test('an item taken while the lost session is being replaced is claimed on the new session and delivered: not left locked by our own live session (a 4-process fault run stalled so)', async () => {
+  await using fx = await proxiedClients(server, {
+    clients: [{ sessionTimeoutMs: 1000 }, { direct: true }],
+  });
+  const [{ client }, { client: producer }] = fx.clients;
+  const path = fx.root.child('q');
+  await using p = new DistributedQueue(producer, path, strings);
+  await p.start();
+  await using q = new DistributedQueue(client, path, strings);
+  q.on('error', () => undefined); // requests failing while the server is unreachable
+  await q.start();
+  await p.put('a');
+  await p.put('b');
+  const first = await q.take({ timeoutMs: timing.ms(5000) });
+  await first.ack(); // the listing now knows 'b': it is picked with no request sent
+  const lost = client.session!.sessionId;
+  fx.proxy.rejectConnections();
+  await untilState(client, 'LOST');
+  // LOST, and the new session not made yet: `client.session` still names the lost one, while
+  // requests wait for the new one (the kit's requestSessionId says so). The take picks 'b'
+  // from what it knows.
+  assert.equal(client.session!.sessionId, lost);
+  assert.equal(requestSessionId(client), undefined);
+  const taking = q.take({ timeoutMs: timing.ms(8000) });
+  await sleep(100);
+  fx.proxy.heal();
+  const second = await taking;
+  assert.equal(second.value, 'b');
+  const now = client.session!.sessionId;
+  assert.notEqual(now, lost);
+  const lock = await producer.exists(`${path}-locks/${second.name}`);
+  assert.equal(lock?.ephemeralOwner, now, 'its lock node is of the new session');
+  await second.ack();
+  assert.equal(await p.depth(), 0);
+  assert.deepEqual(await childrenOf(server, `${path}-locks`), [], 'no lock node left');
 });

@@ -37,6 +37,8 @@ class Run {
   /** What each consumer got and did not acknowledge (its hands, for a killed one). */
   readonly inHand = new Map<ChildProcess, Set<string>>();
   readonly sessions = new Map<ChildProcess, { id: bigint; password: Buffer }>();
+  /** Every session each process reported, in order, and its reports (for a stall's message). */
+  readonly history: string[] = [];
   readonly children = new Set<ChildProcess>();
   readonly killed = new Set<ChildProcess>();
   /** Exit codes of the processes not killed on purpose (0: a clean stop). */
@@ -68,11 +70,15 @@ class Run {
         } else if (word === 'put') this.put.add(item);
         else if (word === 'putfail') this.putfail.add(item);
         else if (word === 'session') {
+          this.history.push(`${child.pid} session ${item}`);
           this.sessions.set(child, {
             id: BigInt(`0x${item}`),
             password: Buffer.from(extra, 'base64'),
           });
-        } else this.errors.push(line);
+        } else {
+          this.errors.push(line);
+          this.history.push(`${child.pid} ${line}`);
+        }
       }
     });
     child.on('exit', (code) => {
@@ -208,7 +214,22 @@ async function faultRun(mode: 'at-least-once' | 'at-most-once') {
           .then((r) => r.children.length)
           .catch(() => 0);
         if (Date.now() > limit) {
-          assert.fail(`did not finish: ${left} items, ${locks} locks left; ${await state()}`);
+          const owners = await client
+            .getChildren(`${run.path}-locks`)
+            .then(({ children }) =>
+              Promise.all(
+                children.map(async (n) => {
+                  const s = await client.exists(`${run.path}-locks/${n}`);
+                  return `${n} owner ${s?.ephemeralOwner.toString(16)} czxid ${s?.czxid}`;
+                }),
+              ),
+            )
+            .catch((e: unknown) => [String(e)]);
+          assert.fail(
+            `did not finish: ${left} items, ${locks} locks left (${owners.join('; ')}); ` +
+              `${await state()}; killed ${[...run.killed].map((k) => k.pid).join(' ')}; ` +
+              `history ${JSON.stringify(run.history)}`,
+          );
         }
         if (left === 0 && locks === 0) break;
         await sleep(100);

@@ -45,8 +45,14 @@ const reportSession = () => {
   const { sessionId, password } = client.sessionCredentials();
   report(`session ${sessionId.toString(16)} ${password.toString('base64')}`);
 };
-client.onStateChange(({ state }) => {
-  if (state === 'CONNECTED') setImmediate(reportSession);
+// Every session, also each new one after a LOST (RECONNECTED on another id): a stall's message
+// names the process that owns a lock node left behind.
+let reported = 0n;
+client.onStateChange(({ state, sessionId }) => {
+  if ((state === 'CONNECTED' || state === 'RECONNECTED') && sessionId !== reported) {
+    reported = sessionId;
+    setImmediate(reportSession);
+  }
 });
 await client.start();
 const q = new DistributedQueue(client, path, {

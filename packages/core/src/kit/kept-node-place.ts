@@ -5,7 +5,7 @@
  * remembered, for close() to hand to the client's background job.
  */
 import type { MultiOp, ZkClient } from '../client.js';
-import { abandonCreateInView } from '../client-session.js';
+import { abandonCreateInView, isPreviousSession, requestSessionId } from '../client-session.js';
 import { BadVersionError, isRetryable, NodeExistsError, NoNodeError } from '../errors.js';
 import type { CreateMode, Stat } from '../types.js';
 import { heldNode } from './held-node.js';
@@ -95,7 +95,7 @@ export class Placement {
   /** Creates the node, or recognises it as ours; NodeConflictError when it is someone else's. */
   async place(signal: AbortSignal): Promise<void> {
     for (let round = 0; ; round++) {
-      const session = this.client.session?.sessionId;
+      const session = await this.sessionToSendOn(signal);
       let found: LostNode | null | undefined;
       if (this.sequential && this.ephemeral && session !== undefined && this.sentOn === session) {
         // A create was sent on this session: its reply may have been lost.
@@ -123,6 +123,13 @@ export class Placement {
           throw e;
         }
       }
+      if (this.ephemeral && isPreviousSession(this.client, node.stat.ephemeralOwner)) {
+        // Made by this client on a session it has since lost (a restarted server restores the
+        // session with its ephemerals until it times out there): ours, not a conflict. Deleted
+        // at the version read, then ours is created (ADR 0032).
+        await this.replacePrevious(node.path, node.stat.version, signal);
+        continue;
+      }
       if (!this.isOurs(node.stat)) {
         const conflict = new NodeConflictError(this.path, node.stat.ephemeralOwner);
         this.host.conflict(conflict);
@@ -139,6 +146,32 @@ export class Placement {
       } catch (e) {
         if (!(e instanceof BadVersionError || e instanceof NoNodeError) || round > ROUNDS) throw e;
       }
+    }
+  }
+
+  /**
+   * The session a create sent now goes out on. From a LOST until the new session is made none
+   * is known (`client.session` still names the lost one while requests wait for the new one):
+   * waited for, or a create made on the new session would be remembered as the lost one's (a
+   * sequential node looked for on the wrong session and made twice, a create in doubt handed to
+   * the background job under the wrong owner and left for the new session's life).
+   */
+  private async sessionToSendOn(signal: AbortSignal): Promise<bigint | undefined> {
+    const session = requestSessionId(this.client);
+    if (session !== undefined || this.client.state !== 'LOST') return session;
+    await this.client.blockUntilConnected({ signal });
+    return requestSessionId(this.client);
+  }
+
+  /**
+   * Deletes our previous session's node at `version` (as read): gone meanwhile or changed, the
+   * next round reads it again.
+   */
+  private async replacePrevious(path: string, version: number, signal: AbortSignal) {
+    try {
+      await this.client.delete(path, { version, signal });
+    } catch (e) {
+      if (!(e instanceof NoNodeError || e instanceof BadVersionError)) throw e;
     }
   }
 

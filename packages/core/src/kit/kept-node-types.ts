@@ -7,7 +7,8 @@ import type { Acl, CreateMode } from '../types.js';
  * The path a node is kept at is held by someone else: an ephemeral node of another live session
  * (a duplicate member or instance id, a second process on the same path), or a node of another
  * kind than ours. Nothing of it was changed. Curator adopts or replaces such a node; we refuse,
- * and wait for it to go.
+ * and wait for it to go. A node of this client's own previous session is no conflict: it is
+ * replaced (docs/adr/0032-kept-node-takes-back-its-own-previous-session.md).
  */
 export class NodeConflictError extends ZkRecipesError {
   override name = 'NodeConflictError';

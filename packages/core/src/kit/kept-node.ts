@@ -9,7 +9,9 @@
  * - after a new session it is created only where missing and its data rewritten only where it
  *   differs (a create first; on NODEEXISTS one read);
  * - another session's node is never adopted nor replaced: {@link NodeConflictError}, and the
- *   node waits for that one to go (Curator overwrites it, CURATOR-154, or deletes it);
+ *   node waits for that one to go (Curator overwrites it, CURATOR-154, or deletes it); one of
+ *   this client's previous sessions is no other: its node (a restarted server restores the
+ *   session until it times out there) is deleted at the version read and ours made (ADR 0032);
  * - a sequential node is known by its real path, and after a create whose reply was lost it is
  *   looked for by name and owner before another create, so none is made twice; a create
  *   abandoned with its outcome unknown is cleaned up by the client's background job;
