@@ -118,7 +118,7 @@ test('the installed CLI runs as `npx zk-recipes`: help, and a clear error withou
     });
   const help = npx(['--help']);
   assert.equal(help.status, 0, help.stderr);
-  assert.match(help.stdout, /^Usage: zk-recipes <command>/m);
+  assert.match(help.stdout, /^Usage: zk-recipes \[connection options\] <command>/m);
   const refused = npx(['ls', '/', '--connect', '127.0.0.1:1', '--timeout', '500']);
   assert.equal(refused.status, 1);
   assert.match(

@@ -110,6 +110,12 @@ export class GroupMember extends Lifecycle<GroupMemberEvents> {
    * ZooKeeper reachable or not). A start that times out or is aborted closes the member.
    */
   override start(options: WaitOptions = {}): Promise<void> {
+    // Bad options are this call's error (a rejection), before the member starts.
+    try {
+      Deadline.of(options);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     this.startOptions = options;
     return super.start();
   }

@@ -79,7 +79,7 @@ export class Semaphore {
    * `acquire(qty)`). Rejects with the signal's reason or AcquireTimeoutError, leaving no node.
    */
   async acquire(options: SemaphoreAcquireOptions = {}): Promise<Lease> {
-    const deadline = Deadline.of(options);
+    Deadline.of(options); // checked before anything is sent
     const quantity = options.quantity ?? 1;
     if (!Number.isInteger(quantity) || quantity < 1 || quantity > this.maxLeases) {
       throw new InvalidArgumentError(
@@ -87,6 +87,17 @@ export class Semaphore {
         `quantity must be an integer from 1 to maxLeases (${this.maxLeases})`,
       );
     }
+    // Bounded as a whole, the lease nodes' creates and the wait's reads too (ADR 0031): the
+    // inner mutex alone was, so ZooKeeper going away after its grant held the acquire until
+    // the session ended.
+    return Deadline.run(
+      options,
+      (ms) => new AcquireTimeoutError(this.path, ms),
+      (deadline) => this.acquireWithin(deadline, quantity),
+    );
+  }
+
+  private async acquireWithin(deadline: Deadline, quantity: number): Promise<Lease> {
     const inner = await this.inner.acquire(deadline.toOptions()).catch((e: unknown) => {
       // The semaphore's path, not its inner mutex's.
       if (e instanceof AcquireTimeoutError) throw this.timedOut(deadline);

@@ -7,6 +7,7 @@
  */
 import { OperationTimeoutError, type ClientClosedError, type ZooKeeperError } from '../errors.js';
 import type { JuteRequest } from './nzc.js';
+import { abortReason } from '../kit/abort.js';
 
 const SWEEP_MS = 25;
 
@@ -91,8 +92,7 @@ export class Deadlines {
       const c = call();
       if (!this.pending.has(c) || !this.takeBack(c.request)) return;
       this.pending.delete(c);
-      const r: unknown = signal.reason;
-      c.settle(r instanceof Error ? r : new DOMException('aborted', 'AbortError'), undefined);
+      c.settle(abortReason(signal), undefined);
     };
     signal.addEventListener('abort', onAbort, { once: true });
     return (err, ...rest) => {

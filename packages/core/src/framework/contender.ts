@@ -21,13 +21,13 @@ import { childPath, nodeName } from '../paths.js';
 import * as ops from '../driver/ops.js';
 import type { RawSession } from '../driver/raw-session.js';
 import { SessionExpiredError, ZkRecipesError } from '../errors.js';
-import { Deadline, type WaitOptions } from '../kit/deadline.js';
+import { Deadline, settledWithin, type WaitOptions } from '../kit/deadline.js';
 import type { OneShotWatches } from '../one-shot-watches.js';
 import type { Stat } from '../types.js';
 import { breakTies, hasTies, lineOf, tiedNames } from './line.js';
 import { createNode, type FrameworkContext, type FrameworkCreate } from './nodes.js';
 import { publish, traced } from './observability.js';
-import { releaseEphemeral, type ReleaseContext } from './release.js';
+import { RELEASE_BOUND_MS, releaseEphemeral, type ReleaseContext } from './release.js';
 import { retryOnSession } from './same-session.js';
 import { waitForGone, type Watching } from './wait-gone.js';
 import { CREATE_FLAGS } from '../types.js';
@@ -245,15 +245,21 @@ export async function contend(
       ctx.closeSignal.aborted && !signal?.aborted ? (ctx.closeSignal.reason as Error) : caught;
     // Our getData watches on the nodes ahead would stay on the server until those nodes
     // change: remove each that no other watch of this session shares.
+    // Both at once, and the removal bounded as the delete is (RELEASE_BOUND_MS): on a silent
+    // connection an unbounded removal held a timed-out acquire until the connection was
+    // dropped (14.6 s past a 1.5 s timeout); what it could not do in time goes on unwaited.
     const left = watching;
-    if (left) {
-      await Promise.all(
-        [...left.paths]
-          .filter((p) => ctx.watches.count(left.raw, p, 'data') === 1)
-          .map((p) => ctx.watches.remove(left.raw, p, 'data').catch(() => undefined)),
-      );
-    }
-    await deleteOurs().catch(() => undefined);
+    const unwatched = left
+      ? Promise.all(
+          [...left.paths]
+            .filter((p) => ctx.watches.count(left.raw, p, 'data') === 1)
+            .map((p) => ctx.watches.remove(left.raw, p, 'data').catch(() => undefined)),
+        )
+      : undefined;
+    await Promise.all([
+      unwatched && settledWithin(Deadline.of({ timeoutMs: RELEASE_BOUND_MS }), unwatched),
+      deleteOurs().catch(() => undefined),
+    ]);
     publish('recipe', { recipe: 'contender', event: 'abandoned', path: nodePath, error: e });
     throw e;
   }

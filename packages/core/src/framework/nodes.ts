@@ -150,7 +150,7 @@ export function createNode(
   path: string,
   o: FrameworkCreate,
 ): Promise<{ path: string; stat: Stat }> {
-  if (o.signal?.aborted) return Promise.reject(o.signal.reason as Error);
+  if (o.signal?.aborted) return Promise.reject(abortReason(o.signal));
   const protectedId = o.protected ? (o.protectedId ?? randomUUID()) : undefined;
   const created = new Promise<{ path: string; stat: Stat }>((resolve, reject) => {
     checkPacket(ctx, path, o.data.length);
@@ -196,8 +196,15 @@ export function createNode(
   // on a silent connection a create outlived its call's deadline until the watchdog dropped the
   // connection (ADR 0031). A protected create left before its outcome was known is abandoned:
   // what it may have made is deleted in the background (failure mode 1).
+  // Whether the create was answered before the caller left, told by its own settling rather
+  // than by comparing the rejection with the abort's reason.
+  let answered = false;
+  const note = () => {
+    answered = true;
+  };
+  created.then(note, note);
   return untilAborted(created, signal).catch((e: unknown) => {
-    if (protectedId !== undefined && signal.aborted && e === abortReason(signal)) {
+    if (protectedId !== undefined && !answered && signal.aborted) {
       const abandon = () =>
         abandonProtected(
           ctx.background,

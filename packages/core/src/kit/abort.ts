@@ -10,8 +10,16 @@
  */
 export function abortReason(signal: AbortSignal): Error {
   const r: unknown = signal.reason;
-  return r instanceof Error ? r : new DOMException('aborted', 'AbortError');
+  if (r instanceof Error) return r;
+  // One per signal: code that tells "left because of the abort" by comparing the rejection with
+  // abortReason(signal) must see the same object (a fresh one per call made a protected create
+  // aborted with `abort('stop')` look settled, and its node was never cleaned up).
+  let e = substitutes.get(signal);
+  if (!e) substitutes.set(signal, (e = new DOMException('aborted', 'AbortError')));
+  return e;
 }
+
+const substitutes = new WeakMap<AbortSignal, Error>();
 
 /** Resolves after `ms`, or rejects with {@link abortReason} when `signal` aborts first. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {

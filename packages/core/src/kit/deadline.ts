@@ -59,13 +59,19 @@ export class Deadline {
     outer.throwIfAborted();
     const timeoutMs = outer.timeoutMs!;
     const expiry = new AbortController();
-    const reason = new DeadlineExpiredError(timeoutMs);
-    const timer = setTimeout(() => expiry.abort(reason), outer.remainingMs());
+    let reason: DeadlineExpiredError | undefined; // made only if the time is up
+    // A little after `at`: a wait of the call ending at `at` itself (waitFor's own timer) goes
+    // first and takes its own path (DoubleBarrier's last look for `ready`); the expiry only
+    // cuts the requests still out then.
+    const timer = setTimeout(
+      () => expiry.abort((reason = new DeadlineExpiredError(timeoutMs))),
+      outer.remainingMs() + EXPIRY_AFTER_MS,
+    );
     const joined = joinSignals([outer.signal, expiry.signal]);
     try {
       return await call(new Deadline(joined.signal, timeoutMs, outer.at, expiry.signal));
     } catch (e) {
-      throw causedBy(e, reason) ? timedOut(timeoutMs) : e;
+      throw reason && causedBy(e, reason) ? timedOut(timeoutMs) : e;
     } finally {
       clearTimeout(timer);
       joined.dispose();
@@ -121,6 +127,9 @@ export class Deadline {
     };
   }
 }
+
+/** How long after a bounded call's `at` its requests are cut (Deadline.run). */
+const EXPIRY_AFTER_MS = 10;
 
 /** Whether `e` is `reason` or was caused by it (a recipe's error wrapping the expiry). */
 function causedBy(e: unknown, reason: Error): boolean {

@@ -221,7 +221,11 @@ export class Placement {
       const r = await this.client.create(this.path, this.data, {
         mode: this.mode,
         createParents,
-        signal,
+        // A persistent node is not raced with the signal: a create answered after close() gave
+        // up must still reach placed(), which removes it (an ephemeral one in doubt is looked
+        // for and removed by the release instead). Raced, its late success went nowhere and
+        // the node stayed for good.
+        ...(this.ephemeral ? { signal } : {}),
         ...(acl ? { acl } : {}),
         ...(ttlMs !== undefined ? { ttlMs } : {}),
       });
