@@ -109,13 +109,8 @@ export class GroupMember extends Lifecycle<GroupMemberEvents> {
    * the packet limit (nothing sent), GroupTimeoutError at `timeoutMs` (its requests included,
    * ZooKeeper reachable or not). A start that times out or is aborted closes the member.
    */
-  override start(options: WaitOptions = {}): Promise<void> {
-    // Bad options are this call's error (a rejection), before the member starts.
-    try {
-      Deadline.of(options);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+  override async start(options: WaitOptions = {}): Promise<void> {
+    Deadline.of(options); // bad options reject this call, before the member starts
     this.startOptions = options;
     return super.start();
   }
