@@ -7,7 +7,7 @@
  */
 import { OperationTimeoutError, type ClientClosedError, type ZooKeeperError } from '../errors.js';
 import type { JuteRequest } from './nzc.js';
-import { abortReason } from '../kit/abort.js';
+import { abortReason, whenAborted } from '../kit/abort.js';
 
 const SWEEP_MS = 25;
 
@@ -94,9 +94,9 @@ export class Deadlines {
       this.pending.delete(c);
       c.settle(abortReason(signal), undefined);
     };
-    signal.addEventListener('abort', onAbort, { once: true });
+    const off = whenAborted(signal, onAbort);
     return (err, ...rest) => {
-      signal.removeEventListener('abort', onAbort);
+      off();
       settle(err, ...rest);
     };
   }

@@ -278,10 +278,22 @@ export class RawSession {
    * anything that keys by session uses {@link self}.
    */
   withdrawing(signal: AbortSignal): RawSession {
-    const send: RawSession['send'] = (path, request, timeoutMs, handler, onReply, own) =>
-      this.send(path, request, timeoutMs, handler, onReply, own ?? signal);
-    return Object.create(this, { send: { value: send } }) as RawSession;
+    // One view per signal, made once: a recipe passes its close signal to every call, and a
+    // view made per call was an object of its own shape on the path of each request.
+    const session = this.self;
+    const views = (session.views ??= new WeakMap());
+    let view = views.get(signal);
+    if (!view) {
+      const send: RawSession['send'] = (path, request, timeoutMs, handler, onReply, own) =>
+        session.send(path, request, timeoutMs, handler, onReply, own ?? signal);
+      view = Object.create(session, { send: { value: send } }) as RawSession;
+      views.set(signal, view);
+    }
+    return view;
   }
+
+  /** The {@link withdrawing} views made so far, by signal. */
+  private views: WeakMap<AbortSignal, RawSession> | undefined;
 
   /** Runs `fn`; the requests it queues leave in one write when it returns. */
   together(fn: () => void): void {

@@ -38,6 +38,47 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /**
+ * Calls `fn` once when `signal` aborts, as a listener added to it would (not at all if it has
+ * already: check `aborted` first); the function returned takes it off.
+ * One listener on the signal serves all of them: a request made with a recipe's close signal
+ * adds and removes two listeners, and on an AbortSignal (an EventTarget) those are far dearer
+ * than a Set's. Listeners added this way run in the order they were added, where the signal's
+ * first one of them would run.
+ */
+export function whenAborted(signal: AbortSignal, fn: () => void): () => void {
+  if (signal.aborted) return () => undefined;
+  let hub = hubs.get(signal);
+  if (!hub) {
+    const set = new Set<() => void>();
+    hubs.set(signal, (hub = set));
+    signal.addEventListener(
+      'abort',
+      () => {
+        hubs.delete(signal);
+        for (const f of [...set]) {
+          try {
+            f();
+          } catch (e) {
+            queueMicrotask(() => {
+              throw e; // as a listener's throw: reported, the others still run
+            });
+          }
+        }
+        set.clear();
+      },
+      { once: true },
+    );
+  }
+  const listeners = hub;
+  listeners.add(fn);
+  return () => {
+    listeners.delete(fn);
+  };
+}
+
+const hubs = new WeakMap<AbortSignal, Set<() => void>>();
+
+/**
  * `work`, or its rejection with {@link abortReason} as soon as `signal` aborts, whichever comes
  * first. What `work` does after that is not waited for: its result goes to `abandoned` (to give
  * back what it took), its late rejection is swallowed (it would otherwise be unhandled). For a
@@ -56,13 +97,11 @@ export function untilAborted<T>(
       reject(abortReason(signal));
     };
     if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-    work
-      .finally(() => signal.removeEventListener('abort', onAbort))
-      .then(
-        (r) => (left ? abandoned?.(r) : resolve(r)),
-        reject, // ignored once the caller left
-      );
+    const off = whenAborted(signal, onAbort);
+    work.finally(off).then(
+      (r) => (left ? abandoned?.(r) : resolve(r)),
+      reject, // ignored once the caller left
+    );
   });
 }
 
