@@ -57,6 +57,8 @@ test('3-server ensemble, the leader killed and restarted: group members whose se
     const kept = new PersistentNode(a, root.child('kept'), { data: 'k' });
     started.push(kept);
     await kept.start();
+    // d may be on another server than a: made current first (its read could precede the create).
+    await d.sync(root.child('kept'));
     const keptBefore = (await d.exists(root.child('kept')))!;
     const memberBefore = (await d.exists(`${group}/b`))!;
 

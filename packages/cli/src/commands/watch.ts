@@ -1,10 +1,10 @@
 /**
  * `watch <path>`: inspect's view, redrawn on every change. The changes come from one
  * persistent recursive watch on the path (and on the queue's lock path when given): nothing is
- * polled. Once the connection is back after a loss, the view is read again (a `Resync`, one per
- * reconnection: the states passed through on the way are not separate reads). On a terminal the
- * screen is redrawn, and a lost connection shows in its status line at once; otherwise (or with
- * --json) each change prints one JSON line.
+ * polled. Once the connection is back after a loss and the watches are back on the server, the
+ * view is read again (a `Resync`, one per reconnection). On a terminal the screen is redrawn, and
+ * a lost connection shows in its status line at once; otherwise (or with --json) each change
+ * prints one JSON line.
  */
 import {
   NoNodeError,
@@ -77,16 +77,24 @@ export async function watch(
       .finally(() => (running = undefined));
   };
 
+  // After a reconnection core puts each persistent watch back on the server and then tells
+  // each its `Resync`, all in one go: the view is read once for them all, and only then, when
+  // no change can fall between the read and the watch (reading on the state change as well
+  // printed the same view twice).
+  let resyncing = false;
   const onEvent = (e: PersistentWatchEvent) => {
+    if (e.type === 'Resync') {
+      if (resyncing) return;
+      resyncing = true;
+      setImmediate(() => (resyncing = false));
+    }
     changes++;
     schedule(e);
   };
   const offState = client.onStateChange(({ state: s }) => {
     state = s;
-    // Read again only when reads can be answered: a read while suspended would wait for the
-    // connection anyway, and one per state passed through printed the same view several times.
-    if (s === 'CONNECTED' || s === 'RECONNECTED') schedule({ type: 'Resync', path });
-    else if (tty && shown && !running && s !== 'CLOSED') draw(shown.lines, shown.at);
+    // The status line says it at once; the view waits for the watches' Resync.
+    if (tty && shown && !running && s !== 'CLOSED') draw(shown.lines, shown.at);
   });
   const watches: PersistentWatch[] = [];
   try {
