@@ -17,7 +17,8 @@ import {
 } from '@zk-recipes/core/recipe';
 import { Mutex } from '@zk-recipes/lock';
 import { INT, LONG, type Codec } from './codec.js';
-import { AtomicTimeoutError, AtomicUpdateError } from './errors.js';
+import { bounded } from './bounded.js';
+import { AtomicUpdateError } from './errors.js';
 
 /** `{ signal, timeoutMs }` of one operation. */
 export interface AtomicCallOptions {
@@ -100,7 +101,7 @@ class AtomicValue<T, In = T> {
 
   /** The current value (0 when the node is absent or empty). */
   async get(options: AtomicCallOptions = {}): Promise<T> {
-    return this.bounded('get', options, async ({ signal }) => {
+    return bounded('get', this.path, options, async ({ signal }) => {
       try {
         const { data } = await this.client.getData(this.path, signal ? { signal } : {});
         return this.codec.decode(this.path, data);
@@ -109,18 +110,6 @@ class AtomicValue<T, In = T> {
         throw e;
       }
     });
-  }
-
-  /**
-   * Runs a call under its deadline (the kit's Deadline.run): its requests end at `timeoutMs`
-   * too, and the call then rejects with AtomicTimeoutError (ADR 0031).
-   */
-  private bounded<R>(
-    operation: string,
-    options: AtomicCallOptions,
-    call: (deadline: Deadline) => Promise<R>,
-  ): Promise<R> {
-    return Deadline.run(options, (ms) => new AtomicTimeoutError(operation, this.path, ms), call);
   }
 
   /** Adds 1. */
@@ -179,7 +168,7 @@ class AtomicValue<T, In = T> {
     const v = this.codec.check('value', value);
     // update() returns only after its last call of fn was written (or asked for no write).
     let written = false;
-    await this.bounded('initialize', options, ({ signal }) =>
+    await bounded('initialize', this.path, options, ({ signal }) =>
       update(
         this.client,
         this.path,
@@ -203,7 +192,7 @@ class AtomicValue<T, In = T> {
     op: (current: T) => T | undefined,
     options: AtomicCallOptions = {},
   ): Promise<AtomicResult<T>> {
-    return this.bounded(operation, options, (deadline) => this.applyWithin(op, deadline));
+    return bounded(operation, this.path, options, (deadline) => this.applyWithin(op, deadline));
   }
 
   private async applyWithin(

@@ -8,7 +8,6 @@ import {
 } from '@zk-recipes/core';
 import {
   CacheEngine,
-  Deadline,
   eventStream,
   Lifecycle,
   setDataAtVersion,
@@ -16,7 +15,7 @@ import {
   type WaitOptions,
 } from '@zk-recipes/core/recipe';
 import { INT, type Codec } from './codec.js';
-import { AtomicTimeoutError } from './errors.js';
+import { bounded } from './bounded.js';
 
 /** A value with the Stat it was read with (pass `stat.version` to trySet). */
 export interface Versioned<T> {
@@ -101,18 +100,9 @@ class SharedState<T, In> extends Lifecycle<Events> {
   async set(value: In, options: WaitOptions = {}): Promise<Stat> {
     this.throwIfClosed();
     const bytes = this.codec.encode(this.codec.check('value', value));
-    return this.bounded('set', options, ({ signal }) =>
+    return bounded('set', this.path, options, ({ signal }) =>
       this.client.setData(this.path, bytes, signal ? { signal } : {}),
     );
-  }
-
-  /** A call under its deadline: its requests end at `timeoutMs` too (ADR 0031). */
-  private bounded<R>(
-    operation: string,
-    options: WaitOptions,
-    call: (deadline: Deadline) => Promise<R>,
-  ): Promise<R> {
-    return Deadline.run(options, (ms) => new AtomicTimeoutError(operation, this.path, ms), call);
   }
 
   /**
@@ -128,7 +118,7 @@ class SharedState<T, In> extends Lifecycle<Events> {
     if (!(Number.isInteger(version) && version >= -0x80000000 && version <= 0x7fffffff)) {
       throw new InvalidArgumentError('version', 'version must be a 32-bit integer');
     }
-    return this.bounded('trySet', options, async ({ signal }) => {
+    return bounded('trySet', this.path, options, async ({ signal }) => {
       try {
         await setDataAtVersion(this.client, this.path, bytes, version, signal ? { signal } : {});
         return true;
