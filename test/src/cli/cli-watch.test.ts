@@ -26,6 +26,29 @@ async function started(): Promise<ZkClient & AsyncDisposable> {
   return c;
 }
 
+/** A line `watch` prints on a pipe. */
+interface WatchLine {
+  event: { type: string } | null;
+  state: string;
+  inspect: InspectJson | null;
+}
+
+/**
+ * `zk-recipes <args>` (a watch) with its stdout on a pipe: the JSON lines it printed so far,
+ * `stop()` (Ctrl-C) and its exit code.
+ */
+function watchOnPipe(args: string[]) {
+  const child = spawn(process.execPath, [cliBin, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const lines: WatchLine[] = [];
+  readline
+    .createInterface({ input: child.stdout })
+    .on('line', (l) => lines.push(JSON.parse(l) as WatchLine));
+  return { lines, exited, stop: () => child.kill('SIGINT') };
+}
+
 /** A tmux server of our own (its own socket), killed with everything in it on dispose. */
 class Terminal implements AsyncDisposable {
   private readonly socket = `zk-recipes-cli-${randomBytes(4).toString('hex')}`;
@@ -112,19 +135,7 @@ test('watch on a pipe: one JSON line per change, with the inspect shape', async 
   const path = root.child('election');
   await using a = await started();
   await using b = await started();
-  const child = spawn(
-    process.execPath,
-    [cliBin, 'watch', path, '--connect', server.connectString],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const lines: { event: { type: string } | null; state: string; inspect: InspectJson | null }[] =
-    [];
-  readline
-    .createInterface({ input: child.stdout })
-    .on('line', (l) => lines.push(JSON.parse(l) as (typeof lines)[number]));
+  const { lines, stop, exited } = watchOnPipe(['watch', path, '--connect', server.connectString]);
   const leader = () =>
     lines.at(-1)?.inspect?.layouts.find((l) => l.kind === 'leader-latch')?.leader;
   try {
@@ -147,7 +158,7 @@ test('watch on a pipe: one JSON line per change, with the inspect shape', async 
     assert.equal(leader()!.sessionId, hex(b.session?.sessionId));
     assert.ok(lines.slice(1).every((l) => l.event !== null && l.state === 'CONNECTED'));
   } finally {
-    child.kill('SIGINT');
+    stop();
   }
   assert.equal(await exited, 0);
 });
@@ -157,15 +168,7 @@ test('watch on a pipe: a cut connection gives one Resync line once it is back, w
   const path = root.child('held');
   await using proxy = await FaultProxy.start(server.connectString);
   await using a = await started();
-  const child = spawn(process.execPath, [cliBin, '-c', proxy.connectString, 'watch', path], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const lines: { event: { type: string } | null; state: string; inspect: InspectJson | null }[] =
-    [];
-  readline
-    .createInterface({ input: child.stdout })
-    .on('line', (l) => lines.push(JSON.parse(l) as (typeof lines)[number]));
+  const { lines, stop, exited } = watchOnPipe(['-c', proxy.connectString, 'watch', path]);
   const resyncs = () => lines.filter((l) => l.event?.type === 'Resync');
   try {
     await timing.waitFor(() => lines.length >= 1);
@@ -192,7 +195,7 @@ test('watch on a pipe: a cut connection gives one Resync line once it is back, w
     );
     await lease.release();
   } finally {
-    child.kill('SIGINT');
+    stop();
   }
   assert.equal(await exited, 0);
 });
