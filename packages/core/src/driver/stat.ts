@@ -11,21 +11,45 @@ import type { NzcStat } from './nzc.js';
 const millisAt = (b: Buffer, o: number): number =>
   b.readInt32BE(o) * 2 ** 32 + b.readUInt32BE(o + 4);
 
-/** jute's Stat at `o` (68 bytes, already checked to fit): read straight into core's shape. */
+/**
+ * jute's Stat at `o` (68 bytes, already checked to fit): read straight into core's shape. The
+ * four longs are read through a DataView: Buffer's readBigInt64BE builds each from two halves
+ * with BigInt arithmetic, about ten times the time, and every reply with a Stat pays it
+ * (bench/RESULTS.md, issue 18).
+ */
 export function readStatAt(b: Buffer, o: number): Stat {
+  const v = new DataView(b.buffer, b.byteOffset + o, 68);
   return {
-    czxid: b.readBigInt64BE(o),
-    mzxid: b.readBigInt64BE(o + 8),
-    ctime: millisAt(b, o + 16),
-    mtime: millisAt(b, o + 24),
-    version: b.readInt32BE(o + 32),
-    cversion: b.readInt32BE(o + 36),
-    aversion: b.readInt32BE(o + 40),
-    ephemeralOwner: b.readBigInt64BE(o + 44),
-    dataLength: b.readInt32BE(o + 52),
-    numChildren: b.readInt32BE(o + 56),
-    pzxid: b.readBigInt64BE(o + 60),
+    czxid: v.getBigInt64(0),
+    mzxid: v.getBigInt64(8),
+    ctime: v.getInt32(16) * 2 ** 32 + v.getUint32(20),
+    mtime: v.getInt32(24) * 2 ** 32 + v.getUint32(28),
+    version: v.getInt32(32),
+    cversion: v.getInt32(36),
+    aversion: v.getInt32(40),
+    ephemeralOwner: v.getBigInt64(44),
+    dataLength: v.getInt32(52),
+    numChildren: v.getInt32(56),
+    pzxid: v.getBigInt64(60),
   };
+}
+
+/** The Stat's 68 bytes as jute writes them at `o` of `b` (the inverse of readStatAt). */
+export function writeStatAt(stat: Stat, b: Buffer, o: number): void {
+  const v = new DataView(b.buffer, b.byteOffset + o, 68);
+  v.setBigInt64(0, stat.czxid);
+  v.setBigInt64(8, stat.mzxid);
+  v.setInt32(16, Math.floor(stat.ctime / 2 ** 32));
+  v.setUint32(20, stat.ctime >>> 0);
+  v.setInt32(24, Math.floor(stat.mtime / 2 ** 32));
+  v.setUint32(28, stat.mtime >>> 0);
+  v.setInt32(32, stat.version);
+  v.setInt32(36, stat.cversion);
+  v.setInt32(40, stat.aversion);
+  v.setBigInt64(44, stat.ephemeralOwner);
+  v.setInt32(52, stat.dataLength);
+  v.setInt32(56, stat.numChildren);
+  v.setBigInt64(60, stat.pzxid);
 }
 
 function fromPackage(s: NzcStat): Stat {

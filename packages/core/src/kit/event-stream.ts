@@ -21,15 +21,19 @@ export function eventStream<E>(
   signal?: AbortSignal,
 ): AsyncIterableIterator<E> {
   const queue: E[] = [];
-  let wake: (() => void) | undefined;
+  // A loop waiting in next() is handed its event by the push itself: one promise settled, not
+  // a wake-up, a second look at the queue and a return through an async function (a change
+  // reaches its loop that many microtasks sooner, bench/RESULTS.md, issue 18).
+  const waiting: { resolve: (r: IteratorResult<E>) => void; reject: (e: Error) => void }[] = [];
   let done = ended.aborted;
   let failure: Error | undefined = signal?.aborted ? abortReason(signal) : undefined;
   const stopListening =
     done || failure
       ? () => undefined
       : subscribe((e) => {
-          queue.push(e);
-          wake?.();
+          const w = waiting.shift();
+          if (w) w.resolve({ value: e, done: false });
+          else queue.push(e);
         });
   const onEnd = () => finish();
   const onAbort = () => finish(abortReason(signal!));
@@ -40,26 +44,28 @@ export function eventStream<E>(
     stopListening();
     ended.removeEventListener('abort', onEnd);
     signal?.removeEventListener('abort', onAbort);
-    wake?.();
+    for (let w = waiting.shift(); w; w = waiting.shift()) {
+      if (failure) {
+        w.reject(failure);
+        failure = undefined;
+      } else w.resolve({ value: undefined, done: true });
+    }
   }
   if (!done && !failure) {
     ended.addEventListener('abort', onEnd, { once: true });
     signal?.addEventListener('abort', onAbort, { once: true });
   }
   const it: AsyncIterableIterator<E> = {
-    async next(): Promise<IteratorResult<E>> {
-      for (;;) {
-        if (queue.length > 0) return { value: queue.shift()!, done: false };
-        if (failure) {
-          const f = failure;
-          failure = undefined;
-          finish();
-          throw f;
-        }
-        if (done) return { value: undefined, done: true };
-        await new Promise<void>((r) => (wake = r));
-        wake = undefined;
+    next(): Promise<IteratorResult<E>> {
+      if (queue.length > 0) return Promise.resolve({ value: queue.shift()!, done: false });
+      if (failure) {
+        const f = failure;
+        failure = undefined;
+        finish();
+        return Promise.reject(f);
       }
+      if (done) return Promise.resolve({ value: undefined, done: true });
+      return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
     },
     async return(): Promise<IteratorResult<E>> {
       finish();

@@ -89,10 +89,9 @@ export class CacheLoader {
   async refresh(path: string, relist = false): Promise<void> {
     const h = this.h;
     try {
-      const isNew = !h.store.get(path);
       const next: string[] = [];
       const gen = h.generation;
-      await this.sync(path, gen, next, relist || (isNew && h.mode === 'perNode'));
+      await this.sync(path, gen, next, relist || (h.mode === 'perNode' && !h.store.has(path)));
       if (next.length > 0) await this.load(next, gen);
     } catch (e) {
       if (e !== SUPERSEDED && !isConnectionLoss(e)) h.report(e);
@@ -195,8 +194,11 @@ export class CacheLoader {
    */
   private async sync(path: string, gen: number, next: string[], forceList = false): Promise<void> {
     const h = this.h;
+    // The read leaves first: what the engine notes before it, it notes while the server answers
+    // (a change's latency is mostly this one round trip, bench/RESULTS.md, issue 18).
+    const sent = this.read(path);
     const before = h.store.get(path);
-    const r = await h.order.read(path, this.read(path));
+    const r = await h.order.read(path, sent);
     if (gen !== h.generation) throw SUPERSEDED;
     if (r === undefined) return; // deleted after the read was sent: that delete decided
     if (!r) {

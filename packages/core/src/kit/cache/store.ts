@@ -10,7 +10,7 @@
  * node. The CachedNode a caller gets is made on demand, its Stat decoded then; a change's new
  * node is the read's own (bench/RESULTS.md has the heap per node).
  */
-import { readStatAt } from '../../driver/stat.js';
+import { readStatAt, writeStatAt } from '../../driver/stat.js';
 import { childPath } from '../../paths.js';
 import type { Stat } from '../../types.js';
 import type { CachedNode } from './types.js';
@@ -35,23 +35,17 @@ function node(path: string, raw: Buffer, withData: boolean): CachedNode {
   return { path, data: withData ? raw.subarray(STAT_BYTES) : undefined, stat: readStatAt(raw, 0) };
 }
 
-/** The Stat's bytes as jute writes them (the inverse of readStatAt). */
+/** A node's bytes: its Stat as jute writes it, then its data. */
 function encode(stat: Stat, data: Buffer | undefined): Buffer {
   const b = Buffer.allocUnsafe(STAT_BYTES + (data?.length ?? 0));
-  b.writeBigInt64BE(stat.czxid, 0);
-  b.writeBigInt64BE(stat.mzxid, 8);
-  b.writeBigInt64BE(BigInt(stat.ctime), 16);
-  b.writeBigInt64BE(BigInt(stat.mtime), 24);
-  b.writeInt32BE(stat.version, 32);
-  b.writeInt32BE(stat.cversion, 36);
-  b.writeInt32BE(stat.aversion, 40);
-  b.writeBigInt64BE(stat.ephemeralOwner, 44);
-  b.writeInt32BE(stat.dataLength, 52);
-  b.writeInt32BE(stat.numChildren, 56);
-  b.writeBigInt64BE(stat.pzxid, 60);
+  writeStatAt(stat, b, 0);
   data?.copy(b, STAT_BYTES);
   return b;
 }
+
+/** The czxid (at 0) or mzxid (at 8) of a stored node (a DataView: see readStatAt). */
+const zxidAt = (raw: Buffer, o: 0 | 8): bigint =>
+  new DataView(raw.buffer, raw.byteOffset + o, 8).getBigInt64(0);
 
 export class CacheStore {
   /** Parent path -> child name -> the child's bytes (the parent need not be cached). */
@@ -70,10 +64,14 @@ export class CacheStore {
     return raw && node(path, raw, this.keepData);
   }
 
+  has(path: string): boolean {
+    return this.raw(path) !== undefined;
+  }
+
   /** The czxid and mzxid of a stored node (the change rule's fields), without a Stat object. */
   zxids(path: string): { czxid: bigint; mzxid: bigint } | undefined {
     const raw = this.raw(path);
-    return raw && { czxid: raw.readBigInt64BE(0), mzxid: raw.readBigInt64BE(8) };
+    return raw && { czxid: zxidAt(raw, 0), mzxid: zxidAt(raw, 8) };
   }
 
   children(path: string): string[] {
@@ -95,8 +93,8 @@ export class CacheStore {
     let table = this.tables.get(parent);
     const old = table?.get(name);
     if (old) {
-      const czxid = old.readBigInt64BE(0);
-      const mzxid = old.readBigInt64BE(8);
+      const czxid = zxidAt(old, 0);
+      const mzxid = zxidAt(old, 8);
       // An older answer than what is held (it cannot happen on one connection's FIFO order, but
       // a rebuild and a live read may both read one node): keep the newer.
       if (czxid === stat.czxid && mzxid > stat.mzxid) return undefined;
