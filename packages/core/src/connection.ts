@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { RawSession, type RawEvent } from './driver/raw-session.js';
-import { ClientClosedError, SessionExpiredError } from './errors.js';
+import { ClientClosedError, ConnectionLossError, SessionExpiredError } from './errors.js';
 import type { Logger } from './options.js';
 import { safely } from './persistent-watches.js';
 import {
@@ -196,7 +196,15 @@ export class Connection extends EventEmitter<{ state: [StateChange]; watch: [Wat
     }
     this.sessionController.abort(new SessionExpiredError(`session lost (${reason})`));
     this.transition('LOST', reason);
-    old?.failAll(() => new SessionExpiredError(`session lost (${reason})`));
+    // SessionExpiredError only for a request never written, so that it says "not applied" (the
+    // kit's update() goes round on it); one written whose reply never came may have been
+    // applied before the session ended: ConnectionLossError, whose outcome is unknown, as when
+    // any connection drops under a request.
+    old?.failAll((unsent) =>
+      unsent
+        ? new SessionExpiredError(`session lost (${reason})`)
+        : new ConnectionLossError(`session lost (${reason}) before the reply`),
+    );
     // The old client object cannot be reused after expiry; close it (best effort: if the
     // session still lives on the server, closing it releases its ephemerals now).
     void old?.close(500);

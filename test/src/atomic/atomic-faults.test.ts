@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { AtomicLong } from '@zk-recipes/atomic';
+import { UpdateOutcomeUnknownError } from '@zk-recipes/core/recipe';
 import { expireSession, FaultProxy, TestingCluster, TestRoot, timing } from '@zk-recipes/testing';
 import { startedClient, waitForNewSession } from '../support/core-helpers.js';
 import { sharedServer } from '../support/shared-server.js';
@@ -88,6 +89,61 @@ test('AtomicLong: counts on after its session expires (a new witness in the new 
     await waitForNewSession(c.client, old);
     assert.equal((await n.increment()).postValue, 2n);
     assert.equal(await n.get(), 2n);
+  } finally {
+    await root.remove();
+  }
+});
+
+test('AtomicLong: an increment waiting while its session expires counts once on the new session (it used to reject with SessionExpiredError)', async () => {
+  const root = await TestRoot.create(server);
+  await using proxy = await FaultProxy.start(server);
+  await using c = await startedClient({
+    connectString: proxy.connectString,
+    sessionTimeoutMs: 4000,
+  });
+  try {
+    const n = new AtomicLong(c.client, root.child('n'));
+    await n.increment();
+    const old = c.client.session!.sessionId;
+    proxy.rejectConnections(); // its reads and writes wait for a connection
+    const pending = n.increment({ timeoutMs: 20_000 });
+    await new Promise((r) => setTimeout(r, 300));
+    await expireSession(c.client, server);
+    proxy.heal();
+    await waitForNewSession(c.client, old);
+    assert.equal((await pending).postValue, 2n);
+    assert.equal(await n.get(), 2n);
+  } finally {
+    await root.remove();
+  }
+});
+
+test('AtomicLong: a write whose reply was lost, then its session (and witness) too, is UpdateOutcomeUnknownError, never SessionExpiredError', async () => {
+  const root = await TestRoot.create(server);
+  await using proxy = await FaultProxy.start(server);
+  await using c = await startedClient({
+    connectString: proxy.connectString,
+    sessionTimeoutMs: 4000,
+  });
+  try {
+    const n = new AtomicLong(c.client, root.child('n'));
+    await n.increment();
+    const old = c.client.session!.sessionId;
+    // The write reaches the server, its reply is dropped and the connection cut; no new
+    // connection gets through until the session is expired, so the witness cannot be asked.
+    const dropped = proxy.dropNextReply({ op: 'multi' }).then(() => proxy.rejectConnections());
+    const pending = n.increment({ timeoutMs: 20_000 }).then(
+      (r) => r,
+      (e: unknown) => e,
+    );
+    await dropped;
+    await expireSession(c.client, server);
+    proxy.heal();
+    await waitForNewSession(c.client, old);
+    const outcome = await pending;
+    assert.ok(outcome instanceof UpdateOutcomeUnknownError, `got ${String(outcome)}`);
+    assert.equal(outcome.code, 'UPDATE_OUTCOME_UNKNOWN');
+    assert.equal(await n.get(), 2n, 'the write was applied: the outcome was indeed unknown to it');
   } finally {
     await root.remove();
   }

@@ -29,7 +29,11 @@ export class Deadlines {
    * `takeBack`: removes a request not sent yet from the send queue, if it is still there
    * (true), or says it was written already (false).
    */
-  constructor(private readonly takeBack: (request: JuteRequest) => boolean) {}
+  constructor(
+    private readonly takeBack: (request: JuteRequest) => boolean,
+    /** `takeBack` for many at once: the requests of `requests` it took back. */
+    private readonly takeBackAll: (requests: Set<JuteRequest>) => Set<JuteRequest>,
+  ) {}
 
   /** Starts the clock on a request about to be queued; `settle` hears a timeout. */
   track(
@@ -101,13 +105,18 @@ export class Deadlines {
     };
   }
 
-  /** Settles every request still waiting with an error of `makeError` (the session ended). */
-  failAll(makeError: () => ZooKeeperError | ClientClosedError): void {
+  /**
+   * Settles every request still waiting with an error of `makeError` (the session ended), told
+   * whether the request was still unsent: one not yet written is taken back first, so it can
+   * never reach a server later, and nothing of it was applied.
+   */
+  failAll(makeError: (unsent: boolean) => ZooKeeperError | ClientClosedError): void {
     // Cleared first: a handler may send again at once (a fast path handing over to its retry).
     const waiting = [...this.pending];
     this.pending.clear();
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = undefined;
-    for (const p of waiting) p.settle(makeError(), undefined);
+    const unsent = this.takeBackAll(new Set(waiting.map((p) => p.request)));
+    for (const p of waiting) p.settle(makeError(unsent.has(p.request)), undefined);
   }
 }

@@ -16,6 +16,11 @@
  * with a fresh token written to an ephemeral child only this writer touches, and after a loss
  * that child tells whether it committed, even when another writer wrote the same bytes from the
  * same version (counters do).
+ *
+ * A session that ends under an update is no failure of it: a request that meets
+ * SessionExpiredError was never written (core settles one written and unanswered with
+ * ConnectionLossError), so reads and writes go round on the client's next session. Only a
+ * witness of the lost session cannot be asked any more: that outcome is unknown.
  */
 import type { MultiOp, ZkClient } from '../client.js';
 import {
@@ -23,6 +28,7 @@ import {
   isRetryable,
   NodeExistsError,
   NoNodeError,
+  SessionExpiredError,
   ZkRecipesError,
 } from '../errors.js';
 import { nextSleep, noRetry, type RetryPolicy } from '../framework/retry.js';
@@ -120,11 +126,14 @@ async function read(
   path: string,
   signal?: AbortSignal,
 ): Promise<Versioned | undefined> {
-  try {
-    return await client.getData(path, signal ? { signal } : {});
-  } catch (e) {
-    if (e instanceof NoNodeError) return undefined;
-    throw e;
+  for (;;) {
+    try {
+      return await client.getData(path, signal ? { signal } : {});
+    } catch (e) {
+      if (e instanceof NoNodeError) return undefined;
+      // Queued when the session ended: asked again, in the client's next session.
+      if (!(e instanceof SessionExpiredError) || signal?.aborted) throw e;
+    }
   }
 }
 
@@ -205,8 +214,9 @@ async function updateLoop(
       if (options.readBack) (back = read(client, path, signal)).catch(() => {});
       return await written;
     } catch (e) {
-      if (e instanceof NotAppliedError) {
-        // Not applied (the witness says so): go round, not counted as a lost race.
+      if (e instanceof NotAppliedError || e instanceof SessionExpiredError) {
+        // Not applied (the witness says so, or the write was never sent before its session
+        // ended): go round, not counted as a lost race.
       } else if (isRetryable(e)) {
         if (slot) throw new UpdateOutcomeUnknownError(path, e); // witnessedWrite could not tell
         const now = await read(client, path, signal);
@@ -316,6 +326,8 @@ async function witnessedWrite(
       await client.sync(slot.path, opts);
       seen = (await client.getData(slot.path, opts)).data;
     } catch (readError) {
+      // The session ended before the witness could be asked: it went with it.
+      if (readError instanceof SessionExpiredError) throw new UpdateOutcomeUnknownError(path, e);
       if (!(readError instanceof NoNodeError)) throw readError;
     }
     if (seen === undefined) {
@@ -344,7 +356,14 @@ async function statAfter(
   data: Buffer,
   opts: { signal?: AbortSignal },
 ): Promise<Stat> {
-  const now = (await client.exists(path, opts)) ?? {
+  let stat: Stat | null | undefined;
+  while (stat === undefined) {
+    stat = await client.exists(path, opts).catch((e: unknown) => {
+      if (e instanceof SessionExpiredError && !opts.signal?.aborted) return undefined; // ask again
+      throw e;
+    });
+  }
+  const now = stat ?? {
     czxid: 0n,
     mzxid: 0n,
     ctime: 0,
