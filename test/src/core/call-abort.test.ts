@@ -1,5 +1,5 @@
 // A call's signal ends it at once, whatever ZooKeeper does: with the server gone, an aborted
-// read used to wait for the session's end (seconds) and an aborted write went out after the
+// read or delete used to wait for the session's end (seconds) and an aborted write went out after the
 // reconnect. Now the call rejects with the signal's reason at once, and a request not yet
 // written is taken back.
 import assert from 'node:assert/strict';
@@ -16,7 +16,7 @@ after(async () => {
   await server?.close();
 });
 
-test('while ZooKeeper is gone, an aborted call rejects at once with the signal reason, and an aborted create never goes out after the reconnect', async () => {
+test('while ZooKeeper is gone, an aborted call rejects at once with the signal reason, and an aborted create or delete never goes out after the reconnect', async () => {
   await using root = await TestRoot.create(server);
   const client = createClient({ connectString: server.connectString, sessionTimeoutMs: 20_000 });
   try {
@@ -40,6 +40,13 @@ test('while ZooKeeper is gone, an aborted call rejects at once with the signal r
     const why = new Error('the caller gave up');
     setTimeout(() => ac.abort(why), 200);
     await returnsWithinBound('an aborted create', () => assert.rejects(late, (e) => e === why));
+
+    // A delete likewise: its first attempt was not raced with the signal and waited for the
+    // session's end (a barrier's remove({ timeoutMs }) did), and it went out after the reconnect.
+    const gone = new AbortController();
+    const deleting = client.delete(root.child('x'), { signal: gone.signal });
+    setTimeout(() => gone.abort(why), 200);
+    await returnsWithinBound('an aborted delete', () => assert.rejects(deleting, (e) => e === why));
 
     // ... and, taken back before it was written, is not applied when the server is back.
     await server.restart();
