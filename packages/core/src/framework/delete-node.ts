@@ -63,14 +63,15 @@ export function deleteNode(ctx: FrameworkContext, path: string, o: FrameworkDele
   // Raced with the signal from the first attempt, as a create is (ADR 0031): the first attempt
   // was written, or queued for a reconnect, and answered whatever the signal did, so a barrier's
   // remove with { timeoutMs } waited for the session's end while ZooKeeper was unreachable. A
-  // guaranteed delete left before its answer keeps its guarantee: the background job finishes it.
-  let answered = false;
-  const note = () => {
-    answered = true;
-  };
-  deleted.then(note, note);
+  // guaranteed delete left before it succeeded keeps its guarantee: the background job finishes
+  // it (one taken back unsent, or one whose answer is still to come).
+  let done = false;
+  deleted.then(
+    () => (done = true),
+    () => undefined,
+  );
   return untilAborted(deleted, signal).catch((e: unknown) => {
-    if (o.guaranteed && !answered && signal.aborted) {
+    if (o.guaranteed && !done && signal.aborted) {
       deferDelete(ctx, path, () => ops.remove(ctx.raw(), path, o.version));
     }
     throw e;
