@@ -13,7 +13,12 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: {
         projectService: {
-          allowDefaultProject: ['eslint.config.js', 'scripts/*.mjs', 'bench/*.mjs'],
+          allowDefaultProject: [
+            'eslint.config.js',
+            'scripts/*.mjs',
+            'bench/*.mjs',
+            'packages/cli/bin/*.js',
+          ],
         },
         tsconfigRootDir: import.meta.dirname,
       },

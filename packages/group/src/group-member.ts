@@ -11,52 +11,18 @@ import {
   eventStream,
   joinSignals,
   Lifecycle,
-  localAddress,
   type CacheEvent,
   type CachedNode,
   type WaitOptions,
 } from '@zk-recipes/core/recipe';
 import { GroupTimeoutError, NodeConflictError } from './errors.js';
+import {
+  toPayload,
+  type GroupChange,
+  type GroupMemberEvents,
+  type GroupMemberOptions,
+} from './group-member-types.js';
 import { PersistentNode } from './persistent-node.js';
-
-/** Options of a {@link GroupMember}. */
-export interface GroupMemberOptions {
-  /** This member's payload. Default: the local IPv4 address (Curator's default). */
-  payload?: Buffer | string;
-}
-
-/** A change in a group's membership, as {@link GroupMember.changes} yields it. */
-export interface GroupChange {
-  /** `joined`: a member appeared; `left`: it went; `updated`: its payload changed. */
-  readonly type: 'joined' | 'left' | 'updated';
-  /** The member's id (its node's name). */
-  readonly id: string;
-  /** The payload now (`left`: the last one seen). */
-  readonly payload: Buffer;
-}
-
-/** Events of a {@link GroupMember}. */
-export type GroupMemberEvents = {
-  /** A member joined (not told for the members there at start). */
-  joined: [id: string, payload: Buffer];
-  /** A member left (its node is gone: it closed, or its session ended). */
-  left: [id: string, payload: Buffer];
-  /** A member's payload changed (a rewrite with the same bytes is no change). */
-  updated: [id: string, payload: Buffer, previous: Buffer];
-  /** Each of the three above, as one event (what `changes()` yields). */
-  change: [change: GroupChange];
-  /** Our id is held by another live session: we wait for it to go, then join. */
-  conflict: [error: NodeConflictError];
-  /** An error the member survived (a read refused, a re-creation that failed). */
-  error: [error: unknown];
-};
-
-const toPayload = (p: unknown): Buffer => {
-  if (p === undefined) return Buffer.from(localAddress());
-  if (typeof p === 'string') return Buffer.from(p);
-  if (Buffer.isBuffer(p)) return p;
-  throw new InvalidArgumentError('payload', 'payload must be a Buffer or a string');
-};
 
 /**
  * A member of a group (Curator's GroupMember layout): an ephemeral node `path/<id>` holding

@@ -4,12 +4,8 @@
  * Group membership (Curator's GroupMember) and the nodes kept in place it is built on
  * (Curator's PersistentNode and PersistentTtlNode). See docs/recipes/group.md.
  */
-export {
-  GroupMember,
-  type GroupChange,
-  type GroupMemberEvents,
-  type GroupMemberOptions,
-} from './group-member.js';
+export { GroupMember } from './group-member.js';
+export type { GroupChange, GroupMemberEvents, GroupMemberOptions } from './group-member-types.js';
 export { PersistentNode, type PersistentNodeOptions } from './persistent-node.js';
 export {
   PersistentTtlNode,

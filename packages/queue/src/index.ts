@@ -6,7 +6,8 @@
  * and {@link SimpleQueue} (SimpleDistributedQueue), with at-least-once or at-most-once consumers.
  */
 export { DistributedQueue, PriorityQueue, DelayQueue, IdQueue } from './queues.js';
-export { QueueBase, type QueueOptions, type QueueEvents } from './queue-base.js';
+export { QueueBase } from './queue-base.js';
+export type { QueueOptions, QueueEvents } from './queue-options.js';
 export { SimpleQueue } from './simple-queue.js';
 export type { DeliveryMode, Message } from './message.js';
 export type { Handler, ConsumeOptions } from './loops.js';

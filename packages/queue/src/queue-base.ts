@@ -4,15 +4,7 @@
  * the lock-safe `lockPath/<item>` ephemerals), producing, consuming in either delivery mode, and
  * the state tools read. The variants (names.ts) differ only in node names and order.
  */
-import {
-  IllegalStateError,
-  InvalidArgumentError,
-  NodeExistsError,
-  RecipeClosedError,
-  SessionExpiredError,
-  type Serializer,
-  type ZkClient,
-} from '@zk-recipes/core';
+import { IllegalStateError, RecipeClosedError, type ZkClient } from '@zk-recipes/core';
 import {
   childPath,
   joinSignals,
@@ -22,57 +14,19 @@ import {
   whileConnected,
   type WaitOptions,
 } from '@zk-recipes/core/recipe';
-import { hostname } from 'node:os';
-import type { ClaimContext, DeadLetter } from './settle.js';
+import type { ClaimContext } from './settle.js';
 import { Channel } from './consumer.js';
 import { QueueNodeVanishedError, QueueTimeoutError } from './errors.js';
 import { encodeFrame } from './frame.js';
 import { acquireListing, releaseListing, type QueueListing } from './listing.js';
 import type { DeliveryMode, Message } from './message.js';
-import { defaultLockPath, ITEM_PREFIX, type Naming } from './names.js';
+import { ITEM_PREFIX, type Naming } from './names.js';
 import { consumeLoop, messageIterator, type ConsumeOptions, type Handler } from './loops.js';
 import { QueueInspector, type InFlightItem } from './inspect.js';
+import { ensureQueueNodes } from './starting.js';
 import { CLOSE_GRACE_MS } from './stopping.js';
-import { bounded, checkClient, checkPaths, waitDeadline } from './validate.js';
-
-/** Options of every queue of the DistributedQueue family. */
-export interface QueueOptions<T> {
-  /** Items to node data and back (`stringSerializer`, `jsonSerializer()`, ...). */
-  serializer: Serializer<T>;
-  /** `at-least-once` (default) or `at-most-once` (Curator's default mode); see DeliveryMode. */
-  delivery?: DeliveryMode;
-  /**
-   * Where consumers' lock nodes go (Curator's `QueueBuilder.lockPath`); at least once only.
-   * Default `<path>-locks`. Give Java consumers the same path. Neither the queue path nor
-   * under or above it: every child of the lock path is taken for a lock node.
-   */
-  lockPath?: string;
-  /** `put` waits (cancellable) while the queue holds this many nodes or more. Default: no limit. */
-  maxItems?: number;
-  /** Requeues of a failed node before it goes to `deadLetterPath` (or is dropped). Default 10. */
-  retryLimit?: number;
-  /**
-   * A plain queue node items go to once past the retry limit, or when unreadable. Neither the
-   * queue path nor the lock path.
-   */
-  deadLetterPath?: string;
-  /** The data of lock nodes (who holds an item, for people). Default `<hostname>:<pid>`. */
-  consumerId?: string;
-  /**
-   * How long close() waits for running handlers before giving their items back. Default 10 s.
-   * ZooKeeper's part of close (acks, give-backs, watch removal) is not counted here: with
-   * ZooKeeper gone close does not wait for it past the kit's release bound.
-   */
-  closeTimeoutMs?: number;
-}
-
-/** A queue's events. */
-export type QueueEvents = {
-  /** An error the queue survived (a request that failed, an ack refused, a corrupt item). */
-  error: [error: unknown];
-  /** Items left the queue unprocessed: dead-lettered, or dropped (no dead-letter path). */
-  deadLetter: [letter: DeadLetter];
-};
+import { checkQueueOptions, type QueueEvents, type QueueOptions } from './queue-options.js';
+import { bounded, waitDeadline } from './validate.js';
 
 const NAMING_IDS = new WeakMap<Naming, string>();
 
@@ -101,71 +55,33 @@ export abstract class QueueBase<T> extends Lifecycle<QueueEvents> {
     private readonly options: QueueOptions<T>,
   ) {
     super(recipe, path);
-    checkClient(client);
-    const o = (options ?? {}) as Partial<QueueOptions<T>>;
-    const ser = o.serializer;
-    if (typeof ser?.serialize !== 'function' || typeof ser.deserialize !== 'function') {
-      throw new InvalidArgumentError('serializer', 'serializer must be a Serializer');
-    }
-    const delivery = o.delivery ?? 'at-least-once';
-    if (delivery !== 'at-least-once' && delivery !== 'at-most-once') {
-      throw new InvalidArgumentError('delivery', 'delivery must be at-least-once or at-most-once');
-    }
-    const count = (v: unknown, field: string, min: number) => {
-      if (v !== undefined && !(typeof v === 'number' && v >= min && !Number.isNaN(v))) {
-        throw new InvalidArgumentError(field, `${field} must be a number >= ${min}`);
-      }
-    };
-    count(o.maxItems, 'maxItems', 1);
-    count(o.retryLimit, 'retryLimit', 0);
-    count(o.closeTimeoutMs, 'closeTimeoutMs', 0);
-    this.delivery = delivery;
-    this.lockPath = o.lockPath ?? defaultLockPath(path);
-    checkPaths(path, this.lockPath, o.deadLetterPath);
+    const o = checkQueueOptions(client, path, options);
+    this.delivery = o.delivery;
+    this.lockPath = o.lockPath;
     this.ctx = {
       client,
       queuePath: path,
       lockPath: this.lockPath,
-      mode: delivery,
-      serializer: ser,
+      mode: o.delivery,
+      serializer: o.serializer,
       naming,
-      retryLimit: o.retryLimit ?? 10,
+      retryLimit: o.retryLimit,
       deadLetterPath: o.deadLetterPath,
-      lockData: Buffer.from(o.consumerId ?? `${hostname()}:${process.pid}`),
+      lockData: o.lockData,
       report: (e) => this.report(e),
       deadLettered: (letter) => this.emit('deadLetter', letter),
     };
     this.inspector = new QueueInspector(client, path, this.lockPath, naming);
   }
 
-  /**
-   * Makes the queue node (and the lock and dead-letter paths) as persistent nodes if missing,
-   * their parents as containers, as Curator's start() does. Never a container: Java consumers
-   * stop for good when the server reaps their queue node.
-   */
+  /** Makes the queue's nodes if missing, as Curator's start() does (starting.ts). */
   protected async onStart(): Promise<void> {
-    const paths = [this.path, this.delivery === 'at-least-once' ? this.lockPath : undefined];
-    paths.push(this.options.deadLetterPath);
-    for (const p of paths) if (p !== undefined) await this.ensureNode(p);
-  }
-
-  /**
-   * Makes `p` if missing, across the end of a session: the create is idempotent and the client
-   * opens a new session at once, so a session that expired with it in flight is no reason for
-   * start() to fail (a consumer process whose session expired while starting died of the
-   * SessionExpiredError). Ends with the close signal.
-   */
-  private async ensureNode(p: string): Promise<void> {
-    for (;;) {
-      try {
-        await this.client.create(p, '', { createParents: true, signal: this.closeSignal });
-        return;
-      } catch (e) {
-        if (e instanceof NodeExistsError) return;
-        if (!(e instanceof SessionExpiredError)) throw e;
-        await this.client.blockUntilConnected({ signal: this.closeSignal });
-      }
-    }
+    const at = this.delivery === 'at-least-once' ? this.lockPath : undefined;
+    await ensureQueueNodes(
+      this.client,
+      [this.path, at, this.options.deadLetterPath],
+      this.closeSignal,
+    );
   }
 
   /**

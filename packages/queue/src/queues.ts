@@ -12,7 +12,8 @@ import {
   PRIORITY,
   priorityPrefix,
 } from './names.js';
-import { QueueBase, type QueueOptions } from './queue-base.js';
+import { QueueBase } from './queue-base.js';
+import type { QueueOptions } from './queue-options.js';
 import { bounded } from './validate.js';
 
 function items<T>(values: readonly T[]): readonly T[] {

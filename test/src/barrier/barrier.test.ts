@@ -180,8 +180,17 @@ test('barrier: bad input is a typed error before anything is sent', async () => 
   assert.throws(() => new DoubleBarrier(c.client, '/b', 1.5), InvalidArgumentError);
   assert.throws(() => new DoubleBarrier(c.client, 'b', 2), InvalidArgumentError);
   assert.throws(() => new Barrier(c.client, '/b/'), InvalidArgumentError);
-  await assert.rejects(
-    new Barrier(c.client, '/b').waitOnBarrier({ timeoutMs: -1 }),
-    InvalidArgumentError,
-  );
+  await using root = await TestRoot.create(server);
+  // set, remove and isSet validate their timeoutMs before sending anything (ADR 0031).
+  const b = new Barrier(c.client, root.child('gate'));
+  await assert.rejects(b.waitOnBarrier({ timeoutMs: -1 }), InvalidArgumentError);
+  await assert.rejects(b.set({ timeoutMs: -1 }), InvalidArgumentError);
+  await assert.rejects(b.set({ timeoutMs: Number.NaN }), InvalidArgumentError);
+  await assert.rejects(b.isSet({ timeoutMs: -1 }), InvalidArgumentError);
+  assert.equal(await c.client.exists(b.path), null, 'a set with a bad timeoutMs sent nothing');
+  await b.set({ timeoutMs: 5_000 });
+  await assert.rejects(b.remove({ timeoutMs: Infinity }), InvalidArgumentError);
+  assert.equal(await b.isSet({ timeoutMs: 5_000 }), true, 'a bad remove sent nothing');
+  await b.remove({ timeoutMs: 5_000 });
+  assert.equal(await b.isSet(), false);
 });

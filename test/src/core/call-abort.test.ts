@@ -1,11 +1,11 @@
 // A call's signal ends it at once, whatever ZooKeeper does: with the server gone, an aborted
-// read used to wait for the session's end (seconds) and an aborted write went out after the
+// read or delete used to wait for the session's end (seconds) and an aborted write went out after the
 // reconnect. Now the call rejects with the signal's reason at once, and a request not yet
 // written is taken back.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createClient } from '@zk-recipes/core';
-import { TestingServer, TestRoot } from '@zk-recipes/testing';
+import { TestingServer, TestRoot, timing } from '@zk-recipes/testing';
 import { returnsWithinBound, untilState } from '../support/shutdown.js';
 
 let server: TestingServer;
@@ -16,12 +16,13 @@ after(async () => {
   await server?.close();
 });
 
-test('while ZooKeeper is gone, an aborted call rejects at once with the signal reason, and an aborted create never goes out after the reconnect', async () => {
+test('while ZooKeeper is gone, an aborted call rejects at once with the signal reason, and an aborted create or delete never goes out after the reconnect, and an aborted guaranteed delete is finished in the background', async () => {
   await using root = await TestRoot.create(server);
   const client = createClient({ connectString: server.connectString, sessionTimeoutMs: 20_000 });
   try {
     await client.start();
     await client.create(root.child('x'), 'x');
+    await client.create(root.child('g'), 'g');
     const session = client.session?.sessionId;
     await server.stop();
     await untilState(client, 'SUSPENDED');
@@ -41,6 +42,20 @@ test('while ZooKeeper is gone, an aborted call rejects at once with the signal r
     setTimeout(() => ac.abort(why), 200);
     await returnsWithinBound('an aborted create', () => assert.rejects(late, (e) => e === why));
 
+    // A delete likewise: its first attempt was not raced with the signal and waited for the
+    // session's end (a barrier's remove({ timeoutMs }) did), and it went out after the reconnect.
+    const gone = new AbortController();
+    const deleting = client.delete(root.child('x'), { signal: gone.signal });
+    setTimeout(() => gone.abort(why), 200);
+    await returnsWithinBound('an aborted delete', () => assert.rejects(deleting, (e) => e === why));
+    // A guaranteed delete left so keeps its guarantee: the background job deletes the node.
+    const given = new AbortController();
+    const guaranteed = client.delete(root.child('g'), { guaranteed: true, signal: given.signal });
+    setTimeout(() => given.abort(why), 200);
+    await returnsWithinBound('an aborted guaranteed delete', () =>
+      assert.rejects(guaranteed, (e) => e === why),
+    );
+
     // ... and, taken back before it was written, is not applied when the server is back.
     await server.restart();
     await untilState(client, 'RECONNECTED');
@@ -48,6 +63,9 @@ test('while ZooKeeper is gone, an aborted call rejects at once with the signal r
     await client.sync(root.path);
     assert.equal(await client.exists(root.child('late')), null);
     assert.equal((await client.getData(root.child('x'))).data.toString(), 'x');
+    await timing.waitFor(async () => (await client.exists(root.child('g'))) === null, {
+      message: 'the guaranteed delete finished in the background',
+    });
   } finally {
     await client.close();
   }

@@ -2,7 +2,8 @@
 // client declares its session LOST while the server is down and opens a new one, but the
 // restarted server restores the old session with its ephemerals until that session times out.
 // The node at our path is then our own previous session's: taken back at once, no conflict
-// reported. A node of another client's live session is still a conflict. (ADR 0032.) And a node
+// reported. A node of another client's live session is still a conflict. (ADR 0032.) A sequential
+// node's previous-session node is found by name and owner and deleted (ADR 0034). And a node
 // placed between a LOST and the new session is known by the session it is made on.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -98,6 +99,72 @@ test("KeptNode: after the server's restart restored our lost session with its no
     await discovery.close();
     assert.equal(await a.client.exists(memberPath), null, 'removed on close');
     assert.equal(await a.client.exists(registrationPath), null, 'removed on close');
+  } finally {
+    await keeper?.closeSession().catch(() => undefined);
+    await root.remove();
+  }
+});
+
+test("KeptNode: a DYNAMIC_SEQUENTIAL registration made again on a new session deletes its node of the previous session (restored by the server's restart, still alive there): another client's cache sees exactly one instance (it saw two until the old session timed out)", async () => {
+  const root = await TestRoot.create(server);
+  const basePath = root.child('services');
+  const service = `${basePath}/api`;
+  const seq = serviceInstance({ name: 'api', id: 's-1', serviceType: 'DYNAMIC_SEQUENTIAL' });
+  await using a = await startedClient({
+    connectString: server.connectString,
+    sessionTimeoutMs: SESSION_MS,
+  });
+  let keeper: WireClient | undefined;
+  try {
+    await using discovery = new ServiceDiscovery(a.client, { basePath });
+    const reported: unknown[] = [];
+    discovery.on('error', (e) => reported.push(e));
+    await discovery.start();
+    await discovery.register(seq);
+    const old = a.client.sessionCredentials();
+    const [oldNode] = await a.client.getChildren(service).then((r) => r.children);
+
+    await server.stop();
+    await timing.waitFor(() => a.states().includes('LOST'), {
+      message: 'the client to declare its session lost',
+    });
+    await server.restart();
+    // The old session, restored with its node, is held alive: it cannot time out meanwhile.
+    keeper = await WireClient.connect({
+      connectString: server.connectString,
+      sessionId: old.sessionId,
+      password: old.password,
+      sessionTimeoutMs: SESSION_MS,
+    });
+    const owners = async () => {
+      const names = (await a.client.getChildren(service)).children.sort();
+      const stats = await Promise.all(names.map((n) => a.client.exists(`${service}/${n}`)));
+      return stats.map((st) => st?.ephemeralOwner);
+    };
+    const renewed = async () => {
+      const now = a.client.session?.sessionId;
+      const seen: (bigint | undefined)[] = await owners().catch(() => []);
+      return now !== undefined && now !== old.sessionId && seen.includes(now);
+    };
+    await timing.waitFor(renewed, { message: 'the registration made on the new session' });
+    assert.notEqual(await keeper.exists('/'), null, 'the old session still lives');
+    assert.deepEqual(await owners(), [a.client.session!.sessionId], 'one node, the new one');
+    assert.equal(await a.client.exists(`${service}/${oldNode}`), null, 'the old node deleted');
+
+    // Another client's cache, loaded now: one instance s-1, not one per session.
+    await using b = await startedClient({ connectString: server.connectString });
+    await using other = new ServiceDiscovery(b.client, { basePath });
+    await other.start();
+    const cache = await other.serviceCache('api', { timeoutMs: timing.ms(5_000) });
+    try {
+      assert.deepEqual(
+        cache.instances().map((i) => i.id),
+        ['s-1'],
+      );
+    } finally {
+      await cache.close();
+    }
+    assert.deepEqual(reported, [], 'no error');
   } finally {
     await keeper?.closeSession().catch(() => undefined);
     await root.remove();

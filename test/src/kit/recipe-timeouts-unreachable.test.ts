@@ -120,6 +120,9 @@ test('while ZooKeeper is unreachable, every recipe call ends at its timeoutMs wi
       'AtomicLong.get': () => counter.get(o),
       'SharedCount.set': () => count.set(5, o),
       'Barrier.waitOnBarrier': () => new Barrier(client, root.child('barrier')).waitOnBarrier(o),
+      'Barrier.set': () => new Barrier(client, root.child('barrier-new')).set(o),
+      'Barrier.remove': () => new Barrier(client, root.child('barrier')).remove(o),
+      'Barrier.isSet': () => new Barrier(client, root.child('barrier')).isSet(o),
       'DoubleBarrier.enter': () => new DoubleBarrier(client, root.child('double'), 2).enter(o),
       'GroupMember.start': () => member.start(o),
       // Locks behaved already: they still do.
@@ -138,6 +141,9 @@ test('while ZooKeeper is unreachable, every recipe call ends at its timeoutMs wi
       'AtomicLong.get': 'ATOMIC_TIMEOUT',
       'SharedCount.set': 'ATOMIC_TIMEOUT',
       'Barrier.waitOnBarrier': 'BARRIER_TIMEOUT',
+      'Barrier.set': 'BARRIER_TIMEOUT',
+      'Barrier.remove': 'BARRIER_TIMEOUT',
+      'Barrier.isSet': 'BARRIER_TIMEOUT',
       'DoubleBarrier.enter': 'BARRIER_TIMEOUT',
       'GroupMember.start': 'GROUP_TIMEOUT',
       'Mutex.acquire': 'ACQUIRE_TIMEOUT',
@@ -169,7 +175,7 @@ test('while ZooKeeper is unreachable, every recipe call ends at its timeoutMs wi
       'the counter is as before',
     );
     // (the caches of the queue, config, discovery, SharedCount and member keep theirs)
-    for (const p of ['barrier', 'double', 'lock', 'counter', 'group']) {
+    for (const p of ['barrier', 'barrier-new', 'double', 'lock', 'counter', 'group']) {
       await assertNoLeftoverWatches(server, {
         under: root.child(p),
         sessionId: client.session!.sessionId,

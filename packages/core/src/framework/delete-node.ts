@@ -6,6 +6,7 @@
 import * as ops from '../driver/ops.js';
 import { DeleteRequest } from '../driver/wire.js';
 import { isRetryable, NoNodeError, NotEmptyError, SessionExpiredError } from '../errors.js';
+import { abortReason, untilAborted } from '../kit/abort.js';
 import { childPath } from '../paths.js';
 import type { FrameworkContext } from './nodes.js';
 import { publish, traced } from './observability.js';
@@ -55,11 +56,38 @@ async function deleteTree(
  * one promise at first, as in {@link createNode}.
  */
 export function deleteNode(ctx: FrameworkContext, path: string, o: FrameworkDelete): Promise<void> {
+  const signal = o.signal;
+  if (signal?.aborted) return Promise.reject(abortReason(signal));
+  const deleted = firstAttempt(ctx, path, o);
+  if (signal === undefined) return deleted;
+  // Raced with the signal from the first attempt, as a create is (ADR 0031): the first attempt
+  // was written, or queued for a reconnect, and answered whatever the signal did, so a barrier's
+  // remove with { timeoutMs } waited for the session's end while ZooKeeper was unreachable. A
+  // guaranteed delete left before it succeeded keeps its guarantee: the background job finishes
+  // it (one taken back unsent, or one whose answer is still to come).
+  let done = false;
+  deleted.then(
+    () => (done = true),
+    () => undefined,
+  );
+  return untilAborted(deleted, signal).catch((e: unknown) => {
+    if (o.guaranteed && !done && signal.aborted) {
+      deferDelete(ctx, path, () => ops.remove(ctx.raw(), path, o.version));
+    }
+    throw e;
+  });
+}
+
+function firstAttempt(ctx: FrameworkContext, path: string, o: FrameworkDelete): Promise<void> {
   // A guaranteed delete's first attempt takes the cheap path too (recipes release with one,
   // and a failover waits on it); a retryable failure goes on below, guarantee included.
   if (o.deleteChildren) return deleteWithRetry(ctx, path, o, undefined);
   return new Promise((resolve, reject) => {
-    ctx.raw().send(path, new DeleteRequest(path, o.version), o.timeoutMs, (err) => {
+    const raw = ctx.raw();
+    // Queued for a reconnect, the delete is taken back if the caller aborts meanwhile: it must
+    // not go out after the caller was told it failed (as createNode).
+    const via = o.signal !== undefined && !raw.connected ? raw.withdrawing(o.signal) : raw;
+    via.send(path, new DeleteRequest(path, o.version), o.timeoutMs, (err) => {
       if (err === null) resolve();
       else if (o.guaranteed && err instanceof SessionExpiredError) {
         // A persistent node does not go with the session: the delete goes on in the next one.

@@ -9,6 +9,7 @@ import { abandonCreateInView, isPreviousSession, requestSessionId } from '../cli
 import { BadVersionError, isRetryable, NodeExistsError, NoNodeError } from '../errors.js';
 import type { CreateMode, Stat } from '../types.js';
 import { heldNode } from './held-node.js';
+import { removePreviousSequential, replacePrevious } from './kept-node-previous.js';
 import { NodeConflictError, type KeptNodeOptions } from './kept-node-types.js';
 import { findLostCreate, isSequentialOf, type LostNode } from './lost-create.js';
 import { setDataAtVersion } from './version.js';
@@ -101,6 +102,11 @@ export class Placement {
         // A create was sent on this session: its reply may have been lost.
         const o = { sessionId: session, sequential: true, withData: true, signal };
         found = await findLostCreate(this.client, this.path, o);
+      } else if (this.sequential && this.ephemeral && this.sentOn !== undefined) {
+        // Made again on a new session: our node of the one before may still be there (a
+        // restarted server restores that session until it times out there), and would stand
+        // beside the one about to be made. Deleted first, as a fixed name's is (ADR 0032).
+        await removePreviousSequential(this.client, this.path, signal);
       }
       if (!found) {
         try {
@@ -127,7 +133,7 @@ export class Placement {
         // Made by this client on a session it has since lost (a restarted server restores the
         // session with its ephemerals until it times out there): ours, not a conflict. Deleted
         // at the version read, then ours is created (ADR 0032).
-        await this.replacePrevious(node.path, node.stat.version, signal);
+        await replacePrevious(this.client, node.path, node.stat.version, signal);
         continue;
       }
       if (!this.isOurs(node.stat)) {
@@ -161,18 +167,6 @@ export class Placement {
     if (session !== undefined || this.client.state !== 'LOST') return session;
     await this.client.blockUntilConnected({ signal });
     return requestSessionId(this.client);
-  }
-
-  /**
-   * Deletes our previous session's node at `version` (as read): gone meanwhile or changed, the
-   * next round reads it again.
-   */
-  private async replacePrevious(path: string, version: number, signal: AbortSignal) {
-    try {
-      await this.client.delete(path, { version, signal });
-    } catch (e) {
-      if (!(e instanceof NoNodeError || e instanceof BadVersionError)) throw e;
-    }
   }
 
   private placed(path: string, stat: Stat, how: PlacedHow): void {

@@ -11,7 +11,9 @@
  * - another session's node is never adopted nor replaced: {@link NodeConflictError}, and the
  *   node waits for that one to go (Curator overwrites it, CURATOR-154, or deletes it); one of
  *   this client's previous sessions is no other: its node (a restarted server restores the
- *   session until it times out there) is deleted at the version read and ours made (ADR 0032);
+ *   session until it times out there) is deleted at the version read and ours made (ADR 0032),
+ *   and a sequential node's nodes of those sessions are found by name and owner and deleted
+ *   before it is made on a new one (ADR 0034);
  * - a sequential node is known by its real path, and after a create whose reply was lost it is
  *   looked for by name and owner before another create, so none is made twice; a create
  *   abandoned with its outcome unknown is cleaned up by the client's background job;
@@ -19,7 +21,8 @@
  *   (a TTL node's touch child) are options;
  * - close() returns within one release bound from its call, whatever ZooKeeper does.
  * Its parts: kept-node-types.ts (options, events, the conflict), kept-node-place.ts (placing),
- * kept-node-release.ts (the removal on close).
+ * kept-node-previous.ts (taking back our previous sessions' nodes), kept-node-release.ts (the
+ * removal on close).
  */
 import type { ZkClient } from '../client.js';
 import { checkPacketInView } from '../client-session.js';

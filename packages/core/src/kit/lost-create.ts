@@ -101,7 +101,7 @@ export async function findLostCreate(
 async function read(
   client: ZkClient,
   path: string,
-  options: LostCreateOptions,
+  options: { withData?: boolean | undefined; signal?: AbortSignal | undefined },
 ): Promise<LostNode | null> {
   const o = options.signal ? { signal: options.signal } : {};
   if (!options.withData) {
@@ -130,6 +130,33 @@ async function findSequential(
   path: string,
   options: LostCreateOptions,
 ): Promise<LostNode | null> {
+  const ours = (owner: bigint) => owner === options.sessionId;
+  const [first] = await findSequentialOwned(client, path, ours, { ...options, first: true });
+  return first ?? null;
+}
+
+/** Options of {@link findSequentialOwned}. */
+export interface OwnedSequentialOptions {
+  /** Read each candidate's data too (getData instead of exists). */
+  withData?: boolean;
+  /** Stop at the first (lowest) node found. */
+  first?: boolean;
+  signal?: AbortSignal;
+}
+
+/**
+ * The ephemeral sequential nodes made from `path` (its name plus ZooKeeper's 10-digit counter)
+ * whose owner `owned` accepts, lowest first, looked for after a sync of the parent (see the
+ * module's comment): a sequential create's own node whose reply was lost (one session), or a
+ * kept sequential node's nodes left on this client's previous sessions (kit/kept-node-place.ts,
+ * ADR 0032). Another owner's nodes are never returned.
+ */
+export async function findSequentialOwned(
+  client: ZkClient,
+  path: string,
+  owned: (owner: bigint) => boolean,
+  options: OwnedSequentialOptions = {},
+): Promise<LostNode[]> {
   const parent = parentOf(path);
   const name = path.slice(parent.length + (parent === '/' ? 0 : 1));
   const o = options.signal ? { signal: options.signal } : {};
@@ -138,12 +165,16 @@ async function findSequential(
     await client.sync(parent, o);
     ({ children } = await client.getChildren(parent, o));
   } catch (e) {
-    if (e instanceof NoNodeError) return null; // no parent: nothing was made under it
+    if (e instanceof NoNodeError) return []; // no parent: nothing was made under it
     throw e;
   }
+  const found: LostNode[] = [];
   for (const c of children.filter((child) => isSequentialOf(name, child)).sort()) {
     const r = await read(client, `${parent === '/' ? '' : parent}/${c}`, options);
-    if (r && r.stat.ephemeralOwner === options.sessionId) return r;
+    if (r && owned(r.stat.ephemeralOwner)) {
+      found.push(r);
+      if (options.first) break;
+    }
   }
-  return null;
+  return found;
 }
