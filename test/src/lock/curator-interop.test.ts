@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { assertNoLeftoverNodes, TestRoot } from '@zk-recipes/testing';
+import { assertNoLeftoverNodes, childrenOf, TestRoot, timing } from '@zk-recipes/testing';
 import { sharedServer } from '../support/shared-server.js';
 import { exitCodes, javaWorkerProcess, tsWorkerProcess } from '../support/workers.js';
 
@@ -19,7 +19,19 @@ test('Curator InterProcessMutex (Java) and Mutex (TypeScript) exclude each other
       grants.push({ who, token });
     },
     exit: (who: string) => holders.delete(who),
+    // The first holder keeps the lock until all four wait in line (a JVM starts seconds after a
+    // Node process, and on a loaded machine two TypeScript workers could otherwise take most
+    // of their turns alone): from then on the line's order makes the languages alternate.
+    gate: async () => {
+      if (lined) return;
+      await timing.waitFor(async () => (await childrenOf(server, path)).length >= 4, {
+        timeoutMs: 30_000,
+        message: 'all four workers to wait in line',
+      });
+      lined = true;
+    },
   };
+  let lined = false;
   const cs = server.connectString;
   const workers = [
     javaWorkerProcess('java-1', cs, path, 25, 'mutex', events),

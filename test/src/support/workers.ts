@@ -18,11 +18,14 @@ export interface WorkerEvents {
   exit(who: string): void;
   /** How long the holder keeps the lock before its ack (default 0). */
   holdMs?: number;
+  /** Awaited before a holder's ack of its entry (e.g. until every worker waits in line). */
+  gate?: () => Promise<void>;
 }
 
-function ack(events: WorkerEvents, send: () => void): void {
-  if (events.holdMs) setTimeout(send, events.holdMs);
-  else send();
+function ack(events: WorkerEvents, send: () => void, entered: boolean): void {
+  const go = () => (events.holdMs ? setTimeout(send, events.holdMs) : send());
+  if (entered && events.gate) events.gate().then(go, go);
+  else go();
 }
 
 export function tsWorkerProcess(
@@ -39,7 +42,7 @@ export function tsWorkerProcess(
   child.on('message', (m: { type: string; token?: string }) => {
     if (m.type === 'enter') events.enter(who, BigInt(m.token ?? '0'));
     else events.exit(who);
-    ack(events, () => child.send('ack'));
+    ack(events, () => child.send('ack'), m.type === 'enter');
   });
   return child;
 }
@@ -65,7 +68,7 @@ export function javaWorkerProcess(
     if (word === 'enter') events.enter(who, BigInt(token ?? '0'));
     else if (word === 'exit') events.exit(who);
     else return;
-    ack(events, () => child.stdin.write('ack\n'));
+    ack(events, () => child.stdin.write('ack\n'), word === 'enter');
   });
   return child;
 }
