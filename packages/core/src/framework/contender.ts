@@ -53,7 +53,7 @@ export interface ContenderDriver {
 }
 
 /** The most nodes ahead a mutex's waiter watches by default (bench/RESULTS.md, issue 20). */
-export const DEFAULT_WATCH_AHEAD = 3;
+export const DEFAULT_WATCH_AHEAD = 8;
 
 /**
  * Holds when among the first `maxLeases`; otherwise watches the node `maxLeases` ahead, and
