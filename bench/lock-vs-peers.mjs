@@ -181,7 +181,7 @@ function cpuNow() {
 function wakeupsNow(pids) {
   let n = 0;
   for (const pid of pids) {
-    let tasks = [];
+    let tasks;
     try {
       tasks = readdirSync(`/proc/${pid}/task`);
     } catch {

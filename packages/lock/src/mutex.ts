@@ -54,7 +54,7 @@ export interface MutexOptions {
    * watches every node ahead of it holds when the last of them is deleted, without listing the
    * children again; a waiter further back lists again as soon as the first of them goes, long
    * before its turn. Each deletion notifies at most this many waiters, and only one of them
-   * goes on. 1 watches the predecessor alone, as Curator's waiters do. Default 8.
+   * goes on. 1 watches the predecessor alone, as Curator's waiters do. Default 2.
    */
   watchAhead?: number;
 }

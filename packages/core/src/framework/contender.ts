@@ -52,8 +52,8 @@ export interface ContenderDriver {
   evaluate(sorted: readonly string[], ourIndex: number): ContenderVerdict;
 }
 
-/** The most nodes ahead a mutex's waiter watches by default (bench/RESULTS.md, issue 20). */
-export const DEFAULT_WATCH_AHEAD = 8;
+/** The most nodes ahead a mutex's waiter watches by default (ADR 33; bench/RESULTS.md, issue 20). */
+export const DEFAULT_WATCH_AHEAD = 2;
 
 /**
  * Holds when among the first `maxLeases`; otherwise watches the node `maxLeases` ahead, and
