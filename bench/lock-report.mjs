@@ -138,6 +138,11 @@ export function report({ figures, ratios, columns, names, procs, acquirers, work
     ],
     [`${what}: machine busy (share of its CPUs)`, measure, server('busy', 2)],
     [
+      `${what}: clients' wake-ups per hand-off (voluntary context switches, all threads)`,
+      measure,
+      server('wakeups', 1),
+    ],
+    [
       `${what}: hand-offs/s of each round`,
       measure,
       (f) => f.rates.map((r) => r.toFixed(0)).join(' / '),

@@ -17,7 +17,9 @@
 // worker's process). No contender can hand off faster than that on this server: each peer's
 // release→next acquire p50 is printed against it, and its hand-offs/s against 1000 / floor p50.
 // Each contended phase also reads the server's `mntr` before and after: fsyncs and transactions
-// per hand-off, the mean fsync, and how long a write waited for the log (group commit).
+// per hand-off, the mean fsync, and how long a write waited for the log (group commit); and
+// the clients' CPU (each worker's count) and wake-ups (from /proc: voluntary context switches
+// of every thread of the peer's processes) per hand-off.
 //
 // --work-ms N: every contended phase runs twice, once as before (each process acquires again at
 // once) and once with N ms between a process's release and its next acquire (a timer: work
@@ -35,7 +37,7 @@
 // raw), LOCK_BENCH_FLOOR (delete→notification samples per round, 300), ZK_CONNECT (host:port
 // of a server to use instead of starting one).
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { createClient, fourLetterWord } from '@zk-recipes/core';
 import { TestingServer } from '@zk-recipes/testing';
@@ -172,6 +174,33 @@ function cpuNow() {
   return { serverMs, busyMs: (all - idle) * tick, allMs: all * tick };
 }
 
+/**
+ * How often the processes `pids` were woken so far: the voluntary context switches of all their
+ * threads (each time a thread slept, on its event loop's poll or a lock, and was woken again).
+ */
+function wakeupsNow(pids) {
+  let n = 0;
+  for (const pid of pids) {
+    let tasks;
+    try {
+      tasks = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      return NaN; // not Linux, or the process is gone
+    }
+    for (const t of tasks) {
+      try {
+        const m = /voluntary_ctxt_switches:\s+(\d+)/.exec(
+          readFileSync(`/proc/${pid}/task/${t}/status`, 'utf8'),
+        );
+        n += Number(m?.[1] ?? 0);
+      } catch {
+        // a thread that ended meanwhile
+      }
+    }
+  }
+  return n;
+}
+
 /** What the server did per hand-off between two mntr readings. */
 function serverFigures(a, b, grants) {
   const d = (k) => (b[k] ?? NaN) - (a[k] ?? NaN);
@@ -190,8 +219,11 @@ async function contended(peer, ms, measure = 'contended', workUs = 0) {
   const end = start + ms * 1000;
   const line = `contend ${lockPath(peer, measure ?? 'contended')} ${start} ${end} ${workUs}`;
   const before = await mntr();
+  const pids = pools[peer].map((w) => w.child.pid);
   const cpu0 = cpuNow();
+  const woken0 = wakeupsNow(pids);
   const res = await Promise.all(pools[peer].map((w) => w.send(line)));
+  const woken1 = wakeupsNow(pids);
   const cpu1 = cpuNow();
   const after = await mntr();
   const h = handoffs(
@@ -215,6 +247,7 @@ async function contended(peer, ms, measure = 'contended', workUs = 0) {
     figures[measure][peer].server.push({
       ...serverFigures(before, after, grants),
       clientCpuMs: clientMs / grants,
+      wakeups: (woken1 - woken0) / grants,
       serverCpuMs: (cpu1.serverMs - cpu0.serverMs) / grants,
       machineCpuMs: (cpu1.busyMs - cpu0.busyMs) / grants,
       busy: (cpu1.busyMs - cpu0.busyMs) / (cpu1.allMs - cpu0.allMs),

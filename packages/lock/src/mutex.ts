@@ -52,8 +52,9 @@ export interface MutexOptions {
   /**
    * How many of the nodes just ahead of it a waiting node watches (1 to 64). A waiter that
    * watches every node ahead of it holds when the last of them is deleted, without listing the
-   * children again; each deletion notifies at most this many waiters, and only one of them
-   * goes on. 1 watches the predecessor alone, as Curator's waiters do. Default 8.
+   * children again; a waiter further back lists again as soon as the first of them goes, long
+   * before its turn. Each deletion notifies at most this many waiters, and only one of them
+   * goes on. 1 watches the predecessor alone, as Curator's waiters do. Default 2.
    */
   watchAhead?: number;
 }

@@ -10,11 +10,13 @@
  *    `watchAhead` of the nearest, all of them when that is every node ahead). Watch them with
  *    getData, not exists: on a missing node getData leaves no watch behind (Curator's comment
  *    on the same choice), and it counts as gone.
- * 4. Wait until they are all gone, or the signal, the deadline or the session's end. A
- *    deletion wakes at most the `watchAhead` contenders behind it, and only one of them (the
- *    one it was the last node ahead of) goes on: no herd, and no listing when that one saw
- *    every node ahead of it, since new contenders sort after it.
- * 5. On abort, timeout or error, remove our watch and delete our node (guaranteed) before
+ * 4. When they were every node ahead of us, wait until they are all gone and hold: no listing,
+ *    since new contenders sort after us. Otherwise list again as soon as the first of them
+ *    goes, keeping the watches on the others, so a waiter further back has listed and watches
+ *    its new nearest nodes long before its own turn comes. A deletion wakes at most the
+ *    `watchAhead` contenders behind it, and lists for at most one of them (the one it was the
+ *    farthest watched node of): no herd.
+ * 5. On abort, timeout or error, remove our watches and delete our node (guaranteed) before
  *    rejecting, so no orphan blocks the others (CURATOR-62, CURATOR-205).
  */
 import { childPath, nodeName } from '../paths.js';
@@ -29,12 +31,13 @@ import { createNode, type FrameworkContext, type FrameworkCreate } from './nodes
 import { publish, traced } from './observability.js';
 import { RELEASE_BOUND_MS, releaseEphemeral, type ReleaseContext } from './release.js';
 import { retryOnSession } from './same-session.js';
-import { waitForGone, type Watching } from './wait-gone.js';
+import { WatchedAhead } from './wait-gone.js';
 import { CREATE_FLAGS } from '../types.js';
 
 /**
- * A driver's verdict: we hold, or which node or nodes to watch; the contender lists again once
- * they are all gone. `holdsWhenGone`: once they are all gone we hold, without listing again.
+ * A driver's verdict: we hold, or which node or nodes to watch; the contender lists again as
+ * soon as one of them is gone (keeping its watches on the others). `holdsWhenGone`: it waits
+ * until they are all gone instead, and then holds, without listing again.
  * Say so only when it is true whatever else changes: the nodes ahead of ours can only leave,
  * and every new node sorts after ours (a later sequence, or a later czxid past the sequence
  * limit), so a waiter that watches every node ahead of it holds when the last of them goes.
@@ -49,15 +52,16 @@ export interface ContenderDriver {
   evaluate(sorted: readonly string[], ourIndex: number): ContenderVerdict;
 }
 
-/** The most nodes ahead a mutex's waiter watches by default (bench/RESULTS.md, issue 20). */
-export const DEFAULT_WATCH_AHEAD = 8;
+/** The most nodes ahead a mutex's waiter watches by default (ADR 33; bench/RESULTS.md, issue 20). */
+export const DEFAULT_WATCH_AHEAD = 2;
 
 /**
  * Holds when among the first `maxLeases`; otherwise watches the node `maxLeases` ahead, and
  * holds once it is gone if that node was the last holder ahead of us. A mutex (`maxLeases` 1)
  * watches the `watchAhead` nodes just ahead of it instead, and holds once they are gone if they
- * were every node ahead of it; a waiter further back lists again then. `watchAhead` 1 watches
- * the predecessor alone, as Curator's waiters do.
+ * were every node ahead of it; a waiter further back lists again as soon as the first of them
+ * (the farthest ahead, unless one gives up) goes. `watchAhead` 1 watches the predecessor
+ * alone, as Curator's waiters do.
  */
 export function leaseDriver(maxLeases = 1, watchAhead = DEFAULT_WATCH_AHEAD): ContenderDriver {
   return {
@@ -187,8 +191,12 @@ export async function contend(
     ));
   publish('recipe', { recipe: 'contender', event: 'created', path: nodePath });
   o.onCreated?.(nodePath);
-  let watching: Watching | undefined;
+  let watched: WatchedAhead | undefined;
   const granted = (): HeldNode => {
+    watched?.end();
+    // Empty: we hold only once every node ahead of ours is gone, and the server sent each
+    // deletion's notification before the listing or the last notification that told us so.
+    if (watched?.paths.size) void unwatch(ctx, watched);
     publish('recipe', { recipe: 'contender', event: 'granted', path: nodePath });
     return { nodePath, fencingToken: created.stat.czxid, sessionId, stat: created.stat, release };
   };
@@ -231,31 +239,24 @@ export async function contend(
       if (verdict.holds) return granted();
       if (deadline.expired) throw timedOut();
       const ahead = typeof verdict.watch === 'string' ? [verdict.watch] : verdict.watch;
-      watching = { raw, paths: new Set() };
+      watched ??= new WatchedAhead(ctx, raw, sessionId, deadline);
       const targets = ahead.map((n) => childPath(path, n));
-      const gone = await waitForGone(ctx, raw, sessionId, targets, deadline, watching);
+      const all = verdict.holdsWhenGone === true;
+      // Not holding when they are all gone: list again when the first goes (./wait-gone.ts).
+      const gone = await watched.wait(targets, !all);
       if (gone === undefined) throw timedOut(); // watches still set
-      watching = undefined; // each fired, or was never set: nothing left on the server
-      if (verdict.holdsWhenGone === true && ctx.raw().sessionId === sessionId) return granted();
+      if (all && ctx.raw().sessionId === sessionId) return granted();
     }
   } catch (caught) {
     // A wait the client's close ended says so, whatever the session's end looked like from here
     // (its watch told SessionLost, its requests failed): unless the caller's own signal came first.
     const e =
       ctx.closeSignal.aborted && !signal?.aborted ? (ctx.closeSignal.reason as Error) : caught;
-    // Our getData watches on the nodes ahead would stay on the server until those nodes
-    // change: remove each that no other watch of this session shares.
-    // Both at once, and the removal bounded as the delete is (RELEASE_BOUND_MS): on a silent
-    // connection an unbounded removal held a timed-out acquire until the connection was
+    // Both at once, and the watches' removal bounded as the delete is (RELEASE_BOUND_MS): on a
+    // silent connection an unbounded removal held a timed-out acquire until the connection was
     // dropped (14.6 s past a 1.5 s timeout); what it could not do in time goes on unwaited.
-    const left = watching;
-    const unwatched = left
-      ? Promise.all(
-          [...left.paths]
-            .filter((p) => ctx.watches.count(left.raw, p, 'data') === 1)
-            .map((p) => ctx.watches.remove(left.raw, p, 'data').catch(() => undefined)),
-        )
-      : undefined;
+    watched?.end();
+    const unwatched = watched?.paths.size ? unwatch(ctx, watched) : undefined;
     await Promise.all([
       unwatched && settledWithin(Deadline.of({ timeoutMs: RELEASE_BOUND_MS }), unwatched),
       deleteOurs().catch(() => undefined),
@@ -263,6 +264,18 @@ export async function contend(
     publish('recipe', { recipe: 'contender', event: 'abandoned', path: nodePath, error: e });
     throw e;
   }
+}
+
+/**
+ * Removes our getData watches on the nodes ahead, which would stay on the server until those
+ * nodes change: each that no other watch of this session shares.
+ */
+function unwatch(ctx: ContenderContext, w: WatchedAhead): Promise<unknown> {
+  return Promise.all(
+    [...w.paths]
+      .filter((p) => ctx.watches.count(w.raw, p, 'data') === 1)
+      .map((p) => ctx.watches.remove(w.raw, p, 'data').catch(() => undefined)),
+  );
 }
 
 /** createNode, published on the operation channel when someone listens. */
