@@ -18,8 +18,9 @@
 //     [--connect host:port]
 //
 // With 3 participants the next in line joined behind a node that was not first then. Ours
-// watches every node ahead of it (up to 8), so it leads on the last deletion alone; Curator's
-// watches its predecessor and lists the children again before it leads.
+// watches the nodes ahead of it (up to watchAhead, 2 by default: both of them here), so it
+// leads on the last deletion alone; Curator's watches its predecessor and lists the children
+// again before it leads.
 //
 // The floor, measured in the same run between the blocks: two raw node-zookeeper-client
 // sessions on the same server, one deleting a node, the other receiving the deletion's
