@@ -22,16 +22,14 @@ test('Curator InterProcessMutex (Java) and Mutex (TypeScript) exclude each other
     // The first holder keeps the lock until all four wait in line (a JVM starts seconds after a
     // Node process, and on a loaded machine two TypeScript workers could otherwise take most
     // of their turns alone): from then on the line's order makes the languages alternate.
-    gate: async () => {
-      if (lined) return;
-      await timing.waitFor(async () => (await childrenOf(server, path)).length >= 4, {
+    // Once: a worker that never joins fails the test after one wait, not one per grant.
+    gate: () =>
+      (lined ??= timing.waitFor(async () => (await childrenOf(server, path)).length >= 4, {
         timeoutMs: 30_000,
         message: 'all four workers to wait in line',
-      });
-      lined = true;
-    },
+      })),
   };
-  let lined = false;
+  let lined: Promise<unknown> | undefined;
   const cs = server.connectString;
   const workers = [
     javaWorkerProcess('java-1', cs, path, 25, 'mutex', events),

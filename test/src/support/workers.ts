@@ -19,7 +19,7 @@ export interface WorkerEvents {
   /** How long the holder keeps the lock before its ack (default 0). */
   holdMs?: number;
   /** Awaited before a holder's ack of its entry (e.g. until every worker waits in line). */
-  gate?: () => Promise<void>;
+  gate?: () => Promise<unknown>;
 }
 
 function ack(events: WorkerEvents, send: () => void, entered: boolean): void {

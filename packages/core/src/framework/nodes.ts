@@ -8,7 +8,13 @@ import { randomUUID } from 'node:crypto';
 import { create2, createdNode, type Create2Args } from '../driver/requests.js';
 import { CreateRequest } from '../driver/wire.js';
 import type { RawSession } from '../driver/raw-session.js';
-import { DataTooLargeError, isRetryable, NodeExistsError, NoNodeError } from '../errors.js';
+import {
+  DataTooLargeError,
+  isRetryable,
+  NodeExistsError,
+  NoNodeError,
+  SessionExpiredError,
+} from '../errors.js';
 import { Perms, type Acl } from '../types.js';
 import type { CreateMode, Stat } from '../types.js';
 import { aclFor, type AclProvider } from './acl.js';
@@ -285,7 +291,12 @@ async function createWithRetry(
       },
     );
   } catch (e) {
-    if (prefix !== undefined && (isRetryable(e) || isRetryable((e as Error).cause))) {
+    // A session's end after a retryable loss too: an earlier attempt may have made the node
+    // (the request that met SessionExpiredError was never written, an earlier one was).
+    if (
+      prefix !== undefined &&
+      (isRetryable(e) || isRetryable((e as Error).cause) || e instanceof SessionExpiredError)
+    ) {
       abandonProtected(ctx.background, () => ctx.raw(), parent, prefix);
     }
     throw e;

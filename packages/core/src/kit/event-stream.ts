@@ -70,6 +70,7 @@ export function eventStream<E>(
     async return(): Promise<IteratorResult<E>> {
       finish();
       queue.length = 0;
+      failure = undefined; // the loop has left: nothing is owed to it
       return { value: undefined, done: true };
     },
     [Symbol.asyncIterator]() {

@@ -228,7 +228,10 @@ async function updateLoop(
         }
         // Not applied: go round (not counted as a lost race).
       } else if (e instanceof NoNodeError && !current && options.createParents) {
-        await client.ensurePath(parentOf(path), signal ? { signal } : {});
+        await client.ensurePath(parentOf(path), signal ? { signal } : {}).catch((ee: unknown) => {
+          // Its requests queued when the session ended: go round in the next session.
+          if (!(ee instanceof SessionExpiredError) || signal?.aborted) throw ee;
+        });
       } else if (!(e instanceof BadVersionError || e instanceof NodeExistsError)) {
         throw e;
       } else if (stale) {
