@@ -6,7 +6,12 @@
  */
 import { EventEmitter } from 'node:events';
 import { RawSession, type RawEvent } from './driver/raw-session.js';
-import { ClientClosedError, ConnectionLossError, SessionExpiredError } from './errors.js';
+import {
+  AuthFailedError,
+  ClientClosedError,
+  ConnectionLossError,
+  SessionExpiredError,
+} from './errors.js';
 import type { Logger } from './options.js';
 import { safely } from './persistent-watches.js';
 import {
@@ -207,7 +212,15 @@ export class Connection extends EventEmitter<{ state: [StateChange]; watch: [Wat
     );
     // The old client object cannot be reused after expiry; close it (best effort: if the
     // session still lives on the server, closing it releases its ephemerals now).
-    void old?.close(500);
+    // After refused credentials the old session stays the current one until the backoff makes
+    // a new one: a request meanwhile is told why (AuthFailedError), not that the client is
+    // closed, which it is not (leader/turn.ts stopped for good, silently, on ClientClosedError).
+    void old?.close(
+      500,
+      reason === 'authFailed'
+        ? () => new AuthFailedError('the server refused the credentials; a new session follows')
+        : undefined,
+    );
     if (this.closing) return;
     if (reason !== 'authFailed') {
       this.newSession();

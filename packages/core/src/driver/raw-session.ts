@@ -75,6 +75,8 @@ export class RawSession {
   readonly self: RawSession = this;
   private readonly watchdog: Watchdog;
   private ended = false;
+  /** What a request meets once the session is closed (one whose credentials were refused says so). */
+  private endedBy: () => ZooKeeperError | ClientClosedError = () => new ClientClosedError();
   private readonly writes: WriteBatcher;
   negotiatedTimeoutMs = 0;
   private readonly version = new ServerVersion();
@@ -264,7 +266,7 @@ export class RawSession {
     signal?: AbortSignal,
   ): void {
     if (this.ended) {
-      handler(new ClientClosedError(), undefined);
+      handler(this.endedBy(), undefined);
       return;
     }
     const t = timeoutMs ?? this.opts.requestTimeoutMs;
@@ -343,14 +345,16 @@ export class RawSession {
   /**
    * Closes the session (its ephemerals go at once) and the connection. Bounded: a silent server
    * leaves the package in CLOSING with its socket open (docs/low-level-client.md, "close()"), so
-   * after `graceMs` the socket is destroyed.
+   * after `graceMs` the socket is destroyed. `endedBy` makes what a request sent after it meets
+   * (ClientClosedError by default).
    */
-  async close(graceMs = 2000): Promise<void> {
+  async close(graceMs = 2000, endedBy?: () => ZooKeeperError | ClientClosedError): Promise<void> {
     if (this.ended) return;
     this.ended = true;
+    if (endedBy) this.endedBy = endedBy;
     this.watchdog.stop();
     await closeWithin(this.client, graceMs);
-    this.failAll(() => new ClientClosedError());
+    this.failAll(this.endedBy);
   }
 }
 

@@ -1,0 +1,61 @@
+// Credentials the server refuses: the client goes LOST (reason authFailed) and tries a new session
+// after a backoff. A request made meanwhile is told why, AuthFailedError, never ClientClosedError
+// on a client nobody closed: a leader election stopped for good and silently on that error.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { AuthFailedError, createClient, type StateChange } from '@zk-recipes/core';
+import { LeaderLatch } from '@zk-recipes/leader';
+import { timing } from '@zk-recipes/testing';
+import { sharedServer } from '../support/shared-server.js';
+
+const server = sharedServer();
+
+test('refused credentials: requests while the client backs off fail AuthFailedError (not ClientClosedError), and a leader election reports it', async () => {
+  const client = createClient({
+    connectString: server.connectString,
+    sessionTimeoutMs: 4000,
+    // No such scheme on the server: it answers AUTHFAILED and closes the connection.
+    auth: [{ scheme: 'no-such-scheme', credentials: 'x' }],
+  });
+  const changes: StateChange[] = [];
+  client.onStateChange((c) => changes.push(c));
+  try {
+    await client.start({ timeoutMs: 10_000 }).catch(() => undefined);
+    await timing.waitFor(
+      () => changes.some((c) => c.state === 'LOST' && c.reason === 'authFailed'),
+      {
+        message: 'LOST with reason authFailed',
+      },
+    );
+    const errors: unknown[] = [];
+    for (let i = 0; i < 5; i++) {
+      errors.push(
+        await client.getData('/').then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+      );
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const failed = errors.filter((e) => e !== undefined);
+    assert.ok(failed.length > 0, 'requests failed while the credentials were refused');
+    for (const e of failed) {
+      assert.ok(e instanceof AuthFailedError, `got ${(e as Error).name}: ${(e as Error).message}`);
+      assert.equal(e.code, 'AUTHFAILED');
+    }
+    assert.notEqual(client.state, 'CLOSED');
+
+    const latch = new LeaderLatch(client, '/auth-failed-election');
+    const errorsHeard: unknown[] = [];
+    latch.on('error', (e) => errorsHeard.push(e));
+    const started = await latch.start().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    const told = started ?? errorsHeard[0];
+    assert.ok(told instanceof AuthFailedError, `the election says why it stopped: ${String(told)}`);
+    await latch.close();
+  } finally {
+    await client.close();
+  }
+});
