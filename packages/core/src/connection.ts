@@ -51,6 +51,12 @@ export interface SessionInfo {
   readonly negotiatedTimeoutMs: number;
 }
 
+/**
+ * A session refused this long after its handshake or later had passed its credentials' check
+ * (the server refuses within a round trip): a refusal then starts a new count of refusals.
+ */
+const AUTH_SETTLED_MS = 2000;
+
 export class Connection extends EventEmitter<{ state: [StateChange]; watch: [WatchEvent] }> {
   state: ConnectionState | 'LATENT' = 'LATENT';
   raw: RawSession | undefined;
@@ -66,6 +72,8 @@ export class Connection extends EventEmitter<{ state: [StateChange]; watch: [Wat
   private readonly previousSessions: bigint[] = [];
   private closing = false;
   private authFailures = 0;
+  /** When the current session was made: a refusal right after it is a refusal in a row. */
+  private connectedAt = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   /**
    * The last socket error since the connection was last up (ECONNREFUSED, ENOTFOUND, ...): the
@@ -157,7 +165,7 @@ export class Connection extends EventEmitter<{ state: [StateChange]; watch: [Wat
           };
         }
         this.connectedController = new AbortController();
-        this.authFailures = 0;
+        this.connectedAt = Date.now();
         this.failedAttempts = 0;
         this.lastSocketError = undefined;
         this.transition(this.state === 'LATENT' ? 'CONNECTED' : 'RECONNECTED');
@@ -228,6 +236,11 @@ export class Connection extends EventEmitter<{ state: [StateChange]; watch: [Wat
     }
     // Credentials the server refuses will be refused again: back off instead of opening a
     // session per round trip.
+    // The handshake comes before the credentials are checked, so a refused session was
+    // CONNECTED first: counting from a refusal of a session that lived a while, not from any
+    // CONNECTED, lets the backoff grow (it reset at each one and stayed at 500 ms, a new
+    // session on the server every half second).
+    if (Date.now() - this.connectedAt > AUTH_SETTLED_MS) this.authFailures = 0;
     const delay = Math.min(30_000, 500 * 2 ** Math.min(this.authFailures++, 6));
     this.retryTimer = setTimeout(() => {
       if (!this.closing) this.newSession();

@@ -1,6 +1,7 @@
 // Credentials the server refuses: the client goes LOST (reason authFailed) and tries a new session
 // after a backoff. A request made meanwhile is told why, AuthFailedError, never ClientClosedError
-// on a client nobody closed: a leader election stopped for good and silently on that error.
+// on a client nobody closed: a leader election stopped for good and silently on that error. The
+// backoff grows between refused sessions (it stayed at 500 ms).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AuthFailedError, createClient, type StateChange } from '@zk-recipes/core';
@@ -10,7 +11,7 @@ import { sharedServer } from '../support/shared-server.js';
 
 const server = sharedServer();
 
-test('refused credentials: requests while the client backs off fail AuthFailedError (not ClientClosedError), and a leader election reports it', async () => {
+test('refused credentials: requests while the client backs off fail AuthFailedError (not ClientClosedError), a leader election reports it, and the backoff between new sessions grows', async () => {
   const client = createClient({
     connectString: server.connectString,
     sessionTimeoutMs: 4000,
@@ -18,7 +19,11 @@ test('refused credentials: requests while the client backs off fail AuthFailedEr
     auth: [{ scheme: 'no-such-scheme', credentials: 'x' }],
   });
   const changes: StateChange[] = [];
-  client.onStateChange((c) => changes.push(c));
+  const refusedAt: number[] = [];
+  client.onStateChange((c) => {
+    changes.push(c);
+    if (c.state === 'LOST' && c.reason === 'authFailed') refusedAt.push(Date.now());
+  });
   try {
     await client.start({ timeoutMs: 10_000 }).catch(() => undefined);
     await timing.waitFor(
@@ -55,6 +60,12 @@ test('refused credentials: requests while the client backs off fail AuthFailedEr
     const told = started ?? errorsHeard[0];
     assert.ok(told instanceof AuthFailedError, `the election says why it stopped: ${String(told)}`);
     await latch.close();
+
+    // The backoff grows between refused sessions (it stayed at 500 ms: a new session on the
+    // server every half second): 0.5 s, 1 s, then 2 s.
+    await timing.waitFor(() => refusedAt.length >= 4, { message: 'four refused sessions' });
+    const gaps = refusedAt.slice(1, 4).map((t, i) => t - refusedAt[i]!);
+    assert.ok(gaps[2]! >= 1500 && gaps[1]! >= 750, `refusals ${gaps.join(', ')} ms apart`);
   } finally {
     await client.close();
   }
