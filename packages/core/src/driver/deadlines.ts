@@ -26,14 +26,15 @@ export class Deadlines {
   private sweeper: NodeJS.Timeout | undefined;
 
   /**
-   * `takeBack`: removes a request not sent yet from the send queue, if it is still there
-   * (true), or says it was written already (false).
+   * `takeBackAll`: removes the requests of `requests` not sent yet from the send queue, and
+   * returns those it removed (the others were written already).
    */
-  constructor(
-    private readonly takeBack: (request: JuteRequest) => boolean,
-    /** `takeBack` for many at once: the requests of `requests` it took back. */
-    private readonly takeBackAll: (requests: Set<JuteRequest>) => Set<JuteRequest>,
-  ) {}
+  constructor(private readonly takeBackAll: (requests: Set<JuteRequest>) => Set<JuteRequest>) {}
+
+  /** Takes one request back: true if it was still unsent. */
+  private takeBack(request: JuteRequest): boolean {
+    return this.takeBackAll(new Set([request])).size > 0;
+  }
 
   /** Starts the clock on a request about to be queued; `settle` hears a timeout. */
   track(

@@ -90,26 +90,18 @@ export class RawSession {
       retries: 0,
     });
     const cm = this.client.connectionManager;
-    this.deadlines = new Deadlines(
-      (request) => {
-        const q = cm.packetQueue.queue;
-        const i = q.findIndex((packet) => packet.request === request);
-        if (i >= 0) q.splice(i, 1);
-        return i >= 0;
-      },
-      (requests) => {
-        // One pass, compacting in place: a session may end with thousands queued.
-        const q = cm.packetQueue.queue;
-        const taken = new Set<JuteRequest>();
-        let kept = 0;
-        for (const packet of q) {
-          if (requests.has(packet.request)) taken.add(packet.request);
-          else q[kept++] = packet;
-        }
-        q.length = kept;
-        return taken;
-      },
-    );
+    this.deadlines = new Deadlines((requests) => {
+      // One pass, compacting in place: a session may end with thousands queued.
+      const q = cm.packetQueue.queue;
+      const taken = new Set<JuteRequest>();
+      let kept = 0;
+      for (const packet of q) {
+        if (requests.has(packet.request)) taken.add(packet.request);
+        else q[kept++] = packet;
+      }
+      q.length = kept;
+      return taken;
+    });
     // The package would dispatch notifications to its own table; core's replaces it, and the
     // package reads it only to build SetWatches.
     const notify = (n: NzcEvent) => this.onNotification(n);

@@ -121,19 +121,31 @@ export class UpdateOutcomeUnknownError extends ZkRecipesError {
   }
 }
 
+/**
+ * `call` again while it meets SessionExpiredError (its request was queued when the session
+ * ended, so it was never sent: asked again, in the client's next session), until `signal`
+ * aborts.
+ */
+async function inNextSession<T>(call: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  for (;;) {
+    try {
+      return await call();
+    } catch (e) {
+      if (!(e instanceof SessionExpiredError) || signal?.aborted) throw e;
+    }
+  }
+}
+
 async function read(
   client: ZkClient,
   path: string,
   signal?: AbortSignal,
 ): Promise<Versioned | undefined> {
-  for (;;) {
-    try {
-      return await client.getData(path, signal ? { signal } : {});
-    } catch (e) {
-      if (e instanceof NoNodeError) return undefined;
-      // Queued when the session ended: asked again, in the client's next session.
-      if (!(e instanceof SessionExpiredError) || signal?.aborted) throw e;
-    }
+  try {
+    return await inNextSession(() => client.getData(path, signal ? { signal } : {}), signal);
+  } catch (e) {
+    if (e instanceof NoNodeError) return undefined;
+    throw e;
   }
 }
 
@@ -228,10 +240,10 @@ async function updateLoop(
         }
         // Not applied: go round (not counted as a lost race).
       } else if (e instanceof NoNodeError && !current && options.createParents) {
-        await client.ensurePath(parentOf(path), signal ? { signal } : {}).catch((ee: unknown) => {
-          // Its requests queued when the session ended: go round in the next session.
-          if (!(ee instanceof SessionExpiredError) || signal?.aborted) throw ee;
-        });
+        await inNextSession(
+          () => client.ensurePath(parentOf(path), signal ? { signal } : {}),
+          signal,
+        );
       } else if (!(e instanceof BadVersionError || e instanceof NodeExistsError)) {
         throw e;
       } else if (stale) {
@@ -359,14 +371,7 @@ async function statAfter(
   data: Buffer,
   opts: { signal?: AbortSignal },
 ): Promise<Stat> {
-  let stat: Stat | null | undefined;
-  while (stat === undefined) {
-    stat = await client.exists(path, opts).catch((e: unknown) => {
-      if (e instanceof SessionExpiredError && !opts.signal?.aborted) return undefined; // ask again
-      throw e;
-    });
-  }
-  const now = stat ?? {
+  const now = (await inNextSession(() => client.exists(path, opts), opts.signal)) ?? {
     czxid: 0n,
     mzxid: 0n,
     ctime: 0,
