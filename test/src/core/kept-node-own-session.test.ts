@@ -18,7 +18,7 @@ import {
   timing,
   WireClient,
 } from '@zk-recipes/testing';
-import { startedClient } from '../support/core-helpers.js';
+import { startedClient, type StartedClient } from '../support/core-helpers.js';
 
 let server: TestingServer;
 before(async () => {
@@ -30,6 +30,27 @@ after(async () => {
 
 const SESSION_MS = 2500;
 const api = serviceInstance({ name: 'api', id: 'i-1', address: '10.0.0.1', port: 8080 });
+
+/**
+ * Stops the server until `client` declares its session LOST, restarts it (which restores that
+ * session with its nodes: it had not expired there), and returns a connection holding the old
+ * session alive, so it cannot time out during the test: only the client's own knowledge that
+ * it was its session can free what it holds.
+ */
+async function restartKeepingOldSession(a: StartedClient): Promise<WireClient> {
+  const old = a.client.sessionCredentials();
+  await server.stop();
+  await timing.waitFor(() => a.states().includes('LOST'), {
+    message: 'the client to declare its session lost',
+  });
+  await server.restart();
+  return WireClient.connect({
+    connectString: server.connectString,
+    sessionId: old.sessionId,
+    password: old.password,
+    sessionTimeoutMs: SESSION_MS,
+  });
+}
 
 test("KeptNode: after the server's restart restored our lost session with its nodes, a GroupMember and a discovery registration take their paths back on the new session while the old one still lives, with no NodeConflictError (they reported one and waited out the old session's timeout)", async () => {
   const root = await TestRoot.create(server);
@@ -54,20 +75,7 @@ test("KeptNode: after the server's restart restored our lost session with its no
     await discovery.register(api);
     const old = a.client.sessionCredentials();
 
-    await server.stop();
-    await timing.waitFor(() => a.states().includes('LOST'), {
-      message: 'the client to declare its session lost',
-    });
-    await server.restart();
-    // The restarted server restored the old session (it had not expired there). Held alive
-    // here, it cannot time out during the test: only the client's own knowledge that it was
-    // its session can free the paths.
-    keeper = await WireClient.connect({
-      connectString: server.connectString,
-      sessionId: old.sessionId,
-      password: old.password,
-      sessionTimeoutMs: SESSION_MS,
-    });
+    keeper = await restartKeepingOldSession(a);
 
     const onNewSession = async (path: string) => {
       const s = await a.client.exists(path).catch(() => null);
@@ -124,18 +132,7 @@ test("KeptNode: a DYNAMIC_SEQUENTIAL registration made again on a new session de
     const old = a.client.sessionCredentials();
     const [oldNode] = await a.client.getChildren(service).then((r) => r.children);
 
-    await server.stop();
-    await timing.waitFor(() => a.states().includes('LOST'), {
-      message: 'the client to declare its session lost',
-    });
-    await server.restart();
-    // The old session, restored with its node, is held alive: it cannot time out meanwhile.
-    keeper = await WireClient.connect({
-      connectString: server.connectString,
-      sessionId: old.sessionId,
-      password: old.password,
-      sessionTimeoutMs: SESSION_MS,
-    });
+    keeper = await restartKeepingOldSession(a);
     const owners = async () => {
       const names = (await a.client.getChildren(service)).children.sort();
       const stats = await Promise.all(names.map((n) => a.client.exists(`${service}/${n}`)));
