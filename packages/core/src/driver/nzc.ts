@@ -85,6 +85,14 @@ export interface NzcConnectionManager {
   /** Replaced by core's table on creation (./watchers.ts). */
   watcherManager: NzcWatcherTable;
   connect: () => void;
+  /** Milliseconds a TCP connect may take (the session timeout shared among the servers). */
+  connectTimeout: number;
+  setState(state: number): void;
+  /** Calls back with the next server to try, after a spin delay once every server was tried. */
+  findNextServer(cb: (server: { host: string; port: number }) => void): void;
+  onSocketConnectTimeout: (this: NzcConnectionManager) => void;
+  onSocketDrain: (this: NzcConnectionManager) => void;
+  onSocketClosed: (this: NzcConnectionManager, hadError: boolean) => void;
   onSocketConnected: (this: NzcConnectionManager) => void;
   onSocketData: (this: NzcConnectionManager, b: Buffer) => void;
   onSocketError: (this: NzcConnectionManager, err: Error) => void;

@@ -25,13 +25,12 @@ import {
 import { ServerVersion } from './server-info.js';
 import {
   batchWrites,
-  installWatchdog,
   observeSocketErrors,
   patchReconnectQueue,
   patchXid,
-  type Watchdog,
   type WriteBatcher,
 } from './patches.js';
+import { installWatchdog, ownSocket, type Watchdog } from './socket.js';
 import { readFrames } from './reader.js';
 import { eventType, WatchTable } from './watchers.js';
 
@@ -109,6 +108,7 @@ export class RawSession {
     cm.watcherManager = this.watches;
     patchXid(cm);
     patchReconnectQueue(cm);
+    ownSocket(cm);
     this.writes = batchWrites(cm);
     readFrames(cm, notify); // before the watchdog, which wraps it to note each read
     const servers = opts.connectString.split('/')[0]!.split(',').length;

@@ -7,7 +7,8 @@
  * it cannot match, so the next connection's first reply would be read behind stale bytes.
  *
  * Here each chunk is split into whole frames once, a partial frame is kept only for the socket
- * it came from (its chunks joined once it is complete), and then, frame by frame:
+ * it came from (its chunks copied, since the socket reads every chunk into one buffer of its own,
+ * ./socket.ts, and joined once it is complete), and then, frame by frame:
  * - a notification is read here and handed to `onNotification` (./raw-session.ts: the
  *   persistent watches' hook, then core's watch table, ./watchers.ts);
  * - a reply to a request whose reply core reads (./replies.ts OwnReply: core's creates,
@@ -38,7 +39,7 @@ export function readFrames(cm: NzcConnectionManager, onNotification: (n: NzcEven
       partsBytes = 0;
       return chunk;
     }
-    parts.push(chunk);
+    parts.push(Buffer.from(chunk)); // a copy: the socket reads into the chunk's bytes again
     partsBytes += chunk.length;
     if (partsBytes < 4) return undefined;
     if (parts[0]!.length < 4) parts = [Buffer.concat(parts, partsBytes)];
@@ -106,7 +107,7 @@ export function readFrames(cm: NzcConnectionManager, onNotification: (n: NzcEven
       if (cm.socket !== socket || socket?.destroyed) return;
     }
     if (o < b.length) {
-      parts = [b.subarray(o)];
+      parts = [Buffer.from(b.subarray(o))]; // a copy, as in take()
       partsBytes = b.length - o;
       partsFrom = socket;
     }

@@ -1,0 +1,38 @@
+// Core makes the connection's socket itself and pings from its watchdog's interval, not from a
+// socket idle timer (packages/core/src/driver/socket.ts): an idle client must still keep its
+// session, and must not ping more than it needs to.
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { test } from 'node:test';
+import { connectionManagerOf, countSocketWrites } from '../support/core-helpers.js';
+import { proxiedClients } from '../support/proxied-clients.js';
+import { sharedServer } from '../support/shared-server.js';
+
+const server = sharedServer();
+
+test('an idle client keeps its session: it pings within a third of the timeout, with no socket timer', async () => {
+  const SESSION_MS = 2000;
+  await using fx = await proxiedClients(server, {
+    clients: [{ sessionTimeoutMs: SESSION_MS }, {}],
+    proxy: false,
+  });
+  const { root } = fx;
+  const [idle, observer] = fx.clients;
+  const node = root.child('ephemeral');
+  await idle.client.create(node, '', { mode: 'EPHEMERAL' });
+  const sessionId = idle.client.session?.sessionId;
+  const socket = connectionManagerOf(idle.client).socket;
+  // Node refreshes a socket's idle timer on every read and write; this socket has none.
+  assert.equal(socket.timeout, undefined, 'no idle timer on the socket');
+  const writes = countSocketWrites(idle.client);
+  // 1.75 session timeouts with nothing to send: without pings the server expires the session
+  // at 2 s, and the client's watchdog drops the silent connection at 1.33 s before that.
+  await sleep(SESSION_MS * 1.75);
+  writes.restore();
+  // A ping leaves after 4/15 to 5/15 of the timeout without a request: 6 to 7 in 3.5 s.
+  assert.ok(writes.count >= 4 && writes.count <= 8, `${writes.count} pings in 3.5 s`);
+  assert.deepEqual(idle.states(), ['CONNECTED'], 'never suspended');
+  assert.equal(idle.client.session?.sessionId, sessionId);
+  assert.equal(connectionManagerOf(idle.client).socket, socket, 'the same connection');
+  assert.notEqual(await observer.client.exists(node), null, 'its ephemeral node is still there');
+});
