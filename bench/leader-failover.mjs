@@ -14,8 +14,8 @@
 // participants of one client leave on the server (the server's `wchc`), ours and Curator's.
 //
 //   node bench/leader-failover.mjs [--rounds 200] [--block 20] [--warmup 40]
-//     [--participants 3] [--settle-ms 5] [--no-fsync] [--processes | --one-process]
-//     [--connect host:port]
+//     [--participants 3] [--settle-ms 5] [--floor-gap-ms <settle-ms>] [--no-fsync]
+//     [--processes | --one-process] [--connect host:port]
 //
 // With 3 participants the next in line joined behind a node that was not first then. Ours
 // watches the nodes ahead of it (up to watchAhead, 2 by default: both of them here), so it
@@ -24,7 +24,8 @@
 //
 // The floor, measured in the same run between the blocks: two raw node-zookeeper-client
 // sessions on the same server, one deleting a node, the other receiving the deletion's
-// notification (from the delete call to the notification). No failover can be shorter. The
+// notification (from the delete call to the notification), the delete sent after the same idle
+// gap as a failover's close (--floor-gap-ms). No failover can be shorter. The
 // processes arrangement also breaks ours down, per round, from the participants' own clocks
 // (bench/leader-worker.mjs): close() to the delete written on the socket, that write to the
 // successor's first socket read after it (the server with its fsync, and both kernels), that
@@ -50,6 +51,11 @@ const PARTICIPANTS = Number(arg('--participants', 3));
 // A pause after each join, so the joiner has set its watch before the next round closes the
 // leader (with 2 participants it watches the leader itself).
 const SETTLE_MS = Number(arg('--settle-ms', 5));
+// The floor's delete comes after the same idle gap as a failover's close (the settle after a
+// join): a delete right behind the watch's own round trip finds the server's threads and the
+// watcher awake, and was shorter at the p50 than one after 5 ms of quiet (bench/RESULTS.md,
+// "The floor after an idle gap"). --floor-gap-ms 0 measures it back to back, as before.
+const FLOOR_GAP_MS = Number(arg('--floor-gap-ms', SETTLE_MS));
 const FSYNC = !process.argv.includes('--no-fsync');
 // Which arrangements run: by default both, the target first (every participant in its own
 // process, bench/leader-processes.mjs, as a service's replicas run), then all of one side's
@@ -132,6 +138,7 @@ async function rawFloor() {
         let notified;
         const deleted = new Promise((r) => (notified = r));
         await p((cb) => b.getData(node, () => notified(nowUs()), cb));
+        await sleep(FLOOR_GAP_MS);
         const t0 = nowUs();
         a.remove(node, -1, () => undefined);
         lat.push(Number((await deleted) - t0) / 1000);
@@ -146,6 +153,7 @@ async function rawFloor() {
         child.stdin.write(`watch ${node}\n`);
         const armed = await next();
         if (armed !== 'armed') throw new Error(`floor worker: ${armed}`);
+        await sleep(FLOOR_GAP_MS);
         const t0 = nowUs();
         a.remove(node, -1, () => undefined);
         const fired = await next();
@@ -250,6 +258,7 @@ function report(processes, samples, blockRatios, floorRatios, phases, watches) {
       `LeaderLatch failover, close() to the next isLeader: ours vs Curator ${curatorVersion()} ` +
       `LeaderLatch; ${PARTICIPANTS} participants on separate sessions; ${ROUNDS} rounds each ` +
       `after ${WARMUP} warm-up, blocks of ${BLOCK} alternating, ${SETTLE_MS} ms after each join; ` +
+      `the floor's delete ${FLOOR_GAP_MS} ms after its watch; ` +
       `fsync ${FSYNC ? 'on' : 'off'}; load average ${os
         .loadavg()
         .map((x) => x.toFixed(2))

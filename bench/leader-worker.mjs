@@ -5,7 +5,7 @@
 // Timeline (ours only): `leader <µs> <grantedµs> <readµs,...>` (the socket reads of the 20 ms
 // before isLeader) and `closed <deleteWrittenµs>`,
 // for bench/leader-failover.mjs's breakdown of a failover. The times come from the socket
-// (net.Socket's write and its `data` events) and from the contender's `granted` event on the
+// (net.Socket's write, and its reads: the `onread` callback core's socket reads with) and from the contender's `granted` event on the
 // zk-recipes:recipe channel: the closer's delete leaving, the first bytes the successor read
 // after it (the notification), its grant, its isLeader.
 import net from 'node:net';
@@ -27,12 +27,27 @@ net.Socket.prototype.write = function (...args) {
   lastWrite = nowUs();
   return write.apply(this, args);
 };
+const noteRead = () => {
+  reads.push(nowUs());
+  if (reads.length > 64) reads.splice(0, 32);
+};
+// Core's socket reads through `onread` (packages/core/src/driver/socket.ts), which emits no
+// 'data' events: its callback is wrapped where core makes the socket.
+const connect = net.connect;
+net.connect = function (options, ...rest) {
+  const onread = options?.onread;
+  if (onread?.callback) {
+    const callback = onread.callback;
+    options = {
+      ...options,
+      onread: { ...onread, callback: (...a) => (noteRead(), callback(...a)) },
+    };
+  }
+  return connect.call(this, options, ...rest);
+};
 const emit = net.Socket.prototype.emit;
 net.Socket.prototype.emit = function (event, ...args) {
-  if (event === 'data') {
-    reads.push(nowUs());
-    if (reads.length > 64) reads.splice(0, 32);
-  }
+  if (event === 'data') noteRead();
   return emit.call(this, event, ...args);
 };
 let granted = 0n;
