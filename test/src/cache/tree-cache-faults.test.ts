@@ -3,6 +3,8 @@
 // restarted). Once the cache is connected and quiet it equals the server, and its events,
 // applied in order from nothing, give that same state (no missed final state, no phantom).
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isDeepStrictEqual } from 'node:util';
 import { test, type TestContext } from 'node:test';
 import { TreeCache, type CacheEvent } from '@zk-recipes/cache';
 import type { ZkClient } from '@zk-recipes/core';
@@ -43,7 +45,19 @@ class Watched {
   /** Waits for the cache to be connected and no longer stale, then compares both ways. */
   async check(t: TestContext, writer: ZkClient, base: string, what: string): Promise<void> {
     await eventually(`${what}: resynced`, () => !this.cache.isStale(), 20_000);
-    const want = await serverTree(writer, base);
+    // The writer's last writes were acknowledged by its server; the cache hears of them from its
+    // own, which in an ensemble may apply them later (and on a loaded machine did, once). Quiet
+    // means caught up: the comparison waits for that, within a bound, and then shows any
+    // difference left, as a lost notification would leave one.
+    let want = await serverTree(writer, base);
+    const until = Date.now() + 10_000;
+    while (
+      !isDeepStrictEqual(sorted(cacheTree(this.cache.nodes())), sorted(want)) &&
+      Date.now() < until
+    ) {
+      await sleep(50);
+      want = await serverTree(writer, base);
+    }
     assert.deepEqual(sorted(cacheTree(this.cache.nodes())), sorted(want), `${what}: cache`);
     assert.deepEqual(sorted(replay(this.events)), sorted(want), `${what}: replayed events`);
     t.diagnostic(`${what}: ${want.size} nodes equal`);
