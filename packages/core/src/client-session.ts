@@ -1,6 +1,6 @@
 /**
  * What a client view says of its connection and session, and its lifecycle: the half of
- * ZkClient that sends no request (./client.ts has the operations).
+ * ZkClient that sends no request (./client-nodes.ts and ./client.ts have the operations).
  */
 import type { ClientCore } from './client-core.js';
 import type { SessionInfo } from './connection.js';

@@ -14,14 +14,13 @@ export { waitForNode } from './kit/node-wait.js';
 export { onClientState, whileConnected } from './kit/connectivity.js';
 export { RELEASE_BOUND_MS } from './framework/release.js';
 export { nextSleep } from './framework/retry.js';
+export { isWitnessName, update } from './kit/update.js';
 export {
-  isWitnessName,
-  update,
   UpdateConflictError,
   UpdateOutcomeUnknownError,
   type UpdateOptions,
   type Versioned,
-} from './kit/update.js';
+} from './kit/update-types.js';
 export { WITNESS_IDLE_MS } from './kit/witness.js';
 export { conditionalSetData, nextVersion, setDataAtVersion } from './kit/version.js';
 export { findLostCreate, type LostCreateOptions, type LostNode } from './kit/lost-create.js';

@@ -22,131 +22,31 @@
  * ConnectionLossError), so reads and writes go round on the client's next session. Only a
  * witness of the lost session cannot be asked any more: that outcome is unknown.
  */
-import type { MultiOp, ZkClient } from '../client.js';
+import type { ZkClient } from '../client.js';
 import {
   BadVersionError,
   isRetryable,
   NodeExistsError,
   NoNodeError,
   SessionExpiredError,
-  ZkRecipesError,
 } from '../errors.js';
-import { nextSleep, noRetry, type RetryPolicy } from '../framework/retry.js';
-import type { Stat } from '../types.js';
-import { abortReason, sleep } from './abort.js';
-import { Deadline, type WaitOptions } from './deadline.js';
-import { conditionalSetData, nextVersion, setDataAtVersion } from './version.js';
+import { nextSleep, noRetry } from '../framework/retry.js';
+import { sleep } from './abort.js';
+import { Deadline } from './deadline.js';
+import { inNextSession, read } from './update-read.js';
 import {
-  releaseWitness,
-  takeWitness,
-  witnessToken,
-  WITNESS_PREFIX,
-  type WitnessSlot,
-} from './witness.js';
-
-/** A node's data and Stat, as read or as written. */
-export interface Versioned {
-  readonly data: Buffer;
-  readonly stat: Stat;
-}
-
-export interface UpdateOptions extends WaitOptions {
-  /** When the node is absent: create it (fn gets undefined) instead of rejecting with NoNodeError. */
-  create?: boolean;
-  /**
-   * Give up after this many lost races with {@link UpdateConflictError}. Default: no limit. A
-   * write made on `known` that loses is not counted (it was not a race on fresh data).
-   */
-  maxAttempts?: number;
-  /** With `create`: create missing parents too (as containers where the server can). */
-  createParents?: boolean;
-  /**
-   * Mark each write with a witness (an ephemeral child `zkr-witness-<uuid>` of the node, in the
-   * same multi) so that a write whose reply was lost is recognised even when another writer
-   * wrote the same bytes from the same version. Use it where equal writes are expected, as in
-   * counters. Default false.
-   */
-  witness?: boolean;
-  /**
-   * Between lost races, sleep as this policy says, and give up with {@link UpdateConflictError}
-   * when it says stop (or at `maxAttempts`, whichever comes first). Default: go round at once.
-   */
-  retryPolicy?: RetryPolicy;
-  /**
-   * The node as the caller last saw it (e.g. what its previous update returned): the first
-   * attempt computes and writes on it without reading first. A stale one costs one lost race
-   * (the write is conditional on its version); when `fn` asks for no write on it, the node is
-   * read afresh and `fn` asked again, so a decision not to write is never made on old data.
-   * The caller must know the node was not deleted and re-created since (a version alone cannot
-   * tell), e.g. because its witness has been a child of it all along.
-   */
-  known?: Versioned | undefined;
-  /**
-   * Send a read of the node right behind each conditional write, on the same session (the
-   * server answers it only after the write): a lost race goes round with what it read instead
-   * of another round trip to the server. One more read per write; it pays under contention.
-   */
-  readBack?: boolean;
-}
+  UpdateConflictError,
+  UpdateOutcomeUnknownError,
+  type UpdateOptions,
+  type Versioned,
+} from './update-types.js';
+import { NotAppliedError, witnessedWrite } from './update-witnessed.js';
+import { nextVersion, setDataAtVersion } from './version.js';
+import { releaseWitness, takeWitness, WITNESS_PREFIX, type WitnessSlot } from './witness.js';
 
 /** Whether a child name of a witnessed node is a write witness rather than data. */
 export function isWitnessName(name: string): boolean {
   return name.startsWith(WITNESS_PREFIX);
-}
-
-/** Every attempt of an update lost its race to another writer. */
-export class UpdateConflictError extends ZkRecipesError {
-  override name = 'UpdateConflictError';
-  constructor(
-    path: string,
-    readonly attempts: number,
-  ) {
-    super('UPDATE_CONFLICT', `${attempts} attempts to update ${path} each lost to another writer`, {
-      path,
-    });
-  }
-}
-
-/**
- * A connection was lost while the conditional write was in flight, and others have written
- * since: the write may or may not have been applied. `cause` is the connection error.
- */
-export class UpdateOutcomeUnknownError extends ZkRecipesError {
-  override name = 'UpdateOutcomeUnknownError';
-  constructor(path: string, cause: unknown) {
-    super('UPDATE_OUTCOME_UNKNOWN', `the update of ${path} may or may not have been applied`, {
-      path,
-      cause,
-    });
-  }
-}
-
-/**
- * `call` again while it meets SessionExpiredError (its request was queued when the session
- * ended, so it was never sent: asked again, in the client's next session), until `signal`
- * aborts.
- */
-async function inNextSession<T>(call: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-  for (;;) {
-    try {
-      return await call();
-    } catch (e) {
-      if (!(e instanceof SessionExpiredError) || signal?.aborted) throw e;
-    }
-  }
-}
-
-async function read(
-  client: ZkClient,
-  path: string,
-  signal?: AbortSignal,
-): Promise<Versioned | undefined> {
-  try {
-    return await inNextSession(() => client.getData(path, signal ? { signal } : {}), signal);
-  } catch (e) {
-    if (e instanceof NoNodeError) return undefined;
-    throw e;
-  }
 }
 
 /**
@@ -282,107 +182,4 @@ async function updateLoop(
 function parentOf(path: string): string {
   const i = path.lastIndexOf('/');
   return i <= 0 ? '/' : path.slice(0, i);
-}
-
-/** Internal: a witnessed write whose reply was lost, found not applied. */
-class NotAppliedError extends Error {}
-
-/**
- * The conditional write (or create) in one multi with a fresh token on the writer's witness.
- * Errors: the multi's typed error of its first op (lost race, absent node), NotAppliedError
- * after a loss the witness shows did not commit, a retryable error when even that cannot be
- * read (e.g. the session, and with it the witness, is gone).
- */
-async function witnessedWrite(
-  client: ZkClient,
-  path: string,
-  current: Versioned | undefined,
-  next: Buffer,
-  slot: WitnessSlot,
-  signal: AbortSignal | undefined,
-): Promise<Versioned> {
-  const sessionId = client.session?.sessionId;
-  if (slot.sessionId !== sessionId) slot.live = false; // a new session has lost it
-  const token = witnessToken();
-  const mark: MultiOp = slot.live
-    ? { op: 'setData', path: slot.path, data: token }
-    : { op: 'create', path: slot.path, data: token, mode: 'EPHEMERAL' };
-  // At version -1 the write needs a check after it (kit/version.ts): last, so that the witness
-  // stays the second op (a failed check is a BadVersionError, a lost race).
-  const [write, ...check] = current
-    ? conditionalSetData(path, next, current.stat.version)
-    : [{ op: 'create', path, data: next } satisfies MultiOp];
-  const opts = signal ? { signal } : {};
-  try {
-    // With the signal: a call whose deadline passes while ZooKeeper is unreachable ends then.
-    const [result] = await client.multi([write!, mark, ...check], opts);
-    slot.live = true;
-    slot.sessionId = sessionId;
-    if (result?.op === 'setData') return { data: next, stat: result.stat };
-    return { data: next, stat: await statAfter(client, path, 0, next, opts) }; // a create
-  } catch (e) {
-    const opIndex = (e as { opIndex?: unknown }).opIndex;
-    if (opIndex === 1) {
-      // The witness, not the node: ours vanished (NoNode) or exists already (NodeExists).
-      slot.live = e instanceof NodeExistsError;
-      slot.sessionId = sessionId;
-      throw new NotAppliedError();
-    }
-    if (signal?.aborted && e === abortReason(signal)) {
-      // Left before the answer (abort, deadline): the multi may still create the witness.
-      // Counted as there, so the idle delete takes it (a missing one costs one more round).
-      slot.live = true;
-      slot.sessionId = sessionId;
-    }
-    if (!isRetryable(e)) throw e;
-    // Outcome unknown: make the server we read from current, then ask the witness.
-    let seen: Buffer | undefined;
-    try {
-      await client.sync(slot.path, opts);
-      seen = (await client.getData(slot.path, opts)).data;
-    } catch (readError) {
-      // The session ended before the witness could be asked: it went with it.
-      if (readError instanceof SessionExpiredError) throw new UpdateOutcomeUnknownError(path, e);
-      if (!(readError instanceof NoNodeError)) throw readError;
-    }
-    if (seen === undefined) {
-      // No witness: if it had existed in this session it would still; so a create of it did
-      // not commit, unless the session changed in between (then nothing can be told).
-      if (client.session?.sessionId === sessionId && !slot.live) throw new NotAppliedError();
-      slot.live = false;
-      throw e;
-    }
-    slot.live = true;
-    slot.sessionId = client.session?.sessionId;
-    if (!seen.equals(token)) throw new NotAppliedError();
-    const version = nextVersion(current?.stat.version ?? -1);
-    return { data: next, stat: await statAfter(client, path, version, next, opts) };
-  }
-}
-
-/**
- * The Stat of a write known to have committed without its reply: the version is known (one past
- * the one read), the rest is the node's Stat now (others may have written since).
- */
-async function statAfter(
-  client: ZkClient,
-  path: string,
-  version: number,
-  data: Buffer,
-  opts: { signal?: AbortSignal },
-): Promise<Stat> {
-  const now = (await inNextSession(() => client.exists(path, opts), opts.signal)) ?? {
-    czxid: 0n,
-    mzxid: 0n,
-    ctime: 0,
-    mtime: 0,
-    cversion: 0,
-    aversion: 0,
-    ephemeralOwner: 0n,
-    numChildren: 0,
-    pzxid: 0n,
-    version,
-    dataLength: data.length,
-  };
-  return { ...now, version, dataLength: data.length };
 }
