@@ -5,13 +5,8 @@
  * DistributedAtomicLong, DistributedAtomicInteger, SharedCount and SharedValue. See
  * docs/recipes/atomic.md.
  */
-export {
-  AtomicLong,
-  AtomicInteger,
-  type AtomicCallOptions,
-  type AtomicOptions,
-  type AtomicResult,
-} from './atomic.js';
+export { AtomicLong, AtomicInteger } from './atomic.js';
+export type { AtomicCallOptions, AtomicOptions, AtomicResult } from './atomic-types.js';
 export { SharedCount, SharedValue, type Versioned } from './shared-value.js';
 export { AtomicTimeoutError, AtomicUpdateError, AtomicValueFormatError } from './errors.js';
 export { COUNTER_BYTES } from './codec.js';

@@ -6,64 +6,18 @@ import {
   ClientClosedError,
   IllegalStateError,
   InvalidArgumentError,
-  NoNodeError,
-  SerializationError,
   validatePath,
-  type CreateMode,
   type ZkClient,
-  type ZodLikeSchema,
 } from '@zk-recipes/core';
-import {
-  Deadline,
-  joinSignals,
-  KeptNode,
-  Lifecycle,
-  type WaitOptions,
-} from '@zk-recipes/core/recipe';
-import {
-  DiscoveryTimeoutError,
-  RegistrationTimeoutError,
-  type DiscoveryOperation,
-} from './errors.js';
-import { checkNodeName, type ServiceInstance, type ServiceType } from './instance.js';
+import { Deadline, joinSignals, Lifecycle, type WaitOptions } from '@zk-recipes/core/recipe';
+import type { ServiceDiscoveryEvents, ServiceDiscoveryOptions } from './discovery-types.js';
+import { DiscoveryTimeoutError, type DiscoveryOperation } from './errors.js';
+import { checkNodeName, type ServiceInstance } from './instance.js';
 import { ServiceCache } from './cache.js';
 import { ServiceProvider, type ServiceProviderOptions } from './provider.js';
-import { instanceSerializer, type InstanceSerializer, type PayloadClass } from './serializer.js';
-
-/** Options of {@link ServiceDiscovery}. */
-export interface ServiceDiscoveryOptions<P> {
-  /** The parent of every service's node (Curator's has no default either). */
-  basePath: string;
-  /** A zod schema each payload must match, written and read. */
-  payload?: ZodLikeSchema<P>;
-  /** The `"@class"` of object payloads (see {@link instanceSerializer}). */
-  payloadClass?: PayloadClass;
-  /** The whole serializer instead (`payload` and `payloadClass` are then ignored). */
-  serializer?: InstanceSerializer<P>;
-}
-
-/** Events of {@link ServiceDiscovery}. */
-export type ServiceDiscoveryEvents = {
-  /**
-   * Something the discovery survived: a node that is no instance (a `SerializationError`
-   * with its `path`: left out of the answer), a registration that could not be made again
-   * after it went (tried again with backoff), a registration's id taken meanwhile by another
-   * session (a NodeConflictError: ours is made once that node goes).
-   */
-  error: [error: unknown];
-};
-
-const MODES: Record<ServiceType, CreateMode> = {
-  DYNAMIC: 'EPHEMERAL',
-  DYNAMIC_SEQUENTIAL: 'EPHEMERAL_SEQUENTIAL',
-  STATIC: 'PERSISTENT',
-  PERMANENT: 'PERSISTENT',
-};
-
-interface Registration<P> {
-  instance: ServiceInstance<P>;
-  node: KeptNode;
-}
+import { InstanceQueries } from './queries.js';
+import { checkInstance, Registrations } from './registrations.js';
+import { instanceSerializer, type InstanceSerializer } from './serializer.js';
 
 /**
  * Service registration and lookup, Curator's layout and JSON: Java services on
@@ -78,7 +32,8 @@ interface Registration<P> {
 export class ServiceDiscovery<P = unknown> extends Lifecycle<ServiceDiscoveryEvents> {
   /** The serializer every node is written and read with. */
   readonly serializer: InstanceSerializer<P>;
-  private readonly registrations = new Map<string, Registration<P>>();
+  private readonly registrations: Registrations<P>;
+  private readonly queries: InstanceQueries<P>;
   /** The caches (and providers' caches) made here: closed with the discovery, as Curator's. */
   private readonly caches = new Set<ServiceCache<P>>();
 
@@ -95,6 +50,14 @@ export class ServiceDiscovery<P = unknown> extends Lifecycle<ServiceDiscoveryEve
     this.serializer =
       options.serializer ??
       instanceSerializer({ payload: options.payload, payloadClass: options.payloadClass });
+    this.registrations = new Registrations<P>(
+      client,
+      this.closeSignal,
+      (name) => this.servicePath(name),
+      (e) => this.report(e),
+      (operation, o, f) => this.withDeadline(operation, o, f),
+    );
+    this.queries = new InstanceQueries<P>(client, basePath, this.serializer, (e) => this.report(e));
   }
 
   protected onStart(): Promise<void> {
@@ -104,8 +67,7 @@ export class ServiceDiscovery<P = unknown> extends Lifecycle<ServiceDiscoveryEve
   protected async onClose(): Promise<void> {
     // PERMANENT instances outlive the discovery (Curator removes them: CURATOR-94): their
     // KeptNodes leave them on close.
-    const nodes = [...this.registrations.values()].map((r) => r.node);
-    this.registrations.clear();
+    const nodes = this.registrations.drain();
     await Promise.all([...[...this.caches].map((c) => c.close()), ...nodes.map((n) => n.close())]);
   }
 
@@ -130,53 +92,7 @@ export class ServiceDiscovery<P = unknown> extends Lifecycle<ServiceDiscoveryEve
   async register(instance: ServiceInstance<P>, options: WaitOptions = {}): Promise<void> {
     this.requireStarted();
     const data = this.serializer.serialize(checkInstance(instance));
-    const known = this.registrations.get(instance.id);
-    if (known) {
-      if (
-        known.instance.name !== instance.name ||
-        known.instance.serviceType !== instance.serviceType
-      ) {
-        throw new InvalidArgumentError(
-          'id',
-          `id ${instance.id} is registered as another service or type`,
-        );
-      }
-      known.instance = instance;
-      await this.withDeadline('register', options, (signal) =>
-        known.node.setData(data, { signal }),
-      );
-      return;
-    }
-    const node = new KeptNode(this.client, `${this.servicePath(instance.name)}/${instance.id}`, {
-      mode: MODES[instance.serviceType],
-      data,
-      removeOnClose: instance.serviceType !== 'PERMANENT',
-    });
-    node.on('error', (e) => this.report(e));
-    const registration = { instance, node };
-    this.registrations.set(instance.id, registration);
-    const d = Deadline.of(options);
-    const t = d.timeoutMs === undefined ? undefined : AbortSignal.timeout(Math.max(1, d.timeoutMs));
-    const joined = joinSignals([d.signal, t, this.closeSignal]);
-    try {
-      await node.start({ signal: joined.signal });
-    } catch (e) {
-      // Not registered, and nothing left behind (ADR 0025): a create that may have gone
-      // through is deleted by the client's background job once the node is closed.
-      if (this.registrations.get(instance.id) === registration) {
-        this.registrations.delete(instance.id);
-      }
-      node.removeOnClose = true;
-      await node.close();
-      if (t?.aborted && !d.signal?.aborted && !this.closeSignal.aborted) {
-        throw new RegistrationTimeoutError(node.path, d.timeoutMs!);
-      }
-      throw e;
-    } finally {
-      joined.dispose();
-    }
-    // Later: the id taken by another session while ours was gone (a new session).
-    node.on('conflict', (e) => this.report(e));
+    await this.registrations.register(instance, data, options);
   }
 
   /**
@@ -186,19 +102,7 @@ export class ServiceDiscovery<P = unknown> extends Lifecycle<ServiceDiscoveryEve
   async update(instance: ServiceInstance<P>, options: WaitOptions = {}): Promise<void> {
     this.requireStarted();
     const data = this.serializer.serialize(checkInstance(instance));
-    const known = this.registrations.get(instance.id);
-    if (
-      !known ||
-      known.instance.name !== instance.name ||
-      known.instance.serviceType !== instance.serviceType
-    ) {
-      throw new InvalidArgumentError(
-        'id',
-        `instance ${instance.id} of ${instance.name} is not registered`,
-      );
-    }
-    known.instance = instance;
-    await this.withDeadline('update', options, (signal) => known.node.setData(data, { signal }));
+    await this.registrations.update(instance, data, options);
   }
 
   /**
@@ -208,13 +112,7 @@ export class ServiceDiscovery<P = unknown> extends Lifecycle<ServiceDiscoveryEve
   async unregister(id: string, options: WaitOptions = {}): Promise<void> {
     this.requireStarted();
     checkNodeName('id', id);
-    const known = this.registrations.get(id);
-    if (!known) return;
-    this.registrations.delete(id);
-    known.node.removeOnClose = true;
-    // The node's close keeps the release bound whatever the connection; the options are
-    // accepted as on every call.
-    await this.withDeadline('unregister', options, () => known.node.close());
+    await this.registrations.unregister(id, options);
   }
 
   /**
@@ -264,20 +162,13 @@ export class ServiceDiscovery<P = unknown> extends Lifecycle<ServiceDiscoveryEve
   /** The instances registered through this discovery (not yet unregistered). */
   registered(): ServiceInstance<P>[] {
     this.throwIfClosed();
-    return [...this.registrations.values()].map((r) => r.instance);
+    return this.registrations.instances();
   }
 
   /** The names of the services that have a node under `basePath` (Curator's queryForNames). */
   async names(options: WaitOptions = {}): Promise<string[]> {
     this.requireStarted();
-    return this.withDeadline('names', options, async (signal) => {
-      try {
-        return (await this.client.getChildren(this.path, { signal })).children.sort();
-      } catch (e) {
-        if (e instanceof NoNodeError) return [];
-        throw e;
-      }
-    });
+    return this.withDeadline('names', options, (signal) => this.queries.names(signal));
   }
 
   /**
@@ -288,19 +179,9 @@ export class ServiceDiscovery<P = unknown> extends Lifecycle<ServiceDiscoveryEve
   async instances(name: string, options: WaitOptions = {}): Promise<ServiceInstance<P>[]> {
     this.requireStarted();
     const parent = this.servicePath(name);
-    return this.withDeadline('instances', options, async (signal) => {
-      let children: string[];
-      try {
-        ({ children } = await this.client.getChildren(parent, { signal }));
-      } catch (e) {
-        if (e instanceof NoNodeError) return [];
-        throw e;
-      }
-      const read = await Promise.all(
-        children.sort().map((c) => this.readInstance(`${parent}/${c}`, signal)),
-      );
-      return read.filter((i): i is ServiceInstance<P> => i !== undefined);
-    });
+    return this.withDeadline('instances', options, (signal) =>
+      this.queries.instances(parent, signal),
+    );
   }
 
   /**
@@ -316,44 +197,9 @@ export class ServiceDiscovery<P = unknown> extends Lifecycle<ServiceDiscoveryEve
     this.requireStarted();
     const parent = this.servicePath(name);
     checkNodeName('id', id);
-    return this.withDeadline('instance', options, async (signal) => {
-      const direct = await this.readInstance(`${parent}/${id}`, signal);
-      if (direct) return direct;
-      let children: string[];
-      try {
-        ({ children } = await this.client.getChildren(parent, { signal }));
-      } catch (e) {
-        if (e instanceof NoNodeError) return undefined;
-        throw e;
-      }
-      for (const c of children
-        .filter((c) => c.length === id.length + 10 && c.startsWith(id))
-        .sort()) {
-        const i = await this.readInstance(`${parent}/${c}`, signal);
-        if (i?.id === id) return i;
-      }
-      return undefined;
-    });
-  }
-
-  private async readInstance(path: string, signal: AbortSignal | undefined) {
-    let data: Buffer;
-    try {
-      ({ data } = await this.client.getData(path, { signal }));
-    } catch (e) {
-      if (e instanceof NoNodeError) return undefined;
-      throw e;
-    }
-    try {
-      return this.serializer.deserialize(data);
-    } catch (e) {
-      this.report(
-        e instanceof SerializationError
-          ? new SerializationError('deserialize', e.message, { cause: e.cause, path })
-          : e,
-      );
-      return undefined;
-    }
+    return this.withDeadline('instance', options, (signal) =>
+      this.queries.instance(parent, id, signal),
+    );
   }
 
   /**
@@ -393,19 +239,4 @@ export class ServiceDiscovery<P = unknown> extends Lifecycle<ServiceDiscoveryEve
       }
     });
   }
-}
-
-function checkInstance<P>(instance: ServiceInstance<P>): ServiceInstance<P> {
-  if (typeof instance !== 'object' || instance === null) {
-    throw new InvalidArgumentError('instance', 'instance must be made with serviceInstance()');
-  }
-  checkNodeName('name', instance.name);
-  checkNodeName('id', instance.id);
-  if (!(instance.serviceType in MODES)) {
-    throw new InvalidArgumentError(
-      'serviceType',
-      `unknown serviceType ${String(instance.serviceType)}`,
-    );
-  }
-  return instance;
 }

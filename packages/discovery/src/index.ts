@@ -1,10 +1,7 @@
 // The declarations use Buffer, NodeJS and node: modules: consumers need no "types" setting.
 /// <reference types="node" preserve="true" />
-export {
-  ServiceDiscovery,
-  type ServiceDiscoveryEvents,
-  type ServiceDiscoveryOptions,
-} from './discovery.js';
+export { ServiceDiscovery } from './discovery.js';
+export type { ServiceDiscoveryEvents, ServiceDiscoveryOptions } from './discovery-types.js';
 export {
   SERVICE_TYPES,
   serviceInstance,

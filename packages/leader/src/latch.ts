@@ -7,9 +7,10 @@ import {
 } from '@zk-recipes/core';
 import { Deadline, joinSignals, waitFor, type WaitOptions } from '@zk-recipes/core/recipe';
 import type { LeadershipEnds } from './leadership-signal.js';
-import { LeaderTurns, type LeaderEvents, type Leadership, type LeadingEnd } from './turn.js';
+import { LeaderTurns } from './turn.js';
+import type { LeaderEvents, Leadership, LeadingEnd } from './turn-types.js';
 
-export type { Leadership } from './turn.js';
+export type { Leadership } from './turn-types.js';
 
 /** Curator's LeaderLatch lock name: nodes are `_c_<uuid>-latch-<seq>`. */
 export const LATCH_NAME = 'latch-';

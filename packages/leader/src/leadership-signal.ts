@@ -2,7 +2,7 @@
 import type { HeldNode, ZkClient } from '@zk-recipes/core';
 import { abortReason, stacklessError, unconfirmedHold } from '@zk-recipes/core/recipe';
 import { LeadershipLostError, type LeadershipEnd } from './errors.js';
-import type { Leadership } from './turn.js';
+import type { Leadership } from './turn-types.js';
 
 type Why = LeadershipEnd | (() => LeadershipEnd);
 

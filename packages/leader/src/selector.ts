@@ -1,6 +1,7 @@
 import { InvalidArgumentError, validatePath, type ZkClient } from '@zk-recipes/core';
 import type { LeadershipEnds } from './leadership-signal.js';
-import { LeaderTurns, type LeaderEvents, type Leadership, type LeadingEnd } from './turn.js';
+import { LeaderTurns } from './turn.js';
+import type { LeaderEvents, Leadership, LeadingEnd } from './turn-types.js';
 
 /** LeaderSelector contends through a mutex at its path, as Curator's: nodes `_c_<uuid>-lock-<seq>`. */
 export const SELECTOR_LOCK_NAME = 'lock-';
