@@ -4,8 +4,9 @@
 // written is taken back.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createClient } from '@zk-recipes/core';
+import { createClient, retryNTimes } from '@zk-recipes/core';
 import { TestingServer, TestRoot, timing } from '@zk-recipes/testing';
+import { proxiedClients } from '../support/proxied-clients.js';
 import { returnsWithinBound, untilState } from '../support/shutdown.js';
 
 let server: TestingServer;
@@ -69,4 +70,32 @@ test('while ZooKeeper is gone, an aborted call rejects at once with the signal r
   } finally {
     await client.close();
   }
+});
+
+test("a delete's retry queued while the connection is down is taken back when the signal aborts: it never goes out after the reconnect", async () => {
+  await using fx = await proxiedClients(server, { client: { sessionTimeoutMs: 20_000 } });
+  const {
+    root,
+    proxy,
+    clients: [{ client }],
+  } = fx;
+  const x = root.child('x');
+  await client.create(x, 'x');
+  const deletes = proxy.requestCount('delete');
+  // The first attempt reaches the server, its reply is lost with the connection, and the
+  // connection stays down: the retry waits in the queue for a reconnect.
+  const lost = proxy.dropNextReply({ op: 'delete', path: x }).then(() => proxy.rejectConnections());
+  const ac = new AbortController();
+  const why = new Error('the caller gave up');
+  const deleting = client.delete(x, { signal: ac.signal, retryPolicy: retryNTimes(5, 10) });
+  await lost;
+  await untilState(client, 'SUSPENDED');
+  setTimeout(() => ac.abort(why), 200);
+  await returnsWithinBound('an aborted delete retry', () =>
+    assert.rejects(deleting, (e) => e === why),
+  );
+  proxy.heal();
+  await untilState(client, 'RECONNECTED');
+  await client.sync(root.path); // written behind anything queued during the outage
+  assert.equal(proxy.requestCount('delete'), deletes + 1, 'only the first attempt went out');
 });

@@ -4,6 +4,7 @@
  * paths, as in ./nodes.ts.
  */
 import * as ops from '../driver/ops.js';
+import type { RawSession } from '../driver/raw-session.js';
 import { DeleteRequest } from '../driver/wire.js';
 import { isRetryable, NoNodeError, NotEmptyError, SessionExpiredError } from '../errors.js';
 import { abortReason, untilAborted } from '../kit/abort.js';
@@ -22,24 +23,38 @@ export interface FrameworkDelete {
   retryPolicy?: RetryPolicy | undefined;
 }
 
+/**
+ * The session a delete sends on. With `signal`, a {@link RawSession.withdrawing} view: a request
+ * still queued for a reconnect when the signal aborts is taken back. Nothing is sent once it has
+ * aborted: deleteNode rejects at once on an abort, and a recursive walk left running (its
+ * listing queued while the connection was down) deleted the whole tree once the connection came
+ * back, behind the caller's back.
+ */
+function sessionFor(ctx: FrameworkContext, signal: AbortSignal | undefined): RawSession {
+  if (signal?.aborted) throw abortReason(signal);
+  return signal ? ctx.raw().withdrawing(signal) : ctx.raw();
+}
+
+/** Deletes `path` and everything under it, children first, each request on sessionFor(signal). */
 async function deleteTree(
   ctx: FrameworkContext,
   path: string,
   version: number,
   timeoutMs?: number,
+  signal?: AbortSignal,
 ): Promise<void> {
   for (;;) {
-    const raw = ctx.raw();
     let children: string[];
     try {
-      children = (await ops.getChildren(raw, path, undefined, timeoutMs)).children;
+      children = (await ops.getChildren(sessionFor(ctx, signal), path, undefined, timeoutMs))
+        .children;
     } catch (e) {
       if (e instanceof NoNodeError) return;
       throw e;
     }
-    for (const c of children) await deleteTree(ctx, childPath(path, c), -1, timeoutMs);
+    for (const c of children) await deleteTree(ctx, childPath(path, c), -1, timeoutMs, signal);
     try {
-      await ops.remove(ctx.raw(), path, version, timeoutMs);
+      await ops.remove(sessionFor(ctx, signal), path, version, timeoutMs);
       return;
     } catch (e) {
       if (e instanceof NoNodeError) return;
@@ -72,7 +87,13 @@ export function deleteNode(ctx: FrameworkContext, path: string, o: FrameworkDele
   );
   return untilAborted(deleted, signal).catch((e: unknown) => {
     if (o.guaranteed && !done && signal.aborted) {
-      deferDelete(ctx, path, () => ops.remove(ctx.raw(), path, o.version));
+      // Subtree and all for deleteChildren: the aborted walk sends nothing more, and a plain
+      // delete of a node with children fails NOTEMPTY on every try.
+      deferDelete(ctx, path, () =>
+        o.deleteChildren
+          ? deleteTree(ctx, path, o.version)
+          : ops.remove(ctx.raw(), path, o.version),
+      );
     }
     throw e;
   });
@@ -106,10 +127,12 @@ async function deleteWithRetry(
   o: FrameworkDelete,
   failedOnce: unknown,
 ): Promise<void> {
-  const attempt = async (n: number) => {
+  // `signal`: the caller's, while the caller waits; none for the background job, which goes on
+  // after the caller left.
+  const attempt = async (n: number, signal: AbortSignal | undefined) => {
     try {
-      if (o.deleteChildren) await deleteTree(ctx, path, o.version, o.timeoutMs);
-      else await ops.remove(ctx.raw(), path, o.version, o.timeoutMs);
+      if (o.deleteChildren) await deleteTree(ctx, path, o.version, o.timeoutMs, signal);
+      else await ops.remove(sessionFor(ctx, signal), path, o.version, o.timeoutMs);
     } catch (e) {
       if (n > 0 && e instanceof NoNodeError) return; // our earlier attempt went through
       throw e;
@@ -118,14 +141,14 @@ async function deleteWithRetry(
   try {
     if (failedOnce === undefined) {
       try {
-        await attempt(0); // outside the retry loop first (see createNode)
+        await attempt(0, o.signal); // outside the retry loop first (see createNode)
         return;
       } catch (e) {
         if (!isRetryable(e)) throw e;
         failedOnce = e;
       }
     }
-    await withRetry(attempt, {
+    await withRetry((n) => attempt(n, o.signal), {
       policy: o.retryPolicy ?? ctx.retryPolicy,
       operation: 'delete',
       path,
@@ -139,7 +162,7 @@ async function deleteWithRetry(
     const retryable =
       isRetryable(e) || isRetryable((e as Error).cause) || e instanceof SessionExpiredError;
     if (!o.guaranteed || !retryable) throw e;
-    deferDelete(ctx, path, () => attempt(1));
+    deferDelete(ctx, path, () => attempt(1, undefined));
     // As Curator does: the caller still learns the delete is not confirmed yet.
     throw e;
   }
