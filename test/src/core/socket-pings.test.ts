@@ -3,8 +3,16 @@
 // session, and must not ping more than it needs to.
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+import fs from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
-import { connectionManagerOf, countSocketWrites } from '../support/core-helpers.js';
+import { TestingServer } from '@zk-recipes/testing';
+import {
+  connectionManagerOf,
+  countSocketWrites,
+  eventually,
+  startedClient,
+} from '../support/core-helpers.js';
 import { proxiedClients } from '../support/proxied-clients.js';
 import { sharedServer } from '../support/shared-server.js';
 
@@ -35,4 +43,32 @@ test('an idle client keeps its session: it pings within a third of the timeout, 
   assert.equal(idle.client.session?.sessionId, sessionId);
   assert.equal(connectionManagerOf(idle.client).socket, socket, 'the same connection');
   assert.notEqual(await observer.client.exists(node), null, 'its ephemeral node is still there');
+});
+
+test('a reconnect that negotiates a shorter timeout pings at the new pace', async () => {
+  // The same session comes back from a restarted server that grants less (its maximum lowered):
+  // the client must ping within a third of the new timeout, not of the first one (pinging at
+  // the first one's pace, its silence limit dropped the connection every 1.5 s).
+  await using own = await TestingServer.start({ maxSessionTimeoutMs: 6000 });
+  await using c = await startedClient({
+    connectString: own.connectString,
+    sessionTimeoutMs: 6000,
+  });
+  const sessionId = c.client.session?.sessionId;
+  assert.equal(c.client.session?.negotiatedTimeoutMs, 6000);
+  const cfg = path.join(own.dir, 'zoo.cfg');
+  fs.writeFileSync(
+    cfg,
+    fs.readFileSync(cfg, 'utf8').replace(/maxSessionTimeout=\d+/, 'maxSessionTimeout=1500'),
+  );
+  await own.restart();
+  await eventually(() => c.states().at(-1) === 'RECONNECTED', 10_000, 'RECONNECTED');
+  assert.equal(c.client.session?.sessionId, sessionId, 'the same session');
+  const cm = connectionManagerOf(c.client) as unknown as { sessionTimeout: number };
+  assert.equal(cm.sessionTimeout, 1500, 'the timeout the server granted on reconnect');
+  const before = c.states().length;
+  // Three of the new timeouts with nothing to send.
+  await sleep(4500);
+  assert.deepEqual(c.states().slice(before), [], 'never suspended again');
+  assert.equal(c.client.session?.sessionId, sessionId, 'the same session');
 });
