@@ -45,6 +45,35 @@ test('an idle client keeps its session: it pings within a third of the timeout, 
   assert.notEqual(await observer.client.exists(node), null, 'its ephemeral node is still there');
 });
 
+test('a client that only receives (a persistent watch on a busy node) still pings: reads do not count as sent', async () => {
+  const SESSION_MS = 1000;
+  await using fx = await proxiedClients(server, {
+    clients: [{ sessionTimeoutMs: SESSION_MS }, {}],
+    proxy: false,
+  });
+  const { root } = fx;
+  const [watcher, writer] = fx.clients;
+  const node = root.child('busy');
+  await writer.client.create(node, '0');
+  await watcher.client.create(root.child('mine'), '', { mode: 'EPHEMERAL' });
+  let events = 0;
+  await using watch = await watcher.client.addWatch(node, () => events++);
+  void watch;
+  const sessionId = watcher.client.session?.sessionId;
+  // A notification every 50 ms for 3 session timeouts, and nothing for the watcher to send: a
+  // ping timer refreshed by reads (a socket idle timeout) would never fire, and the server would
+  // expire the session after one timeout.
+  const until = Date.now() + SESSION_MS * 3;
+  for (let i = 1; Date.now() < until; i++) {
+    await writer.client.setData(node, String(i));
+    await sleep(50);
+  }
+  assert.ok(events > 20, `${events} events heard`);
+  assert.deepEqual(watcher.states(), ['CONNECTED'], 'never suspended');
+  assert.equal(watcher.client.session?.sessionId, sessionId, 'the same session');
+  assert.notEqual(await writer.client.exists(root.child('mine')), null, 'its ephemeral is there');
+});
+
 test('a reconnect that negotiates a shorter timeout pings at the new pace', async () => {
   // The same session comes back from a restarted server that grants less (its maximum lowered):
   // the client must ping within a third of the new timeout, not of the first one (pinging at
