@@ -3,8 +3,16 @@
 // session, and must not ping more than it needs to.
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+import fs from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
-import { connectionManagerOf, countSocketWrites } from '../support/core-helpers.js';
+import { TestingServer } from '@zk-recipes/testing';
+import {
+  connectionManagerOf,
+  countSocketWrites,
+  eventually,
+  startedClient,
+} from '../support/core-helpers.js';
 import { proxiedClients } from '../support/proxied-clients.js';
 import { sharedServer } from '../support/shared-server.js';
 
@@ -35,4 +43,61 @@ test('an idle client keeps its session: it pings within a third of the timeout, 
   assert.equal(idle.client.session?.sessionId, sessionId);
   assert.equal(connectionManagerOf(idle.client).socket, socket, 'the same connection');
   assert.notEqual(await observer.client.exists(node), null, 'its ephemeral node is still there');
+});
+
+test('a client that only receives (a persistent watch on a busy node) still pings: reads do not count as sent', async () => {
+  const SESSION_MS = 1000;
+  await using fx = await proxiedClients(server, {
+    clients: [{ sessionTimeoutMs: SESSION_MS }, {}],
+    proxy: false,
+  });
+  const { root } = fx;
+  const [watcher, writer] = fx.clients;
+  const node = root.child('busy');
+  await writer.client.create(node, '0');
+  await watcher.client.create(root.child('mine'), '', { mode: 'EPHEMERAL' });
+  let events = 0;
+  await using watch = await watcher.client.addWatch(node, () => events++);
+  void watch;
+  const sessionId = watcher.client.session?.sessionId;
+  // A notification every 50 ms for 3 session timeouts, and nothing for the watcher to send: a
+  // ping timer refreshed by reads (a socket idle timeout) would never fire, and the server would
+  // expire the session after one timeout.
+  const until = Date.now() + SESSION_MS * 3;
+  for (let i = 1; Date.now() < until; i++) {
+    await writer.client.setData(node, String(i));
+    await sleep(50);
+  }
+  assert.ok(events > 20, `${events} events heard`);
+  assert.deepEqual(watcher.states(), ['CONNECTED'], 'never suspended');
+  assert.equal(watcher.client.session?.sessionId, sessionId, 'the same session');
+  assert.notEqual(await writer.client.exists(root.child('mine')), null, 'its ephemeral is there');
+});
+
+test('a reconnect that negotiates a shorter timeout pings at the new pace', async () => {
+  // The same session comes back from a restarted server that grants less (its maximum lowered):
+  // the client must ping within a third of the new timeout, not of the first one (pinging at
+  // the first one's pace, its silence limit dropped the connection every 1.5 s).
+  await using own = await TestingServer.start({ maxSessionTimeoutMs: 6000 });
+  await using c = await startedClient({
+    connectString: own.connectString,
+    sessionTimeoutMs: 6000,
+  });
+  const sessionId = c.client.session?.sessionId;
+  assert.equal(c.client.session?.negotiatedTimeoutMs, 6000);
+  const cfg = path.join(own.dir, 'zoo.cfg');
+  fs.writeFileSync(
+    cfg,
+    fs.readFileSync(cfg, 'utf8').replace(/maxSessionTimeout=\d+/, 'maxSessionTimeout=1500'),
+  );
+  await own.restart();
+  await eventually(() => c.states().at(-1) === 'RECONNECTED', 10_000, 'RECONNECTED');
+  assert.equal(c.client.session?.sessionId, sessionId, 'the same session');
+  const cm = connectionManagerOf(c.client) as unknown as { sessionTimeout: number };
+  assert.equal(cm.sessionTimeout, 1500, 'the timeout the server granted on reconnect');
+  const before = c.states().length;
+  // Three of the new timeouts with nothing to send.
+  await sleep(4500);
+  assert.deepEqual(c.states().slice(before), [], 'never suspended again');
+  assert.equal(c.client.session?.sessionId, sessionId, 'the same session');
 });

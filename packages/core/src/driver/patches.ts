@@ -165,8 +165,8 @@ export interface WriteBatcher {
  * Tells `onError` of every socket error (ECONNREFUSED, ENOTFOUND, ECONNRESET, ...). The package
  * only clears its connect timer on one and reconnects on the close that follows, so a connect
  * that never succeeds left nothing to say why (a ConnectTimeoutError without a cause).
- * `onSocketError` is looked up when each socket is made (ConnectionManager.js 234), so an
- * instance property replaces it for every later socket.
+ * `onSocketError` is looked up when each error fires (./socket.ts), so an instance property
+ * replaces it for every socket.
  */
 export function observeSocketErrors(
   cm: NzcConnectionManager,

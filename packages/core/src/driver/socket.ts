@@ -96,6 +96,7 @@ export function installWatchdog(cm: NzcConnectionManager, handshakeTimeoutMs: nu
   let lastXid = cm.xid;
   let idleTicks = 0;
   let timer: NodeJS.Timeout | undefined;
+  let tickMs = 0;
   let handshakeTimer: NodeJS.Timeout | undefined;
   let stopped = false;
 
@@ -147,11 +148,14 @@ export function installWatchdog(cm: NzcConnectionManager, handshakeTimeoutMs: nu
       lastXid = cm.xid;
       idleTicks = 0;
       silenceLimitMs = Math.floor((negotiatedTimeoutMs * 2) / 3);
-      if (!timer) {
-        timer = setInterval(
-          tick,
-          Math.max(10, Math.floor(negotiatedTimeoutMs / TICKS_PER_SESSION)),
-        );
+      // Each handshake negotiates anew: a server that grants the same session less (a lower
+      // maxSessionTimeout) needs pings at the new pace, or the silence limit drops the
+      // connection between two pings.
+      const periodMs = Math.max(10, Math.floor(negotiatedTimeoutMs / TICKS_PER_SESSION));
+      if (periodMs !== tickMs) {
+        if (timer) clearInterval(timer);
+        tickMs = periodMs;
+        timer = setInterval(tick, periodMs);
         timer.unref();
       }
     },
