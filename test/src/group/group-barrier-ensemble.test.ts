@@ -82,6 +82,8 @@ test('3-server ensemble, the leader killed and restarted: group members whose se
     await eventually(() => members.every((m) => ids(m) === 'a,b,c,d'), 20_000, 'd seen by all');
     assert.equal(await settledWithin(Promise.all(waiting), 0), false, 'barrier held');
     assert.equal(await settledWithin(Promise.all(entering), 0), false, 'two of three wait');
+    // A ready node made by b's recipe could be missing from a's server yet: a made current first.
+    await a.sync(roundPath);
     assert.ok(!(await childrenOrNone(a, roundPath)).includes(READY_NODE), 'no ready node');
     await round[2]!.enter({ timeoutMs: 60_000 });
     await Promise.all(entering);
@@ -104,6 +106,8 @@ test('3-server ensemble, the leader killed and restarted: group members whose se
     assert.deepEqual(told[0], ['joined d', 'left c'], "a's view: d's join and c's leave only");
     assert.deepEqual(told[1], ['joined d', 'left c'], "b's view: d's join and c's leave only");
     assert.deepEqual(told[2], ['joined d'], "c's view until it closed");
+    // A write of a's or b's node since could be missing from d's server yet: d made current first.
+    await d.sync(root.child('kept'));
     const keptAfter = await d.exists(root.child('kept'));
     assert.equal(keptAfter?.ephemeralOwner, a.session!.sessionId, 'the same session');
     assert.equal(keptAfter?.mzxid, keptBefore.mzxid, 'the kept node not written again');
