@@ -2,10 +2,12 @@
 // package's onSocketData. These tests hold it to what the package did right, and to one thing
 // the package does wrong: a partial frame must not outlive its connection.
 import assert from 'node:assert/strict';
+import net from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import type { WatchEvent } from '@zk-recipes/core';
 import { timing } from '@zk-recipes/testing';
-import { connectionManagerOf } from '../support/core-helpers.js';
+import { connectionManagerOf, startedClient } from '../support/core-helpers.js';
 import { sharedServer } from '../support/shared-server.js';
 import { proxiedClients } from '../support/proxied-clients.js';
 
@@ -105,5 +107,77 @@ test('a reply many socket reads long arrives whole', async () => {
       client.getData(root.child('big')),
     ]);
     assert.ok(a.data.equals(big) && b.data.equals(big));
+  }
+});
+
+/**
+ * A relay to `target` that passes the server's bytes on in pieces of 1 to 7 bytes, a
+ * millisecond apart, so that the client reads frames, and frame lengths, cut at every place.
+ */
+async function shreddingRelay(target: string): Promise<{ connectString: string; close(): void }> {
+  const [host, port] = target.split(',')[0]!.split('/')[0]!.split(':');
+  const sockets = new Set<net.Socket>();
+  const relay = net.createServer((client) => {
+    const upstream = net.connect(Number(port), host);
+    sockets.add(client).add(upstream);
+    client.pipe(upstream);
+    let queue = Promise.resolve();
+    let piece = 0;
+    upstream.on('data', (chunk: Buffer) => {
+      queue = queue.then(async () => {
+        for (let o = 0; o < chunk.length && !client.destroyed;) {
+          const n = 1 + (piece++ % 7);
+          client.write(chunk.subarray(o, o + n));
+          o += n;
+          await sleep(1);
+        }
+      });
+    });
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('close', end).on('error', end);
+    upstream.on('close', end).on('error', end);
+  });
+  await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+  const { port: local } = relay.address() as net.AddressInfo;
+  return {
+    connectString: `127.0.0.1:${local}`,
+    close() {
+      for (const s of sockets) s.destroy();
+      relay.close();
+    },
+  };
+}
+
+test('frames whose bytes, length included, arrive a few at a time are each read once, whole', async () => {
+  await using fx = await proxiedClients(server, { proxy: false });
+  const { root } = fx;
+  const [{ client: writer }] = fx.clients;
+  const relay = await shreddingRelay(server.connectString);
+  try {
+    await using reader = await startedClient({ connectString: relay.connectString });
+    const { client } = reader;
+    const names = ['a', 'b', 'c', 'd', 'e', 'f'];
+    await Promise.all(names.map((n) => writer.create(root.child(n), `${n}:`.padEnd(40, n))));
+    const events: string[] = [];
+    const read = await Promise.all(
+      names.map((n) => client.getData(root.child(n), { watch: (e) => events.push(e.path) })),
+    );
+    assert.deepEqual(
+      read.map((d) => d.data.toString()),
+      names.map((n) => `${n}:`.padEnd(40, n)),
+    );
+    const listed = await client.getChildren(root.path);
+    assert.deepEqual([...listed.children].sort(), names);
+    await Promise.all(names.map((n) => writer.setData(root.child(n), 'changed')));
+    await timing.waitFor(() => events.length === names.length, { message: 'every notification' });
+    assert.deepEqual([...events].sort(), names.map((n) => root.child(n)).sort());
+    const again = await Promise.all(names.map((n) => client.getData(root.child(n))));
+    assert.ok(again.every((d) => d.data.toString() === 'changed'));
+    assert.deepEqual(reader.states(), ['CONNECTED'], 'one connection throughout');
+  } finally {
+    relay.close();
   }
 });

@@ -26,28 +26,38 @@ const HEADER_BYTES = 16; // xid int32, zxid int64, err int32
 
 export function readFrames(cm: NzcConnectionManager, onNotification: (n: NzcEvent) => void): void {
   const packageRead = cm.onSocketData;
-  // The chunks of an incomplete frame, kept as they come (not concatenated on each arrival: a
-  // large reply would be copied once per chunk), and the socket they came from.
+  // The chunks of an incomplete frame, each copied as it comes (not concatenated on each
+  // arrival: a large reply would be copied once per chunk), and the socket they came from.
   let parts: Buffer[] = [];
   let partsBytes = 0;
   let partsFrom: Socket | undefined;
 
-  /** The bytes to read now, or undefined while the frame begun is still incomplete. */
-  const take = (chunk: Buffer, socket: Socket | undefined): Buffer | undefined => {
-    if (parts.length === 0 || partsFrom !== socket) {
-      parts = [];
-      partsBytes = 0;
-      return chunk;
+  /**
+   * Adds `chunk` to the frame begun in an earlier chunk of `socket`: the frame once complete
+   * (the kept bytes and only those of `chunk` it needs, copied once), with how many bytes of
+   * `chunk` it took; undefined while it is still incomplete. The socket reads every chunk into
+   * one buffer of its own (./socket.ts), so what is kept is a copy.
+   */
+  const complete = (chunk: Buffer): { frame: Buffer; used: number } | undefined => {
+    let used = 0;
+    if (partsBytes < 4) {
+      // The length is not known yet: only its missing bytes first.
+      used = Math.min(4 - partsBytes, chunk.length);
+      parts = [Buffer.concat([...parts, chunk.subarray(0, used)])];
+      partsBytes += used;
+      if (partsBytes < 4) return undefined;
     }
-    parts.push(Buffer.from(chunk)); // a copy: the socket reads into the chunk's bytes again
-    partsBytes += chunk.length;
-    if (partsBytes < 4) return undefined;
-    if (parts[0]!.length < 4) parts = [Buffer.concat(parts, partsBytes)];
-    if (partsBytes < 4 + parts[0]!.readInt32BE(0)) return undefined;
-    const b = Buffer.concat(parts, partsBytes);
+    const total = 4 + parts[0]!.readInt32BE(0);
+    const need = total - partsBytes;
+    if (need > chunk.length - used) {
+      parts.push(Buffer.from(chunk.subarray(used)));
+      partsBytes += chunk.length - used;
+      return undefined;
+    }
+    const frame = Buffer.concat([...parts, chunk.subarray(used, used + Math.max(0, need))]);
     parts = [];
     partsBytes = 0;
-    return b;
+    return { frame, used: used + Math.max(0, need) };
   };
 
   /** Reads one frame (body from `o` to `end`); false: the package should read it. */
@@ -77,16 +87,13 @@ export function readFrames(cm: NzcConnectionManager, onNotification: (n: NzcEven
     return true;
   };
 
-  cm.onSocketData = function (chunk: Buffer) {
-    const socket = cm.socket;
-    const b = take(chunk, socket);
-    if (b === undefined) return;
-    let o = 0;
+  /** Reads the whole frames of `b` from `o` and keeps a copy of a partial one at its end. */
+  const readFrom = (b: Buffer, o: number, socket: Socket | undefined): boolean => {
     while (b.length - o >= 4) {
       const size = b.readInt32BE(o);
       if (size < 0) {
         socket?.destroy(); // not a ZooKeeper frame: the package reconnects
-        return;
+        return false;
       }
       const end = o + 4 + size;
       if (end > b.length) break;
@@ -99,17 +106,33 @@ export function readFrames(cm: NzcConnectionManager, onNotification: (n: NzcEven
         // malformed reply is ours to end here; anything else (thrown from a callback or by the
         // package) goes on up, as it did from the package's own handler.
         socket?.destroy();
-        if (e instanceof MalformedReplyError) return;
+        if (e instanceof MalformedReplyError) return false;
         throw e;
       }
       o = end;
       // A callback or the package dropped this connection: what is left of it is stale.
-      if (cm.socket !== socket || socket?.destroyed) return;
+      if (cm.socket !== socket || socket?.destroyed) return false;
     }
     if (o < b.length) {
-      parts = [Buffer.from(b.subarray(o))]; // a copy, as in take()
+      parts = [Buffer.from(b.subarray(o))]; // a copy, as in complete()
       partsBytes = b.length - o;
       partsFrom = socket;
     }
+    return true;
+  };
+
+  cm.onSocketData = function (chunk: Buffer) {
+    const socket = cm.socket;
+    let start = 0;
+    if (partsBytes > 0 && partsFrom === socket) {
+      const done = complete(chunk);
+      if (done === undefined) return;
+      if (!readFrom(done.frame, 0, socket)) return;
+      start = done.used;
+    } else {
+      parts = [];
+      partsBytes = 0;
+    }
+    readFrom(chunk, start, socket);
   };
 }

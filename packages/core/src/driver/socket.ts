@@ -94,7 +94,10 @@ export function installWatchdog(cm: NzcConnectionManager, handshakeTimeoutMs: nu
   let lastRead = performance.now();
   let silenceLimitMs = Infinity;
   let lastXid = cm.xid;
-  let idleTicks = 0;
+  // When a tick last saw a request written (or queued a ping): pings follow the clock, not a
+  // count of ticks, so a tick delayed by a busy event loop pings at once rather than 4 ticks on.
+  let lastSent = performance.now();
+  let pingAfterMs = Infinity;
   let timer: NodeJS.Timeout | undefined;
   let tickMs = 0;
   let handshakeTimer: NodeJS.Timeout | undefined;
@@ -126,7 +129,8 @@ export function installWatchdog(cm: NzcConnectionManager, handshakeTimeoutMs: nu
 
   const tick = () => {
     if (stopped || cm.state !== CM_STATE.CONNECTED) return;
-    if (performance.now() - lastRead > silenceLimitMs) {
+    const now = performance.now();
+    if (now - lastRead > silenceLimitMs) {
       cm.socket?.destroy();
       return;
     }
@@ -134,9 +138,9 @@ export function installWatchdog(cm: NzcConnectionManager, handshakeTimeoutMs: nu
     // last tick means something left.
     if (cm.xid !== lastXid) {
       lastXid = cm.xid;
-      idleTicks = 0;
-    } else if (++idleTicks >= IDLE_TICKS_BEFORE_PING) {
-      idleTicks = 0;
+      lastSent = now;
+    } else if (now - lastSent >= pingAfterMs) {
+      lastSent = now;
       cm.queue(pingRequest());
     }
   };
@@ -146,12 +150,15 @@ export function installWatchdog(cm: NzcConnectionManager, handshakeTimeoutMs: nu
       if (handshakeTimer) clearTimeout(handshakeTimer);
       lastRead = performance.now();
       lastXid = cm.xid;
-      idleTicks = 0;
+      lastSent = performance.now();
       silenceLimitMs = Math.floor((negotiatedTimeoutMs * 2) / 3);
       // Each handshake negotiates anew: a server that grants the same session less (a lower
       // maxSessionTimeout) needs pings at the new pace, or the silence limit drops the
       // connection between two pings.
       const periodMs = Math.max(10, Math.floor(negotiatedTimeoutMs / TICKS_PER_SESSION));
+      // Half a tick short of 4, so that the 4th tick after the last write pings even when the
+      // timer fires a little early.
+      pingAfterMs = (IDLE_TICKS_BEFORE_PING - 0.5) * periodMs;
       if (periodMs !== tickMs) {
         if (timer) clearInterval(timer);
         tickMs = periodMs;
