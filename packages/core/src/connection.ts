@@ -63,7 +63,7 @@ export class Connection extends EventEmitter<{ state: [StateChange]; watch: [Wat
   private sessionController = new AbortController();
   private connectedController = new AbortController();
   private lostTimer: NodeJS.Timeout | undefined;
-  private currentSession: SessionInfo | undefined;
+  private currentSession: { -readonly [K in keyof SessionInfo]: SessionInfo[K] } | undefined;
   /**
    * The ids of the sessions this client had before the present one, newest last (at most
    * {@link PREVIOUS_SESSIONS}): a node a lost session left on the server is known as ours
@@ -152,6 +152,10 @@ export class Connection extends EventEmitter<{ state: [StateChange]; watch: [Wat
         this.lostTimer = undefined;
         if (this.state === 'CONNECTED' || this.state === 'RECONNECTED') return;
         const fresh = this.currentSession?.sessionId !== e.sessionId;
+        // Each handshake negotiates anew: a server may grant the same session less than the
+        // last one did (a lower maxSessionTimeout), and the LOST timer and a holder's silence
+        // limit must go by what the server now keeps, not by the first grant.
+        if (!fresh) this.currentSession!.negotiatedTimeoutMs = e.negotiatedTimeoutMs;
         if (fresh) {
           if (this.currentSession) {
             this.previousSessions.push(this.currentSession.sessionId);

@@ -95,6 +95,8 @@ test('a reconnect that negotiates a shorter timeout pings at the new pace', asyn
   assert.equal(c.client.session?.sessionId, sessionId, 'the same session');
   const cm = connectionManagerOf(c.client) as unknown as { sessionTimeout: number };
   assert.equal(cm.sessionTimeout, 1500, 'the timeout the server granted on reconnect');
+  // What LOST and a holder's silence limit go by: the grant of this connection, not the first.
+  assert.equal(c.client.session?.negotiatedTimeoutMs, 1500);
   const before = c.states().length;
   // Three of the new timeouts with nothing to send.
   await sleep(4500);
