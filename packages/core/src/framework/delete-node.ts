@@ -4,11 +4,11 @@
  * paths, as in ./nodes.ts.
  */
 import * as ops from '../driver/ops.js';
-import type { RawSession } from '../driver/raw-session.js';
 import { DeleteRequest } from '../driver/wire.js';
 import { isRetryable, NoNodeError, NotEmptyError, SessionExpiredError } from '../errors.js';
 import { abortReason, untilAborted } from '../kit/abort.js';
 import { childPath } from '../paths.js';
+import { sessionFor } from './call-session.js';
 import type { FrameworkContext } from './nodes.js';
 import { publish, traced } from './observability.js';
 import { withRetry, type RetryPolicy } from './retry.js';
@@ -21,18 +21,6 @@ export interface FrameworkDelete {
   signal?: AbortSignal | undefined;
   /** This delete's retry policy instead of the client's. */
   retryPolicy?: RetryPolicy | undefined;
-}
-
-/**
- * The session a delete sends on. With `signal`, a {@link RawSession.withdrawing} view: a request
- * still queued for a reconnect when the signal aborts is taken back. Nothing is sent once it has
- * aborted: deleteNode rejects at once on an abort, and a recursive walk left running (its
- * listing queued while the connection was down) deleted the whole tree once the connection came
- * back, behind the caller's back.
- */
-function sessionFor(ctx: FrameworkContext, signal: AbortSignal | undefined): RawSession {
-  if (signal?.aborted) throw abortReason(signal);
-  return signal ? ctx.raw().withdrawing(signal) : ctx.raw();
 }
 
 /** Deletes `path` and everything under it, children first, each request on sessionFor(signal). */

@@ -19,6 +19,7 @@ import { Perms, type Acl } from '../types.js';
 import type { CreateMode, Stat } from '../types.js';
 import { aclFor, type AclProvider } from './acl.js';
 import type { Background } from './background.js';
+import { sessionFor } from './call-session.js';
 import { publish, traced } from './observability.js';
 import { abandonProtected, protectedName, protectedPath, recoverProtected } from './protection.js';
 import { withRetry, type RetryPolicy } from './retry.js';
@@ -113,8 +114,9 @@ export async function mkdirs(
     const node = current;
     await withRetry(
       async () => {
-        // The session of this attempt: a retry may run on a new one.
-        const raw = ctx.raw();
+        // The session of this attempt (a retry may run on a new one), carrying the signal: a
+        // parent queued for a reconnect is taken back if the caller aborts meanwhile.
+        const raw = sessionFor(ctx, signal);
         const acls = providerAcls(ctx.aclProvider, node);
         const asContainer =
           options.containers !== false && raw.serverAtLeast('3.5.1') && isOpen(acls);
@@ -243,8 +245,11 @@ async function createWithRetry(
   const sequential = o.mode.includes('SEQUENTIAL');
   const ephemeral = o.mode.startsWith('EPHEMERAL');
   const acls = o.acls ?? providerAcls(ctx.aclProvider, target);
+  // Every request of a repeat carries the signal (sessionFor): a retry still queued for a
+  // reconnect when the caller aborted went out after the reconnect and made the node behind the
+  // caller's back.
   const once = async (): Promise<{ path: string; stat: Stat }> => {
-    const raw = ctx.raw();
+    const raw = sessionFor(ctx, o.signal);
     const args: Create2Args = { path: target, data: o.data, acls, flags: o.flags, ttlMs: o.ttlMs };
     try {
       const pending = create2(raw, args, o.timeoutMs);
@@ -253,13 +258,13 @@ async function createWithRetry(
     } catch (e) {
       if (!(e instanceof NoNodeError) || !o.createParents) throw e;
       await mkdirs(ctx, parent, o.signal);
-      return await create2(ctx.raw(), args, o.timeoutMs);
+      return await create2(sessionFor(ctx, o.signal), args, o.timeoutMs);
     }
   };
   const recover = () =>
     prefix === undefined
       ? Promise.resolve(undefined)
-      : recoverProtected(ctx.raw(), parent, prefix, ephemeral);
+      : recoverProtected(sessionFor(ctx, o.signal), parent, prefix, ephemeral);
   if (sequential && !o.protected) return once(); // not safe to repeat
   if (!o.protected && failedOnce === undefined) {
     // The first attempt outside the retry loop, as createNode's common case makes it.
