@@ -47,7 +47,7 @@ test('Barrier: waiters are held while it is set (through a connection cut), pass
     await new Promise((r) => setTimeout(r, 200));
     proxy.closeAll(); // a connection event is not a removal
     await new Promise((r) => setTimeout(r, 500));
-    assert.equal(await settledWithin(Promise.all(waiting), 0), false, 'still held');
+    assert.equal(await settledWithin(Promise.race(waiting), 0), false, 'still held');
     await gate.remove();
     await Promise.all(waiting);
     await gate.remove(); // removing twice is fine
@@ -73,7 +73,7 @@ test('DoubleBarrier: enter waits for memberQty members, leave for all; Curator l
     const barriers = clients.map(({ client }) => new DoubleBarrier(client, path, 3));
     const first = barriers.slice(0, 2).map((b) => b.enter({ timeoutMs: 10_000 }));
     await eventually(async () => (await childCount(admin, path)) === 2, 5000);
-    assert.equal(await settledWithin(Promise.all(first), 200), false, 'two of three wait');
+    assert.equal(await settledWithin(Promise.race(first), 200), false, 'two of three wait');
     await barriers[2]!.enter({ timeoutMs: 10_000 });
     await Promise.all(first);
     const { children } = await admin.getChildren(path);
@@ -87,7 +87,7 @@ test('DoubleBarrier: enter waits for memberQty members, leave for all; Curator l
     assert.equal((await admin.exists(`${path}/${READY_NODE}`))!.ephemeralOwner, 0n);
     // Leave: nobody is out before all are leaving.
     const leaving = barriers.slice(0, 2).map((b) => b.leave({ timeoutMs: 10_000 }));
-    assert.equal(await settledWithin(Promise.all(leaving), 300), false, 'two of three wait');
+    assert.equal(await settledWithin(Promise.race(leaving), 300), false, 'two of three wait');
     await barriers[2]!.leave({ timeoutMs: 10_000 });
     await Promise.all(leaving);
     assert.deepEqual(await childrenOrNone(admin, path), []);
