@@ -252,9 +252,7 @@ async function createWithRetry(
     const raw = sessionFor(ctx, o.signal);
     const args: Create2Args = { path: target, data: o.data, acls, flags: o.flags, ttlMs: o.ttlMs };
     try {
-      const pending = create2(raw, args, o.timeoutMs);
-      o.onQueued?.(raw);
-      return await pending;
+      return await create2(raw, args, o.timeoutMs);
     } catch (e) {
       if (!(e instanceof NoNodeError) || !o.createParents) throw e;
       await mkdirs(ctx, parent, o.signal);
