@@ -103,3 +103,32 @@ test('a reconnect that negotiates a shorter timeout pings at the new pace', asyn
   assert.deepEqual(c.states().slice(before), [], 'never suspended again');
   assert.equal(c.client.session?.sessionId, sessionId, 'the same session');
 });
+
+test('a reply that arrived while the event loop was blocked counts as heard: the connection is not dropped for silence', async () => {
+  const SESSION_MS = 3000; // the silence limit is 2 s
+  await using fx = await proxiedClients(server, {
+    clients: [{ sessionTimeoutMs: SESSION_MS }],
+    proxy: false,
+  });
+  const [c] = fx.clients;
+  const sessionId = c.client.session?.sessionId;
+  const socket = connectionManagerOf(c.client).socket;
+  await sleep(300); // the last read is now 300 ms old
+  const read = c.client.exists(fx.root.path);
+  // Blocked longer than the silence limit in the loop's check phase, with the reply arriving
+  // meanwhile: the next turn runs the watchdog's overdue tick (timers) before it reads (poll).
+  await new Promise<void>((resolve) =>
+    setImmediate(() => {
+      const until = performance.now() + 2300;
+      while (performance.now() < until) {
+        // busy, as a long synchronous task or a long pause would be
+      }
+      resolve();
+    }),
+  );
+  assert.notEqual(await read, null);
+  await sleep(100);
+  assert.deepEqual(c.states(), ['CONNECTED'], 'never suspended');
+  assert.equal(connectionManagerOf(c.client).socket, socket, 'the same connection');
+  assert.equal(c.client.session?.sessionId, sessionId);
+});

@@ -131,7 +131,12 @@ export function installWatchdog(cm: NzcConnectionManager, handshakeTimeoutMs: nu
     if (stopped || cm.state !== CM_STATE.CONNECTED) return;
     const now = performance.now();
     if (now - lastRead > silenceLimitMs) {
-      cm.socket?.destroy();
+      // Looked at again after this turn's reads: an event loop that was blocked runs its timers
+      // before it reads what arrived meanwhile, and a reply waiting unread is no silence.
+      setImmediate(() => {
+        const silent = performance.now() - lastRead > silenceLimitMs;
+        if (silent && !stopped && cm.state === CM_STATE.CONNECTED) cm.socket?.destroy();
+      });
       return;
     }
     // The package numbers each request it writes (pings and auth excepted): a new xid since the
