@@ -1,6 +1,5 @@
 import { checkAcls } from './driver/acls.js';
 import { OpCode } from './driver/opcodes.js';
-import * as requests from './driver/requests.js';
 import { InvalidArgumentError } from './errors.js';
 import {
   AcquireTimeoutError,
@@ -13,6 +12,7 @@ import { untilAborted } from './kit/abort.js';
 import { checkPacket, providerAcls } from './framework/nodes.js';
 import { traced } from './framework/observability.js';
 import { fromWireResults, toWireOps, type MultiOp, type MultiResult } from './multi.js';
+import { multi } from './driver/multi.js';
 import { multiRead } from './driver/multi-read.js';
 import {
   checkReadOps,
@@ -90,7 +90,7 @@ export class ZkClient extends ClientNodes {
     const results = fromWireResults(
       await traced('multi', wire[0]!.path, () =>
         untilAborted(
-          requests.multi(signal ? raw.withdrawing(signal) : raw, wire, options.requestTimeoutMs),
+          multi(signal ? raw.withdrawing(signal) : raw, wire, options.requestTimeoutMs),
           signal,
         ),
       ),

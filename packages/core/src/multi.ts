@@ -1,7 +1,7 @@
 /** Transactions: validation of the caller's operations and conversion of the results. */
 import { toAcls, toBuffer, toVersion } from './convert.js';
 import { OpCode as OP } from './driver/opcodes.js';
-import type { MultiOp as WireOp, MultiResult as WireResult } from './driver/requests.js';
+import type { MultiOp as WireOp, MultiResult as WireResult } from './driver/multi.js';
 import { InvalidArgumentError } from './errors.js';
 import { validatePath } from './paths.js';
 import { CREATE_FLAGS, type Acl, type CreateMode, type Stat } from './types.js';

@@ -1,5 +1,5 @@
 /**
- * What core's two multi-shaped requests share, multi (./requests.ts) and multiRead
+ * What core's two multi-shaped requests share, multi (./multi.ts) and multiRead
  * (./multi-read.ts): the object shape the package's connection manager drives (`header`, whose
  * xid it stamps just before `toBuffer()`, the request as its own `payload`, the chroot set
  * before it is written: a request queued during a disconnect is written after the reconnect),
