@@ -4,13 +4,13 @@ export { TestingServer, type TestingServerOptions } from './server.js';
 export type { PresetNode } from './preset-nodes.js';
 export { TestingCluster, type TestingClusterOptions } from './cluster.js';
 export type { ServerTuning } from './server-config.js';
-export {
-  FaultProxy,
-  type DroppedRequest,
-  type DropOptions,
-  type RequestMatch,
-  type RequestOpName,
-} from './fault-proxy.js';
+export { FaultProxy } from './fault-proxy.js';
+export type {
+  DroppedRequest,
+  DropOptions,
+  RequestMatch,
+  RequestOpName,
+} from './fault-proxy-match.js';
 export { expireSession, type SessionCredentials, type SessionSource } from './expire.js';
 export {
   assertNoLeftoverNodes,
