@@ -4,37 +4,20 @@
  * `multiRead`, ZooKeeper 3.6+, which the persistent watch already needs): a getData of every
  * node, then a getChildren of those whose children must be listed, a few batches in flight; one
  * request per batch instead of one per node is what makes a large load quick (bench/RESULTS.md).
- * Per-node watches (servers without addWatch) read node by node, each read setting its watch.
- * Children are listed only where a node is new or re-created, or its cversion or child count
- * moved, and never on leaves.
+ * Per-node watches (servers without addWatch) read node by node, each read setting its watch
+ * (reads.ts). Children are listed only where a node is new or re-created, or its cversion or
+ * child count moved, and never on leaves.
  */
 import type { ZkClient } from '../../client.js';
 import { NoNodeError } from '../../errors.js';
-import { noRetry } from '../../framework/retry.js';
 import type { ReadResult } from '../../multi-read.js';
 import { childPath } from '../../paths.js';
 import type { Stat, WatchEvent } from '../../types.js';
+import { isConnectionLoss, SUPERSEDED } from './interrupted.js';
 import type { ReadOrder } from './order.js';
+import { callOptions, listChildren, readNode, type Read } from './reads.js';
 import type { CacheStore, Change } from './store.js';
 import type { CacheWatchMode } from './types.js';
-
-/** Why a load stopped without finishing: superseded by a newer one, or the cache closed. */
-export const SUPERSEDED: Error = Object.freeze(new Error('superseded by a newer rebuild'));
-
-/** A request that failed because the connection or session went: a rebuild follows. */
-export function isConnectionLoss(e: unknown): boolean {
-  const code = (e as { code?: unknown } | undefined)?.code;
-  return (
-    code === 'CONNECTIONLOSS' ||
-    code === 'SESSIONEXPIRED' ||
-    code === 'OPERATIONTIMEOUT' ||
-    code === 'SESSIONMOVED' ||
-    code === 'RETRIES_EXHAUSTED' ||
-    code === 'CLIENT_CLOSED' ||
-    code === 'RECIPE_CLOSED' ||
-    (e as Error | undefined)?.name === 'AbortError'
-  );
-}
 
 /** What the loader needs of its engine. */
 export interface LoaderHost {
@@ -60,11 +43,6 @@ export interface LoaderHost {
   report(e: unknown): void;
 }
 
-interface Read {
-  data: Buffer | undefined;
-  stat: Stat;
-}
-
 /** Reads per multiRead at most; fewer once large nodes are seen (MAX_BATCH_BYTES). */
 const MAX_READS_PER_REQUEST = 500;
 /** About how many bytes of data one multiRead's answer should carry. */
@@ -77,10 +55,6 @@ export class CacheLoader {
   private largest = -1;
 
   constructor(private readonly h: LoaderHost) {}
-
-  private callOptions() {
-    return { retryPolicy: noRetry, signal: this.h.closeSignal };
-  }
 
   /**
    * Re-reads one node after an event; `relist` (a children watch fired, or the node is new and
@@ -147,47 +121,6 @@ export class CacheLoader {
 
   // ---- one node at a time (events; perNode mode) -------------------------------------------
 
-  /** Reads one node (with a one-shot watch in perNode mode); null when it does not exist. */
-  private async read(path: string): Promise<Read | null> {
-    const h = this.h;
-    const perNode = h.mode === 'perNode';
-    const arm = perNode && !h.dataWatched.has(path);
-    if (arm) h.dataWatched.add(path);
-    const watch = arm ? h.onDataWatch : undefined;
-    try {
-      if (!h.keepData || (perNode && path === h.path && arm)) {
-        // exists() leaves its watch on an absent node too: the watched path's creation.
-        const stat = await h.client.exists(path, { ...this.callOptions(), watch });
-        if (!stat) return null;
-        if (!h.keepData) return { data: undefined, stat };
-        const r = await h.client.getData(path, this.callOptions());
-        return r;
-      }
-      return await h.client.getData(path, { ...this.callOptions(), watch });
-    } catch (e) {
-      if (arm && !(e instanceof NoNodeError && !h.keepData)) h.dataWatched.delete(path);
-      if (e instanceof NoNodeError) return null;
-      throw e;
-    }
-  }
-
-  /** Lists a node's children (with a one-shot watch in perNode mode); null when it is gone. */
-  private async list(path: string): Promise<{ children: string[]; stat: Stat } | null> {
-    const h = this.h;
-    const arm = h.mode === 'perNode' && !h.childWatched.has(path);
-    if (arm) h.childWatched.add(path);
-    try {
-      return await h.client.getChildren(path, {
-        ...this.callOptions(),
-        ...(arm ? { watch: h.onChildWatch } : {}),
-      });
-    } catch (e) {
-      if (arm) h.childWatched.delete(path);
-      if (e instanceof NoNodeError) return null;
-      throw e;
-    }
-  }
-
   /**
    * Brings one node up to date; pushes onto `next` the children to visit. Lists the children
    * only when asked, or when {@link mustList} says so.
@@ -196,7 +129,7 @@ export class CacheLoader {
     const h = this.h;
     // The read leaves first: what the engine notes before it, it notes while the server answers
     // (a change's latency is mostly this one round trip, bench/RESULTS.md, issue 18).
-    const sent = this.read(path);
+    const sent = readNode(h, path);
     const before = h.store.get(path);
     const r = await h.order.read(path, sent);
     if (gen !== h.generation) throw SUPERSEDED;
@@ -211,7 +144,7 @@ export class CacheLoader {
       for (const name of cached) next.push(childPath(path, name));
       return;
     }
-    const l = await h.order.read(path, this.list(path));
+    const l = await h.order.read(path, listChildren(h, path));
     if (gen !== h.generation) throw SUPERSEDED;
     if (l === undefined) return;
     if (!l) {
@@ -278,7 +211,7 @@ export class CacheLoader {
     const h = this.h;
     const befores = paths.map((p) => h.store.get(p));
     const reads = paths.map((path) => ({ op: 'getData' as const, path }));
-    const results = await h.order.readMany(paths, h.client.multiRead(reads, this.callOptions()));
+    const results = await h.order.readMany(paths, h.client.multiRead(reads, callOptions(h)));
     if (gen !== h.generation) throw SUPERSEDED;
     const listing: { path: string; cached: string[]; pzxid: bigint }[] = [];
     for (let k = 0; k < paths.length; k++) {
@@ -301,7 +234,7 @@ export class CacheLoader {
       listing.map((l) => l.path),
       h.client.multiRead(
         listing.map((l) => ({ op: 'getChildren' as const, path: l.path })),
-        this.callOptions(),
+        callOptions(h),
       ),
     );
     if (gen !== h.generation) throw SUPERSEDED;

@@ -8,7 +8,7 @@ import type { ZkClient } from '../../client.js';
 import { NoWatcherError, ServerTooOldError, UnimplementedError } from '../../errors.js';
 import type { PersistentWatchEvent } from '../../persistent-watches.js';
 import { sleep } from '../abort.js';
-import { isConnectionLoss } from './loader.js';
+import { isConnectionLoss } from './interrupted.js';
 import type { CacheScope, CacheWatchMode } from './types.js';
 
 /** The longest pause between two attempts to add the watch. */
