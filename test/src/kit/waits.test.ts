@@ -21,11 +21,17 @@ import {
   waitFor,
 } from '@zk-recipes/core/recipe';
 
-test('a deadline validates timeoutMs and counts down; 0 is already expired', () => {
+test('a deadline validates timeoutMs and signal, and counts down; 0 is already expired', () => {
   assert.throws(() => Deadline.of({ timeoutMs: -1 }), InvalidArgumentError);
   assert.throws(() => Deadline.of({ timeoutMs: Number.NaN }), InvalidArgumentError);
   assert.throws(() => Deadline.of({ timeoutMs: 2 ** 31 }), InvalidArgumentError); // would fire at once
   assert.throws(() => Deadline.of({ timeoutMs: '5' as unknown as number }), InvalidArgumentError);
+  // A signal from JavaScript that is none: a typed error, not a TypeError from inside a wait.
+  assert.throws(
+    () => Deadline.of({ signal: 'x' as unknown as AbortSignal }),
+    (e: unknown) => e instanceof InvalidArgumentError && e.field === 'signal',
+  );
+  assert.throws(() => Deadline.of({ signal: {} as AbortSignal }), InvalidArgumentError);
   assert.equal(Deadline.of({}).remainingMs(), Infinity);
   assert.equal(Deadline.of({}).expired, false);
   assert.equal(Deadline.of({ timeoutMs: 0 }).expired, true);

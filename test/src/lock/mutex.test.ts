@@ -3,7 +3,7 @@ import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { AcquireTimeoutError, type ZkClient } from '@zk-recipes/core';
+import { AcquireTimeoutError, InvalidArgumentError, type ZkClient } from '@zk-recipes/core';
 import { Mutex, withLock, type Lease } from '@zk-recipes/lock';
 import {
   assertNoLeftoverNodes,
@@ -113,6 +113,14 @@ test('tryAcquire never waits; a timeout and an abort leave nothing behind', asyn
     assert.rejects(queuedLocally, { name: 'AbortError' }),
   ]);
   assert.equal((await childrenOf(server, path)).length, 1, 'only the holder');
+  // From JavaScript: a signal that is none is refused before anything is sent.
+  for (const signal of ['x', {}] as unknown as AbortSignal[]) {
+    await assert.rejects(
+      new Mutex(b.client, path).acquire({ signal }),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'signal',
+    );
+  }
+  assert.equal((await childrenOf(server, path)).length, 1, 'still only the holder');
   await held.release();
   const free = await new Mutex(b.client, path).tryAcquire();
   assert.ok(free);

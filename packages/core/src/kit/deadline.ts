@@ -80,7 +80,7 @@ export class Deadline {
 
   /**
    * The deadline of a call given `options` (validated: `timeoutMs` a finite number >= 0, or
-   * absent). A Deadline passed in is returned as it is, so layers can take either.
+   * absent; `signal` an AbortSignal, or absent). A Deadline passed in is returned as it is, so layers can take either.
    */
   static of(options: WaitOptions | Deadline | undefined): Deadline {
     if (options instanceof Deadline) return options;
@@ -91,6 +91,11 @@ export class Deadline {
         'timeoutMs',
         `timeoutMs must be a number from 0 to ${MAX_TIMER_MS}`,
       );
+    }
+    // From JavaScript anything can come: refused here, before a listener is added to it.
+    const signal: unknown = options?.signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      throw new InvalidArgumentError('signal', 'signal must be an AbortSignal');
     }
     return new Deadline(options?.signal, t, t === undefined ? Infinity : Date.now() + t);
   }
