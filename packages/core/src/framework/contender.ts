@@ -154,8 +154,13 @@ export async function contend(
   let pipelined: Promise<string[] | undefined> | undefined;
   // Every request below is traced: on the operation channel when someone listens, at no cost
   // otherwise (a recipe's acquire published nothing when they went to the driver untraced).
+  // A listing carries the caller's signal, as the create does: one still queued for a reconnect
+  // when it aborts is taken back, so an acquire aborted while disconnected rejects at once and
+  // lists nothing after the abort (it waited for the reconnect, and could be granted then).
   const list = (raw: RawSession) =>
-    traced('getChildren', path, () => ops.getChildren(raw, path, undefined));
+    traced('getChildren', path, () =>
+      ops.getChildren(signal ? raw.withdrawing(signal) : raw, path, undefined),
+    );
   const created = await createTraced(ctx, `${path}/${o.lockName}`, {
     data: o.data ?? Buffer.alloc(0),
     mode: 'EPHEMERAL_SEQUENTIAL',
@@ -236,7 +241,10 @@ export async function contend(
       if (index < 0)
         throw new SessionExpiredError('the contender node is gone', { path: nodePath });
       const verdict = driver.evaluate(sorted, index);
-      if (verdict.holds) return granted();
+      if (verdict.holds) {
+        deadline.throwIfAborted(); // aborted while the listing was answered: not granted
+        return granted();
+      }
       if (deadline.expired) throw timedOut();
       const ahead = typeof verdict.watch === 'string' ? [verdict.watch] : verdict.watch;
       watched ??= new WatchedAhead(ctx, raw, sessionId, deadline);
@@ -245,7 +253,10 @@ export async function contend(
       // Not holding when they are all gone: list again when the first goes (./wait-gone.ts).
       const gone = await watched.wait(targets, !all);
       if (gone === undefined) throw timedOut(); // watches still set
-      if (all && ctx.raw().sessionId === sessionId) return granted();
+      if (all && ctx.raw().sessionId === sessionId) {
+        deadline.throwIfAborted();
+        return granted();
+      }
     }
   } catch (caught) {
     // A wait the client's close ended says so, whatever the session's end looked like from here
