@@ -26,7 +26,7 @@ import {
 } from './options.js';
 import { clientOptionsSchema } from './options-schema.js';
 import { PersistentWatches } from './persistent-watches.js';
-import { parseOptions } from './validate.js';
+import { checkSignal, parseOptions } from './validate.js';
 
 /**
  * What every namespace view of one client shares: the connection and its sessions, the watch
@@ -186,9 +186,7 @@ function waitDeadline(options: WaitOptions, defaultMs: number | undefined): Dead
   if (typeof options !== 'object' || options === null) {
     throw new InvalidArgumentError('options', 'options must be an object');
   }
-  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
-    throw new InvalidArgumentError('signal', 'signal must be an AbortSignal');
-  }
+  checkSignal(options.signal);
   return Deadline.of({ timeoutMs: options.timeoutMs ?? defaultMs });
 }
 

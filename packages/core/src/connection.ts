@@ -152,11 +152,12 @@ export class Connection extends EventEmitter<{ state: [StateChange]; watch: [Wat
         this.lostTimer = undefined;
         if (this.state === 'CONNECTED' || this.state === 'RECONNECTED') return;
         const fresh = this.currentSession?.sessionId !== e.sessionId;
-        // Each handshake negotiates anew: a server may grant the same session less than the
-        // last one did (a lower maxSessionTimeout), and the LOST timer and a holder's silence
-        // limit must go by what the server now keeps, not by the first grant.
-        if (!fresh) this.currentSession!.negotiatedTimeoutMs = e.negotiatedTimeoutMs;
-        if (fresh) {
+        if (!fresh) {
+          // Each handshake negotiates anew: a server may grant the same session less than the
+          // last one did (a lower maxSessionTimeout), and the LOST timer and a holder's silence
+          // limit must go by what the server now keeps, not by the first grant.
+          this.currentSession!.negotiatedTimeoutMs = e.negotiatedTimeoutMs;
+        } else {
           if (this.currentSession) {
             this.previousSessions.push(this.currentSession.sessionId);
             if (this.previousSessions.length > PREVIOUS_SESSIONS) this.previousSessions.shift();

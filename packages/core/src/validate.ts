@@ -16,6 +16,13 @@ export function parseOptions<S extends z.ZodType>(
   });
 }
 
+/** A signal given from JavaScript may be anything: refused before a listener is added to it. */
+export function checkSignal(signal: unknown): void {
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new InvalidArgumentError('signal', 'signal must be an AbortSignal');
+  }
+}
+
 /**
  * Checks the options every call takes ({ requestTimeoutMs, signal, retryPolicy }) before anything is sent. Written
  * by hand, not with zod: it runs on every request (bench/core-vs-raw.mjs).
@@ -47,9 +54,7 @@ export function checkCallOptions(options: unknown): void {
       "a request's reply deadline is requestTimeoutMs; timeoutMs bounds a recipe's wait",
     );
   }
-  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
-    throw new InvalidArgumentError('signal', 'signal must be an AbortSignal');
-  }
+  checkSignal(o.signal);
   const r = o.retryPolicy as { kind?: unknown } | undefined;
   if (r !== undefined && (typeof r !== 'object' || r === null || typeof r.kind !== 'string')) {
     throw new InvalidArgumentError(

@@ -20,5 +20,10 @@ export function sessionFor(
   signal: AbortSignal | undefined,
 ): RawSession {
   if (signal?.aborted) throw abortReason(signal);
-  return signal ? ctx.raw().withdrawing(signal) : ctx.raw();
+  return withSignal(ctx.raw(), signal);
+}
+
+/** `raw`, or with `signal` its withdrawing view: what sessionFor gives, on a session at hand. */
+export function withSignal(raw: RawSession, signal: AbortSignal | undefined): RawSession {
+  return signal ? raw.withdrawing(signal) : raw;
 }

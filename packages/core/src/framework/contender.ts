@@ -30,6 +30,7 @@ import { breakTies, hasTies, lineOf, tiedNames } from './line.js';
 import { createNode, type FrameworkContext, type FrameworkCreate } from './nodes.js';
 import { publish, traced } from './observability.js';
 import { RELEASE_BOUND_MS, releaseEphemeral, type ReleaseContext } from './release.js';
+import { withSignal } from './call-session.js';
 import { retryOnSession } from './same-session.js';
 import { WatchedAhead } from './wait-gone.js';
 import { CREATE_FLAGS } from '../types.js';
@@ -158,9 +159,7 @@ export async function contend(
   // when it aborts is taken back, so an acquire aborted while disconnected rejects at once and
   // lists nothing after the abort (it waited for the reconnect, and could be granted then).
   const list = (raw: RawSession) =>
-    traced('getChildren', path, () =>
-      ops.getChildren(signal ? raw.withdrawing(signal) : raw, path, undefined),
-    );
+    traced('getChildren', path, () => ops.getChildren(withSignal(raw, signal), path, undefined));
   const created = await createTraced(ctx, `${path}/${o.lockName}`, {
     data: o.data ?? Buffer.alloc(0),
     mode: 'EPHEMERAL_SEQUENTIAL',

@@ -5,6 +5,7 @@
  */
 import { InvalidArgumentError, ZkRecipesError } from '../errors.js';
 import { MAX_TIMER_MS } from '../options.js';
+import { checkSignal } from '../validate.js';
 import { abortReason, joinSignals } from './abort.js';
 
 /**
@@ -92,11 +93,7 @@ export class Deadline {
         `timeoutMs must be a number from 0 to ${MAX_TIMER_MS}`,
       );
     }
-    // From JavaScript anything can come: refused here, before a listener is added to it.
-    const signal: unknown = options?.signal;
-    if (signal !== undefined && !(signal instanceof AbortSignal)) {
-      throw new InvalidArgumentError('signal', 'signal must be an AbortSignal');
-    }
+    checkSignal(options?.signal);
     return new Deadline(options?.signal, t, t === undefined ? Infinity : Date.now() + t);
   }
 
