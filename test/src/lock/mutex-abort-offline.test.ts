@@ -22,7 +22,7 @@ import {
 } from '@zk-recipes/testing';
 import { sharedServer } from '../support/shared-server.js';
 import { proxiedClients } from '../support/proxied-clients.js';
-import { returnsWithinBound, untilState } from '../support/shutdown.js';
+import { abortedWithinBound, returnsWithinBound, untilState } from '../support/shutdown.js';
 
 const server = sharedServer({ tickTimeMs: 200 });
 
@@ -106,12 +106,8 @@ test('aborted before its create was written (the connection down from the start)
   await untilState(client, 'SUSPENDED');
 
   const ac = new AbortController();
-  const why = new Error('the caller gave up');
   const pending = new Mutex(client, path).acquire({ signal: ac.signal });
-  setTimeout(() => ac.abort(why), 200);
-  await returnsWithinBound('an acquire aborted before its create', () =>
-    assert.rejects(pending, (e) => e === why),
-  );
+  await abortedWithinBound('an acquire aborted before its create', ac, pending);
   const atAbort = waitRequests(proxy);
   // No clean-up job: the create was never written, so a listing sent later is the wait's own.
   assert.equal(client.pendingBackgroundJobs, 0);

@@ -6,22 +6,32 @@ import { RELEASE_BOUND_MS } from '@zk-recipes/core/recipe';
 import type { ZkClient } from '@zk-recipes/core';
 import { timing, WireClient } from '@zk-recipes/testing';
 
+/** `fn` on a fresh session of its own, straight to the server, closed however `fn` ends. */
+export async function onFreshSession<T>(
+  server: { connectString: string },
+  fn: (c: WireClient) => Promise<T>,
+): Promise<T> {
+  const c = await WireClient.connect({ connectString: server.connectString });
+  try {
+    return await fn(c);
+  } finally {
+    await c.closeSession();
+  }
+}
+
 /** The ephemeral nodes under `path`, read with a fresh session. */
-export async function ephemeralsUnder(
+export function ephemeralsUnder(
   server: { connectString: string },
   path: string,
 ): Promise<string[]> {
-  const c = await WireClient.connect({ connectString: server.connectString });
-  try {
+  return onFreshSession(server, async (c) => {
     const out: string[] = [];
     for (const p of await c.listTree(path)) {
       const stat = await c.exists(p);
       if (stat && stat.ephemeralOwner !== 0n) out.push(p);
     }
     return out;
-  } finally {
-    await c.closeSession();
-  }
+  });
 }
 
 /**
@@ -41,6 +51,20 @@ export async function returnsWithinBound(what: string, fn: () => Promise<unknown
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Aborts `ac` 200 ms from now (the call is waiting by then) with a reason of its own, and
+ * asserts that `call` rejects with exactly that reason within the release bound.
+ */
+export async function abortedWithinBound(
+  what: string,
+  ac: AbortController,
+  call: Promise<unknown>,
+): Promise<void> {
+  const why = new Error('the caller gave up');
+  setTimeout(() => ac.abort(why), 200);
+  await returnsWithinBound(what, () => assert.rejects(call, (e) => e === why));
 }
 
 /** Waits until `client` reports `state`. */
